@@ -1,0 +1,141 @@
+use std::num::NonZeroU8;
+use std::{fmt, ops};
+
+/// The kinds of readiness a caller wants to hear about for a source.
+///
+/// Interests combine with `|` (or [`Interest::add`]); [`Interest::remove`] takes one away and
+/// returns `None` when nothing would be left, because a registration always wants something.
+///
+/// ```
+/// use ferrio::Interest;
+///
+/// let both = Interest::READABLE | Interest::WRITABLE;
+/// assert!(both.is_readable() && both.is_writable());
+/// assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
+/// assert_eq!(Interest::READABLE.remove(Interest::READABLE), None);
+/// assert_eq!(format!("{:?}", both), "READABLE | WRITABLE");
+/// ```
+#[derive(Copy, PartialEq, Eq, Clone, PartialOrd, Ord)]
+pub struct Interest(NonZeroU8);
+
+const READABLE: u8 = 0b0_0001;
+const WRITABLE: u8 = 0b0_0010;
+const AIO: u8 = 0b0_0100;
+const LIO: u8 = 0b0_1000;
+const PRIORITY: u8 = 0b1_0000;
+
+/// Builds a constant from a bit pattern that is known to be non-zero.
+const fn from_bits(bits: u8) -> Interest {
+    match NonZeroU8::new(bits) {
+        Some(bits) => Interest(bits),
+        None => panic!("an interest is never empty"),
+    }
+}
+
+impl Interest {
+    /// Readiness to read: data, a new connection, end of stream or an error.
+    pub const READABLE: Interest = from_bits(READABLE);
+
+    /// Readiness to write: room in the send buffer, a finished connect, or an error.
+    pub const WRITABLE: Interest = from_bits(WRITABLE);
+
+    /// Completion of POSIX asynchronous I/O (kqueue platforms only).
+    #[cfg(any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos"
+    ))]
+    pub const AIO: Interest = from_bits(AIO);
+
+    /// Completion of a `lio_listio` batch (FreeBSD only).
+    #[cfg(target_os = "freebsd")]
+    pub const LIO: Interest = from_bits(LIO);
+
+    /// Priority (out-of-band) data, `EPOLLPRI` (Linux and Android only).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Interest = from_bits(PRIORITY);
+
+    /// Both interests together; the same as `self | other`, usable in constants.
+    #[allow(clippy::should_implement_trait)]
+    #[must_use]
+    pub const fn add(self, other: Interest) -> Interest {
+        from_bits(self.0.get() | other.0.get())
+    }
+
+    /// `self` without the kinds in `other`, or `None` if nothing is left.
+    #[must_use]
+    pub fn remove(self, other: Interest) -> Option<Interest> {
+        NonZeroU8::new(self.0.get() & !other.0.get()).map(Interest)
+    }
+
+    /// Whether readable readiness is wanted.
+    #[must_use]
+    pub const fn is_readable(self) -> bool {
+        self.0.get() & READABLE != 0
+    }
+
+    /// Whether writable readiness is wanted.
+    #[must_use]
+    pub const fn is_writable(self) -> bool {
+        self.0.get() & WRITABLE != 0
+    }
+
+    /// Whether AIO completion is wanted (always false where `AIO` does not exist).
+    #[must_use]
+    pub const fn is_aio(self) -> bool {
+        self.0.get() & AIO != 0
+    }
+
+    /// Whether LIO completion is wanted (always false where `LIO` does not exist).
+    #[must_use]
+    pub const fn is_lio(self) -> bool {
+        self.0.get() & LIO != 0
+    }
+
+    /// Whether priority readiness is wanted (always false where `PRIORITY` does not exist).
+    #[must_use]
+    pub const fn is_priority(self) -> bool {
+        self.0.get() & PRIORITY != 0
+    }
+}
+
+impl ops::BitOr for Interest {
+    type Output = Self;
+
+    #[inline]
+    fn bitor(self, other: Self) -> Self {
+        self.add(other)
+    }
+}
+
+impl ops::BitOrAssign for Interest {
+    #[inline]
+    fn bitor_assign(&mut self, other: Self) {
+        *self = self.add(other);
+    }
+}
+
+impl fmt::Debug for Interest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: [(bool, &str); 5] = [
+            (self.is_readable(), "READABLE"),
+            (self.is_writable(), "WRITABLE"),
+            (cfg!(any(target_os = "dragonfly", target_os = "freebsd", target_os = "ios", target_os = "macos", target_os = "tvos", target_os = "visionos", target_os = "watchos")) && self.is_aio(), "AIO"),
+            (cfg!(target_os = "freebsd") && self.is_lio(), "LIO"),
+            (cfg!(any(target_os = "linux", target_os = "android")) && self.is_priority(), "PRIORITY"),
+        ];
+        let mut first = true;
+        for (_, name) in names.iter().filter(|(set, _)| *set) {
+            if !first {
+                f.write_str(" | ")?;
+            }
+            f.write_str(name)?;
+            first = false;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+//! The one adapter between a socket or pipe and the selector backend.
+//!
+//! Backends that emulate edge triggering (poll(2)) must re-arm a source when an operation
+//! returns `WouldBlock`, or the source never reports again. mio kept that rule by care, and
+//! several of its operations forgot it. Here the wrapped I/O object is reachable *only* through
+//! [`IoSource::do_io`] (and its two shorthands), which re-arms on `WouldBlock` by construction:
+//! an operation that skips the re-arm cannot be written.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use crate::event::Source;
+use crate::sys::{self, IoSourceApi};
+use crate::{Interest, Registry, Token};
+
+pub(crate) struct IoSource<T> {
+    // Declared first so it drops first: a backend that keeps a table of fds removes this one
+    // before the fd is closed and its number can be reused.
+    state: sys::IoSourceState,
+    inner: T,
+}
+
+impl<T: AsRawFd> IoSource<T> {
+    pub(crate) fn new(inner: T) -> IoSource<T> {
+        IoSource { state: sys::IoSourceState::new(), inner }
+    }
+
+    /// Runs `f` on the inner object; if it returns `WouldBlock`, re-arms the directions in
+    /// `blocked` that the source is registered for.
+    #[inline]
+    pub(crate) fn do_io<R, F>(&self, blocked: Interest, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.state.do_io(self.inner.as_raw_fd(), blocked, || f(&self.inner))
+    }
+
+    /// An operation that waits for readability (read, recv, accept, peek).
+    #[inline]
+    pub(crate) fn read_op<R, F>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.do_io(Interest::READABLE, f)
+    }
+
+    /// An operation that waits for writability (write, send).
+    #[inline]
+    pub(crate) fn write_op<R, F>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.do_io(Interest::WRITABLE, f)
+    }
+
+    /// Any other operation (options, addresses, user closures): should it return
+    /// `WouldBlock`, both directions are re-armed.
+    #[inline]
+    pub(crate) fn any_op<R, F>(&self, f: F) -> io::Result<R>
+    where
+        F: FnOnce(&T) -> io::Result<R>,
+    {
+        self.do_io(Interest::READABLE | Interest::WRITABLE, f)
+    }
+
+    /// Unwraps the I/O object, dropping any registration state first.
+    pub(crate) fn into_inner(self) -> T {
+        // The state is dropped here (deregistering on backends that keep a table).
+        let IoSource { state: _, inner } = self;
+        inner
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for IoSource<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
+impl<T: AsFd> AsFd for IoSource<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+impl<T: AsRawFd> Source for IoSource<T> {
+    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+        let fd = self.inner.as_raw_fd();
+        self.state.register(registry.selector(), fd, token, interests)
+    }
+
+    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+        let fd = self.inner.as_raw_fd();
+        self.state.reregister(registry.selector(), fd, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        let fd = self.inner.as_raw_fd();
+        self.state.deregister(registry.selector(), fd)
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,1 @@
+//! Non-blocking TCP, UDP and Unix-domain sockets (feature `net`).

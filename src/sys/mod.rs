@@ -1,0 +1,31 @@
+//! All operating-system code lives below this module; the public types above it call only the
+//! small interface re-exported here.
+//!
+//! One backend is compiled in as *the* selector for each target. build.rs picks it and sets one
+//! cfg, so this table is the whole story:
+//!
+//! | cfg                | targets                                       | selector file        |
+//! |--------------------|-----------------------------------------------|----------------------|
+//! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
+//! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll.rs`       |
+//!
+//! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
+//! `--cfg mio_unsupported_force_poll_poll`.
+
+// Without `os-poll` no selector is ever opened, so constructors go unused.
+#![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub(crate) use self::unix::*;
+
+use crate::event::Event as PublicEvent;
+
+/// Views a backend event as the public [`Event`](crate::event::Event), which is a
+/// `#[repr(transparent)]` wrapper around it.
+pub(crate) fn public_event(raw: &Event) -> &PublicEvent {
+    // SAFETY: `crate::event::Event` is `#[repr(transparent)]` over `sys::Event` (its only
+    // field), so both types have the same layout and the reference stays valid for 'a.
+    unsafe { &*(raw as *const Event as *const PublicEvent) }
+}

@@ -1,0 +1,88 @@
+//! A file descriptor that another thread can make readable: eventfd on Linux and Android, a
+//! non-blocking pipe elsewhere. Wakers and the poll(2) backend's internal wake-up use it.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use super::cvt;
+
+#[derive(Debug)]
+pub(crate) struct Notifier {
+    /// The end that is watched for readability (for eventfd, the only fd).
+    read: OwnedFd,
+    /// The end that is written to; `None` for eventfd.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    write: OwnedFd,
+}
+
+impl Notifier {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn new() -> io::Result<Notifier> {
+        // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
+        let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+        // SAFETY: `fd` was just returned by eventfd and is owned by nobody else.
+        Ok(Notifier { read: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn new() -> io::Result<Notifier> {
+        let (read, write) = super::pipe::new_raw()?;
+        Ok(Notifier { read, write })
+    }
+
+    /// The fd to watch for readability.
+    pub(crate) fn fd(&self) -> RawFd {
+        self.read.as_raw_fd()
+    }
+
+    /// Makes the fd readable. A full counter or pipe is drained and the write retried, so a
+    /// notification is never lost to back-pressure.
+    pub(crate) fn notify(&self) -> io::Result<()> {
+        loop {
+            match self.write_once() {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // The counter or the pipe is full: a wake-up is already pending. Empty it
+                    // and write again so the reader sees a fresh edge.
+                    self.drain()?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn write_once(&self) -> io::Result<()> {
+        let one: u64 = 1;
+        // SAFETY: the buffer is a live u64 of exactly the 8 bytes passed.
+        let n = unsafe { libc::write(self.fd(), (&one as *const u64).cast(), 8) };
+        cvt(n).map(drop)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn write_once(&self) -> io::Result<()> {
+        let byte = [1u8];
+        // SAFETY: the buffer is a live array of the 1 byte passed.
+        let n = unsafe { libc::write(self.write.as_raw_fd(), byte.as_ptr().cast(), 1) };
+        cvt(n).map(drop)
+    }
+
+    /// Consumes every pending notification, so the fd is no longer readable.
+    pub(crate) fn drain(&self) -> io::Result<()> {
+        let mut buf = [0u8; 64];
+        loop {
+            // SAFETY: `buf` is a live, writable buffer of the length passed.
+            let n = unsafe { libc::read(self.fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            match cvt(n) {
+                // eventfd is emptied by one read; a pipe may need several.
+                Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
+                Ok(0) => return Ok(()),
+                Ok(_) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Unix-only extras: [`SourceFd`] registers any file descriptor, and [`pipe`] gives
+//! non-blocking pipes.
+//!
+//! Requires the `os-ext` feature.
+
+pub mod pipe;
+
+use std::io;
+use std::os::fd::RawFd;
+
+use crate::event::Source;
+use crate::sys::SelectorApi;
+use crate::{Interest, Registry, Token};
+
+/// Registers a raw file descriptor that ferrio does not own.
+///
+/// `SourceFd` borrows the fd for the registration calls only; the caller keeps it open while
+/// registered and must deregister it before closing it (on the poll(2) backend a stale entry
+/// would otherwise confuse a later registration that reuses the fd number).
+///
+/// ferrio cannot see the I/O done on a foreign fd, so on the poll(2) backend it cannot re-arm
+/// the fd after `WouldBlock`: there, after each event, call [`Registry::reregister`] to hear
+/// about the fd again. On epoll the registration stays armed (edge-triggered) by itself.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use ferrio::unix::SourceFd;
+/// use ferrio::{Interest, Poll, Token};
+/// use std::os::fd::AsRawFd;
+///
+/// let poll = Poll::new()?;
+/// let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// socket.set_nonblocking(true)?;
+/// let fd = socket.as_raw_fd();
+/// poll.registry().register(&mut SourceFd(&fd), Token(0), Interest::READABLE)?;
+/// poll.registry().deregister(&mut SourceFd(&fd))?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct SourceFd<'a>(pub &'a RawFd);
+
+impl Source for SourceFd<'_> {
+    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+        registry.selector().register(*self.0, token, interests)
+    }
+
+    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+        registry.selector().reregister(*self.0, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        registry.selector().deregister(*self.0)
+    }
+}

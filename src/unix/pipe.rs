@@ -1,0 +1,196 @@
+//! Non-blocking Unix pipes.
+//!
+//! [`new`] creates a pipe whose ends are non-blocking and close-on-exec (in one system call
+//! where the OS has `pipe2`). The [`Receiver`] reports `is_read_closed` once every [`Sender`]
+//! is gone, and the `Sender` reports `is_write_closed` once the `Receiver` is gone.
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! use ferrio::unix::pipe;
+//! use ferrio::{Events, Interest, Poll, Token};
+//! use std::io::{Read, Write};
+//! use std::time::Duration;
+//!
+//! let mut poll = Poll::new()?;
+//! let (mut tx, mut rx) = pipe::new()?;
+//! poll.registry().register(&mut rx, Token(1), Interest::READABLE)?;
+//!
+//! tx.write_all(b"ping")?;
+//! let mut events = Events::with_capacity(8);
+//! poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+//! let mut buf = [0; 4];
+//! rx.read_exact(&mut buf)?;
+//! assert_eq!(&buf, b"ping");
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fs::File;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::process::{ChildStderr, ChildStdin, ChildStdout};
+
+use crate::event::Source;
+use crate::io_source::IoSource;
+use crate::{sys, Interest, Registry, Token};
+
+/// Creates a non-blocking, close-on-exec pipe and returns its two ends.
+pub fn new() -> io::Result<(Sender, Receiver)> {
+    let (read, write) = sys::pipe::new_raw()?;
+    Ok((Sender::from(write), Receiver::from(read)))
+}
+
+/// The writing end of a pipe.
+#[derive(Debug)]
+pub struct Sender {
+    inner: IoSource<File>,
+}
+
+/// The reading end of a pipe.
+#[derive(Debug)]
+pub struct Receiver {
+    inner: IoSource<File>,
+}
+
+macro_rules! pipe_end {
+    ($ty:ident) => {
+        impl $ty {
+            /// Turns non-blocking mode on or off. Ends made by [`new`] are already
+            /// non-blocking; ends converted from child-process handles are not.
+            pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+                self.inner.any_op(|file| sys::pipe::set_nonblocking(file, nonblocking))
+            }
+
+            /// Runs `f`, which does I/O on this pipe's fd by other means, and keeps the
+            /// readiness bookkeeping right if it returns `WouldBlock`.
+            pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+            where
+                F: FnOnce() -> io::Result<T>,
+            {
+                self.inner.any_op(|_| f())
+            }
+        }
+
+        impl Source for $ty {
+            fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+                self.inner.register(registry, token, interests)
+            }
+
+            fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+                self.inner.reregister(registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+                self.inner.deregister(registry)
+            }
+        }
+
+        impl From<OwnedFd> for $ty {
+            /// Adopts `fd` as is: it is not made non-blocking.
+            fn from(fd: OwnedFd) -> $ty {
+                $ty { inner: IoSource::new(File::from(fd)) }
+            }
+        }
+
+        impl From<$ty> for OwnedFd {
+            fn from(end: $ty) -> OwnedFd {
+                end.inner.into_inner().into()
+            }
+        }
+
+        impl FromRawFd for $ty {
+            /// # Safety
+            ///
+            /// `fd` must be an open pipe end that the caller owns; it is not made
+            /// non-blocking.
+            unsafe fn from_raw_fd(fd: RawFd) -> $ty {
+                // SAFETY: the caller hands over ownership of an open fd.
+                $ty::from(unsafe { OwnedFd::from_raw_fd(fd) })
+            }
+        }
+
+        impl AsRawFd for $ty {
+            fn as_raw_fd(&self) -> RawFd {
+                self.inner.as_raw_fd()
+            }
+        }
+
+        impl AsFd for $ty {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.inner.as_fd()
+            }
+        }
+
+        impl IntoRawFd for $ty {
+            fn into_raw_fd(self) -> RawFd {
+                self.inner.into_inner().into_raw_fd()
+            }
+        }
+    };
+}
+
+pipe_end!(Sender);
+pipe_end!(Receiver);
+
+impl From<ChildStdin> for Sender {
+    /// Adopts a child's stdin; call [`Sender::set_nonblocking`] before registering it.
+    fn from(stdin: ChildStdin) -> Sender {
+        Sender::from(OwnedFd::from(stdin))
+    }
+}
+
+impl From<ChildStdout> for Receiver {
+    /// Adopts a child's stdout; call [`Receiver::set_nonblocking`] before registering it.
+    fn from(stdout: ChildStdout) -> Receiver {
+        Receiver::from(OwnedFd::from(stdout))
+    }
+}
+
+impl From<ChildStderr> for Receiver {
+    /// Adopts a child's stderr; call [`Receiver::set_nonblocking`] before registering it.
+    fn from(stderr: ChildStderr) -> Receiver {
+        Receiver::from(OwnedFd::from(stderr))
+    }
+}
+
+impl Write for Sender {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Write for &Sender {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_op(|mut file| file.write(buf))
+    }
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.inner.write_op(|mut file| file.write_vectored(bufs))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for Receiver {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        (&*self).read_vectored(bufs)
+    }
+}
+
+impl Read for &Receiver {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read_op(|mut file| file.read(buf))
+    }
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.inner.read_op(|mut file| file.read_vectored(bufs))
+    }
+}
