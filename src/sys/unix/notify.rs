@@ -70,19 +70,25 @@ impl Notifier {
 
     /// Consumes every pending notification, so the fd is no longer readable.
     pub(crate) fn drain(&self) -> io::Result<()> {
-        let mut buf = [0u8; 64];
-        loop {
-            // SAFETY: `buf` is a live, writable buffer of the length passed.
-            let n = unsafe { libc::read(self.fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            match cvt(n) {
-                // eventfd is emptied by one read; a pipe may need several.
-                Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
-                Ok(0) => return Ok(()),
-                Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) => return Err(e),
-            }
+        drain_fd(self.fd())
+    }
+}
+
+/// Consumes every pending notification of a notifier's readable fd (see [`Notifier::fd`]),
+/// for a poller that holds only the fd number. The fd must be non-blocking.
+pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
+    let mut buf = [0u8; 64];
+    loop {
+        // SAFETY: `buf` is a live, writable buffer of the length passed.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        match cvt(n) {
+            // eventfd is emptied by one read; a pipe may need several.
+            Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
+            Ok(0) => return Ok(()),
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }
