@@ -4,8 +4,9 @@
 //! poll(2) is level-triggered and keeps no state, so this backend keeps the registrations in a
 //! table (see `table.rs`) and emulates edge triggering on top of it:
 //!
-//! * when a source is reported, the reported directions are disarmed; a hang-up or error
-//!   disarms it entirely (its fd is stored negated, which poll(2) skips), so it cannot spin;
+//! * when a source is reported, the reported directions are disarmed (a later hang-up or
+//!   error is still reported once); a hang-up or error disarms it entirely (its fd is stored
+//!   negated, which poll(2) skips), so it cannot make poll spin;
 //! * a direction is armed again by `reregister`, or by [`IoSourceState::do_io`] when the
 //!   operation returns `WouldBlock` (only the directions that blocked). `SourceFd` users, whose
 //!   I/O ferrio cannot see, re-arm by calling `reregister` after each event.

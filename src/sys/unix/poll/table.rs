@@ -6,9 +6,11 @@
 //! are unit-tested directly.
 //!
 //! Arming: a slot's `pollfd.events` holds the directions still armed, a subset of the
-//! registered interests. A slot with nothing armed stores its fd negated (`!fd`), which poll(2)
-//! skips entirely; a non-negative fd with `events == 0` would still report POLLHUP, POLLERR and
-//! POLLNVAL and make poll spin on a hung-up fd.
+//! registered interests. Once every direction was reported, `events` is 0, but poll(2) still
+//! reports POLLHUP, POLLERR and POLLNVAL for the fd: a later hang-up or error is delivered once,
+//! like a new edge on epoll. A slot that reported one of those is disarmed entirely by storing
+//! its fd negated (`!fd`), which poll(2) skips, so a hung-up fd cannot make poll spin. Re-arming
+//! (`rearm`, `modify`) restores the fd.
 
 use std::io;
 use std::os::fd::RawFd;
@@ -89,10 +91,16 @@ pub(super) fn disarm(armed: c_short, revents: c_short) -> c_short {
     armed & !clear
 }
 
-/// Stores `armed` in `pfd`, negating the fd when nothing is armed so that poll(2) skips it.
+/// Arms `armed` (the fd is watched again even if `armed` is 0, for hang-ups and errors).
 fn set_armed(pfd: &mut pollfd, fd: RawFd, armed: c_short) {
     pfd.events = armed;
-    pfd.fd = if armed == 0 { !fd } else { fd };
+    pfd.fd = fd;
+}
+
+/// Disarms a slot entirely: poll(2) skips a negative fd, reporting nothing for it.
+fn set_dead(pfd: &mut pollfd, fd: RawFd) {
+    pfd.events = 0;
+    pfd.fd = !fd;
 }
 
 impl Table {
@@ -165,12 +173,12 @@ impl Table {
     pub(super) fn rearm(&mut self, fd: RawFd, bits: c_short) -> bool {
         let Ok(i) = self.slot_of(fd, false) else { return false };
         let pfd = &mut self.pollfds[i];
-        let armed = if pfd.fd < 0 { 0 } else { pfd.events };
-        let wanted = armed | (bits & self.entries[i].interests);
-        if wanted == armed {
+        let wanted = bits & self.entries[i].interests;
+        if wanted == 0 || (pfd.fd >= 0 && pfd.events & wanted == wanted) {
             return false;
         }
-        set_armed(pfd, fd, wanted);
+        // A dead slot (negative fd) has `events == 0`, so this arms exactly `wanted`.
+        set_armed(pfd, fd, pfd.events | wanted);
         true
     }
 
@@ -209,8 +217,11 @@ impl Table {
                 events.push(Event { token: entry.token, revents: libc::POLLIN });
             } else {
                 let pfd = &mut self.pollfds[i];
-                let armed = disarm(pfd.events, revents);
-                set_armed(pfd, entry.fd, armed);
+                if revents & FATAL != 0 {
+                    set_dead(pfd, entry.fd);
+                } else {
+                    pfd.events = disarm(pfd.events, revents);
+                }
                 events.push(Event { token: entry.token, revents });
             }
             self.start = offset + 1;
@@ -335,9 +346,10 @@ mod tests {
         t.report(Some(3), libc::POLLIN);
         events.clear();
         t.collect(&mut events, |_| {});
-        assert_eq!(t.pollfd(3).fd, !3, "nothing armed: fd negated");
+        // Nothing armed, but the fd is still watched for hang-ups and errors.
+        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, 0));
         assert!(!t.rearm(3, libc::POLLOUT));
-        assert_eq!(t.pollfd(3).fd, !3);
+        assert_eq!(t.pollfd(3).events, 0);
         assert!(t.rearm(3, interest_bits(true, false, false, true)));
         assert_eq!(t.pollfd(3).fd, 3);
         assert_eq!(t.pollfd(3).events, R);
@@ -351,8 +363,21 @@ mod tests {
         t.collect(&mut events, |_| {});
         assert_eq!(tokens(&events), [2]);
         assert!(events[0].is_read_closed() && events[0].is_write_closed());
+        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (!3, 0), "dead: skipped by poll(2)");
+        // A direction that is not registered does not revive it.
+        t.modify(3, Token(2), W).unwrap();
+        t.report(Some(3), libc::POLLERR);
+        events.clear();
+        t.collect(&mut events, |_| {});
+        assert_eq!(t.pollfd(3).fd, !3);
+        assert!(!t.rearm(3, R));
         assert_eq!(t.pollfd(3).fd, !3);
         // do_io re-arms only what blocked; reregister re-arms everything.
+        t.modify(3, Token(2), R | W).unwrap();
+        t.report(Some(3), libc::POLLNVAL);
+        events.clear();
+        t.collect(&mut events, |_| {});
+        assert_eq!(t.pollfd(3).fd, !3);
         assert!(t.rearm(3, W));
         assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, W));
         t.modify(3, Token(2), R | W).unwrap();
@@ -374,7 +399,7 @@ mod tests {
         assert_eq!(tokens(&events), [5, 5]);
         assert!(events.iter().all(EventApi::is_readable));
         assert_eq!((t.pollfd(4).fd, t.pollfd(4).events), (4, libc::POLLIN));
-        assert_eq!(t.pollfd(3).fd, !3);
+        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, 0));
     }
 
     #[test]
@@ -390,7 +415,7 @@ mod tests {
         // reported ones are disarmed, so each fd is delivered exactly once over 4 calls.
         for _ in 0..4 {
             for fd in 10..20 {
-                let armed = t.pollfd(fd).fd >= 0;
+                let armed = t.pollfd(fd).events != 0;
                 t.report(Some(fd), if armed { libc::POLLIN } else { 0 });
             }
             events.clear();
