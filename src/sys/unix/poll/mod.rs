@@ -148,8 +148,8 @@ impl std::fmt::Debug for Selector {
     }
 }
 
-/// What is left of a timeout with `deadline` (computed lazily: only after an internal
-/// wake-up), in poll(2) milliseconds; `None` once it is over.
+/// What is left of `timeout`, which ends at `deadline` (`None` if that overflowed `Instant`),
+/// in poll(2) milliseconds; `None` once it is over.
 fn remaining_ms(timeout: Option<Duration>, deadline: Option<Instant>) -> Option<libc::c_int> {
     match (timeout, deadline) {
         (None, _) => Some(-1),
@@ -493,5 +493,23 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(30));
         drop(waker);
         assert_eq!(selector.shared.lock().pollfds_mut().len(), 1);
+    }
+
+    #[test]
+    fn poisoned_lock_is_recovered() {
+        let selector = Selector::new().unwrap();
+        let clone = selector.try_clone().unwrap();
+        let result = std::thread::spawn(move || {
+            let _table = clone.shared.lock();
+            panic!("poisoning the table lock on purpose");
+        })
+        .join();
+        assert!(result.is_err());
+        assert!(selector.shared.table.is_poisoned());
+        let waker = Waker::new(&selector, Token(1)).unwrap();
+        waker.wake().unwrap();
+        let mut events = Vec::with_capacity(2);
+        selector.select(&mut events, Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(events.len(), 1);
     }
 }
