@@ -29,11 +29,17 @@ fn connect_protocol_writable_then_take_error_and_peer_addr() {
     let listener = TcpListener::bind(any_local()).unwrap();
     let addr = listener.local_addr().unwrap();
     let mut stream = TcpStream::connect(addr).unwrap();
-    poll.registry().register(&mut stream, CLIENT, Interest::WRITABLE).unwrap();
+    poll.registry()
+        .register(&mut stream, CLIENT, Interest::WRITABLE)
+        .unwrap();
 
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        expect_events(&mut poll, &mut events, &[Expect::new(CLIENT, Interest::WRITABLE)]);
+        expect_events(
+            &mut poll,
+            &mut events,
+            &[Expect::new(CLIENT, Interest::WRITABLE)],
+        );
         assert!(stream.take_error().unwrap().is_none());
         match stream.peer_addr() {
             Ok(peer) => {
@@ -53,13 +59,29 @@ fn connect_protocol_writable_then_take_error_and_peer_addr() {
 fn refused_connect_is_writable_with_error() {
     let (mut poll, mut events) = setup();
     // A port that was free a moment ago and has no listener now.
-    let addr = TcpListener::bind(any_local()).unwrap().local_addr().unwrap();
+    let addr = TcpListener::bind(any_local())
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let mut stream = TcpStream::connect(addr).unwrap();
-    poll.registry().register(&mut stream, CLIENT, Interest::READABLE | Interest::WRITABLE).unwrap();
+    poll.registry()
+        .register(&mut stream, CLIENT, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
 
-    let seen = expect_events(&mut poll, &mut events, &[Expect::new(CLIENT, Interest::WRITABLE)]);
-    assert!(seen.iter().any(|s| s.token == CLIENT && s.writable && s.error), "{seen:?}");
-    let err = stream.take_error().unwrap().expect("take_error must report the refusal");
+    let seen = expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(CLIENT, Interest::WRITABLE)],
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.token == CLIENT && s.writable && s.error),
+        "{seen:?}"
+    );
+    let err = stream
+        .take_error()
+        .unwrap()
+        .expect("take_error must report the refusal");
     assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
     // The error is cleared by reading it.
     assert!(stream.take_error().unwrap().is_none());
@@ -70,11 +92,20 @@ fn refused_connect_is_writable_with_error() {
 fn peer_shutdown_write_gives_read_closed() {
     let (mut poll, mut events) = setup();
     let (client, mut server) = tcp_pair(&mut poll, &mut events);
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .unwrap();
     client.shutdown(Shutdown::Write).unwrap();
 
-    let seen = expect_events(&mut poll, &mut events, &[Expect::new(SERVER, Interest::READABLE)]);
-    assert!(seen.iter().any(|s| s.token == SERVER && s.read_closed), "{seen:?}");
+    let seen = expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(SERVER, Interest::READABLE)],
+    );
+    assert!(
+        seen.iter().any(|s| s.token == SERVER && s.read_closed),
+        "{seen:?}"
+    );
     assert_eq!(server.read(&mut [0; 16]).unwrap(), 0);
     // The other direction still works.
     assert_eq!((&server).write(b"late").unwrap(), 4);
@@ -84,11 +115,19 @@ fn peer_shutdown_write_gives_read_closed() {
 fn zero_linger_reset_gives_error_on_read() {
     let (mut poll, mut events) = setup();
     let (client, mut server) = tcp_pair(&mut poll, &mut events);
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).unwrap();
-    socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO)).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .unwrap();
+    socket2::SockRef::from(&client)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
     drop(client); // sends RST
 
-    expect_events(&mut poll, &mut events, &[Expect::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(SERVER, Interest::READABLE)],
+    );
     let err = server.read(&mut [0; 16]).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ECONNRESET), "{err}");
 }
@@ -134,7 +173,8 @@ impl Side {
         let mut b = [0u8; 44 * 1024];
         loop {
             let res = if self.vectored {
-                (&self.stream).read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])
+                (&self.stream)
+                    .read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])
             } else {
                 self.stream.read(&mut a)
             };
@@ -146,7 +186,12 @@ impl Side {
             };
             for i in 0..n {
                 let byte = if i < a.len() { a[i] } else { b[i - a.len()] };
-                assert_eq!(byte, pattern(peer_seed, self.received + i as u64), "corrupt at {}", self.received + i as u64);
+                assert_eq!(
+                    byte,
+                    pattern(peer_seed, self.received + i as u64),
+                    "corrupt at {}",
+                    self.received + i as u64
+                );
             }
             self.received += n as u64;
         }
@@ -162,16 +207,39 @@ fn multi_mib_transfer_both_directions_edge_triggered() {
     let (mut poll, mut events) = setup();
     let (client, server) = tcp_pair(&mut poll, &mut events);
     let mut sides = [
-        Side { stream: client, token: CLIENT, seed: 1, sent: 0, received: 0, vectored: true },
-        Side { stream: server, token: SERVER, seed: 2, sent: 0, received: 0, vectored: false },
+        Side {
+            stream: client,
+            token: CLIENT,
+            seed: 1,
+            sent: 0,
+            received: 0,
+            vectored: true,
+        },
+        Side {
+            stream: server,
+            token: SERVER,
+            seed: 2,
+            sent: 0,
+            received: 0,
+            vectored: false,
+        },
     ];
     for side in sides.iter_mut() {
         let interests = Interest::READABLE | Interest::WRITABLE;
-        poll.registry().register(&mut side.stream, side.token, interests).unwrap();
+        poll.registry()
+            .register(&mut side.stream, side.token, interests)
+            .unwrap();
     }
     let deadline = Instant::now() + TIMEOUT * 6;
     while !sides.iter().all(Side::done) {
-        assert!(Instant::now() < deadline, "transfer stalled: {}/{} {}/{}", sides[0].sent, sides[0].received, sides[1].sent, sides[1].received);
+        assert!(
+            Instant::now() < deadline,
+            "transfer stalled: {}/{} {}/{}",
+            sides[0].sent,
+            sides[0].received,
+            sides[1].sent,
+            sides[1].received
+        );
         poll_retrying(&mut poll, &mut events, Some(TIMEOUT));
         for event in events.iter() {
             let i = if event.token() == CLIENT { 0 } else { 1 };
@@ -187,12 +255,18 @@ fn multi_mib_transfer_both_directions_edge_triggered() {
 fn peek_does_not_consume_readiness() {
     let (mut poll, mut events) = setup();
     let (mut client, mut server) = tcp_pair(&mut poll, &mut events);
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .unwrap();
 
     // A peek that finds nothing arms the source like a read would.
     assert!(would_block(&server.peek(&mut [0; 8]).unwrap_err()));
     client.write_all(b"hello").unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(SERVER, Interest::READABLE)],
+    );
 
     let mut buf = [0; 16];
     assert_eq!(server.peek(&mut buf).unwrap(), 5);
@@ -203,7 +277,11 @@ fn peek_does_not_consume_readiness() {
     assert!(would_block(&server.read(&mut buf).unwrap_err()));
 
     client.write_all(b"again").unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(SERVER, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(SERVER, Interest::READABLE)],
+    );
     assert_eq!(server.peek(&mut buf).unwrap(), 5);
     assert_eq!(server.read(&mut buf).unwrap(), 5);
     assert_eq!(&buf[..5], b"again");
@@ -228,7 +306,9 @@ fn two_hundred_connections_echo_through_one_poll() {
     let (mut poll, mut events) = setup();
     let mut listener = TcpListener::bind(any_local()).unwrap();
     let addr = listener.local_addr().unwrap();
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
 
     struct Client {
         stream: TcpStream,
@@ -240,8 +320,14 @@ fn two_hundred_connections_echo_through_one_poll() {
         .map(|i| {
             let mut stream = TcpStream::connect(addr).unwrap();
             let interests = Interest::READABLE | Interest::WRITABLE;
-            poll.registry().register(&mut stream, Token(1000 + i), interests).unwrap();
-            Client { stream, sent: false, got: Vec::new() }
+            poll.registry()
+                .register(&mut stream, Token(1000 + i), interests)
+                .unwrap();
+            Client {
+                stream,
+                sent: false,
+                got: Vec::new(),
+            }
         })
         .collect();
     // Server side: stream and bytes read but not yet echoed.
@@ -250,7 +336,10 @@ fn two_hundred_connections_echo_through_one_poll() {
     let deadline = Instant::now() + TIMEOUT * 3;
     let mut done = 0;
     while done < N {
-        assert!(Instant::now() < deadline, "only {done} of {N} echoes completed");
+        assert!(
+            Instant::now() < deadline,
+            "only {done} of {N} echoes completed"
+        );
         poll_retrying(&mut poll, &mut events, Some(TIMEOUT));
         for event in events.iter() {
             match event.token() {
@@ -259,7 +348,9 @@ fn two_hundred_connections_echo_through_one_poll() {
                         Ok((mut stream, _)) => {
                             let token = Token(1 + servers.len());
                             let interests = Interest::READABLE | Interest::WRITABLE;
-                            poll.registry().register(&mut stream, token, interests).unwrap();
+                            poll.registry()
+                                .register(&mut stream, token, interests)
+                                .unwrap();
                             servers.push((stream, Vec::new()));
                         }
                         Err(e) if would_block(&e) => break,
@@ -294,7 +385,8 @@ fn two_hundred_connections_echo_through_one_poll() {
                                 assert_eq!(n, MSG);
                                 client.sent = true;
                             }
-                            Err(e) if would_block(&e) || e.kind() == io::ErrorKind::NotConnected => {}
+                            Err(e)
+                                if would_block(&e) || e.kind() == io::ErrorKind::NotConnected => {}
                             Err(e) => panic!("client write: {e}"),
                         }
                     }
@@ -337,7 +429,9 @@ fn ipv6_loopback_when_available() {
     let mut server = net_common::accept(&mut poll, &mut events, &mut listener);
     assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
 
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .unwrap();
     client.write_all(b"six").unwrap();
     let mut buf = [0; 3];
     let n = util::until_ready(&mut poll, &mut events, || server.read(&mut buf)).unwrap();
@@ -356,8 +450,16 @@ fn listener_methods() {
     assert!(would_block(&listener.accept().unwrap_err()));
     assert!(format!("{listener:?}").contains("TcpListener"));
 
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
-    poll.registry().reregister(&mut listener, LISTENER, Interest::READABLE | Interest::WRITABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .reregister(
+            &mut listener,
+            LISTENER,
+            Interest::READABLE | Interest::WRITABLE,
+        )
+        .unwrap();
     poll.registry().deregister(&mut listener).unwrap();
 
     // Conversions: std, OwnedFd, RawFd, and back.
@@ -407,9 +509,13 @@ fn stream_methods() {
         })
         .unwrap();
     assert_eq!(n, 3);
-    poll.registry().register(&mut client, CLIENT, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE)
+        .unwrap();
     let mut server = server;
-    poll.registry().register(&mut server, SERVER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .unwrap();
     let mut buf = [0; 8];
     let n = util::until_ready(&mut poll, &mut events, || (&server).read(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"raw");
@@ -418,7 +524,9 @@ fn stream_methods() {
     client.write_all(b"ab").unwrap();
     client.flush().unwrap();
     (&client).flush().unwrap();
-    let n = client.write_vectored(&[IoSlice::new(b"cd"), IoSlice::new(b"ef")]).unwrap();
+    let n = client
+        .write_vectored(&[IoSlice::new(b"cd"), IoSlice::new(b"ef")])
+        .unwrap();
     assert_eq!(n, 4);
     let mut got: Vec<u8> = Vec::new();
     while got.len() < 6 {

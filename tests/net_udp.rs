@@ -26,10 +26,19 @@ fn empty_datagram_is_readable_and_reads_zero() {
     let (mut poll, mut events) = setup();
     let sender = UdpSocket::bind(any_local()).unwrap();
     let mut receiver = UdpSocket::bind(any_local()).unwrap();
-    poll.registry().register(&mut receiver, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut receiver, B, Interest::READABLE)
+        .unwrap();
 
-    assert_eq!(sender.send_to(&[], receiver.local_addr().unwrap()).unwrap(), 0);
-    expect_events(&mut poll, &mut events, &[Expect::new(B, Interest::READABLE)]);
+    assert_eq!(
+        sender.send_to(&[], receiver.local_addr().unwrap()).unwrap(),
+        0
+    );
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(B, Interest::READABLE)],
+    );
     let (n, from) = receiver.recv_from(&mut [0; 16]).unwrap();
     assert_eq!(n, 0);
     assert_eq!(from, sender.local_addr().unwrap());
@@ -41,8 +50,12 @@ fn datagrams_are_truncated_to_the_buffer() {
     let (mut poll, mut events) = setup();
     let sender = UdpSocket::bind(any_local()).unwrap();
     let mut receiver = UdpSocket::bind(any_local()).unwrap();
-    poll.registry().register(&mut receiver, B, Interest::READABLE).unwrap();
-    sender.send_to(&[7; 100], receiver.local_addr().unwrap()).unwrap();
+    poll.registry()
+        .register(&mut receiver, B, Interest::READABLE)
+        .unwrap();
+    sender
+        .send_to(&[7; 100], receiver.local_addr().unwrap())
+        .unwrap();
 
     let mut small = [0; 10];
     let (n, _) = until_ready(&mut poll, &mut events, || receiver.recv_from(&mut small)).unwrap();
@@ -56,9 +69,17 @@ fn unconnected_send_to_recv_from_peek_from() {
     let (mut poll, mut events) = setup();
     let mut a = UdpSocket::bind(any_local()).unwrap();
     let mut b = UdpSocket::bind(any_local()).unwrap();
-    poll.registry().register(&mut a, A, Interest::READABLE | Interest::WRITABLE).unwrap();
-    poll.registry().register(&mut b, B, Interest::READABLE).unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(A, Interest::WRITABLE)]);
+    poll.registry()
+        .register(&mut a, A, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    poll.registry()
+        .register(&mut b, B, Interest::READABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(A, Interest::WRITABLE)],
+    );
 
     let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
     assert_eq!(a.send_to(b"first", b_addr).unwrap(), 5);
@@ -75,11 +96,18 @@ fn unconnected_send_to_recv_from_peek_from() {
 
     // After the WouldBlock above, a new datagram gives a new event (on every backend).
     a.send_to(b"third", b_addr).unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(B, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(B, Interest::READABLE)],
+    );
     assert_eq!(b.recv_from(&mut buf).unwrap().0, 5);
 
     // Not connected: no peer.
-    assert_eq!(a.peer_addr().unwrap_err().raw_os_error(), Some(libc::ENOTCONN));
+    assert_eq!(
+        a.peer_addr().unwrap_err().raw_os_error(),
+        Some(libc::ENOTCONN)
+    );
 }
 
 #[test]
@@ -90,7 +118,9 @@ fn connected_send_recv_peek() {
     a.connect(b.local_addr().unwrap()).unwrap();
     b.connect(a.local_addr().unwrap()).unwrap();
     assert_eq!(a.peer_addr().unwrap(), b.local_addr().unwrap());
-    poll.registry().register(&mut b, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut b, B, Interest::READABLE)
+        .unwrap();
 
     assert_eq!(a.send(b"hello").unwrap(), 5);
     let mut buf = [0; 16];
@@ -107,7 +137,9 @@ fn send_to_a_closed_port_reports_the_error() {
     let closed = UdpSocket::bind(any_local()).unwrap().local_addr().unwrap();
     let mut socket = UdpSocket::bind(any_local()).unwrap();
     socket.connect(closed).unwrap();
-    poll.registry().register(&mut socket, A, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut socket, A, Interest::READABLE)
+        .unwrap();
     socket.send(b"anyone?").unwrap();
 
     // The ICMP "port unreachable" arrives as an error event and a pending socket error.
@@ -148,10 +180,14 @@ fn options() {
     // kernel and either succeed or return its error.
     let group = Ipv4Addr::new(239, 255, 42, 99);
     match socket.join_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED) {
-        Ok(()) => socket.leave_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED).unwrap(),
+        Ok(()) => socket
+            .leave_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED)
+            .unwrap(),
         Err(e) => {
             assert!(e.raw_os_error().is_some(), "{e}");
-            let e = socket.leave_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED).unwrap_err();
+            let e = socket
+                .leave_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED)
+                .unwrap_err();
             assert!(e.raw_os_error().is_some(), "{e}");
         }
     }
@@ -180,11 +216,17 @@ fn ipv6_options_and_loopback_when_available() {
         Ok(()) => a.leave_multicast_v6(&group, 0).unwrap(),
         Err(e) => {
             assert!(e.raw_os_error().is_some(), "{e}");
-            assert!(a.leave_multicast_v6(&group, 0).unwrap_err().raw_os_error().is_some());
+            assert!(a
+                .leave_multicast_v6(&group, 0)
+                .unwrap_err()
+                .raw_os_error()
+                .is_some());
         }
     }
 
-    poll.registry().register(&mut a, A, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut a, A, Interest::READABLE)
+        .unwrap();
     b.send_to(b"v6", a.local_addr().unwrap()).unwrap();
     let mut buf = [0; 4];
     let (n, from) = until_ready(&mut poll, &mut events, || a.recv_from(&mut buf)).unwrap();
@@ -198,7 +240,9 @@ fn try_io_and_conversions() {
     let mut receiver = UdpSocket::bind(any_local()).unwrap();
     assert_nonblocking_cloexec(&receiver);
     assert!(format!("{receiver:?}").contains("UdpSocket"));
-    poll.registry().register(&mut receiver, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut receiver, B, Interest::READABLE)
+        .unwrap();
 
     let fd = receiver.as_raw_fd();
     let raw_recv = |buf: &mut [u8]| -> io::Result<usize> {
@@ -212,12 +256,22 @@ fn try_io_and_conversions() {
     };
     let mut buf = [0; 8];
     // A WouldBlock inside try_io arms the source; the datagram then produces an event.
-    assert!(would_block(&receiver.try_io(|| raw_recv(&mut buf)).unwrap_err()));
-    sender.send_to(b"raw", receiver.local_addr().unwrap()).unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(B, Interest::READABLE)]);
+    assert!(would_block(
+        &receiver.try_io(|| raw_recv(&mut buf)).unwrap_err()
+    ));
+    sender
+        .send_to(b"raw", receiver.local_addr().unwrap())
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(B, Interest::READABLE)],
+    );
     assert_eq!(receiver.try_io(|| raw_recv(&mut buf)).unwrap(), 3);
 
-    poll.registry().reregister(&mut receiver, A, Interest::READABLE).unwrap();
+    poll.registry()
+        .reregister(&mut receiver, A, Interest::READABLE)
+        .unwrap();
     poll.registry().deregister(&mut receiver).unwrap();
 
     let addr = receiver.local_addr().unwrap();

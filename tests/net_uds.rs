@@ -24,7 +24,11 @@ fn setup() -> (Poll, Events) {
 }
 
 /// Waits for and accepts one connection on a registered listener.
-fn accept_one(poll: &mut Poll, events: &mut Events, listener: &UnixListener) -> (UnixStream, SocketAddr) {
+fn accept_one(
+    poll: &mut Poll,
+    events: &mut Events,
+    listener: &UnixListener,
+) -> (UnixStream, SocketAddr) {
     until_ready(poll, events, || listener.accept()).unwrap()
 }
 
@@ -35,23 +39,40 @@ fn path_listener_accept_connect_and_addresses() {
     let path = dir.join("s.sock");
     let mut listener = UnixListener::bind(&path).unwrap();
     assert_nonblocking_cloexec(&listener);
-    assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    assert_eq!(
+        listener.local_addr().unwrap().as_pathname(),
+        Some(path.as_path())
+    );
     assert!(listener.take_error().unwrap().is_none());
     assert!(would_block(&listener.accept().unwrap_err()));
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
 
     let mut client = UnixStream::connect(&path).unwrap();
     assert_nonblocking_cloexec(&client);
-    poll.registry().register(&mut client, A, Interest::WRITABLE).unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(A, Interest::WRITABLE)]);
+    poll.registry()
+        .register(&mut client, A, Interest::WRITABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(A, Interest::WRITABLE)],
+    );
     assert!(client.take_error().unwrap().is_none());
-    assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+    assert_eq!(
+        client.peer_addr().unwrap().as_pathname(),
+        Some(path.as_path())
+    );
     assert!(client.local_addr().unwrap().is_unnamed());
 
     let (server, peer) = accept_one(&mut poll, &mut events, &listener);
     assert_nonblocking_cloexec(&server);
     assert!(peer.is_unnamed());
-    assert_eq!(server.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    assert_eq!(
+        server.local_addr().unwrap().as_pathname(),
+        Some(path.as_path())
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -63,11 +84,17 @@ fn listener_keeps_reporting_after_accept_would_block() {
     let dir = temp_dir("uds-rearm");
     let path = dir.join("s.sock");
     let mut listener = UnixListener::bind(&path).unwrap();
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
     let mut keep = Vec::new();
     for _ in 0..3 {
         keep.push(UnixStream::connect(&path).unwrap());
-        expect_events(&mut poll, &mut events, &[Expect::new(LISTENER, Interest::READABLE)]);
+        expect_events(
+            &mut poll,
+            &mut events,
+            &[Expect::new(LISTENER, Interest::READABLE)],
+        );
         keep.push(listener.accept().unwrap().0);
         assert!(would_block(&listener.accept().unwrap_err()));
     }
@@ -82,12 +109,18 @@ fn stream_io_shutdown_and_read_closed() {
     assert_nonblocking_cloexec(&b);
     assert!(a.local_addr().unwrap().is_unnamed());
     assert!(a.peer_addr().unwrap().is_unnamed());
-    poll.registry().register(&mut b, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut b, B, Interest::READABLE)
+        .unwrap();
 
     a.write_all(b"ab").unwrap();
     a.flush().unwrap();
     (&a).flush().unwrap();
-    assert_eq!((&a).write_vectored(&[IoSlice::new(b"cd"), IoSlice::new(b"ef")]).unwrap(), 4);
+    assert_eq!(
+        (&a).write_vectored(&[IoSlice::new(b"cd"), IoSlice::new(b"ef")])
+            .unwrap(),
+        4
+    );
     let mut got: Vec<u8> = Vec::new();
     while got.len() < 6 {
         let (mut x, mut y) = ([0; 2], [0; 8]);
@@ -101,8 +134,15 @@ fn stream_io_shutdown_and_read_closed() {
     assert!(would_block(&(&b).read(&mut [0; 4]).unwrap_err()));
 
     a.shutdown(Shutdown::Write).unwrap();
-    let seen = expect_events(&mut poll, &mut events, &[Expect::new(B, Interest::READABLE)]);
-    assert!(seen.iter().any(|s| s.token == B && s.read_closed), "{seen:?}");
+    let seen = expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(B, Interest::READABLE)],
+    );
+    assert!(
+        seen.iter().any(|s| s.token == B && s.read_closed),
+        "{seen:?}"
+    );
     assert_eq!(b.read(&mut [0; 4]).unwrap(), 0);
     b.shutdown(Shutdown::Both).unwrap();
     a.shutdown(Shutdown::Read).unwrap();
@@ -117,32 +157,54 @@ fn abstract_addresses() {
     let name = format!("ferrio-test-{}-abstract", std::process::id());
     let addr = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
     let mut listener = UnixListener::bind_addr(&addr).unwrap();
-    assert_eq!(listener.local_addr().unwrap().as_abstract_name(), Some(name.as_bytes()));
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    assert_eq!(
+        listener.local_addr().unwrap().as_abstract_name(),
+        Some(name.as_bytes())
+    );
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
 
     let client = UnixStream::connect_addr(&addr).unwrap();
-    assert_eq!(client.peer_addr().unwrap().as_abstract_name(), Some(name.as_bytes()));
+    assert_eq!(
+        client.peer_addr().unwrap().as_abstract_name(),
+        Some(name.as_bytes())
+    );
     let (server, peer) = accept_one(&mut poll, &mut events, &listener);
     assert!(peer.is_unnamed());
-    assert_eq!(server.local_addr().unwrap().as_abstract_name(), Some(name.as_bytes()));
+    assert_eq!(
+        server.local_addr().unwrap().as_abstract_name(),
+        Some(name.as_bytes())
+    );
 
     // A client bound to an abstract name of its own (socket2 can bind before connecting) is
     // reported under that name by accept and by peer_addr.
     let cname = format!("ferrio-test-{}-client", std::process::id());
     let bound = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
     // socket2 reads a leading NUL as "abstract".
-    bound.bind(&socket2::SockAddr::unix(format!("\0{cname}")).unwrap()).unwrap();
-    bound.connect(&socket2::SockAddr::unix(format!("\0{name}")).unwrap()).unwrap();
+    bound
+        .bind(&socket2::SockAddr::unix(format!("\0{cname}")).unwrap())
+        .unwrap();
+    bound
+        .connect(&socket2::SockAddr::unix(format!("\0{name}")).unwrap())
+        .unwrap();
     let (server2, peer) = accept_one(&mut poll, &mut events, &listener);
     assert_eq!(peer.as_abstract_name(), Some(cname.as_bytes()));
-    assert_eq!(server2.peer_addr().unwrap().as_abstract_name(), Some(cname.as_bytes()));
+    assert_eq!(
+        server2.peer_addr().unwrap().as_abstract_name(),
+        Some(cname.as_bytes())
+    );
 
     let dname = format!("ferrio-test-{}-dgram", std::process::id());
     let daddr = SocketAddr::from_abstract_name(dname.as_bytes()).unwrap();
     let mut receiver = UnixDatagram::bind_addr(&daddr).unwrap();
     let sname = format!("ferrio-test-{}-sender", std::process::id());
-    let sender = UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(sname.as_bytes()).unwrap()).unwrap();
-    poll.registry().register(&mut receiver, B, Interest::READABLE).unwrap();
+    let sender =
+        UnixDatagram::bind_addr(&SocketAddr::from_abstract_name(sname.as_bytes()).unwrap())
+            .unwrap();
+    poll.registry()
+        .register(&mut receiver, B, Interest::READABLE)
+        .unwrap();
     // Sending to an abstract address goes through try_io + std (ferrio's send_to takes paths).
     let std_sender: std::os::unix::net::UnixDatagram = sender.into();
     std_sender.send_to_addr(b"abs", &daddr).unwrap();
@@ -161,8 +223,12 @@ fn datagram_paths_unbound_connect_and_empty_datagrams() {
     let mut b = UnixDatagram::bind(&pb).unwrap();
     assert_nonblocking_cloexec(&a);
     assert_eq!(a.local_addr().unwrap().as_pathname(), Some(pa.as_path()));
-    poll.registry().register(&mut a, A, Interest::READABLE).unwrap();
-    poll.registry().register(&mut b, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut a, A, Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .register(&mut b, B, Interest::READABLE)
+        .unwrap();
 
     // send_to / recv_from with paths.
     assert_eq!(a.send_to(b"to b", &pb).unwrap(), 4);
@@ -173,7 +239,11 @@ fn datagram_paths_unbound_connect_and_empty_datagrams() {
 
     // An empty datagram is readable and reads as 0 bytes.
     assert_eq!(b.send_to(&[], &pa).unwrap(), 0);
-    expect_events(&mut poll, &mut events, &[Expect::new(A, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(A, Interest::READABLE)],
+    );
     assert_eq!(a.recv(&mut buf).unwrap(), 0);
     assert!(would_block(&a.recv(&mut buf).unwrap_err()));
 
@@ -200,7 +270,9 @@ fn datagram_pair_try_io_and_conversions() {
     assert_nonblocking_cloexec(&a);
     assert_nonblocking_cloexec(&b);
     assert!(format!("{a:?}").contains("UnixDatagram"));
-    poll.registry().register(&mut b, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut b, B, Interest::READABLE)
+        .unwrap();
 
     let fd = b.as_raw_fd();
     let raw_recv = |buf: &mut [u8]| -> io::Result<usize> {
@@ -215,10 +287,16 @@ fn datagram_pair_try_io_and_conversions() {
     let mut buf = [0; 8];
     assert!(would_block(&b.try_io(|| raw_recv(&mut buf)).unwrap_err()));
     a.send(b"pair").unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(B, Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(B, Interest::READABLE)],
+    );
     assert_eq!(b.try_io(|| raw_recv(&mut buf)).unwrap(), 4);
 
-    poll.registry().reregister(&mut b, A, Interest::READABLE).unwrap();
+    poll.registry()
+        .reregister(&mut b, A, Interest::READABLE)
+        .unwrap();
     poll.registry().deregister(&mut b).unwrap();
     let std_b: std::os::unix::net::UnixDatagram = b.into();
     let b = UnixDatagram::from_std(std_b);
@@ -247,8 +325,12 @@ fn stream_and_listener_conversions_and_try_io() {
     // SAFETY: `raw` came from into_raw_fd and is owned by nobody else.
     let mut listener = unsafe { UnixListener::from_raw_fd(raw) };
     assert_eq!(listener.as_fd().as_raw_fd(), raw);
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE).unwrap();
-    poll.registry().reregister(&mut listener, LISTENER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .reregister(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
 
     let client = UnixStream::connect(&path).unwrap();
     let (server, _) = accept_one(&mut poll, &mut events, &listener);
@@ -265,7 +347,9 @@ fn stream_and_listener_conversions_and_try_io() {
     assert_eq!(client.as_raw_fd(), raw);
 
     let mut server = server;
-    poll.registry().register(&mut server, B, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut server, B, Interest::READABLE)
+        .unwrap();
     let fd = client.as_raw_fd();
     let n = client
         .try_io(|| {
@@ -295,10 +379,19 @@ fn errors_keep_the_os_error() {
     // Binding a path twice.
     let path = dir.join("twice.sock");
     let _first = UnixListener::bind(&path).unwrap();
-    assert_eq!(UnixListener::bind(&path).unwrap_err().raw_os_error(), Some(libc::EADDRINUSE));
-    assert_eq!(UnixDatagram::bind(&path).unwrap_err().raw_os_error(), Some(libc::EADDRINUSE));
+    assert_eq!(
+        UnixListener::bind(&path).unwrap_err().raw_os_error(),
+        Some(libc::EADDRINUSE)
+    );
+    assert_eq!(
+        UnixDatagram::bind(&path).unwrap_err().raw_os_error(),
+        Some(libc::EADDRINUSE)
+    );
     // A path that does not fit in sockaddr_un is rejected before any socket is made.
     let long = dir.join("x".repeat(200));
-    assert_eq!(UnixListener::bind(&long).unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(
+        UnixListener::bind(&long).unwrap_err().kind(),
+        io::ErrorKind::InvalidInput
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -24,7 +24,9 @@ pub fn any_local() -> SocketAddr {
 /// listener is registered under [`HELPER`] for the wait and deregistered afterwards.
 #[track_caller]
 pub fn accept(poll: &mut Poll, events: &mut Events, listener: &mut TcpListener) -> TcpStream {
-    poll.registry().register(listener, HELPER, Interest::READABLE).unwrap();
+    poll.registry()
+        .register(listener, HELPER, Interest::READABLE)
+        .unwrap();
     let (stream, _) = util::until_ready(poll, events, || listener.accept()).unwrap();
     poll.registry().deregister(listener).unwrap();
     stream
@@ -47,9 +49,16 @@ pub fn assert_nonblocking_cloexec(fd: &impl AsRawFd) {
     let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
     // SAFETY: as above.
     let fd_flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-    assert!(fl >= 0 && fd_flags >= 0, "fcntl failed: {}", io::Error::last_os_error());
+    assert!(
+        fl >= 0 && fd_flags >= 0,
+        "fcntl failed: {}",
+        io::Error::last_os_error()
+    );
     assert!(fl & libc::O_NONBLOCK != 0, "fd {fd} is blocking");
-    assert!(fd_flags & libc::FD_CLOEXEC != 0, "fd {fd} is not close-on-exec");
+    assert!(
+        fd_flags & libc::FD_CLOEXEC != 0,
+        "fd {fd} is not close-on-exec"
+    );
 }
 
 /// A new, empty directory for socket files, unique to this process and call.
@@ -65,7 +74,8 @@ pub fn temp_dir(name: &str) -> PathBuf {
 /// The byte at `offset` of a deterministic stream identified by `seed` (for integrity checks
 /// of long transfers without keeping a copy).
 pub fn pattern(seed: u64, offset: u64) -> u8 {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ offset.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut x =
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ offset.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x ^= x >> 31;
     x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
     (x >> 29) as u8
