@@ -69,6 +69,19 @@ fn fd_count_unchanged_after_thousands_of_socket_cycles() {
         drop((udp, a, b, c, d, e, f));
     }
     assert_eq!(util::open_fds(), before, "fds leaked over {CYCLES} cycles");
+
+    // Failures after the socket exists (bind, connect) close it again.
+    let taken = dir.join("l.sock");
+    let missing = dir.join("missing.sock");
+    for _ in 0..CYCLES / 4 {
+        assert!(TcpListener::bind(addr).is_err());
+        assert!(UdpSocket::bind("192.0.2.1:0".parse().unwrap()).is_err());
+        assert!(UnixListener::bind(&taken).is_err());
+        assert!(UnixDatagram::bind(&taken).is_err());
+        assert!(UnixStream::connect(&missing).is_err());
+        assert!(UnixDatagram::unbound().unwrap().connect(&missing).is_err());
+    }
+    assert_eq!(util::open_fds(), before, "fds leaked on error paths");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -512,6 +512,9 @@ fn stream_methods() {
     poll.registry()
         .register(&mut client, CLIENT, Interest::READABLE)
         .unwrap();
+    poll.registry()
+        .reregister(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
     let mut server = server;
     poll.registry()
         .register(&mut server, SERVER, Interest::READABLE)

@@ -133,6 +133,21 @@ fn stream_io_shutdown_and_read_closed() {
     assert_eq!(got, b"abcdef");
     assert!(would_block(&(&b).read(&mut [0; 4]).unwrap_err()));
 
+    // The other two vectored impls, after a reregister.
+    poll.registry()
+        .reregister(&mut b, B, Interest::READABLE)
+        .unwrap();
+    let n = a
+        .write_vectored(&[IoSlice::new(b"g"), IoSlice::new(b"h")])
+        .unwrap();
+    assert_eq!(n, 2);
+    let (mut x, mut y) = ([0; 1], [0; 1]);
+    let n = until_ready(&mut poll, &mut events, || {
+        (&b).read_vectored(&mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)])
+    })
+    .unwrap();
+    assert_eq!((n, x, y), (2, *b"g", *b"h"));
+
     a.shutdown(Shutdown::Write).unwrap();
     let seen = expect_events(
         &mut poll,
