@@ -1,7 +1,8 @@
 //! System calls per socket operation, measured with strace.
 //!
 //! How: `syscall_counts_under_strace` runs this test binary again, filtered to the test
-//! `strace_child_mode`, under `strace -f -e trace=network,read,write,readv,writev,fcntl,ioctl,close`.
+//! `strace_child_mode`, under
+//! `strace -f -e trace=network,read,write,readv,writev,fcntl,ioctl,close`.
 //! In that child each operation is bracketed by two marker writes to fd -1 (they fail with
 //! EBADF and change nothing, but show up in the trace), and the parent counts the calls
 //! between each pair of markers. Waiting for readiness happens outside the markers, so

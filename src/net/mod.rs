@@ -5,14 +5,14 @@
 //! registered with a [`Registry`](crate::Registry), and converts to and from the std type and
 //! the fd types (`OwnedFd`, `RawFd`, `AsFd`).
 //!
-//! | type             | std counterpart                       | created by                          |
-//! |------------------|---------------------------------------|-------------------------------------|
-//! | [`TcpListener`]  | `std::net::TcpListener`               | `bind`                              |
-//! | [`TcpStream`]    | `std::net::TcpStream`                 | `connect`, `TcpListener::accept`    |
-//! | [`UdpSocket`]    | `std::net::UdpSocket`                 | `bind`                              |
-//! | [`UnixListener`] | `std::os::unix::net::UnixListener`    | `bind`, `bind_addr`                 |
-//! | [`UnixStream`]   | `std::os::unix::net::UnixStream`      | `connect`, `connect_addr`, `pair`, `UnixListener::accept` |
-//! | [`UnixDatagram`] | `std::os::unix::net::UnixDatagram`    | `bind`, `bind_addr`, `unbound`, `pair` |
+//! | type             | std counterpart                    | made by                            |
+//! |------------------|------------------------------------|------------------------------------|
+//! | [`TcpListener`]  | `std::net::TcpListener`            | `bind`                             |
+//! | [`TcpStream`]    | `std::net::TcpStream`              | `connect`, `TcpListener::accept`   |
+//! | [`UdpSocket`]    | `std::net::UdpSocket`              | `bind`                             |
+//! | [`UnixListener`] | `std::os::unix::net::UnixListener` | `bind`, `bind_addr`                |
+//! | [`UnixStream`]   | `std::os::unix::net::UnixStream`   | `connect`(`_addr`), `pair`, accept |
+//! | [`UnixDatagram`] | `std::os::unix::net::UnixDatagram` | `bind`(`_addr`), `unbound`, `pair` |
 //!
 //! # Non-blocking, edge-triggered
 //!

@@ -191,8 +191,8 @@ const TCP_BACKLOG: c_int = if cfg!(target_os = "horizon") {
     128
 };
 
-/// The backlog of [`unix_listener`]: `-1` means "the system maximum" where the kernel accepts
-/// it (as std does), `SOMAXCONN` elsewhere.
+/// The backlog of Unix listeners ([`unix_bind`]): `-1` means "the system maximum" where the
+/// kernel accepts it (as std does), `SOMAXCONN` elsewhere.
 #[cfg(any(
     target_os = "linux",
     target_os = "android",
