@@ -56,7 +56,12 @@ pub(crate) struct Event {
 }
 
 fn interests_to_poll(interests: Interest) -> c_short {
-    interest_bits(interests.is_readable(), interests.is_writable(), interests.is_priority(), false)
+    interest_bits(
+        interests.is_readable(),
+        interests.is_writable(),
+        interests.is_priority(),
+        false,
+    )
 }
 
 /// The state every clone of a selector (and every registered source and Waker) shares.
@@ -102,7 +107,10 @@ impl Shared {
             // to, the poller would still release the lock when its poll(2) returns.
             let _ = self.notifier.notify();
         }
-        let mut guard = ModifyGuard { shared: self, table: self.lock() };
+        let mut guard = ModifyGuard {
+            shared: self,
+            table: self.lock(),
+        };
         f(&mut guard.table)
     }
 
@@ -112,7 +120,10 @@ impl Shared {
         loop {
             while self.waiting.load(SeqCst) != 0 {
                 table.poller_parked = true;
-                table = self.modifiers_done.wait(table).unwrap_or_else(PoisonError::into_inner);
+                table = self
+                    .modifiers_done
+                    .wait(table)
+                    .unwrap_or_else(PoisonError::into_inner);
                 table.poller_parked = false;
             }
             self.polling.store(true, SeqCst);
@@ -144,7 +155,9 @@ pub(crate) struct Selector {
 
 impl std::fmt::Debug for Selector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Selector").field("notify_fd", &self.shared.notifier.fd()).finish()
+        f.debug_struct("Selector")
+            .field("notify_fd", &self.shared.notifier.fd())
+            .finish()
     }
 }
 
@@ -181,7 +194,9 @@ impl SelectorApi for Selector {
     }
 
     fn try_clone(&self) -> io::Result<Selector> {
-        Ok(Selector { shared: Arc::clone(&self.shared) })
+        Ok(Selector {
+            shared: Arc::clone(&self.shared),
+        })
     }
 
     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
@@ -301,7 +316,9 @@ struct Registration {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("notify_fd", &self.notifier.fd()).finish()
+        f.debug_struct("Shared")
+            .field("notify_fd", &self.notifier.fd())
+            .finish()
     }
 }
 
@@ -331,17 +348,32 @@ impl IoSourceApi for IoSourceState {
         IoSourceState { registration: None }
     }
 
-    fn register(&mut self, selector: &Selector, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        selector: &Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         if self.registration.is_some() {
             // Registered already (with this poller or another): the state remembers one.
             return Err(super::already_registered(None));
         }
         selector.shared.register(fd, token, interests)?;
-        self.registration = Some(Registration { shared: Arc::clone(&selector.shared), fd });
+        self.registration = Some(Registration {
+            shared: Arc::clone(&selector.shared),
+            fd,
+        });
         Ok(())
     }
 
-    fn reregister(&mut self, selector: &Selector, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        selector: &Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         self.registered_with(selector)?;
         selector.shared.reregister(fd, token, interests)
     }
@@ -350,7 +382,10 @@ impl IoSourceApi for IoSourceState {
         self.registered_with(selector)?;
         let result = selector.shared.deregister(fd);
         // Gone from the table either way (NotFound: someone removed it through `SourceFd`).
-        if result.as_ref().map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true) {
+        if result
+            .as_ref()
+            .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
+        {
             self.registration = None;
         }
         result
@@ -363,7 +398,12 @@ impl IoSourceApi for IoSourceState {
         let result = f();
         if let (Err(e), Some(r)) = (&result, &self.registration) {
             if e.kind() == io::ErrorKind::WouldBlock {
-                let bits = interest_bits(blocked.is_readable(), blocked.is_writable(), blocked.is_priority(), true);
+                let bits = interest_bits(
+                    blocked.is_readable(),
+                    blocked.is_writable(),
+                    blocked.is_priority(),
+                    true,
+                );
                 r.shared.modify(|t| t.rearm(fd, bits));
             }
         }
@@ -392,8 +432,13 @@ pub(crate) struct Waker {
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         let notifier = Notifier::new()?;
-        selector.shared.modify(|t| t.add(notifier.fd(), token, libc::POLLIN, true))?;
-        Ok(Waker { shared: Arc::clone(&selector.shared), notifier })
+        selector
+            .shared
+            .modify(|t| t.add(notifier.fd(), token, libc::POLLIN, true))?;
+        Ok(Waker {
+            shared: Arc::clone(&selector.shared),
+            notifier,
+        })
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
@@ -414,7 +459,10 @@ mod tests {
     use super::*;
 
     fn event(revents: c_short) -> Event {
-        Event { token: Token(usize::MAX), revents }
+        Event {
+            token: Token(usize::MAX),
+            revents,
+        }
     }
 
     #[test]
@@ -447,7 +495,10 @@ mod tests {
     fn remaining_time() {
         assert_eq!(remaining_ms(None, None), Some(-1));
         assert_eq!(remaining_ms(Some(Duration::ZERO), None), None);
-        assert_eq!(remaining_ms(Some(Duration::MAX), None), Some(MAX_TIMEOUT_MS));
+        assert_eq!(
+            remaining_ms(Some(Duration::MAX), None),
+            Some(MAX_TIMEOUT_MS)
+        );
         let now = Instant::now();
         assert_eq!(remaining_ms(Some(Duration::from_secs(1)), Some(now)), None);
         let later = now + Duration::from_secs(100);
@@ -479,7 +530,9 @@ mod tests {
         assert_eq!(n, -1, "no wake-up was sent");
         waker.wake().unwrap();
         waker.wake().unwrap();
-        selector.select(&mut events, Some(Duration::from_secs(5))).unwrap();
+        selector
+            .select(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
         assert_eq!(events.len(), 1);
         assert!(events[0].is_readable() && events[0].token() == Token(7));
         // Drained: no second report.
@@ -488,7 +541,9 @@ mod tests {
         // A stale internal wake-up is absorbed without returning early.
         selector.shared.notifier.notify().unwrap();
         let start = Instant::now();
-        selector.select(&mut events, Some(Duration::from_millis(30))).unwrap();
+        selector
+            .select(&mut events, Some(Duration::from_millis(30)))
+            .unwrap();
         assert!(events.is_empty());
         assert!(start.elapsed() >= Duration::from_millis(30));
         drop(waker);
@@ -509,7 +564,9 @@ mod tests {
         let waker = Waker::new(&selector, Token(1)).unwrap();
         waker.wake().unwrap();
         let mut events = Vec::with_capacity(2);
-        selector.select(&mut events, Some(Duration::from_secs(5))).unwrap();
+        selector
+            .select(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
         assert_eq!(events.len(), 1);
     }
 }

@@ -56,7 +56,12 @@ pub(super) struct Table {
 
 /// The poll(2) bits that a set of interests (or of blocked directions) stands for. With
 /// `rearm`, READABLE also covers PRIORITY, since both are reported as readable.
-pub(super) fn interest_bits(readable: bool, writable: bool, priority: bool, rearm: bool) -> c_short {
+pub(super) fn interest_bits(
+    readable: bool,
+    writable: bool,
+    priority: bool,
+    rearm: bool,
+) -> c_short {
     let mut bits = 0;
     if readable {
         bits |= libc::POLLIN | POLLRDHUP;
@@ -107,8 +112,17 @@ impl Table {
     /// A table whose slot 0 watches the internal notifier `notify_fd`.
     pub(super) fn new(notify_fd: RawFd) -> Table {
         Table {
-            pollfds: vec![pollfd { fd: notify_fd, events: libc::POLLIN, revents: 0 }],
-            entries: vec![Entry { fd: notify_fd, token: Token(0), interests: libc::POLLIN, waker: false }],
+            pollfds: vec![pollfd {
+                fd: notify_fd,
+                events: libc::POLLIN,
+                revents: 0,
+            }],
+            entries: vec![Entry {
+                fd: notify_fd,
+                token: Token(0),
+                interests: libc::POLLIN,
+                waker: false,
+            }],
             by_fd: Vec::new(),
             start: 0,
             poller_parked: false,
@@ -129,7 +143,13 @@ impl Table {
     }
 
     /// Adds a slot for `fd`, fully armed.
-    pub(super) fn add(&mut self, fd: RawFd, token: Token, interests: c_short, waker: bool) -> io::Result<()> {
+    pub(super) fn add(
+        &mut self,
+        fd: RawFd,
+        token: Token,
+        interests: c_short,
+        waker: bool,
+    ) -> io::Result<()> {
         let Ok(index) = usize::try_from(fd) else {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         };
@@ -139,11 +159,20 @@ impl Table {
         if self.by_fd.len() <= index {
             self.by_fd.resize(index + 1, NONE);
         }
-        let mut pfd = pollfd { fd, events: 0, revents: 0 };
+        let mut pfd = pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        };
         set_armed(&mut pfd, fd, interests);
         self.by_fd[index] = self.pollfds.len();
         self.pollfds.push(pfd);
-        self.entries.push(Entry { fd, token, interests, waker });
+        self.entries.push(Entry {
+            fd,
+            token,
+            interests,
+            waker,
+        });
         Ok(())
     }
 
@@ -171,7 +200,9 @@ impl Table {
     /// Arms again the directions `bits` of a user registration, as far as it registered them.
     /// Returns whether anything changed; an unknown fd is ignored.
     pub(super) fn rearm(&mut self, fd: RawFd, bits: c_short) -> bool {
-        let Ok(i) = self.slot_of(fd, false) else { return false };
+        let Ok(i) = self.slot_of(fd, false) else {
+            return false;
+        };
         let pfd = &mut self.pollfds[i];
         let wanted = bits & self.entries[i].interests;
         if wanted == 0 || (pfd.fd >= 0 && pfd.events & wanted == wanted) {
@@ -191,7 +222,11 @@ impl Table {
     /// (the buffer never grows), disarming each reported source; slots not reached stay armed
     /// and are reported by the next call. Waker slots are passed to `drain` and stay armed.
     /// Returns whether the internal notifier (slot 0) was readable; it is not drained here.
-    pub(super) fn collect(&mut self, events: &mut Vec<Event>, mut drain: impl FnMut(RawFd)) -> bool {
+    pub(super) fn collect(
+        &mut self,
+        events: &mut Vec<Event>,
+        mut drain: impl FnMut(RawFd),
+    ) -> bool {
         let woken = self.pollfds[0].revents != 0;
         let users = self.pollfds.len() - 1;
         if users == 0 {
@@ -214,7 +249,10 @@ impl Table {
             let entry = &self.entries[i];
             if entry.waker {
                 drain(entry.fd);
-                events.push(Event { token: entry.token, revents: libc::POLLIN });
+                events.push(Event {
+                    token: entry.token,
+                    revents: libc::POLLIN,
+                });
             } else {
                 let pfd = &mut self.pollfds[i];
                 if revents & FATAL != 0 {
@@ -222,7 +260,10 @@ impl Table {
                 } else {
                     pfd.events = disarm(pfd.events, revents);
                 }
-                events.push(Event { token: entry.token, revents });
+                events.push(Event {
+                    token: entry.token,
+                    revents,
+                });
             }
             self.start = offset + 1;
         }
@@ -287,7 +328,12 @@ mod tests {
         assert_eq!(disarm(all, libc::POLLOUT), R | libc::POLLPRI);
         assert_eq!(disarm(all, libc::POLLPRI), R | W);
         assert_eq!(disarm(all, libc::POLLIN | libc::POLLOUT), libc::POLLPRI);
-        for fatal in [libc::POLLHUP, libc::POLLERR, libc::POLLNVAL, libc::POLLIN | libc::POLLHUP] {
+        for fatal in [
+            libc::POLLHUP,
+            libc::POLLERR,
+            libc::POLLNVAL,
+            libc::POLLIN | libc::POLLHUP,
+        ] {
             assert_eq!(disarm(all, fatal), 0);
         }
     }
@@ -299,15 +345,27 @@ mod tests {
         let e = t.add(3, Token(2), W, false).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
         assert!(e.to_string().contains("already registered"));
-        for e in [t.modify(4, Token(1), R).unwrap_err(), t.remove(4, false).unwrap_err()] {
+        for e in [
+            t.modify(4, Token(1), R).unwrap_err(),
+            t.remove(4, false).unwrap_err(),
+        ] {
             assert_eq!(e.kind(), io::ErrorKind::NotFound);
             assert!(e.to_string().contains("not registered"));
         }
-        assert_eq!(t.add(-1, Token(1), R, false).unwrap_err().raw_os_error(), Some(libc::EBADF));
+        assert_eq!(
+            t.add(-1, Token(1), R, false).unwrap_err().raw_os_error(),
+            Some(libc::EBADF)
+        );
         // A Waker slot is invisible to user reregister/deregister, and vice versa.
         t.add(7, Token(1), libc::POLLIN, true).unwrap();
-        assert_eq!(t.remove(7, false).unwrap_err().kind(), io::ErrorKind::NotFound);
-        assert_eq!(t.remove(3, true).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(
+            t.remove(7, false).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            t.remove(3, true).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
         t.remove(7, true).unwrap();
         t.remove(3, false).unwrap();
         assert_eq!(t.len(), 0);
@@ -363,7 +421,11 @@ mod tests {
         t.collect(&mut events, |_| {});
         assert_eq!(tokens(&events), [2]);
         assert!(events[0].is_read_closed() && events[0].is_write_closed());
-        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (!3, 0), "dead: skipped by poll(2)");
+        assert_eq!(
+            (t.pollfd(3).fd, t.pollfd(3).events),
+            (!3, 0),
+            "dead: skipped by poll(2)"
+        );
         // A direction that is not registered does not revive it.
         t.modify(3, Token(2), W).unwrap();
         t.report(Some(3), libc::POLLERR);
@@ -394,7 +456,10 @@ mod tests {
         t.report(None, libc::POLLIN);
         let mut events = Vec::with_capacity(4);
         let mut drained = Vec::new();
-        assert!(t.collect(&mut events, |fd| drained.push(fd)), "internal notifier seen");
+        assert!(
+            t.collect(&mut events, |fd| drained.push(fd)),
+            "internal notifier seen"
+        );
         assert_eq!(drained, [4]);
         assert_eq!(tokens(&events), [5, 5]);
         assert!(events.iter().all(EventApi::is_readable));
