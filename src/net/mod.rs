@@ -14,6 +14,10 @@
 //! | [`UnixStream`]   | `std::os::unix::net::UnixStream`   | `connect`(`_addr`), `pair`, accept |
 //! | [`UnixDatagram`] | `std::os::unix::net::UnixDatagram` | `bind`(`_addr`), `unbound`, `pair` |
 //!
+//! Beyond mio, two builders configure a socket before it binds or connects (see
+//! [below](#configuring-sockets)): [`TcpSocket`] becomes a `TcpListener` or `TcpStream`,
+//! [`UdpSocketBuilder`] becomes a `UdpSocket`.
+//!
 //! # Non-blocking, edge-triggered
 //!
 //! Sockets made by this module are non-blocking and close-on-exec from the moment they exist.
@@ -58,12 +62,35 @@
 //! `connect_addr`, and `accept`, `recv_from`, `local_addr` and `peer_addr` report abstract
 //! addresses as such.
 //!
+//! # Configuring sockets
+//!
+//! mio offers only what std offers, and leaves everything else to socket2. ferrio keeps all of
+//! mio's API unchanged and adds the options people reach for most, named as tokio names them:
+//!
+//! - before binding or connecting: [`TcpSocket`] (shaped like `tokio::net::TcpSocket`: reuse
+//!   of addresses and ports, IPv6-only, device binding, a chosen listen backlog, binding
+//!   before connecting) and [`UdpSocketBuilder`]; for the common case of connecting from a
+//!   chosen local address, [`TcpStream::bind_connect`];
+//! - on live sockets, where the option still has an effect: linger and keep-alive
+//!   ([`TcpKeepalive`]) on [`TcpStream`]; buffer sizes and the traffic class (`IP_TOS`,
+//!   `IPV6_TCLASS`) on [`TcpStream`] and [`UdpSocket`].
+//!
+//! Each method documents where it is available. An option the system lacks either does not
+//! exist on that system (where tokio leaves the same method out: `set_reuseport`,
+//! `set_tclass_v6`, `bind_device`) or returns
+//! [`ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported) (keep-alive parameters). An
+//! option of the other address family (`set_tclass_v6` or `set_only_v6` on an IPv4 socket)
+//! returns [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) with a message that
+//! names the method. Failed binds and connects close the socket they created.
+//!
+//! [`TcpListener::bind`] listens with a backlog of 128 (the value of std and mio);
+//! [`TcpSocket::listen`] takes any backlog.
+//!
 //! # Options not offered here
 //!
-//! Like mio, these types offer what std offers. For other options (`SO_LINGER`, keep-alive,
-//! buffer sizes, `SO_REUSEPORT`, a larger listen backlog, binding before connecting) borrow the
-//! socket with `socket2::SockRef::from(&socket)`, or build it with socket2 and adopt it with
-//! `from_std`.
+//! Every type implements `AsFd`, so socket2 reaches any other option without taking the
+//! socket over: `socket2::SockRef::from(&socket).set_quickack(true)`. Sockets built with
+//! socket2 are adopted with `from_std` or `From<OwnedFd>` (make them non-blocking first).
 
 /// The impls every socket type shares: `Source`, `Debug`, and the std and fd conversions.
 macro_rules! socket_impls {
@@ -226,12 +253,16 @@ macro_rules! stream_io {
     };
 }
 
+#[macro_use]
+mod options;
 mod tcp;
 mod udp;
+mod udp_builder;
 #[cfg(unix)]
 mod uds;
 
-pub use self::tcp::{TcpListener, TcpStream};
+pub use self::tcp::{TcpKeepalive, TcpListener, TcpSocket, TcpStream};
 pub use self::udp::UdpSocket;
+pub use self::udp_builder::UdpSocketBuilder;
 #[cfg(unix)]
 pub use self::uds::{UnixDatagram, UnixListener, UnixStream};

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
@@ -48,7 +48,9 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Creates a socket bound to `addr` (port 0 picks a free port). No option is set: unlike
-    /// [`TcpListener::bind`](crate::net::TcpListener::bind) there is no `SO_REUSEADDR`.
+    /// [`TcpListener::bind`](crate::net::TcpListener::bind) there is no `SO_REUSEADDR`. To
+    /// set options before binding (address or port sharing, IPv6-only, buffer sizes), use
+    /// [`UdpSocketBuilder`](crate::net::UdpSocketBuilder).
     ///
     /// On Linux this is two system calls: `socket` and `bind`.
     pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
@@ -214,6 +216,20 @@ impl UdpSocket {
     {
         self.inner.any_op(|_| f())
     }
+
+    /// Runs an option call on the fd (see `net/options.rs`).
+    fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
+        self.inner.any_op(|s| f(s.as_fd()))
+    }
 }
 
 socket_impls!(UdpSocket, net::UdpSocket);
+buffer_size_options!(
+    UdpSocket,
+    "let socket = ferrio::net::UdpSocket::bind(\"127.0.0.1:0\".parse().unwrap())?;"
+);
+traffic_class_options!(
+    UdpSocket,
+    "let socket = ferrio::net::UdpSocket::bind(\"127.0.0.1:0\".parse().unwrap())?;",
+    "let socket = ferrio::net::UdpSocket::bind(\"[::1]:0\".parse().unwrap())?;"
+);

@@ -1,6 +1,6 @@
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
@@ -55,6 +55,44 @@ impl TcpStream {
     /// an error here).
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let fd = socket::tcp_connect(&addr)?;
+        Ok(TcpStream::from_std(net::TcpStream::from(fd)))
+    }
+
+    /// Starts connecting to `target_addr` from the local address `bind_addr`, and returns at
+    /// once like [`connect`](TcpStream::connect) (follow the
+    /// [connect protocol](crate::net#connecting)).
+    ///
+    /// `bind_addr` chooses the address the connection leaves from (and with it, on most
+    /// systems, the interface), its port the local port; port 0 lets the system pick one. On
+    /// Linux and Android a port-0 bind sets `IP_BIND_ADDRESS_NO_PORT` first, so the port is
+    /// picked at connect time, when the kernel knows the peer and can use the same local port
+    /// for connections to different peers: busy clients then do not run out of ephemeral
+    /// ports. For other options before connecting, use [`TcpSocket`](crate::net::TcpSocket).
+    ///
+    /// Errors: both addresses must be of the same family
+    /// ([`ErrorKind::InvalidInput`](io::ErrorKind::InvalidInput) otherwise); a local address
+    /// in use fails with `AddrInUse`, one not on this host with `AddrNotAvailable`. No fd is
+    /// left open on error. A refused connection is reported through the connect protocol
+    /// (`take_error`), not here.
+    ///
+    /// On Linux this is `socket`, (`setsockopt`,) `bind` and `connect`. Available on all Unix
+    /// systems.
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use ferrio::net::{TcpListener, TcpStream};
+    ///
+    /// let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    /// let stream = TcpStream::bind_connect(
+    ///     "127.0.0.1:0".parse().unwrap(),
+    ///     listener.local_addr()?,
+    /// )?;
+    /// assert_eq!(stream.local_addr()?.ip(), std::net::Ipv4Addr::LOCALHOST);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn bind_connect(bind_addr: SocketAddr, target_addr: SocketAddr) -> io::Result<TcpStream> {
+        let fd = socket::tcp_bind_connect(&bind_addr, &target_addr)?;
         Ok(TcpStream::from_std(net::TcpStream::from(fd)))
     }
 
@@ -129,7 +167,34 @@ impl TcpStream {
     {
         self.inner.any_op(|_| f())
     }
+
+    /// Runs an option call on the fd (see `net/options.rs`).
+    fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
+        self.inner.any_op(|s| f(s.as_fd()))
+    }
 }
 
 socket_impls!(TcpStream, net::TcpStream);
 stream_io!(TcpStream);
+
+/// Doc-test setup for the option methods: `socket` is a connecting IPv4 (IPv6) stream.
+macro_rules! stream_v4 {
+    () => {
+        concat!(
+            "let listener = ferrio::net::TcpListener::bind(\"127.0.0.1:0\".parse().unwrap())?;\n",
+            "let socket = ferrio::net::TcpStream::connect(listener.local_addr()?)?;",
+        )
+    };
+}
+macro_rules! stream_v6 {
+    () => {
+        concat!(
+            "let listener = ferrio::net::TcpListener::bind(\"[::1]:0\".parse().unwrap())?;\n",
+            "let socket = ferrio::net::TcpStream::connect(listener.local_addr()?)?;",
+        )
+    };
+}
+
+tcp_options!(TcpStream, stream_v4!());
+buffer_size_options!(TcpStream, stream_v4!());
+traffic_class_options!(TcpStream, stream_v4!(), stream_v6!());

@@ -8,13 +8,19 @@
 //! | `TcpListener::bind`         | `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen` |
 //! | `TcpStream::connect`        | `socket`, `connect`                                   |
 //! | `UdpSocket::bind`           | `socket`, `bind`                                      |
+//! | `TcpSocket::new_v4` (`_v6`) | `socket`                                              |
+//! | `TcpStream::bind_connect`   | `socket`, `setsockopt`\*, `bind`, `connect`           |
 //! | `accept` (TCP and Unix)     | one `accept4`                                         |
 //! | read / `recv` / `peek`      | one `recv` (`recvfrom` on the wire)                   |
 //! | write / `send`              | one `send` (`sendto` on the wire) with `MSG_NOSIGNAL` |
 //! | vectored read / write       | one `recvmsg` / `sendmsg` (with `MSG_NOSIGNAL`)        |
 //!
+//! \* `IP_BIND_ADDRESS_NO_PORT`, only when the local port is 0.
+//!
 //! `tests/net_syscalls.rs` checks these counts under strace. Addresses are converted in
-//! `socket/addr.rs`, options are read and written in `socket/opt.rs`.
+//! `socket/addr.rs`; options are read and written in `socket/opt.rs` (those std has) and
+//! `socket/config.rs` (the configuration options beyond std: reuse, linger, keep-alive,
+//! buffers, traffic class, device).
 //!
 //! New sockets are non-blocking and close-on-exec from the first instant where the OS can do
 //! that atomically (`SOCK_NONBLOCK | SOCK_CLOEXEC`, `accept4`); elsewhere two `fcntl` calls
@@ -34,6 +40,7 @@ use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
 use super::cvt;
 
 mod addr;
+mod config;
 mod opt;
 
 use self::addr::{inet_from_raw, inet_to_raw, unix_from_storage, unix_to_raw};
@@ -44,6 +51,8 @@ pub(crate) use self::opt::{
     nodelay, only_v6, set_broadcast, set_multicast_loop_v4, set_multicast_loop_v6,
     set_multicast_ttl_v4, set_nodelay, set_ttl, take_error, ttl,
 };
+
+pub(crate) use self::config::*;
 
 /// Whether a socket carries a byte stream or datagrams.
 #[derive(Debug, Clone, Copy)]
@@ -173,11 +182,12 @@ fn new_socket(domain: c_int, kind: Kind) -> io::Result<OwnedFd> {
 }
 
 fn inet_socket(addr: &SocketAddr, kind: Kind) -> io::Result<OwnedFd> {
-    let domain = match addr {
-        SocketAddr::V4(_) => libc::AF_INET,
-        SocketAddr::V6(_) => libc::AF_INET6,
-    };
-    new_socket(domain, kind)
+    inet_new(addr.is_ipv6(), kind)
+}
+
+/// A new, unbound IPv4 (or, with `v6`, IPv6) socket.
+pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedFd> {
+    new_socket(if v6 { libc::AF_INET6 } else { libc::AF_INET }, kind)
 }
 
 /// The `listen` backlog of [`tcp_listener`]: the value std and mio use, so that swapping mio
@@ -210,33 +220,72 @@ const UNIX_BACKLOG: c_int = -1;
 )))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
+/// `bind` of an IP socket.
+pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    let (raw, len) = inet_to_raw(addr);
+    // SAFETY: `raw` is a valid socket address of `len` bytes.
+    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
+}
+
+/// `listen`; a backlog above `c_int::MAX` is clamped (the kernel caps it much lower anyway,
+/// at `net.core.somaxconn` on Linux and `kern.ipc.soacceptqueue` on FreeBSD).
+pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
+    let backlog = backlog.min(c_int::MAX as u32) as c_int;
+    // SAFETY: listen takes no pointers.
+    cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
+}
+
+/// `connect` of an IP stream socket; `EINPROGRESS` (the connection completes in the
+/// background) is success.
+pub(crate) fn connect_stream(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    let (raw, len) = inet_to_raw(addr);
+    // SAFETY: `raw` is a valid socket address of `len` bytes.
+    connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) })
+}
+
 /// socket + `SO_REUSEADDR` + bind + listen.
 pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedFd> {
     let fd = inet_socket(addr, Kind::Stream)?;
     set_flag(borrow(&fd), libc::SOL_SOCKET, libc::SO_REUSEADDR, true)?;
-    let (raw, len) = inet_to_raw(addr);
-    // SAFETY: `raw` is a valid socket address of `len` bytes.
-    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) })?;
-    // SAFETY: listen takes no pointers.
-    cvt(unsafe { libc::listen(fd.as_raw_fd(), TCP_BACKLOG) })?;
+    bind(borrow(&fd), addr)?;
+    listen(borrow(&fd), TCP_BACKLOG as u32)?;
     Ok(fd)
 }
 
 /// socket + connect; the connection completes in the background.
 pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
     let fd = inet_socket(addr, Kind::Stream)?;
-    let (raw, len) = inet_to_raw(addr);
-    // SAFETY: as in `tcp_listener`.
-    connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) })?;
+    connect_stream(borrow(&fd), addr)?;
+    Ok(fd)
+}
+
+/// socket + bind + connect: a connection from a chosen local address. With port 0 on Linux,
+/// `IP_BIND_ADDRESS_NO_PORT` first, so that the port is picked by `connect` (which knows the
+/// peer and can share a local port among different peers) rather than by `bind` (which must
+/// reserve one for the socket alone). Kernels before 4.2 lack that option; the bind then picks
+/// the port itself, as everywhere else.
+pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedFd> {
+    if local.is_ipv4() != target.is_ipv4() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "bind_connect: bind_addr and target_addr are of different address families",
+        ));
+    }
+    let fd = inet_socket(target, Kind::Stream)?;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if local.port() == 0 {
+        // Only an optimisation: without it the bind reserves a port, which also works.
+        let _ = set_bind_address_no_port(borrow(&fd), true);
+    }
+    bind(borrow(&fd), local)?;
+    connect_stream(borrow(&fd), target)?;
     Ok(fd)
 }
 
 /// socket + bind.
 pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
     let fd = inet_socket(addr, Kind::Datagram)?;
-    let (raw, len) = inet_to_raw(addr);
-    // SAFETY: as in `tcp_listener`.
-    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) })?;
+    bind(borrow(&fd), addr)?;
     Ok(fd)
 }
 

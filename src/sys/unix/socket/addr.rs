@@ -177,6 +177,13 @@ fn name_with(
     Ok((unsafe { storage.assume_init() }, len))
 }
 
+/// The address family of a socket (`AF_INET`, `AF_INET6`, `AF_UNIX`), from `getsockname`,
+/// which reports it for unbound sockets too.
+pub(super) fn family(fd: BorrowedFd<'_>) -> io::Result<c_int> {
+    let (storage, _) = name_with(fd, libc::getsockname)?;
+    Ok(c_int::from(storage.ss_family))
+}
+
 /// `getsockname` of an IP socket.
 pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
     let (storage, len) = name_with(fd, libc::getsockname)?;

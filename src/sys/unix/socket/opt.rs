@@ -10,13 +10,14 @@ use libc::{c_int, c_void, socklen_t};
 use crate::sys::unix::cvt;
 
 /// Option values that are plain integers or structs of them: every bit pattern is valid.
-trait OptValue: Copy {}
+pub(super) trait OptValue: Copy {}
 impl OptValue for c_int {}
 impl OptValue for u8 {}
 impl OptValue for libc::ip_mreq {}
 impl OptValue for libc::ipv6_mreq {}
+impl OptValue for libc::linger {}
 
-fn setsockopt<T: OptValue>(
+pub(super) fn setsockopt<T: OptValue>(
     fd: BorrowedFd<'_>,
     level: c_int,
     name: c_int,
@@ -36,7 +37,11 @@ fn setsockopt<T: OptValue>(
     .map(drop)
 }
 
-fn getsockopt<T: OptValue>(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<T> {
+pub(super) fn getsockopt<T: OptValue>(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+) -> io::Result<T> {
     let mut value = MaybeUninit::<T>::zeroed();
     let mut len = mem::size_of::<T>() as socklen_t;
     // SAFETY: `value` is writable for `len` bytes.
@@ -57,7 +62,7 @@ pub(super) fn set_flag(fd: BorrowedFd<'_>, level: c_int, name: c_int, on: bool) 
     setsockopt(fd, level, name, c_int::from(on))
 }
 
-fn flag(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<bool> {
+pub(super) fn flag(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<bool> {
     getsockopt::<c_int>(fd, level, name).map(|v| v != 0)
 }
 

@@ -1,0 +1,513 @@
+//! Socket-option methods shared by several types, written once so that an option has the same
+//! name, behaviour and documentation on every type that offers it:
+//!
+//! - `bind_options!` (reuseaddr, reuseport, only_v6, bind_device/device): `TcpSocket`,
+//!   `UdpSocketBuilder`;
+//! - `tcp_options!` (linger, zero linger, keep-alive and `TcpKeepalive`): `TcpSocket`,
+//!   `TcpStream`;
+//! - `buffer_size_options!` (receive and send buffer sizes) and `traffic_class_options!`
+//!   (tos_v4 and its older name tos, tclass_v6): `TcpSocket`, `TcpStream`, `UdpSocket`,
+//!   `UdpSocketBuilder`.
+//!
+//! Each macro adds an `impl` block to a type that has a private method
+//! `fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R>`
+//! (which goes through `IoSource::any_op` on registrable types). `$setup` is the doc-test code
+//! that makes a value `socket` of the type, `$setup6` the same for IPv6.
+//!
+//! The `cfg` lists name the targets where libc defines the option; they match the lists in
+//! `sys/unix/socket/config.rs`.
+
+/// `SO_REUSEADDR`, `SO_REUSEPORT`, `IPV6_V6ONLY`, `SO_BINDTODEVICE`: options that matter
+/// before `bind`.
+macro_rules! bind_options {
+    ($ty:ident, $setup:expr, $setup6:expr) => {
+        impl $ty {
+            /// Allows binding an address that is still in use in some way (`SO_REUSEADDR`).
+            ///
+            /// For TCP this lets a restarted server bind its port while connections of its
+            /// previous run linger in `TIME_WAIT` ([`TcpListener::bind`] sets it for that
+            /// reason). For UDP it lets several sockets bind the same multicast address and
+            /// port. Set it before [`bind`](Self::bind). Available on all Unix systems.
+            ///
+            /// [`TcpListener::bind`]: crate::net::TcpListener::bind
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup]
+            /// socket.set_reuseaddr(true)?;
+            /// assert!(socket.reuseaddr()?);
+            /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn set_reuseaddr(&self, reuseaddr: bool) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_reuseaddr(fd, reuseaddr))
+            }
+
+            /// Whether `SO_REUSEADDR` is set; see [`set_reuseaddr`](Self::set_reuseaddr).
+            pub fn reuseaddr(&self) -> ::std::io::Result<bool> {
+                self.with_fd($crate::sys::socket::reuseaddr)
+            }
+
+            /// Allows several sockets to bind the same address and port (`SO_REUSEPORT`),
+            /// provided each of them sets this before [`bind`](Self::bind) (on Linux: and they
+            /// belong to the same user).
+            ///
+            /// On Linux and DragonFly the kernel spreads incoming connections (or datagrams)
+            /// over the sockets, so several listeners (one per thread or process) share the
+            /// load. On other systems the last socket bound usually receives everything
+            /// (FreeBSD's load-balancing variant, `SO_REUSEPORT_LB`, is not set by this).
+            ///
+            /// Available where the system has `SO_REUSEPORT`: Linux, Android, Fuchsia, Apple
+            /// systems, FreeBSD, DragonFly, NetBSD, OpenBSD, AIX, Haiku, Hurd, QNX Neutrino and
+            /// Redox. It does not exist on illumos, Solaris or Cygwin (as in tokio).
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup]
+            /// socket.set_reuseport(true)?;
+            /// assert!(socket.reuseport()?);
+            /// # Ok(())
+            /// # }
+            /// ```
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "fuchsia",
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "dragonfly",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "aix",
+                target_os = "haiku",
+                target_os = "hurd",
+                target_os = "nto",
+                target_os = "redox",
+            ))]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(not(any(
+                    target_os = "illumos",
+                    target_os = "solaris",
+                    target_os = "cygwin"
+                ))))
+            )]
+            pub fn set_reuseport(&self, reuseport: bool) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_reuseport(fd, reuseport))
+            }
+
+            /// Whether `SO_REUSEPORT` is set; see [`set_reuseport`](Self::set_reuseport) (also
+            /// for where it exists).
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "fuchsia",
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "dragonfly",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "aix",
+                target_os = "haiku",
+                target_os = "hurd",
+                target_os = "nto",
+                target_os = "redox",
+            ))]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(not(any(
+                    target_os = "illumos",
+                    target_os = "solaris",
+                    target_os = "cygwin"
+                ))))
+            )]
+            pub fn reuseport(&self) -> ::std::io::Result<bool> {
+                self.with_fd($crate::sys::socket::reuseport)
+            }
+
+            /// Restricts an IPv6 socket to IPv6 (`true`) or lets it also carry IPv4 through
+            /// IPv4-mapped addresses (`false`) (`IPV6_V6ONLY`). Set it before
+            /// [`bind`](Self::bind). Available on all Unix systems.
+            ///
+            /// The default is the system's: dual-stack on Linux (`net.ipv6.bindv6only = 0`),
+            /// IPv6-only on FreeBSD and OpenBSD (OpenBSD refuses `false`). On an IPv4 socket
+            /// this fails with [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput)
+            /// and a message that names the method.
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup6]
+            /// socket.set_only_v6(true)?;
+            /// assert!(socket.only_v6()?);
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn set_only_v6(&self, only_v6: bool) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_only_v6(fd, only_v6))
+            }
+
+            /// Whether the IPv6 socket is restricted to IPv6 (`IPV6_V6ONLY`); on an IPv4
+            /// socket [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput). See
+            /// [`set_only_v6`](Self::set_only_v6).
+            pub fn only_v6(&self) -> ::std::io::Result<bool> {
+                self.with_fd($crate::sys::socket::only_v6_named)
+            }
+
+            /// Binds the socket to a network interface by name (`SO_BINDTODEVICE`), such as
+            /// `b"eth0"`: it then only sends and receives through that interface. `None` or an
+            /// empty name removes the binding.
+            ///
+            /// Only on Linux, Android and Fuchsia. Linux before 5.7 requires `CAP_NET_RAW`;
+            /// later versions let unprivileged processes bind a socket that is not bound to a
+            /// device yet.
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup]
+            /// match socket.bind_device(Some(b"lo")) {
+            ///     Ok(()) => assert_eq!(socket.device()?.as_deref(), Some(&b"lo"[..])),
+            ///     // Not allowed for this process.
+            ///     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+            ///     Err(e) => return Err(e),
+            /// }
+            /// # Ok(())
+            /// # }
+            /// ```
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
+            )]
+            pub fn bind_device(&self, interface: Option<&[u8]>) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::bind_device(fd, interface))
+            }
+
+            /// The name of the interface the socket is bound to (`SO_BINDTODEVICE`), or
+            /// `None`. Only on Linux, Android and Fuchsia.
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
+            )]
+            pub fn device(&self) -> ::std::io::Result<Option<Vec<u8>>> {
+                self.with_fd($crate::sys::socket::device)
+            }
+        }
+    };
+}
+
+/// `SO_LINGER` and keep-alive: TCP connection options.
+macro_rules! tcp_options {
+    ($ty:ident, $setup:expr) => {
+        impl $ty {
+            /// Sets what closing the socket does with data not yet sent (`SO_LINGER`).
+            ///
+            /// - `None` (the default): closing returns at once; the system keeps sending the
+            ///   data and closes the connection normally in the background.
+            /// - `Some(Duration::ZERO)`: closing discards the data and resets the connection
+            ///   (the peer's next read fails with `ConnectionReset`), and the socket does not
+            ///   enter `TIME_WAIT`. [`set_zero_linger`](Self::set_zero_linger) does this.
+            /// - `Some(time)`: closing (dropping the socket) **blocks the calling thread**
+            ///   until the data is sent or `time` has passed, even though the socket is
+            ///   non-blocking (on Linux and most systems). Avoid this in an event loop.
+            ///
+            /// Times are whole seconds; a fraction counts as a full second (so a short non-zero
+            /// time never turns into a reset). Available on all Unix systems (Apple systems:
+            /// `SO_LINGER_SEC`).
+            pub fn set_linger(
+                &self,
+                linger: Option<::std::time::Duration>,
+            ) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_linger(fd, linger))
+            }
+
+            /// Makes closing the socket reset the connection and discard unsent data:
+            /// [`set_linger(Some(Duration::ZERO))`](Self::set_linger). Available on all Unix
+            /// systems.
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup]
+            /// socket.set_zero_linger()?;
+            /// assert_eq!(socket.linger()?, Some(std::time::Duration::ZERO));
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn set_zero_linger(&self) -> ::std::io::Result<()> {
+                self.set_linger(Some(::std::time::Duration::ZERO))
+            }
+
+            /// The `SO_LINGER` setting, in whole seconds; see [`set_linger`](Self::set_linger).
+            pub fn linger(&self) -> ::std::io::Result<Option<::std::time::Duration>> {
+                self.with_fd($crate::sys::socket::linger)
+            }
+
+            /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`), with the system's
+            /// timing (on Linux: first probe after two hours idle). For other timing use
+            /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on all Unix systems.
+            pub fn set_keepalive(&self, keepalive: bool) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_keepalive(fd, keepalive))
+            }
+
+            /// Whether keep-alive probes are on (`SO_KEEPALIVE`).
+            pub fn keepalive(&self) -> ::std::io::Result<bool> {
+                self.with_fd($crate::sys::socket::keepalive)
+            }
+
+            /// Turns keep-alive on and sets the parameters given in `params`; the others keep
+            /// their values.
+            ///
+            /// A parameter the system cannot set per socket (see the table at
+            /// [`TcpKeepalive`](crate::net::TcpKeepalive); on OpenBSD and Haiku: all three)
+            /// makes this fail with
+            /// [`ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported) before anything is
+            /// changed. Values the kernel refuses (Linux: times from 1 to 32767 seconds,
+            /// retries from 1 to 127) fail with its error.
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            /// use ferrio::net::TcpKeepalive;
+            /// use std::time::Duration;
+            ///
+            #[doc = $setup]
+            /// socket.set_tcp_keepalive(&TcpKeepalive::new().with_time(Duration::from_secs(30)))?;
+            /// assert!(socket.keepalive()?);
+            /// # #[cfg(target_os = "linux")]
+            /// assert_eq!(socket.tcp_keepalive()?.time(), Some(Duration::from_secs(30)));
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn set_tcp_keepalive(
+                &self,
+                params: &$crate::net::TcpKeepalive,
+            ) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_tcp_keepalive(fd, params.to_params()))
+            }
+
+            /// The keep-alive parameters as the kernel reports them, in whole seconds. A
+            /// parameter the system has no per-socket option for is `None` (see
+            /// [`TcpKeepalive`](crate::net::TcpKeepalive)). Whether keep-alive is on at all is
+            /// [`keepalive`](Self::keepalive).
+            pub fn tcp_keepalive(&self) -> ::std::io::Result<$crate::net::TcpKeepalive> {
+                self.with_fd($crate::sys::socket::tcp_keepalive)
+                    .map($crate::net::TcpKeepalive::from_params)
+            }
+        }
+    };
+}
+
+/// `SO_RCVBUF` and `SO_SNDBUF`.
+macro_rules! buffer_size_options {
+    ($ty:ident, $setup:expr) => {
+        impl $ty {
+            /// Asks for a receive buffer of `size` bytes (`SO_RCVBUF`).
+            ///
+            /// The kernel adjusts the request: Linux doubles it (the extra half is for its own
+            /// bookkeeping) and caps it at `net.core.rmem_max`, other systems apply their own
+            /// limits. [`recv_buffer_size`](Self::recv_buffer_size) reports the result. Sizes
+            /// above `i32::MAX` are clamped. Available on all Unix systems.
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup]
+            /// socket.set_recv_buffer_size(64 * 1024)?;
+            /// assert!(socket.recv_buffer_size()? >= 64 * 1024);
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn set_recv_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_recv_buffer_size(fd, size))
+            }
+
+            /// The size of the receive buffer as the kernel reports it (`SO_RCVBUF`).
+            pub fn recv_buffer_size(&self) -> ::std::io::Result<u32> {
+                self.with_fd($crate::sys::socket::recv_buffer_size)
+            }
+
+            /// Asks for a send buffer of `size` bytes (`SO_SNDBUF`); the kernel adjusts the
+            /// request as for [`set_recv_buffer_size`](Self::set_recv_buffer_size) (Linux caps
+            /// it at `net.core.wmem_max`). Available on all Unix systems.
+            pub fn set_send_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_send_buffer_size(fd, size))
+            }
+
+            /// The size of the send buffer as the kernel reports it (`SO_SNDBUF`).
+            pub fn send_buffer_size(&self) -> ::std::io::Result<u32> {
+                self.with_fd($crate::sys::socket::send_buffer_size)
+            }
+        }
+    };
+}
+
+/// `IP_TOS` and `IPV6_TCLASS`.
+macro_rules! traffic_class_options {
+    ($ty:ident, $setup:expr, $setup6:expr) => {
+        impl $ty {
+            /// Sets the type-of-service byte of outgoing IPv4 packets (`IP_TOS`): the DSCP in
+            /// its upper six bits, ECN in the lower two. TCP sockets manage ECN themselves, so
+            /// the kernel may clear those two bits. Available on all Unix systems.
+            ///
+            /// Linux also applies it to IPv4 traffic of a dual-stack IPv6 socket; where an
+            /// IPv6 socket refuses it, the error is
+            /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) naming the
+            /// method. For IPv6 packets use [`set_tclass_v6`](Self::set_tclass_v6).
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup]
+            /// const EF: u32 = 46 << 2; // DSCP "expedited forwarding"
+            /// socket.set_tos_v4(EF)?;
+            /// assert_eq!(socket.tos_v4()? & 0xfc, EF);
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn set_tos_v4(&self, tos: u32) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_tos_v4(fd, tos))
+            }
+
+            /// The type-of-service byte of outgoing IPv4 packets (`IP_TOS`).
+            pub fn tos_v4(&self) -> ::std::io::Result<u32> {
+                self.with_fd($crate::sys::socket::tos_v4)
+            }
+
+            /// The same as [`set_tos_v4`](Self::set_tos_v4), under the name older tokio
+            /// versions use.
+            pub fn set_tos(&self, tos: u32) -> ::std::io::Result<()> {
+                self.set_tos_v4(tos)
+            }
+
+            /// The same as [`tos_v4`](Self::tos_v4), under the name older tokio versions use.
+            pub fn tos(&self) -> ::std::io::Result<u32> {
+                self.tos_v4()
+            }
+
+            /// Sets the traffic class of outgoing IPv6 packets (`IPV6_TCLASS`), the IPv6
+            /// counterpart of [`set_tos_v4`](Self::set_tos_v4) (TCP may clear the ECN bits
+            /// here too).
+            ///
+            /// On an IPv4 socket this fails with
+            /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) and a message that
+            /// names the method. Available where the system has `IPV6_TCLASS`: Linux, Android,
+            /// Fuchsia, Apple systems, FreeBSD, DragonFly, NetBSD, OpenBSD, illumos, Solaris,
+            /// AIX, Hurd, QNX Neutrino and Cygwin (not Haiku or Redox).
+            ///
+            /// ```
+            /// # fn main() -> std::io::Result<()> {
+            #[doc = $setup6]
+            /// socket.set_tclass_v6(46 << 2)?;
+            /// assert_eq!(socket.tclass_v6()? & 0xfc, 46 << 2);
+            /// # Ok(())
+            /// # }
+            /// ```
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "fuchsia",
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "dragonfly",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "illumos",
+                target_os = "solaris",
+                target_os = "aix",
+                target_os = "hurd",
+                target_os = "nto",
+                target_os = "cygwin",
+            ))]
+            #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
+            pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
+                self.with_fd(|fd| $crate::sys::socket::set_tclass_v6(fd, tclass))
+            }
+
+            /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
+            /// [`set_tclass_v6`](Self::set_tclass_v6) (also for where it exists).
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "fuchsia",
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "dragonfly",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "illumos",
+                target_os = "solaris",
+                target_os = "aix",
+                target_os = "hurd",
+                target_os = "nto",
+                target_os = "cygwin",
+            ))]
+            #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
+            pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
+                self.with_fd($crate::sys::socket::tclass_v6)
+            }
+        }
+    };
+}
+
+/// The fd conversions of the types that are not (yet) sources: `TcpSocket` and
+/// `UdpSocketBuilder`, which hold a plain `OwnedFd` in `inner`.
+macro_rules! fd_impls {
+    ($ty:ident) => {
+        impl ::std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
+                ::std::os::fd::AsFd::as_fd(&self.inner)
+            }
+        }
+
+        impl ::std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
+                ::std::os::fd::AsRawFd::as_raw_fd(&self.inner)
+            }
+        }
+
+        impl ::std::os::fd::IntoRawFd for $ty {
+            fn into_raw_fd(self) -> ::std::os::fd::RawFd {
+                ::std::os::fd::IntoRawFd::into_raw_fd(self.inner)
+            }
+        }
+
+        impl ::std::os::fd::FromRawFd for $ty {
+            /// Adopts `fd` as it is: it is not made non-blocking.
+            ///
+            /// # Safety
+            ///
+            /// `fd` must be an open IPv4 or IPv6 socket of the right type that the caller owns
+            /// and hands over; nothing else may close it.
+            unsafe fn from_raw_fd(fd: ::std::os::fd::RawFd) -> $ty {
+                // SAFETY: the caller hands over ownership of an open socket fd.
+                let fd = unsafe {
+                    <::std::os::fd::OwnedFd as ::std::os::fd::FromRawFd>::from_raw_fd(fd)
+                };
+                $ty { inner: fd }
+            }
+        }
+
+        impl From<::std::os::fd::OwnedFd> for $ty {
+            /// Adopts `fd` as it is: it is not made non-blocking.
+            fn from(fd: ::std::os::fd::OwnedFd) -> $ty {
+                $ty { inner: fd }
+            }
+        }
+
+        impl From<$ty> for ::std::os::fd::OwnedFd {
+            fn from(socket: $ty) -> ::std::os::fd::OwnedFd {
+                socket.inner
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let fd = ::std::os::fd::AsFd::as_fd(&self.inner);
+                let mut d = f.debug_struct(stringify!($ty));
+                if let Ok(addr) = $crate::sys::socket::local_addr(fd) {
+                    d.field("addr", &addr);
+                }
+                d.field("fd", &::std::os::fd::AsRawFd::as_raw_fd(&fd))
+                    .finish()
+            }
+        }
+    };
+}
