@@ -10,9 +10,13 @@ use std::net::{self, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::net as unet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ferrio::event::Source;
-use ferrio::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use ferrio::net::{
+    TcpKeepalive, TcpListener, TcpSocket, TcpStream, UdpSocket, UdpSocketBuilder, UnixDatagram,
+    UnixListener, UnixStream,
+};
 
 type Try = fn() -> io::Result<()>;
 
@@ -53,6 +57,25 @@ fn tcp_stream_surface() {
     let _: fn(&TcpStream, &mut [u8]) -> io::Result<usize> = TcpStream::peek;
     let _: fn(&TcpStream, Try) -> io::Result<()> = TcpStream::try_io::<Try, ()>;
     let _: fn(TcpStream) -> net::TcpStream = From::from;
+    // Beyond mio (issue 4).
+    let _: fn(SocketAddr, SocketAddr) -> io::Result<TcpStream> = TcpStream::bind_connect;
+    let _: fn(&TcpStream, Option<Duration>) -> io::Result<()> = TcpStream::set_linger;
+    let _: fn(&TcpStream) -> io::Result<()> = TcpStream::set_zero_linger;
+    let _: fn(&TcpStream) -> io::Result<Option<Duration>> = TcpStream::linger;
+    let _: fn(&TcpStream, bool) -> io::Result<()> = TcpStream::set_keepalive;
+    let _: fn(&TcpStream) -> io::Result<bool> = TcpStream::keepalive;
+    let _: fn(&TcpStream, &TcpKeepalive) -> io::Result<()> = TcpStream::set_tcp_keepalive;
+    let _: fn(&TcpStream) -> io::Result<TcpKeepalive> = TcpStream::tcp_keepalive;
+    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_recv_buffer_size;
+    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::recv_buffer_size;
+    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_send_buffer_size;
+    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::send_buffer_size;
+    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tos_v4;
+    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tos_v4;
+    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tos;
+    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tos;
+    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tclass_v6;
+    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tclass_v6;
     is_read::<TcpStream>();
     is_read::<&TcpStream>();
     is_write::<TcpStream>();
@@ -92,8 +115,114 @@ fn udp_socket_surface() {
     let _: fn(&UdpSocket) -> io::Result<Option<io::Error>> = UdpSocket::take_error;
     let _: fn(&UdpSocket, Try) -> io::Result<()> = UdpSocket::try_io::<Try, ()>;
     let _: fn(UdpSocket) -> net::UdpSocket = From::from;
+    // Beyond mio (issue 4).
+    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_recv_buffer_size;
+    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::recv_buffer_size;
+    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_send_buffer_size;
+    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::send_buffer_size;
+    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tos_v4;
+    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos_v4;
+    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tos;
+    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos;
+    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tclass_v6;
+    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tclass_v6;
     is_source::<UdpSocket>();
     is_fd::<UdpSocket>();
+}
+
+/// `TcpSocket` (beyond mio; named and shaped like `tokio::net::TcpSocket`).
+#[test]
+fn tcp_socket_surface() {
+    let _: fn() -> io::Result<TcpSocket> = TcpSocket::new_v4;
+    let _: fn() -> io::Result<TcpSocket> = TcpSocket::new_v6;
+    let _: fn(SocketAddr) -> io::Result<TcpSocket> = TcpSocket::new_for_addr;
+    let _: fn(&TcpSocket, SocketAddr) -> io::Result<()> = TcpSocket::bind;
+    let _: fn(TcpSocket, SocketAddr) -> io::Result<TcpStream> = TcpSocket::connect;
+    let _: fn(TcpSocket, u32) -> io::Result<TcpListener> = TcpSocket::listen;
+    let _: fn(net::TcpStream) -> TcpSocket = TcpSocket::from_std_stream;
+    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_reuseaddr;
+    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::reuseaddr;
+    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_reuseport;
+    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::reuseport;
+    let _: fn(&TcpSocket, Option<Duration>) -> io::Result<()> = TcpSocket::set_linger;
+    let _: fn(&TcpSocket) -> io::Result<()> = TcpSocket::set_zero_linger;
+    let _: fn(&TcpSocket) -> io::Result<Option<Duration>> = TcpSocket::linger;
+    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_nodelay;
+    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::nodelay;
+    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_keepalive;
+    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::keepalive;
+    let _: fn(&TcpSocket, &TcpKeepalive) -> io::Result<()> = TcpSocket::set_tcp_keepalive;
+    let _: fn(&TcpSocket) -> io::Result<TcpKeepalive> = TcpSocket::tcp_keepalive;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_recv_buffer_size;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::recv_buffer_size;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_send_buffer_size;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::send_buffer_size;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_ttl;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::ttl;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tos_v4;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tos_v4;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tos;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tos;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tclass_v6;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tclass_v6;
+    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_only_v6;
+    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::only_v6;
+    let _: for<'a> fn(&TcpSocket, Option<&'a [u8]>) -> io::Result<()> = TcpSocket::bind_device;
+    let _: fn(&TcpSocket) -> io::Result<Option<Vec<u8>>> = TcpSocket::device;
+    let _: fn(&TcpSocket) -> io::Result<SocketAddr> = TcpSocket::local_addr;
+    let _: fn(&TcpSocket) -> io::Result<Option<io::Error>> = TcpSocket::take_error;
+    let _: fn(TcpSocket) -> OwnedFd = From::from;
+    is_fd::<TcpSocket>();
+}
+
+/// `TcpKeepalive` (beyond mio; shaped like socket2's type of the same name).
+#[test]
+fn tcp_keepalive_surface() {
+    const _: TcpKeepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(1))
+        .with_interval(Duration::from_secs(1))
+        .with_retries(1);
+    let _: fn(TcpKeepalive, Duration) -> TcpKeepalive = TcpKeepalive::with_time;
+    let _: fn(TcpKeepalive, Duration) -> TcpKeepalive = TcpKeepalive::with_interval;
+    let _: fn(TcpKeepalive, u32) -> TcpKeepalive = TcpKeepalive::with_retries;
+    let _: fn(&TcpKeepalive) -> Option<Duration> = TcpKeepalive::time;
+    let _: fn(&TcpKeepalive) -> Option<Duration> = TcpKeepalive::interval;
+    let _: fn(&TcpKeepalive) -> Option<u32> = TcpKeepalive::retries;
+    fn value_type<T: Copy + Default + PartialEq + Eq + std::hash::Hash + std::fmt::Debug>() {}
+    value_type::<TcpKeepalive>();
+}
+
+/// `UdpSocketBuilder` (beyond mio).
+#[test]
+fn udp_socket_builder_surface() {
+    type B = UdpSocketBuilder;
+    let _: fn() -> io::Result<B> = B::new_v4;
+    let _: fn() -> io::Result<B> = B::new_v6;
+    let _: fn(SocketAddr) -> io::Result<B> = B::new_for_addr;
+    let _: fn(B, SocketAddr) -> io::Result<UdpSocket> = B::bind;
+    let _: fn(&B, bool) -> io::Result<()> = B::set_reuseaddr;
+    let _: fn(&B) -> io::Result<bool> = B::reuseaddr;
+    let _: fn(&B, bool) -> io::Result<()> = B::set_reuseport;
+    let _: fn(&B) -> io::Result<bool> = B::reuseport;
+    let _: fn(&B, bool) -> io::Result<()> = B::set_only_v6;
+    let _: fn(&B) -> io::Result<bool> = B::only_v6;
+    let _: fn(&B, bool) -> io::Result<()> = B::set_broadcast;
+    let _: fn(&B) -> io::Result<bool> = B::broadcast;
+    let _: fn(&B, u32) -> io::Result<()> = B::set_recv_buffer_size;
+    let _: fn(&B) -> io::Result<u32> = B::recv_buffer_size;
+    let _: fn(&B, u32) -> io::Result<()> = B::set_send_buffer_size;
+    let _: fn(&B) -> io::Result<u32> = B::send_buffer_size;
+    let _: fn(&B, u32) -> io::Result<()> = B::set_tos_v4;
+    let _: fn(&B) -> io::Result<u32> = B::tos_v4;
+    let _: fn(&B, u32) -> io::Result<()> = B::set_tos;
+    let _: fn(&B) -> io::Result<u32> = B::tos;
+    let _: fn(&B, u32) -> io::Result<()> = B::set_tclass_v6;
+    let _: fn(&B) -> io::Result<u32> = B::tclass_v6;
+    let _: for<'a> fn(&B, Option<&'a [u8]>) -> io::Result<()> = B::bind_device;
+    let _: fn(&B) -> io::Result<Option<Vec<u8>>> = B::device;
+    let _: fn(&B) -> io::Result<SocketAddr> = B::local_addr;
+    let _: fn(B) -> OwnedFd = From::from;
+    is_fd::<B>();
 }
 
 #[test]
@@ -161,6 +290,9 @@ fn send_and_sync() {
     util::assert_send_sync::<UnixDatagram>();
     util::assert_send_sync::<UnixListener>();
     util::assert_send_sync::<UnixStream>();
+    util::assert_send_sync::<TcpSocket>();
+    util::assert_send_sync::<UdpSocketBuilder>();
+    util::assert_send_sync::<TcpKeepalive>();
 }
 
 /// On epoll a source needs no state of its own, so each type is exactly its std counterpart.

@@ -26,6 +26,8 @@
 //! | `UnixStream::connect`          | socket, connect                                |
 //! | `UnixListener::accept`         | accept4                                        |
 //! | `local_addr`, `set_nodelay`    | getsockname, setsockopt                        |
+//! | `TcpStream::bind_connect`      | socket, setsockopt(IP_BIND_ADDRESS_NO_PORT) if port 0, bind, connect |
+//! | `TcpSocket::new_v4`, `listen`  | socket; listen                                 |
 //!
 //! Without strace on PATH (or where ptrace is not allowed) the test prints a note and passes.
 #![cfg(all(target_os = "linux", feature = "net", feature = "os-poll"))]
@@ -37,7 +39,7 @@ use std::collections::BTreeMap;
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::process::Command;
 
-use ferrio::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
+use ferrio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixListener, UnixStream};
 use ferrio::{Events, Interest, Poll, Token};
 use net_common::any_local;
 use util::{expect_events, Expect};
@@ -57,6 +59,13 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("tcp_read_vectored", &["recvmsg"]),
     ("tcp_local_addr", &["getsockname"]),
     ("tcp_set_nodelay", &["setsockopt"]),
+    (
+        "tcp_bind_connect",
+        &["socket", "setsockopt", "bind", "connect"],
+    ),
+    ("tcp_bind_connect_port", &["socket", "bind", "connect"]),
+    ("tcp_socket_new", &["socket"]),
+    ("tcp_socket_listen", &["listen"]),
     ("udp_bind", &["socket", "bind"]),
     ("udp_send_to", &["sendto"]),
     ("udp_recv_from", &["recvfrom"]),
@@ -134,6 +143,19 @@ fn strace_child_mode() {
     assert_eq!(n, 4);
     measured("tcp_local_addr", || server.local_addr().unwrap());
     measured("tcp_set_nodelay", || server.set_nodelay(true).unwrap());
+    let local = "127.0.0.1:0".parse().unwrap();
+    measured("tcp_bind_connect", || {
+        TcpStream::bind_connect(local, addr).unwrap()
+    });
+    let port = TcpListener::bind(any_local())
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    measured("tcp_bind_connect_port", || {
+        TcpStream::bind_connect(port, addr).unwrap()
+    });
+    let socket = measured("tcp_socket_new", || TcpSocket::new_v4().unwrap());
+    measured("tcp_socket_listen", || socket.listen(1024).unwrap());
 
     let udp = measured("udp_bind", || UdpSocket::bind(any_local()).unwrap());
     let mut udp_rx = UdpSocket::bind(any_local()).unwrap();
