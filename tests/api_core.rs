@@ -32,14 +32,17 @@ fn poll_and_registry_signatures() {
     let _: fn(&mut Poll, &mut Events, Option<Duration>) -> io::Result<()> = Poll::poll;
 
     // Generic over `S: Source + ?Sized`: both a sized source and a trait object.
-    let _: fn(&Registry, &mut Receiver, Token, Interest) -> io::Result<()> = Registry::register::<Receiver>;
+    let _: fn(&Registry, &mut Receiver, Token, Interest) -> io::Result<()> =
+        Registry::register::<Receiver>;
     let _: fn(&Registry, &mut (dyn Source + 'static), Token, Interest) -> io::Result<()> =
         Registry::register::<dyn Source>;
-    let _: fn(&Registry, &mut Receiver, Token, Interest) -> io::Result<()> = Registry::reregister::<Receiver>;
+    let _: fn(&Registry, &mut Receiver, Token, Interest) -> io::Result<()> =
+        Registry::reregister::<Receiver>;
     let _: fn(&Registry, &mut (dyn Source + 'static), Token, Interest) -> io::Result<()> =
         Registry::reregister::<dyn Source>;
     let _: fn(&Registry, &mut Receiver) -> io::Result<()> = Registry::deregister::<Receiver>;
-    let _: fn(&Registry, &mut (dyn Source + 'static)) -> io::Result<()> = Registry::deregister::<dyn Source>;
+    let _: fn(&Registry, &mut (dyn Source + 'static)) -> io::Result<()> =
+        Registry::deregister::<dyn Source>;
     let _: fn(&Registry) -> io::Result<Registry> = Registry::try_clone;
 
     fn debug<T: Debug>() {}
@@ -86,7 +89,8 @@ fn token_api() {
     assert!(Token(1) < Token(2));
     assert_eq!(Token(2).max(Token(1)), Token(2));
     assert_eq!(format!("{:?}", Token(42)), "Token(42)");
-    let set: std::collections::HashSet<Token> = [Token(1), Token(1), Token(2)].into_iter().collect();
+    let set: std::collections::HashSet<Token> =
+        [Token(1), Token(1), Token(2)].into_iter().collect();
     assert_eq!(set.len(), 2);
 }
 
@@ -110,7 +114,7 @@ fn interest_api() {
     const BOTH_READ: bool = BOTH.is_readable();
     const BOTH_WRITE: bool = BOTH.is_writable();
     const NO_AIO: bool = BOTH.is_aio() || BOTH.is_lio() || BOTH.is_priority();
-    assert!(BOTH_READ && BOTH_WRITE && !NO_AIO);
+    const _: () = assert!(BOTH_READ && BOTH_WRITE && !NO_AIO);
 
     let r = Interest::READABLE;
     let w = Interest::WRITABLE;
@@ -218,12 +222,12 @@ fn source_trait_signatures() {
 
 #[test]
 fn pipe_signatures() {
+    type Op = fn() -> io::Result<u8>;
     let _: fn() -> io::Result<(Sender, Receiver)> = pipe::new;
     let _: fn(&Sender, bool) -> io::Result<()> = Sender::set_nonblocking;
     let _: fn(&Receiver, bool) -> io::Result<()> = Receiver::set_nonblocking;
-    let _: fn(&Sender, fn() -> io::Result<u8>) -> io::Result<u8> = Sender::try_io::<fn() -> io::Result<u8>, u8>;
-    let _: fn(&Receiver, fn() -> io::Result<u8>) -> io::Result<u8> =
-        Receiver::try_io::<fn() -> io::Result<u8>, u8>;
+    let _: fn(&Sender, Op) -> io::Result<u8> = Sender::try_io::<Op, u8>;
+    let _: fn(&Receiver, Op) -> io::Result<u8> = Receiver::try_io::<Op, u8>;
 
     fn fd_end<T>()
     where
@@ -293,37 +297,61 @@ fn calls_every_core_item() {
 
     // Register through a clone; the events come out of the original.
     let (mut tx, mut rx) = pipe::new().unwrap();
-    clone.register(&mut rx, Token(1), Interest::READABLE).unwrap();
-    clone.reregister(&mut rx, Token(2), Interest::READABLE).unwrap();
+    clone
+        .register(&mut rx, Token(1), Interest::READABLE)
+        .unwrap();
+    clone
+        .reregister(&mut rx, Token(2), Interest::READABLE)
+        .unwrap();
     tx.write_all(b"x").unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(Token(2), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(2), Interest::READABLE)],
+    );
     let mut buf = [0u8; 8];
     assert_eq!(rx.read(&mut buf).unwrap(), 1);
     poll.registry().deregister(&mut rx).unwrap();
 
     // A boxed trait object is a Source too.
     let mut boxed: Box<dyn Source> = Box::new(rx);
-    poll.registry().register(&mut boxed, Token(3), Interest::READABLE).unwrap();
-    poll.registry().reregister(&mut boxed, Token(4), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(&mut boxed, Token(3), Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .reregister(&mut boxed, Token(4), Interest::READABLE)
+        .unwrap();
     tx.write_all(b"y").unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(Token(4), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(4), Interest::READABLE)],
+    );
     poll.registry().deregister(&mut boxed).unwrap();
     // And a `&mut dyn Source` through the `?Sized` bound directly.
     let dynamic: &mut dyn Source = &mut *boxed;
-    poll.registry().register(dynamic, Token(5), Interest::READABLE).unwrap();
+    poll.registry()
+        .register(dynamic, Token(5), Interest::READABLE)
+        .unwrap();
     poll.registry().deregister(dynamic).unwrap();
 
     // Waker.
     let waker = Waker::new(poll.registry(), Token(9)).unwrap();
     waker.wake().unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(Token(9), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(9), Interest::READABLE)],
+    );
     assert!(format!("{waker:?}").contains("Waker"));
 }
 
 #[test]
 fn events_iteration() {
     let mut poll = Poll::new().unwrap();
-    let wakers: Vec<Waker> = (0..3).map(|i| Waker::new(poll.registry(), Token(i)).unwrap()).collect();
+    let wakers: Vec<Waker> = (0..3)
+        .map(|i| Waker::new(poll.registry(), Token(i)).unwrap())
+        .collect();
     for waker in &wakers {
         waker.wake().unwrap();
     }
@@ -347,7 +375,10 @@ fn events_iteration() {
         // Iter: Clone yields the same sequence; Debug works; size_hint is consistent.
         let iter = events.iter();
         let copy = iter.clone();
-        assert_eq!(iter.map(|e| e.token()).collect::<Vec<_>>(), copy.map(|e| e.token()).collect::<Vec<_>>());
+        assert_eq!(
+            iter.map(|e| e.token()).collect::<Vec<_>>(),
+            copy.map(|e| e.token()).collect::<Vec<_>>()
+        );
         assert!(format!("{:?}", events.iter()).contains("Iter"));
         let (low, high) = events.iter().size_hint();
         assert!(low <= by_iter.len() && high.map_or(true, |h| h >= by_iter.len()));
@@ -395,14 +426,24 @@ fn pipe_every_impl() {
     rx.set_nonblocking(true).unwrap();
 
     let (mut tx, mut rx) = (tx, rx);
-    poll.registry().register(&mut rx, Token(0), Interest::READABLE).unwrap();
-    poll.registry().register(&mut tx, Token(1), Interest::WRITABLE).unwrap();
-    expect_events(&mut poll, &mut events, &[Expect::new(Token(1), Interest::WRITABLE)]);
+    poll.registry()
+        .register(&mut rx, Token(0), Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .register(&mut tx, Token(1), Interest::WRITABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(1), Interest::WRITABLE)],
+    );
 
     // Write through `Sender`, `&Sender` (plain and vectored), and `try_io`.
     tx.write_all(b"ab").unwrap();
     (&tx).write_all(b"cd").unwrap();
-    let n = (&tx).write_vectored(&[io::IoSlice::new(b"e"), io::IoSlice::new(b"f")]).unwrap();
+    let n = (&tx)
+        .write_vectored(&[io::IoSlice::new(b"e"), io::IoSlice::new(b"f")])
+        .unwrap();
     assert_eq!(n, 2);
     tx.flush().unwrap();
     (&tx).flush().unwrap();
@@ -420,7 +461,11 @@ fn pipe_every_impl() {
         .unwrap();
     assert_eq!(n, 1);
 
-    expect_events(&mut poll, &mut events, &[Expect::new(Token(0), Interest::READABLE)]);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(0), Interest::READABLE)],
+    );
     // Read through `Receiver`, `&Receiver` (plain and vectored), and `try_io`.
     let mut got = Vec::new();
     let mut two = [0u8; 2];
@@ -429,7 +474,9 @@ fn pipe_every_impl() {
     (&rx).read_exact(&mut two).unwrap();
     got.extend_from_slice(&two);
     let (mut a, mut b) = ([0u8; 1], [0u8; 1]);
-    let n = (&rx).read_vectored(&mut [io::IoSliceMut::new(&mut a), io::IoSliceMut::new(&mut b)]).unwrap();
+    let n = (&rx)
+        .read_vectored(&mut [io::IoSliceMut::new(&mut a), io::IoSliceMut::new(&mut b)])
+        .unwrap();
     assert_eq!(n, 2);
     got.extend_from_slice(&a);
     got.extend_from_slice(&b);
@@ -448,12 +495,60 @@ fn pipe_every_impl() {
     got.push(byte);
     assert_eq!(got, b"abcdefg");
     // Drained: the next read says WouldBlock, also through try_io.
-    assert_eq!(rx.read(&mut two).unwrap_err().kind(), io::ErrorKind::WouldBlock);
-    let err = rx.try_io(|| Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock))).unwrap_err();
+    assert_eq!(
+        rx.read(&mut two).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+    let err = rx
+        .try_io(|| Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock)))
+        .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
 
     assert!(format!("{tx:?}").contains("Sender"));
     assert!(format!("{rx:?}").contains("Receiver"));
     poll.registry().deregister(&mut rx).unwrap();
     poll.registry().deregister(&mut tx).unwrap();
+}
+
+#[test]
+fn event_debug_lists_every_field() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let waker = Waker::new(poll.registry(), Token(7)).unwrap();
+    waker.wake().unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(7), Interest::READABLE)],
+    );
+    let event = events
+        .iter()
+        .find(|e| e.token() == Token(7))
+        .expect("the event is still in the buffer");
+    let text = format!("{event:?}");
+    assert!(text.starts_with("Event {"), "{text}");
+    for field in [
+        "token: Token(7)",
+        "readable: true",
+        "writable: false",
+        "error: false",
+        "read_closed: false",
+        "write_closed: false",
+        "priority: ",
+        "aio: false",
+        "lio: false",
+    ] {
+        assert!(text.contains(field), "{text} lacks {field:?}");
+    }
+    assert!(!text.contains("details"), "{text}");
+    // The alternate form adds the raw OS fields (their format is not stable).
+    let pretty = format!("{event:#?}");
+    assert!(pretty.contains("details"), "{pretty}");
+    assert!(
+        pretty.contains("token: Token(\n") || pretty.contains("token: Token(7)"),
+        "{pretty}"
+    );
+    // The buffer's Debug is the list of its events.
+    let list = format!("{events:?}");
+    assert!(list.starts_with('[') && list.contains("Event {"), "{list}");
 }

@@ -89,7 +89,11 @@ pub fn poll_retrying(poll: &mut Poll, events: &mut Events, timeout: Option<Durat
 /// Retries `op` until it stops returning `WouldBlock`, polling in between; panics after
 /// [`TIMEOUT`].
 #[track_caller]
-pub fn until_ready<T>(poll: &mut Poll, events: &mut Events, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+pub fn until_ready<T>(
+    poll: &mut Poll,
+    events: &mut Events,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> io::Result<T> {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         match op() {
@@ -134,7 +138,9 @@ pub fn assert_send_sync<T: Send + Sync>() {}
 /// The number of open fds of this process (Linux: entries of /proc/self/fd).
 #[cfg(target_os = "linux")]
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// Runs the test function named `name` of the current test binary in a child process, with
@@ -177,7 +183,10 @@ pub fn run_in_child(name: &str) {
         Err(_) => {
             kill_child(pid);
             let _ = rx.recv_timeout(TIMEOUT);
-            panic!("child test {name} timed out after {:?} and was killed", TIMEOUT * 3);
+            panic!(
+                "child test {name} timed out after {:?} and was killed",
+                TIMEOUT * 3
+            );
         }
     };
     waiter.join().expect("child waiter thread");
@@ -266,7 +275,9 @@ pub fn wait_until_blocked(tid: u64) {
             };
             // The state is the first field after the command name, which is in parentheses
             // and may itself contain spaces or parentheses.
-            let state = stat.rfind(')').and_then(|i| stat[i + 1..].split_whitespace().next());
+            let state = stat
+                .rfind(')')
+                .and_then(|i| stat[i + 1..].split_whitespace().next());
             if state == Some("S") {
                 return;
             }
