@@ -100,6 +100,16 @@ fn sender_sees_write_closed_when_the_receiver_is_dropped() {
     expect_event_where(&mut poll, &mut events, "writable sender", |e| {
         e.token() == TX && e.is_writable()
     });
+    // Edge-triggered: another event is only promised once a write has said WouldBlock, so
+    // fill the pipe first.
+    let chunk = [0u8; 4096];
+    loop {
+        match tx.write(&chunk) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("write: {e}"),
+        }
+    }
     drop(rx);
     expect_event_where(&mut poll, &mut events, "write_closed on the sender", |e| {
         e.token() == TX && e.is_write_closed()

@@ -4,7 +4,7 @@
 mod util;
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Barrier};
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Instant;
 
@@ -161,28 +161,38 @@ fn a_waker_woken_from_many_threads_is_never_lost() {
     let mut events = Events::with_capacity(8);
     let token = Token(77);
     let waker = Arc::new(Waker::new(poll.registry(), token).unwrap());
-    // Each round: all threads line up, then either all of them or only one of them (taking
-    // turns) wakes; once every wake of the round has returned, the poller must see the event.
-    let start = Arc::new(Barrier::new(THREADS + 1));
-    let woken = Arc::new(Barrier::new(THREADS + 1));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|i| {
-            let (waker, start, woken) =
-                (Arc::clone(&waker), Arc::clone(&start), Arc::clone(&woken));
-            thread::spawn(move || {
-                for round in 0..ROUNDS {
-                    start.wait();
-                    if round % 2 == 0 || round / 2 % THREADS == i {
-                        waker.wake().unwrap();
-                    }
-                    woken.wait();
+    // Each round the main thread tells every thread to go; either all of them or only one of
+    // them (taking turns) wakes, and each reports back. Once every wake of the round has
+    // returned, the poller must see the event. Channels with timeouts (not barriers) keep
+    // every wait bounded even if a thread fails.
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let mut go = Vec::new();
+    let mut threads = Vec::new();
+    for i in 0..THREADS {
+        let (go_tx, go_rx) = mpsc::channel::<usize>();
+        let (waker, done_tx) = (Arc::clone(&waker), done_tx.clone());
+        go.push(go_tx);
+        threads.push(thread::spawn(move || {
+            // Ends when the main thread drops its sender (finished or failed).
+            while let Ok(round) = go_rx.recv() {
+                if round % 2 == 0 || round / 2 % THREADS == i {
+                    waker.wake().unwrap();
                 }
-            })
-        })
-        .collect();
+                if done_tx.send(()).is_err() {
+                    return;
+                }
+            }
+        }));
+    }
     for round in 0..ROUNDS {
-        start.wait();
-        woken.wait();
+        for go_tx in &go {
+            go_tx.send(round).expect("waker thread alive");
+        }
+        for _ in 0..THREADS {
+            done_rx
+                .recv_timeout(TIMEOUT)
+                .expect("waker thread reports within TIMEOUT");
+        }
         let deadline = Instant::now() + TIMEOUT;
         'seen: loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -196,6 +206,7 @@ fn a_waker_woken_from_many_threads_is_never_lost() {
             }
         }
     }
+    drop(go);
     for t in threads {
         t.join().unwrap();
     }
@@ -207,7 +218,7 @@ fn a_waker_wakes_a_poll_blocked_in_another_thread() {
     let mut events = Events::with_capacity(8);
     let waker = Arc::new(Waker::new(poll.registry(), Token(1)).unwrap());
     for _ in 0..20 {
-        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (tid_tx, tid_rx) = mpsc::channel();
         let remote = Arc::clone(&waker);
         let t = thread::spawn(move || {
             let tid = tid_rx.recv_timeout(TIMEOUT).expect("poller thread id");
