@@ -391,10 +391,16 @@ fn on_client(
     let Some(client) = clients.get_mut(&id) else {
         return Ok(());
     };
-    // Any event while connecting (writable, error, hang-up) means the connect finished one
-    // way or the other; `finish_connect` tells which.
+    // An event while connecting (writable, error, hang-up) normally means the connect
+    // finished one way or the other; `finish_connect` tells which. Should it still be under
+    // way, register again so that the next change is reported on every backend.
     if !client.connected && !client.finish_connect()? {
-        return Ok(());
+        let token = Token(CLIENT_BASE + id);
+        return registry.reregister(
+            &mut client.stream,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        );
     }
     if client.pump(config.messages, scratch, stats)? {
         // Done: close this client; the server sees end of stream and closes its side.
