@@ -144,8 +144,9 @@ pub fn open_fds() -> usize {
 }
 
 /// Runs the test function named `name` of the current test binary in a child process, with
-/// `FERRIO_CHILD=1` in its environment, and asserts that it succeeded. Tests that change
-/// process-wide state (signal dispositions, fd limits) run their body only in the child:
+/// `FERRIO_CHILD=1` in its environment, and asserts that it ran exactly that one test and that
+/// it passed. Tests that change process-wide state (signal dispositions, fd limits) run their
+/// body only in the child:
 ///
 /// ```ignore
 /// #[test]
@@ -154,31 +155,139 @@ pub fn open_fds() -> usize {
 ///     // ... body ...
 /// }
 /// ```
+///
+/// The child gets `3 * TIMEOUT`; past that it is killed and the test fails. Its output is
+/// captured and shown when it fails.
 #[track_caller]
 pub fn run_in_child(name: &str) {
+    use std::process::{Command, Stdio};
+
     let exe = std::env::current_exe().expect("current_exe");
-    let mut child = std::process::Command::new(exe)
+    let child = Command::new(exe)
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env("FERRIO_CHILD", "1")
-        .stdin(std::process::Stdio::null())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn child test");
-    let deadline = Instant::now() + TIMEOUT * 3;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait child") {
-            assert!(status.success(), "child test {name} failed: {status}");
-            return;
+    let pid = child.id();
+    // A thread waits for the child (and collects its output) so that this one can wait for
+    // it with a deadline.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(TIMEOUT * 3) {
+        Ok(output) => output,
+        Err(_) => {
+            kill_child(pid);
+            let _ = rx.recv_timeout(TIMEOUT);
+            panic!(
+                "child test {name} timed out after {:?} and was killed",
+                TIMEOUT * 3
+            );
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("child test {name} timed out");
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    };
+    waiter.join().expect("child waiter thread");
+    let output = output.expect("wait for child test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "child test {name} failed: {}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    // A misspelt name runs no test at all and "succeeds": make that an error.
+    assert!(
+        stdout.contains("1 passed"),
+        "child did not run exactly the test {name}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+}
+
+/// Kills a child process that overran its time (it has not been reaped yet, so `pid` is still
+/// its own).
+fn kill_child(pid: u32) {
+    if let Ok(pid) = libc::pid_t::try_from(pid) {
+        // SAFETY: kill takes no pointers; `pid` is our unreaped child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
     }
 }
 
 /// Whether this process is the child started by [`run_in_child`].
 pub fn in_child() -> bool {
     std::env::var_os("FERRIO_CHILD").is_some()
+}
+
+/// Polls until an event satisfying `pred` arrives and returns it (owned), or panics after
+/// [`TIMEOUT`] naming `what`. Other events are ignored.
+#[track_caller]
+pub fn expect_event_where(
+    poll: &mut Poll,
+    events: &mut Events,
+    what: &str,
+    mut pred: impl FnMut(&Event) -> bool,
+) -> Seen {
+    let deadline = Instant::now() + TIMEOUT;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            panic!("timed out after {TIMEOUT:?} waiting for {what}; saw {seen:?}");
+        }
+        poll_retrying(poll, events, Some(left));
+        for event in events.iter() {
+            if pred(event) {
+                return Seen::from(event);
+            }
+            seen.push(Seen::from(event));
+        }
+    }
+}
+
+/// The kernel's id of the calling thread, for [`wait_until_blocked`].
+pub fn thread_id() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: the gettid system call takes no arguments and cannot fail.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+        tid as u64
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
+/// Waits (at most [`TIMEOUT`]) until the thread `tid` of this process is asleep, which for a
+/// thread that announced it is about to call `poll` means it is blocked inside it. Where the
+/// kernel does not say (not Linux), waits a fixed 100 ms instead; tests that use this stay
+/// correct either way, they only test a weaker interleaving.
+pub fn wait_until_blocked(tid: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        let path = format!("/proc/self/task/{tid}/stat");
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            let stat = match std::fs::read_to_string(&path) {
+                Ok(stat) => stat,
+                Err(_) => break,
+            };
+            // The state is the first field after the command name, which is in parentheses
+            // and may itself contain spaces or parentheses.
+            let state = stat
+                .rfind(')')
+                .and_then(|i| stat[i + 1..].split_whitespace().next());
+            if state == Some("S") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("thread {tid} did not block within {TIMEOUT:?}");
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = tid;
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

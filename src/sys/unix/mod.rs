@@ -44,15 +44,15 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// Waits for events. `events` is cleared first and receives at most `events.capacity()`
     /// entries, which is never zero (checked by the caller).
     fn select(&self, events: &mut Vec<Self::Event>, timeout: Option<Duration>) -> io::Result<()>;
-    /// Starts watching `fd`. (Without `net` and `os-ext` only a backend's Waker may call
-    /// these three, and the poll(2) Waker does not.)
-    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+    /// Starts watching `fd`. (Without `os-ext` (`SourceFd`) only a backend's own code may
+    /// call these three, and the poll(2) backend's Waker and IoSourceState do not.)
+    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()>;
     /// Replaces token and interests of a watched `fd`.
-    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()>;
     /// Stops watching `fd`.
-    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
     fn deregister(&self, fd: RawFd) -> io::Result<()>;
 }
 
