@@ -23,6 +23,8 @@ use crate::sys::socket::{self, Kind};
 /// on that system or return [`ErrorKind::Unsupported`](io::ErrorKind::Unsupported), as each
 /// method says.
 ///
+/// Available on all Unix systems, like every method not marked otherwise.
+///
 /// ```
 /// # fn main() -> std::io::Result<()> {
 /// use ferrio::net::UdpSocketBuilder;

@@ -10,7 +10,8 @@ use std::time::Duration;
 /// value (the system default, unless it was set before).
 ///
 /// Times are passed to the kernel in whole seconds; a fraction of a second counts as a full
-/// second.
+/// second. The type exists on all Unix systems; which parameters take effect depends on the
+/// system:
 ///
 /// | parameter  | Linux, Android, FreeBSD, DragonFly, NetBSD, illumos, Solaris | Apple systems   | OpenBSD, Haiku, others |
 /// |------------|-----------------------------------------------|-----------------|------------------------|

@@ -22,6 +22,8 @@ use crate::sys::socket::{self, Kind};
 /// that system (where tokio leaves them out too) or return
 /// [`ErrorKind::Unsupported`](io::ErrorKind::Unsupported); each method says which.
 ///
+/// Available on all Unix systems, like every method not marked otherwise.
+///
 /// # A listener with a larger backlog, shared with other processes
 ///
 /// ```
