@@ -80,6 +80,25 @@ fn assert_invalid_input_naming<T: std::fmt::Debug>(r: io::Result<T>, method: &st
 // Binding before connecting
 // ---------------------------------------------------------------------------------------------
 
+/// `bind_connect` from `ip` and a given (non-zero) port: one that was free a moment ago. Other
+/// tests running in parallel may take that port in between (a listener without `bind` takes a
+/// free port on every address), so a few ports are tried.
+#[track_caller]
+fn bind_connect_from_some_port(ip: Ipv4Addr, target: SocketAddr) -> (TcpStream, SocketAddr) {
+    for _ in 0..20 {
+        let probe = TcpSocket::new_v4().unwrap();
+        probe.bind(SocketAddr::new(IpAddr::V4(ip), 0)).unwrap();
+        let chosen = probe.local_addr().unwrap();
+        drop(probe);
+        match TcpStream::bind_connect(chosen, target) {
+            Ok(stream) => return (stream, chosen),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => panic!("bind_connect from {chosen}: {e}"),
+        }
+    }
+    panic!("no free port on {ip} after 20 tries");
+}
+
 #[test]
 fn tcp_socket_bind_then_connect_leaves_from_the_chosen_address_and_port() {
     let (mut poll, mut events) = setup();
@@ -116,14 +135,8 @@ fn bind_connect_leaves_from_the_chosen_address_and_port() {
     assert_eq!(local.ip(), IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)));
     assert_eq!(server.peer_addr().unwrap(), local);
 
-    // A given port: one that was free on 127.0.0.4 a moment ago.
-    let port = {
-        let probe = TcpSocket::new_v4().unwrap();
-        probe.bind(addr("127.0.0.4:0")).unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let chosen = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 4)), port);
-    let mut stream = TcpStream::bind_connect(chosen, target).unwrap();
+    // A given port.
+    let (mut stream, chosen) = bind_connect_from_some_port(Ipv4Addr::new(127, 0, 0, 4), target);
     wait_connected(&mut poll, &mut events, &mut stream);
     let server = accept(&mut poll, &mut events, &mut listener);
     assert_eq!(server.peer_addr().unwrap(), chosen);
@@ -135,6 +148,11 @@ fn bind_connect_over_ipv6() {
     let mut listener = TcpListener::bind(addr("[::1]:0")).unwrap();
     let mut stream =
         TcpStream::bind_connect(addr("[::1]:0"), listener.local_addr().unwrap()).unwrap();
+    // The port is left to connect on IPv6 too.
+    assert_eq!(
+        raw_int_opt(&stream, libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT),
+        1
+    );
     wait_connected(&mut poll, &mut events, &mut stream);
     let server = accept(&mut poll, &mut events, &mut listener);
     assert_eq!(server.peer_addr().unwrap(), stream.local_addr().unwrap());
@@ -152,13 +170,7 @@ fn bind_connect_with_port_zero_sets_ip_bind_address_no_port() {
     );
 
     // With a port of its own the option stays off.
-    let port = {
-        let probe = TcpSocket::new_v4().unwrap();
-        probe.bind(addr("127.0.0.5:0")).unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let chosen = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 5)), port);
-    let stream = TcpStream::bind_connect(chosen, target).unwrap();
+    let (stream, _) = bind_connect_from_some_port(Ipv4Addr::new(127, 0, 0, 5), target);
     assert_eq!(
         raw_int_opt(&stream, libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT),
         0
@@ -595,9 +607,10 @@ fn failed_binds_and_connects_leave_no_fd() {
             .unwrap()
             .connect(addr("[::1]:9"))
             .is_err());
-        // A listen after a failed bind: still one socket, closed on drop.
+        // A failed bind leaves the socket usable, and closed on drop.
         let s = TcpSocket::new_v4().unwrap();
         assert!(s.bind(taken).is_err());
+        s.bind(any_local()).unwrap();
         drop(s.listen(8).unwrap());
     }
     assert_eq!(util::open_fds(), before, "fds leaked on error paths");

@@ -147,7 +147,8 @@ fn strace_child_mode() {
     measured("tcp_bind_connect", || {
         TcpStream::bind_connect(local, addr).unwrap()
     });
-    let port = TcpListener::bind(any_local())
+    // A port that was free a moment ago, on an address no other test binds.
+    let port = TcpListener::bind("127.0.0.6:0".parse().unwrap())
         .unwrap()
         .local_addr()
         .unwrap();

@@ -49,7 +49,8 @@ impl TcpListener {
     /// server can bind its port while old connections linger in `TIME_WAIT`), and listens with
     /// a backlog of 128 connections, the value std and mio use (20 on Horizon, 32 on Haiku);
     /// the kernel may lower it further (`net.core.somaxconn` on Linux). For a longer queue,
-    /// create the socket with socket2 and adopt it with [`from_std`](TcpListener::from_std).
+    /// or other options set before listening (such as `SO_REUSEPORT`), use
+    /// [`TcpSocket`](crate::net::TcpSocket) and its [`listen`](crate::net::TcpSocket::listen).
     ///
     /// On Linux this is four system calls: `socket`, `setsockopt`, `bind`, `listen`.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {

@@ -192,7 +192,7 @@ pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedFd> {
 
 /// The `listen` backlog of [`tcp_listener`]: the value std and mio use, so that swapping mio
 /// for ferrio changes nothing. The kernel caps it at `net.core.somaxconn`. Servers that need a
-/// longer queue build the socket with socket2 and adopt it with `from_std`.
+/// longer queue use `TcpSocket::listen` (which calls [`listen`]) with any backlog.
 const TCP_BACKLOG: c_int = if cfg!(target_os = "horizon") {
     20
 } else if cfg!(target_os = "haiku") {
