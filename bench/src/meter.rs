@@ -1,5 +1,5 @@
-//! What a measured thread counts between `start` and `stop`: CPU time (getrusage of the
-//! thread), allocations (a counting global allocator, this thread only) and system calls (a
+//! What a measured thread counts between `start` and `stop`: CPU time (of the thread, as
+//! getrusage(RUSAGE_THREAD) counts it), allocations (a counting global allocator, this thread only) and system calls (a
 //! per-thread perf tracepoint counter, or markers that a strace run finds in its trace).
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -112,14 +112,15 @@ pub struct ThreadMeter {
     allocs0: u64,
 }
 
-/// The CPU time the calling thread has used (user + system).
+/// The CPU time the calling thread has used (user + system): the quantity
+/// `getrusage(RUSAGE_THREAD)` reports, read through `CLOCK_THREAD_CPUTIME_ID` because that
+/// clock includes the time since the thread's last scheduler tick (getrusage of a running
+/// thread only advances at ticks, too coarse for short windows).
 pub fn thread_cpu() -> Duration {
-    // SAFETY: `usage` is a live, writable rusage for getrusage to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: as above; RUSAGE_THREAD reports the calling thread.
-    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a live, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 impl ThreadMeter {

@@ -66,8 +66,10 @@ fn num(v: f64) -> String {
         format!("{v:.0}")
     } else if v >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if v >= 0.01 || v == 0.0 {
         format!("{v:.2}")
+    } else {
+        format!("{v:.5}")
     }
 }
 
@@ -156,7 +158,7 @@ pub fn breakdown(results: &[Results]) -> Option<String> {
                         .collect();
                     (median(per_op), name.clone())
                 })
-                .filter(|(v, _)| *v >= 0.0005)
+                .filter(|(v, _)| *v > 0.0)
                 .collect();
             parts.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
             let text: Vec<String> = parts.iter().map(|(v, n)| format!("{n} {}", num(*v))).collect();

@@ -291,6 +291,13 @@ impl Waker {
         {
             return Ok(());
         }
+        self.write()
+    }
+
+    /// The system call, out of line so that the skip path above stays a few instructions.
+    #[cold]
+    #[inline(never)]
+    fn write(&self) -> io::Result<()> {
         self.notifier.notify().map_err(|e| {
             self.armed_at.store(NEVER, Ordering::Relaxed);
             e
