@@ -33,7 +33,10 @@ pub const PINGPONG_CONNS: usize = 64;
 pub const UDP_WINDOW: usize = 16;
 
 pub fn timed_out(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, format!("no progress within {TIMEOUT:?}: {what}"))
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("no progress within {TIMEOUT:?}: {what}"),
+    )
 }
 
 /// Converts a libc return value into an io::Result.
@@ -97,11 +100,17 @@ impl Epoll {
         let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
         // SAFETY: a new fd owned by nobody else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Epoll { fd, events: Vec::with_capacity(capacity) })
+        Ok(Epoll {
+            fd,
+            events: Vec::with_capacity(capacity),
+        })
     }
 
     fn ctl(&self, op: libc::c_int, fd: RawFd, flags: u32, token: u64) -> io::Result<()> {
-        let mut ev = libc::epoll_event { events: flags, u64: token };
+        let mut ev = libc::epoll_event {
+            events: flags,
+            u64: token,
+        };
         // SAFETY: `ev` is live for the call.
         cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) }).map(drop)
     }
@@ -116,8 +125,15 @@ impl Epoll {
 
     pub fn delete(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: EPOLL_CTL_DEL ignores the event pointer.
-        cvt(unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) })
-            .map(drop)
+        cvt(unsafe {
+            libc::epoll_ctl(
+                self.fd.as_raw_fd(),
+                libc::EPOLL_CTL_DEL,
+                fd,
+                std::ptr::null_mut(),
+            )
+        })
+        .map(drop)
     }
 
     /// Waits up to `timeout_ms`; returns the tokens ready (as a slice of raw events).
@@ -125,10 +141,21 @@ impl Epoll {
         self.events.clear();
         let cap = self.events.capacity() as libc::c_int;
         // SAFETY: the kernel writes at most `cap` events into the spare capacity.
-        let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), self.events.as_mut_ptr(), cap, timeout_ms) };
+        let n = unsafe {
+            libc::epoll_wait(
+                self.fd.as_raw_fd(),
+                self.events.as_mut_ptr(),
+                cap,
+                timeout_ms,
+            )
+        };
         if n < 0 {
             let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted { Ok(&[]) } else { Err(e) };
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(&[])
+            } else {
+                Err(e)
+            };
         }
         // SAFETY: epoll_wait initialised `n` elements.
         unsafe { self.events.set_len(n as usize) };
@@ -158,7 +185,10 @@ pub struct Client {
 
 impl Client {
     fn spawn(stop: Arc<AtomicBool>, f: impl FnOnce() -> io::Result<()> + Send + 'static) -> Client {
-        Client { stop, handle: Some(thread::spawn(f)) }
+        Client {
+            stop,
+            handle: Some(thread::spawn(f)),
+        }
     }
 
     /// Stops the client and waits for it.
@@ -166,7 +196,10 @@ impl Client {
         self.stop.store(true, Ordering::SeqCst);
         match self.handle.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(io::Error::new(io::ErrorKind::Other, "client thread panicked")),
+            Some(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::Other,
+                "client thread panicked",
+            )),
             None => Ok(()),
         }
     }
@@ -186,7 +219,10 @@ fn stopped(stop: &AtomicBool) -> bool {
 }
 
 fn would_block_or_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// Size of a ping-pong message.
@@ -311,7 +347,11 @@ pub fn tcp_churn_client(addr: SocketAddr, go: Arc<Barrier>) -> Client {
 
 /// UDP ping-pong client: `window` datagrams of `MSG` bytes in flight; each echo sends the next.
 /// A datagram lost (no reply for 20 ms) is replaced.
-pub fn udp_pingpong_client(server: SocketAddr, window: usize, go: Arc<Barrier>) -> io::Result<Client> {
+pub fn udp_pingpong_client(
+    server: SocketAddr,
+    window: usize,
+    go: Arc<Barrier>,
+) -> io::Result<Client> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let socket = UdpSocket::bind("127.0.0.1:0")?;

@@ -74,7 +74,11 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
         match arg.as_str() {
             "--quick" => o.quick = true,
             "--full" => o.quick = false,
@@ -102,7 +106,9 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
 /// `--child WORKLOAD VARIANT OPS`: one sample, printed for the strace parent.
 fn child(args: &[String]) -> ExitCode {
     meter::set_mode(SyscallMode::StraceMarkers);
-    let found = workloads::all().into_iter().find(|w| Some(&w.name.to_string()) == args.first());
+    let found = workloads::all()
+        .into_iter()
+        .find(|w| Some(&w.name.to_string()) == args.first());
     let variant = args.get(1).and_then(|v| Variant::parse(v));
     let ops = args.get(2).and_then(|n| n.parse().ok());
     let (Some(w), Some(v), Some(ops)) = (found, variant, ops) else {
@@ -128,14 +134,19 @@ fn child(args: &[String]) -> ExitCode {
 fn choose_syscall_mode(requested: &str) -> Result<(SyscallMode, bool, String), String> {
     let perf = perf::probe();
     match (requested, perf) {
-        ("perf" | "auto", Some(id)) => {
-            Ok((SyscallMode::Perf(id), false, "perf counters on raw_syscalls:sys_enter, per measured thread".into()))
-        }
-        ("perf", None) => Err("perf counters are not available here (need root or perf_event_paranoid <= -1)".into()),
+        ("perf" | "auto", Some(id)) => Ok((
+            SyscallMode::Perf(id),
+            false,
+            "perf counters on raw_syscalls:sys_enter, per measured thread".into(),
+        )),
+        ("perf", None) => Err(
+            "perf counters are not available here (need root or perf_event_paranoid <= -1)".into(),
+        ),
         ("strace", _) | ("auto", None) if strace::available() => Ok((
             SyscallMode::Off,
             true,
-            "strace -f -ff in a child per sample, calls between window markers of measured threads".into(),
+            "strace -f -ff in a child per sample, calls between window markers of measured threads"
+                .into(),
         )),
         ("strace", _) => Err("strace is not installed (apt-get install strace)".into()),
         ("auto" | "off", _) => Ok((SyscallMode::Off, false, "not counted".into())),
@@ -145,8 +156,14 @@ fn choose_syscall_mode(requested: &str) -> Result<(SyscallMode, bool, String), S
 
 fn run_workload(w: &Workload, o: &Options, use_strace: bool, seq: &mut usize) -> Results {
     let ops = ((if o.quick { w.quick_ops } else { w.full_ops }) as f64 * o.scale).max(1.0) as u64;
-    let variants: Vec<Variant> = o.variants.iter().copied().filter(|v| w.run_fn(*v).is_some()).collect();
-    let mut samples: Vec<(Variant, Vec<meter::Sample>)> = variants.iter().map(|v| (*v, Vec::new())).collect();
+    let variants: Vec<Variant> = o
+        .variants
+        .iter()
+        .copied()
+        .filter(|v| w.run_fn(*v).is_some())
+        .collect();
+    let mut samples: Vec<(Variant, Vec<meter::Sample>)> =
+        variants.iter().map(|v| (*v, Vec::new())).collect();
     for round in 0..o.rounds {
         for k in 0..variants.len() {
             // Rotate the order every round so no variant always runs first (or last).
@@ -171,7 +188,11 @@ fn run_workload(w: &Workload, o: &Options, use_strace: bool, seq: &mut usize) ->
         eprint!(".");
     }
     eprintln!();
-    Results { workload: w.name, op: w.op, samples }
+    Results {
+        workload: w.name,
+        op: w.op,
+        samples,
+    }
 }
 
 fn main() -> ExitCode {
@@ -187,15 +208,31 @@ fn main() -> ExitCode {
                 eprintln!("error: {msg}\n");
             }
             eprint!("{HELP}");
-            return if msg.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            return if msg.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     let all = workloads::all();
     if o.list {
         for w in &all {
-            let missing: Vec<&str> =
-                Variant::ALL.iter().filter(|v| w.run_fn(**v).is_none()).map(|v| v.name()).collect();
-            println!("{:16} one op = {}{}", w.name, w.op, if missing.is_empty() { String::new() } else { format!(" (not built: {})", missing.join(", ")) });
+            let missing: Vec<&str> = Variant::ALL
+                .iter()
+                .filter(|v| w.run_fn(**v).is_none())
+                .map(|v| v.name())
+                .collect();
+            println!(
+                "{:16} one op = {}{}",
+                w.name,
+                w.op,
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not built: {})", missing.join(", "))
+                }
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -207,8 +244,14 @@ fn main() -> ExitCode {
         }
     };
     meter::set_mode(mode);
-    let selected: Vec<&Workload> =
-        all.iter().filter(|w| o.only.as_ref().map_or(true, |only| only.iter().any(|n| n == w.name))).collect();
+    let selected: Vec<&Workload> = all
+        .iter()
+        .filter(|w| {
+            o.only
+                .as_ref()
+                .map_or(true, |only| only.iter().any(|n| n == w.name))
+        })
+        .collect();
     if selected.is_empty() {
         eprintln!("error: no workload selected (see --list)");
         return ExitCode::FAILURE;
@@ -217,7 +260,11 @@ fn main() -> ExitCode {
         "ferrio-bench: {} mode, {} rounds, variants: {}",
         if o.quick { "quick" } else { "full" },
         o.rounds,
-        o.variants.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+        o.variants
+            .iter()
+            .map(|v| v.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let mut seq = 0;
     let mut results = Vec::new();
@@ -233,8 +280,11 @@ fn main() -> ExitCode {
     if let Some(b) = report::breakdown(&results) {
         println!("{b}");
     }
-    if cfg!(not(feature = "ferrio-net")) {
-        println!("Networking workloads have no ferrio variant in this build (feature `ferrio-net` off).");
+    if cfg!(not(ferrio_bench_net)) {
+        println!(
+            "The networking workloads have no ferrio variant in this build \
+             (build with RUSTFLAGS=\"--cfg ferrio_bench_net\" once ferrio::net is there)."
+        );
     }
     ExitCode::SUCCESS
 }

@@ -117,7 +117,10 @@ pub struct ThreadMeter {
 /// clock includes the time since the thread's last scheduler tick (getrusage of a running
 /// thread only advances at ticks, too coarse for short windows).
 pub fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a live, writable timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
@@ -129,7 +132,12 @@ impl ThreadMeter {
             SyscallMode::Perf(id) => Some(SyscallCounter::open(id)?),
             _ => None,
         };
-        Ok(ThreadMeter { counter, cpu0: Duration::ZERO, wall0: None, allocs0: 0 })
+        Ok(ThreadMeter {
+            counter,
+            cpu0: Duration::ZERO,
+            wall0: None,
+            allocs0: 0,
+        })
     }
 
     /// Begins the window. The perf counter is enabled last, so nothing here is counted.
@@ -150,7 +158,8 @@ impl ThreadMeter {
     pub fn stop(&mut self) -> ThreadStats {
         let syscalls = self.counter.as_ref().map(|c| {
             c.disable();
-            c.read().saturating_sub(PERF_OVERHEAD.get().copied().unwrap_or(0))
+            c.read()
+                .saturating_sub(PERF_OVERHEAD.get().copied().unwrap_or(0))
         });
         if mode() == SyscallMode::StraceMarkers {
             marker(STOP_MARKER);
@@ -162,7 +171,12 @@ impl ThreadMeter {
         if let Some(c) = &self.counter {
             c.reset();
         }
-        ThreadStats { cpu, wall, syscalls, allocs }
+        ThreadStats {
+            cpu,
+            wall,
+            syscalls,
+            allocs,
+        }
     }
 }
 
@@ -181,7 +195,12 @@ pub struct Sample {
 
 impl Sample {
     pub fn new(ops: u64, server: ThreadStats) -> Sample {
-        Sample { ops, server, others: Vec::new(), strace: None }
+        Sample {
+            ops,
+            server,
+            others: Vec::new(),
+            strace: None,
+        }
     }
 
     pub fn with_others(mut self, others: Vec<ThreadStats>) -> Sample {

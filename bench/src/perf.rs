@@ -36,10 +36,13 @@ const PERF_EVENT_IOC_RESET: libc::c_ulong = 0x2403;
 
 /// The tracepoint id of `raw_syscalls:sys_enter`, if tracefs shows it.
 pub fn sys_enter_id() -> Option<u64> {
-    ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"].iter().find_map(|root| {
-        let text = std::fs::read_to_string(format!("{root}/events/raw_syscalls/sys_enter/id")).ok()?;
-        text.trim().parse().ok()
-    })
+    ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+        .iter()
+        .find_map(|root| {
+            let text =
+                std::fs::read_to_string(format!("{root}/events/raw_syscalls/sys_enter/id")).ok()?;
+            text.trim().parse().ok()
+        })
 }
 
 /// A disabled counter of the calling thread's system calls.
@@ -72,7 +75,9 @@ impl SyscallCounter {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: a non-negative return is a new fd that nobody else owns.
-        Ok(SyscallCounter { fd: unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) } })
+        Ok(SyscallCounter {
+            fd: unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) },
+        })
     }
 
     fn ioctl(&self, request: libc::c_ulong) {

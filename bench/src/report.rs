@@ -39,20 +39,33 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn summarize(samples: &[Sample]) -> Summary {
     let per_op = |f: &dyn Fn(&Sample) -> f64| -> Vec<f64> {
-        samples.iter().filter(|s| s.ops > 0).map(|s| f(s) / s.ops as f64).collect()
+        samples
+            .iter()
+            .filter(|s| s.ops > 0)
+            .map(|s| f(s) / s.ops as f64)
+            .collect()
     };
     let cpu = per_op(&|s| s.server.cpu.as_nanos() as f64);
-    let syscalls: Vec<f64> =
-        samples.iter().filter_map(|s| s.syscalls().map(|n| n as f64 / s.ops.max(1) as f64)).collect();
+    let syscalls: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.syscalls().map(|n| n as f64 / s.ops.max(1) as f64))
+        .collect();
     Summary {
         ops_per_sec: median(
-            samples.iter().map(|s| s.ops as f64 / s.wall().as_secs_f64().max(1e-9)).collect(),
+            samples
+                .iter()
+                .map(|s| s.ops as f64 / s.wall().as_secs_f64().max(1e-9))
+                .collect(),
         ),
         cpu_ns: median(cpu.clone()),
         cpu_min: cpu.iter().copied().fold(f64::INFINITY, f64::min),
         cpu_max: cpu.iter().copied().fold(0.0, f64::max),
         all_cpu_ns: median(per_op(&|s| s.total_cpu().as_nanos() as f64)),
-        syscalls: if syscalls.is_empty() { None } else { Some(median(syscalls)) },
+        syscalls: if syscalls.is_empty() {
+            None
+        } else {
+            Some(median(syscalls))
+        },
         allocs: median(per_op(&|s| s.allocs() as f64)),
     }
 }
@@ -94,9 +107,16 @@ pub fn table(results: &[Results], syscall_method: &str) -> String {
     for r in results {
         let summaries: Vec<(Variant, Summary)> =
             r.samples.iter().map(|(v, s)| (*v, summarize(s))).collect();
-        let mio = summaries.iter().find(|(v, _)| *v == Variant::Mio).map(|(_, s)| *s);
+        let mio = summaries
+            .iter()
+            .find(|(v, _)| *v == Variant::Mio)
+            .map(|(_, s)| *s);
         for (i, (variant, s)) in summaries.iter().enumerate() {
-            let label = if i == 0 { format!("{} ({})", r.workload, r.op) } else { String::new() };
+            let label = if i == 0 {
+                format!("{} ({})", r.workload, r.op)
+            } else {
+                String::new()
+            };
             let (q, c, y) = match (mio, variant) {
                 (Some(m), v) if *v != Variant::Mio => (
                     ratio(s.ops_per_sec, m.ops_per_sec),
@@ -118,7 +138,11 @@ pub fn table(results: &[Results], syscall_method: &str) -> String {
                 num(s.cpu_max),
                 num(s.all_cpu_ns),
                 s.syscalls.map(num).unwrap_or_else(|| "-".into()),
-                if s.allocs == 0.0 { "0".to_string() } else { format!("{:.3}", s.allocs) },
+                if s.allocs == 0.0 {
+                    "0".to_string()
+                } else {
+                    format!("{:.3}", s.allocs)
+                },
             );
         }
     }
@@ -130,7 +154,10 @@ pub fn table(results: &[Results], syscall_method: &str) -> String {
 pub fn breakdown(results: &[Results]) -> Option<String> {
     let mut out = String::new();
     let mut any = false;
-    let _ = writeln!(out, "| workload | variant | syscalls per op (median over rounds) |");
+    let _ = writeln!(
+        out,
+        "| workload | variant | syscalls per op (median over rounds) |"
+    );
     let _ = writeln!(out, "|---|---|---|");
     for r in results {
         for (variant, samples) in &r.samples {
@@ -152,7 +179,11 @@ pub fn breakdown(results: &[Results]) -> Option<String> {
                         .iter()
                         .filter_map(|s| {
                             let m = s.strace.as_ref()?;
-                            let n = m.iter().find(|(k, _)| k == name).map(|(_, n)| *n).unwrap_or(0);
+                            let n = m
+                                .iter()
+                                .find(|(k, _)| k == name)
+                                .map(|(_, n)| *n)
+                                .unwrap_or(0);
                             Some(n as f64 / s.ops.max(1) as f64)
                         })
                         .collect();
@@ -161,8 +192,17 @@ pub fn breakdown(results: &[Results]) -> Option<String> {
                 .filter(|(v, _)| *v > 0.0)
                 .collect();
             parts.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
-            let text: Vec<String> = parts.iter().map(|(v, n)| format!("{n} {}", num(*v))).collect();
-            let _ = writeln!(out, "| {} | {} | {} |", r.workload, variant.name(), text.join(", "));
+            let text: Vec<String> = parts
+                .iter()
+                .map(|(v, n)| format!("{n} {}", num(*v)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                r.workload,
+                variant.name(),
+                text.join(", ")
+            );
         }
     }
     any.then_some(out)

@@ -19,7 +19,12 @@ use crate::workloads::Variant;
 
 /// Whether an `strace` binary runs.
 pub fn available() -> bool {
-    Command::new("strace").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    Command::new("strace")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The line the child prints with its sample.
@@ -37,7 +42,8 @@ pub fn child_line(s: &Sample) -> String {
 fn parse_child_line(text: &str) -> Option<Sample> {
     let line = text.lines().find(|l| l.starts_with("sample "))?;
     let field = |name: &str| -> Option<u64> {
-        line.split_whitespace().find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
     };
     let server = ThreadStats {
         cpu: Duration::from_nanos(field("server_cpu_ns")?),
@@ -67,10 +73,15 @@ fn count_file(path: &Path, counts: &mut Vec<(String, u64)>) -> io::Result<()> {
             inside = false;
             continue;
         }
-        if !inside || line.starts_with("<...") || line.starts_with("---") || line.starts_with("+++") {
+        if !inside || line.starts_with("<...") || line.starts_with("---") || line.starts_with("+++")
+        {
             continue;
         }
-        let Some(name) = line.split('(').next().filter(|n| !n.is_empty() && !n.contains(' ')) else {
+        let Some(name) = line
+            .split('(')
+            .next()
+            .filter(|n| !n.is_empty() && !n.contains(' '))
+        else {
             continue;
         };
         match counts.iter_mut().find(|(n, _)| n == name) {
@@ -83,7 +94,8 @@ fn count_file(path: &Path, counts: &mut Vec<(String, u64)>) -> io::Result<()> {
 
 /// Runs `workload` on `variant` for `ops` operations in a child under strace.
 pub fn run(workload: &str, variant: Variant, ops: u64, seq: usize) -> io::Result<Sample> {
-    let dir: PathBuf = std::env::temp_dir().join(format!("ferrio-bench-{}-{seq}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("ferrio-bench-{}-{seq}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let exe = std::env::current_exe()?;
     let output = Command::new("strace")
@@ -99,7 +111,10 @@ pub fn run(workload: &str, variant: Variant, ops: u64, seq: usize) -> io::Result
         let mut sample = parse_child_line(&stdout).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::Other,
-                format!("child failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
+                format!(
+                    "child failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
             )
         })?;
         let mut counts = Vec::new();

@@ -58,17 +58,21 @@ impl Workload {
 
 macro_rules! core_runs {
     ($f:ident) => {
-        [Some(on_ferrio::core::$f as RunFn), Some(on_mio::core::$f as RunFn), Some(raw::core::$f as RunFn)]
+        [
+            Some(on_ferrio::core::$f as RunFn),
+            Some(on_mio::core::$f as RunFn),
+            Some(raw::core::$f as RunFn),
+        ]
     };
 }
 
-#[cfg(feature = "ferrio-net")]
+#[cfg(ferrio_bench_net)]
 macro_rules! ferrio_net {
     ($f:ident) => {
         Some(on_ferrio::net::$f as RunFn)
     };
 }
-#[cfg(not(feature = "ferrio-net"))]
+#[cfg(not(ferrio_bench_net))]
 macro_rules! ferrio_net {
     ($f:ident) => {
         None
@@ -77,7 +81,11 @@ macro_rules! ferrio_net {
 
 macro_rules! net_runs {
     ($f:ident) => {
-        [ferrio_net!($f), Some(on_mio::net::$f as RunFn), Some(raw::net::$f as RunFn)]
+        [
+            ferrio_net!($f),
+            Some(on_mio::net::$f as RunFn),
+            Some(raw::net::$f as RunFn),
+        ]
     };
 }
 
@@ -90,13 +98,61 @@ pub fn all() -> Vec<Workload> {
             full_ops: 200_000,
             runs: net_runs!(tcp_pingpong),
         },
-        Workload { name: "tcp_stream", op: "64 KiB read", quick_ops: 20_000, full_ops: 100_000, runs: net_runs!(tcp_stream) },
-        Workload { name: "tcp_churn", op: "connection served", quick_ops: 3_000, full_ops: 15_000, runs: net_runs!(tcp_churn) },
-        Workload { name: "udp_pingpong", op: "datagram echoed, 16 in flight", quick_ops: 40_000, full_ops: 200_000, runs: net_runs!(udp_pingpong) },
-        Workload { name: "udp_flood", op: "datagram received", quick_ops: 100_000, full_ops: 500_000, runs: net_runs!(udp_flood) },
-        Workload { name: "waker_pingpong", op: "round trip", quick_ops: 20_000, full_ops: 100_000, runs: core_runs!(waker_pingpong) },
-        Workload { name: "many_wakes", op: "wake() call, 2 threads", quick_ops: 200_000, full_ops: 1_000_000, runs: core_runs!(many_wakes) },
-        Workload { name: "reg_churn", op: "register+reregister+deregister", quick_ops: 100_000, full_ops: 500_000, runs: core_runs!(reg_churn) },
-        Workload { name: "idle_10k", op: "wake + poll, 10k idle fds", quick_ops: 50_000, full_ops: 200_000, runs: core_runs!(idle_10k) },
+        Workload {
+            name: "tcp_stream",
+            op: "64 KiB read",
+            quick_ops: 20_000,
+            full_ops: 100_000,
+            runs: net_runs!(tcp_stream),
+        },
+        Workload {
+            name: "tcp_churn",
+            op: "connection served",
+            quick_ops: 3_000,
+            full_ops: 15_000,
+            runs: net_runs!(tcp_churn),
+        },
+        Workload {
+            name: "udp_pingpong",
+            op: "datagram echoed, 16 in flight",
+            quick_ops: 40_000,
+            full_ops: 200_000,
+            runs: net_runs!(udp_pingpong),
+        },
+        Workload {
+            name: "udp_flood",
+            op: "datagram received",
+            quick_ops: 100_000,
+            full_ops: 500_000,
+            runs: net_runs!(udp_flood),
+        },
+        Workload {
+            name: "waker_pingpong",
+            op: "round trip",
+            quick_ops: 20_000,
+            full_ops: 100_000,
+            runs: core_runs!(waker_pingpong),
+        },
+        Workload {
+            name: "many_wakes",
+            op: "wake() call, 2 threads",
+            quick_ops: 200_000,
+            full_ops: 1_000_000,
+            runs: core_runs!(many_wakes),
+        },
+        Workload {
+            name: "reg_churn",
+            op: "register+reregister+deregister",
+            quick_ops: 100_000,
+            full_ops: 500_000,
+            runs: core_runs!(reg_churn),
+        },
+        Workload {
+            name: "idle_10k",
+            op: "wake + poll, 10k idle fds",
+            quick_ops: 50_000,
+            full_ops: 200_000,
+            runs: core_runs!(idle_10k),
+        },
     ]
 }

@@ -8,7 +8,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use super::lib;
-use crate::harness::{eventfds, timed_out, Params, CHURN_FDS, IDLE_SOURCES, TIMEOUT, WAKING_THREADS};
+use crate::harness::{
+    eventfds, timed_out, Params, CHURN_FDS, IDLE_SOURCES, TIMEOUT, WAKING_THREADS,
+};
 use crate::meter::{Sample, ThreadMeter, ThreadStats};
 use lib::unix::SourceFd;
 use lib::{Events, Interest, Poll, Token, Waker};
@@ -26,7 +28,9 @@ fn poll_some(poll: &mut Poll, events: &mut Events) -> io::Result<()> {
 }
 
 fn join<T>(handle: thread::JoinHandle<io::Result<T>>) -> io::Result<T> {
-    handle.join().unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::Other, "thread panicked")))
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::Other, "thread panicked")))
 }
 
 /// Two threads, each with its own Poll and Waker, wake each other in turn. One op = one
@@ -78,7 +82,8 @@ pub fn many_wakes(p: &Params) -> io::Result<Sample> {
 
     let wakers: Vec<_> = (0..WAKING_THREADS)
         .map(|_| {
-            let (waker, finished, go) = (Arc::clone(&waker), Arc::clone(&finished), Arc::clone(&go));
+            let (waker, finished, go) =
+                (Arc::clone(&waker), Arc::clone(&finished), Arc::clone(&go));
             thread::spawn(move || -> io::Result<ThreadStats> {
                 let mut meter = ThreadMeter::new()?;
                 go.wait();
@@ -108,7 +113,10 @@ pub fn many_wakes(p: &Params) -> io::Result<Sample> {
         }
     };
     let server = meter.stop();
-    let others = wakers.into_iter().map(join).collect::<io::Result<Vec<_>>>()?;
+    let others = wakers
+        .into_iter()
+        .map(join)
+        .collect::<io::Result<Vec<_>>>()?;
     result?;
     Ok(Sample::new(per_thread * WAKING_THREADS as u64, server).with_others(others))
 }
@@ -124,7 +132,11 @@ pub fn reg_churn(p: &Params) -> io::Result<Sample> {
     for i in 0..p.ops as usize {
         let fd = fds[i % CHURN_FDS].as_raw_fd();
         registry.register(&mut SourceFd(&fd), Token(i), Interest::READABLE)?;
-        registry.reregister(&mut SourceFd(&fd), Token(i), Interest::READABLE | Interest::WRITABLE)?;
+        registry.reregister(
+            &mut SourceFd(&fd),
+            Token(i),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
         registry.deregister(&mut SourceFd(&fd))?;
     }
     Ok(Sample::new(p.ops, meter.stop()))
@@ -136,7 +148,11 @@ pub fn idle_10k(p: &Params) -> io::Result<Sample> {
     let mut poll = Poll::new()?;
     let idle = eventfds(IDLE_SOURCES)?;
     for (i, fd) in idle.iter().enumerate() {
-        poll.registry().register(&mut SourceFd(&fd.as_raw_fd()), Token(i + 1), Interest::READABLE)?;
+        poll.registry().register(
+            &mut SourceFd(&fd.as_raw_fd()),
+            Token(i + 1),
+            Interest::READABLE,
+        )?;
     }
     let waker = Waker::new(poll.registry(), Token(0))?;
     let mut events = Events::with_capacity(1024);

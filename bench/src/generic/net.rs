@@ -35,9 +35,14 @@ fn unexpected(what: &str) -> io::Error {
 
 /// Accepts `count` connections (setup, not measured) and registers each for reading under
 /// tokens 0..count.
-fn accept_all(poll: &mut Poll, listener: &mut TcpListener, count: usize) -> io::Result<Vec<TcpStream>> {
+fn accept_all(
+    poll: &mut Poll,
+    listener: &mut TcpListener,
+    count: usize,
+) -> io::Result<Vec<TcpStream>> {
     let mut events = Events::with_capacity(64);
-    poll.registry().register(listener, LISTENER, Interest::READABLE)?;
+    poll.registry()
+        .register(listener, LISTENER, Interest::READABLE)?;
     let mut conns = Vec::with_capacity(count);
     while conns.len() < count {
         poll_some(poll, &mut events)?;
@@ -45,7 +50,8 @@ fn accept_all(poll: &mut Poll, listener: &mut TcpListener, count: usize) -> io::
             match listener.accept() {
                 Ok((mut s, _)) => {
                     s.set_nodelay(true)?;
-                    poll.registry().register(&mut s, Token(conns.len()), Interest::READABLE)?;
+                    poll.registry()
+                        .register(&mut s, Token(conns.len()), Interest::READABLE)?;
                     conns.push(s);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -63,7 +69,8 @@ pub fn tcp_pingpong(p: &Params) -> io::Result<Sample> {
     let mut poll = Poll::new()?;
     let mut listener = TcpListener::bind(loopback())?;
     let go = Arc::new(Barrier::new(2));
-    let client = harness::tcp_pingpong_client(listener.local_addr()?, PINGPONG_CONNS, Arc::clone(&go));
+    let client =
+        harness::tcp_pingpong_client(listener.local_addr()?, PINGPONG_CONNS, Arc::clone(&go));
     let mut conns = accept_all(&mut poll, &mut listener, PINGPONG_CONNS)?;
     let mut events = Events::with_capacity(256);
     let mut buf = [0u8; 4096];
@@ -135,7 +142,8 @@ const CHURN_SLOTS: usize = 1024;
 pub fn tcp_churn(p: &Params) -> io::Result<Sample> {
     let mut poll = Poll::new()?;
     let mut listener = TcpListener::bind(loopback())?;
-    poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)?;
     let go = Arc::new(Barrier::new(2));
     let client = harness::tcp_churn_client(listener.local_addr()?, Arc::clone(&go));
     let mut slots: Vec<Option<(TcpStream, usize)>> = Vec::with_capacity(CHURN_SLOTS);
@@ -154,7 +162,8 @@ pub fn tcp_churn(p: &Params) -> io::Result<Sample> {
                     match listener.accept() {
                         Ok((mut s, _)) => {
                             let idx = free.pop().unwrap_or(slots.len());
-                            poll.registry().register(&mut s, Token(idx), Interest::READABLE)?;
+                            poll.registry()
+                                .register(&mut s, Token(idx), Interest::READABLE)?;
                             if idx == slots.len() {
                                 slots.push(Some((s, 0)));
                             } else {
@@ -168,7 +177,9 @@ pub fn tcp_churn(p: &Params) -> io::Result<Sample> {
                 continue;
             }
             let idx = event.token().0;
-            let Some((conn, got)) = slots[idx].as_mut() else { continue };
+            let Some((conn, got)) = slots[idx].as_mut() else {
+                continue;
+            };
             let done = loop {
                 match conn.read(&mut buf[*got..]) {
                     Ok(0) => break true,
@@ -203,7 +214,8 @@ const UDP_SERVER: Token = Token(0);
 pub fn udp_pingpong(p: &Params) -> io::Result<Sample> {
     let mut poll = Poll::new()?;
     let mut socket = UdpSocket::bind(loopback())?;
-    poll.registry().register(&mut socket, UDP_SERVER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut socket, UDP_SERVER, Interest::READABLE)?;
     let go = Arc::new(Barrier::new(2));
     let client = harness::udp_pingpong_client(socket.local_addr()?, UDP_WINDOW, Arc::clone(&go))?;
     let mut events = Events::with_capacity(64);
@@ -239,7 +251,8 @@ pub fn udp_pingpong(p: &Params) -> io::Result<Sample> {
 pub fn udp_flood(p: &Params) -> io::Result<Sample> {
     let mut poll = Poll::new()?;
     let mut socket = UdpSocket::bind(loopback())?;
-    poll.registry().register(&mut socket, UDP_SERVER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut socket, UDP_SERVER, Interest::READABLE)?;
     let go = Arc::new(Barrier::new(2));
     let client = harness::udp_flood_client(socket.local_addr()?, Arc::clone(&go))?;
     let mut events = Events::with_capacity(64);

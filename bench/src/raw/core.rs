@@ -8,17 +8,22 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use crate::harness::{
-    eventfd_write, eventfds, Epoll, Params, CHURN_FDS, ET_READ, ET_READ_WRITE, IDLE_SOURCES, WAKING_THREADS,
+    eventfd_write, eventfds, Epoll, Params, CHURN_FDS, ET_READ, ET_READ_WRITE, IDLE_SOURCES,
+    WAKING_THREADS,
 };
 use crate::meter::{Sample, ThreadMeter, ThreadStats};
 
 fn join<T>(handle: thread::JoinHandle<io::Result<T>>) -> io::Result<T> {
-    handle.join().unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::Other, "thread panicked")))
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::Other, "thread panicked")))
 }
 
 /// An eventfd registered edge-triggered with an epoll instance: a raw Waker.
 fn raw_waker(ep: &Epoll, token: u64) -> io::Result<OwnedFd> {
-    let fd = eventfds(1)?.pop().ok_or_else(|| io::Error::new(io::ErrorKind::Other, "eventfd"))?;
+    let fd = eventfds(1)?
+        .pop()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::Other, "eventfd"))?;
     ep.add(fd.as_raw_fd(), ET_READ, token)?;
     Ok(fd)
 }
@@ -89,7 +94,10 @@ pub fn many_wakes(p: &Params) -> io::Result<Sample> {
         }
     };
     let server = meter.stop();
-    let others = wakers.into_iter().map(join).collect::<io::Result<Vec<_>>>()?;
+    let others = wakers
+        .into_iter()
+        .map(join)
+        .collect::<io::Result<Vec<_>>>()?;
     result?;
     Ok(Sample::new(per_thread * WAKING_THREADS as u64, server).with_others(others))
 }

@@ -28,7 +28,12 @@ fn listener() -> io::Result<TcpListener> {
 fn accept(listener: RawFd) -> io::Result<TcpStream> {
     // SAFETY: null address pointers are allowed (the peer address is not wanted).
     let fd = unsafe {
-        libc::accept4(listener, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+        libc::accept4(
+            listener,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
     };
     if fd < 0 {
         return Err(io::Error::last_os_error());
@@ -62,7 +67,8 @@ pub fn tcp_pingpong(p: &Params) -> io::Result<Sample> {
     let mut ep = Epoll::new(256)?;
     let listener = listener()?;
     let go = Arc::new(Barrier::new(2));
-    let client = harness::tcp_pingpong_client(listener.local_addr()?, PINGPONG_CONNS, Arc::clone(&go));
+    let client =
+        harness::tcp_pingpong_client(listener.local_addr()?, PINGPONG_CONNS, Arc::clone(&go));
     let conns = accept_all(&mut ep, &listener, PINGPONG_CONNS)?;
     let mut buf = [0u8; 4096];
     let target = p.ops * MSG as u64;
@@ -161,7 +167,9 @@ pub fn tcp_churn(p: &Params) -> io::Result<Sample> {
                 continue;
             }
             let idx = token as usize;
-            let Some((conn, got)) = slots[idx].as_mut() else { continue };
+            let Some((conn, got)) = slots[idx].as_mut() else {
+                continue;
+            };
             let done = loop {
                 match conn.read(&mut buf[*got..]) {
                     Ok(0) => break true,
