@@ -60,6 +60,46 @@ pub fn raise_fd_limit() {
     }
 }
 
+/// Pins the calling thread to one CPU until dropped (then the previous affinity comes back).
+/// Used where the cost of an operation depends on whether two threads share a core (copying
+/// stream data is cheaper from a warm cache), so every round measures the same case.
+pub struct Pinned {
+    previous: Option<libc::cpu_set_t>,
+}
+
+impl Pinned {
+    pub fn to_cpu(cpu: usize) -> Pinned {
+        // SAFETY: cpu_set_t is plain data; the calls get live pointers of the right size, and
+        // CPU_SET is only given an index below the set's capacity.
+        unsafe {
+            let mut previous: libc::cpu_set_t = std::mem::zeroed();
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            if libc::sched_getaffinity(0, size, &mut previous) != 0
+                || !libc::CPU_ISSET(cpu, &previous)
+            {
+                return Pinned { previous: None };
+            }
+            let mut one: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut one);
+            if libc::sched_setaffinity(0, size, &one) != 0 {
+                return Pinned { previous: None };
+            }
+            Pinned {
+                previous: Some(previous),
+            }
+        }
+    }
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        if let Some(previous) = &self.previous {
+            // SAFETY: restores a mask the kernel gave us.
+            unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), previous) };
+        }
+    }
+}
+
 /// `count` non-blocking eventfds.
 pub fn eventfds(count: usize) -> io::Result<Vec<OwnedFd>> {
     (0..count)
@@ -286,11 +326,12 @@ pub fn tcp_pingpong_client(addr: SocketAddr, conns: usize, go: Arc<Barrier>) -> 
 pub const CHUNK: usize = 64 * 1024;
 
 /// Streaming client: after `go`, writes `chunks` chunks of `CHUNK` bytes as fast as the server
-/// reads them, then closes.
+/// reads them, then closes. Runs on CPU 1 (the server pins itself to CPU 0).
 pub fn tcp_stream_client(addr: SocketAddr, chunks: u64, go: Arc<Barrier>) -> Client {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     Client::spawn(stop, move || {
+        let _pinned = Pinned::to_cpu(1);
         let mut s = TcpStream::connect(addr)?;
         s.set_write_timeout(Some(Duration::from_millis(100)))?;
         let chunk = vec![1u8; CHUNK];

@@ -82,7 +82,7 @@ fn num(v: f64) -> String {
     } else if v >= 0.01 || v == 0.0 {
         format!("{v:.2}")
     } else {
-        format!("{v:.5}")
+        format!("{v:.1e}")
     }
 }
 

@@ -104,7 +104,9 @@ pub fn tcp_pingpong(p: &Params) -> io::Result<Sample> {
 }
 
 /// One connection; the client writes as fast as the server reads. One op = 64 KiB read.
+/// Server and client are pinned to different CPUs, so every round copies across cores.
 pub fn tcp_stream(p: &Params) -> io::Result<Sample> {
+    let _pinned = harness::Pinned::to_cpu(0);
     let mut poll = Poll::new()?;
     let mut listener = TcpListener::bind(loopback())?;
     let go = Arc::new(Barrier::new(2));

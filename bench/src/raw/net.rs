@@ -100,6 +100,7 @@ pub fn tcp_pingpong(p: &Params) -> io::Result<Sample> {
 }
 
 pub fn tcp_stream(p: &Params) -> io::Result<Sample> {
+    let _pinned = harness::Pinned::to_cpu(0);
     let mut ep = Epoll::new(64)?;
     let listener = listener()?;
     let go = Arc::new(Barrier::new(2));
