@@ -66,16 +66,9 @@ macro_rules! core_runs {
     };
 }
 
-#[cfg(ferrio_bench_net)]
 macro_rules! ferrio_net {
     ($f:ident) => {
         Some(on_ferrio::net::$f as RunFn)
-    };
-}
-#[cfg(not(ferrio_bench_net))]
-macro_rules! ferrio_net {
-    ($f:ident) => {
-        None
     };
 }
 
