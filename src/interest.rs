@@ -124,9 +124,23 @@ impl fmt::Debug for Interest {
         let names: [(bool, &str); 5] = [
             (self.is_readable(), "READABLE"),
             (self.is_writable(), "WRITABLE"),
-            (cfg!(any(target_os = "dragonfly", target_os = "freebsd", target_os = "ios", target_os = "macos", target_os = "tvos", target_os = "visionos", target_os = "watchos")) && self.is_aio(), "AIO"),
+            (
+                cfg!(any(
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "ios",
+                    target_os = "macos",
+                    target_os = "tvos",
+                    target_os = "visionos",
+                    target_os = "watchos"
+                )) && self.is_aio(),
+                "AIO",
+            ),
             (cfg!(target_os = "freebsd") && self.is_lio(), "LIO"),
-            (cfg!(any(target_os = "linux", target_os = "android")) && self.is_priority(), "PRIORITY"),
+            (
+                cfg!(any(target_os = "linux", target_os = "android")) && self.is_priority(),
+                "PRIORITY",
+            ),
         ];
         let mut first = true;
         for (_, name) in names.iter().filter(|(set, _)| *set) {

@@ -22,7 +22,10 @@ pub(crate) struct IoSource<T> {
 
 impl<T: AsRawFd> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
-        IoSource { state: sys::IoSourceState::new(), inner }
+        IoSource {
+            state: sys::IoSourceState::new(),
+            inner,
+        }
     }
 
     /// Runs `f` on the inner object; if it returns `WouldBlock`, re-arms the directions in
@@ -32,7 +35,8 @@ impl<T: AsRawFd> IoSource<T> {
     where
         F: FnOnce(&T) -> io::Result<R>,
     {
-        self.state.do_io(self.inner.as_raw_fd(), blocked, || f(&self.inner))
+        self.state
+            .do_io(self.inner.as_raw_fd(), blocked, || f(&self.inner))
     }
 
     /// An operation that waits for readability (read, recv, accept, peek).
@@ -84,14 +88,26 @@ impl<T: AsFd> AsFd for IoSource<T> {
 }
 
 impl<T: AsRawFd> Source for IoSource<T> {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         let fd = self.inner.as_raw_fd();
-        self.state.register(registry.selector(), fd, token, interests)
+        self.state
+            .register(registry.selector(), fd, token, interests)
     }
 
-    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         let fd = self.inner.as_raw_fd();
-        self.state.reregister(registry.selector(), fd, token, interests)
+        self.state
+            .reregister(registry.selector(), fd, token, interests)
     }
 
     fn deregister(&mut self, registry: &Registry) -> io::Result<()> {

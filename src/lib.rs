@@ -80,35 +80,45 @@ compile_error!(concat!(
     "`: it needs a Unix (epoll, kqueue or poll(2))."
 ));
 
-/// Declares items only on targets that have a backend, so an unsupported target gets the one
-/// `compile_error!` above instead of a pile of unresolved names.
-macro_rules! supported {
-    ($($item:item)*) => { $( #[cfg(not(ferrio_unsupported))] $item )* };
-}
+// Every item below is compiled only on targets that have a backend (`ferrio_unsupported` is
+// set by build.rs otherwise), so an unsupported target gets the one `compile_error!` above
+// instead of a pile of unresolved names.
+#[cfg(not(ferrio_unsupported))]
+mod interest;
+#[cfg(not(ferrio_unsupported))]
+mod poll;
+#[cfg(not(ferrio_unsupported))]
+mod sys;
+#[cfg(not(ferrio_unsupported))]
+mod token;
+#[cfg(not(ferrio_unsupported))]
+mod waker;
 
-supported! {
-    mod interest;
-    mod poll;
-    mod sys;
-    mod token;
-    mod waker;
-    pub mod event;
+#[cfg(not(ferrio_unsupported))]
+pub mod event;
 
-    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
-    mod io_source;
+#[cfg(all(
+    not(ferrio_unsupported),
+    any(feature = "net", all(unix, feature = "os-ext"))
+))]
+mod io_source;
 
-    #[cfg(feature = "net")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
-    pub mod net;
+#[cfg(all(not(ferrio_unsupported), feature = "net"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+pub mod net;
 
-    #[cfg(all(unix, feature = "os-ext"))]
-    #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
-    pub mod unix;
+#[cfg(all(not(ferrio_unsupported), unix, feature = "os-ext"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
+pub mod unix;
 
-    #[doc(no_inline)]
-    pub use event::Events;
-    pub use interest::Interest;
-    pub use poll::{Poll, Registry};
-    pub use token::Token;
-    pub use waker::Waker;
-}
+#[cfg(not(ferrio_unsupported))]
+#[doc(no_inline)]
+pub use event::Events;
+#[cfg(not(ferrio_unsupported))]
+pub use interest::Interest;
+#[cfg(not(ferrio_unsupported))]
+pub use poll::{Poll, Registry};
+#[cfg(not(ferrio_unsupported))]
+pub use token::Token;
+#[cfg(not(ferrio_unsupported))]
+pub use waker::Waker;

@@ -49,7 +49,9 @@ impl Poll {
     #[cfg(feature = "os-poll")]
     #[cfg_attr(docsrs, doc(cfg(feature = "os-poll")))]
     pub fn new() -> io::Result<Poll> {
-        sys::Selector::new().map(|selector| Poll { registry: Registry { selector } })
+        sys::Selector::new().map(|selector| Poll {
+            registry: Registry { selector },
+        })
     }
 
     /// The registry to register sources with.
@@ -132,7 +134,9 @@ impl Registry {
 
     /// Another handle on the same poller, for use from another thread.
     pub fn try_clone(&self) -> io::Result<Registry> {
-        self.selector.try_clone().map(|selector| Registry { selector })
+        self.selector
+            .try_clone()
+            .map(|selector| Registry { selector })
     }
 
     /// The backend selector, for the `Source` implementations of this crate.

@@ -23,7 +23,9 @@ impl Events {
     /// A buffer for up to `capacity` events per poll. Polling with a capacity of 0 is an error
     /// (`InvalidInput`), since no event could be returned.
     pub fn with_capacity(capacity: usize) -> Events {
-        Events { inner: sys::Events::with_capacity(capacity) }
+        Events {
+            inner: sys::Events::with_capacity(capacity),
+        }
     }
 
     /// The most events one poll can return.
@@ -38,7 +40,10 @@ impl Events {
 
     /// Iterates over the events of the last poll.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { inner: self, pos: 0 }
+        Iter {
+            inner: self,
+            pos: 0,
+        }
     }
 
     /// Forgets the events of the last poll (the capacity stays).

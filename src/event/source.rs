@@ -45,10 +45,20 @@ use crate::{Interest, Registry, Token};
 /// ```
 pub trait Source {
     /// Registers `self` with `registry`; see [`Registry::register`].
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()>;
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()>;
 
     /// Replaces the registration of `self`; see [`Registry::reregister`].
-    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()>;
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()>;
 
     /// Removes the registration of `self`; see [`Registry::deregister`].
     fn deregister(&mut self, registry: &Registry) -> io::Result<()>;
@@ -58,11 +68,21 @@ impl<T> Source for Box<T>
 where
     T: Source + ?Sized,
 {
-    fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         (**self).register(registry, token, interests)
     }
 
-    fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         (**self).reregister(registry, token, interests)
     }
 

@@ -58,7 +58,8 @@ macro_rules! pipe_end {
             /// Turns non-blocking mode on or off. Ends made by [`new`] are already
             /// non-blocking; ends converted from child-process handles are not.
             pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-                self.inner.any_op(|file| sys::pipe::set_nonblocking(file, nonblocking))
+                self.inner
+                    .any_op(|file| sys::pipe::set_nonblocking(file, nonblocking))
             }
 
             /// Runs `f`, which does I/O on this pipe's fd by other means, and keeps the
@@ -72,11 +73,21 @@ macro_rules! pipe_end {
         }
 
         impl Source for $ty {
-            fn register(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+            fn register(
+                &mut self,
+                registry: &Registry,
+                token: Token,
+                interests: Interest,
+            ) -> io::Result<()> {
                 self.inner.register(registry, token, interests)
             }
 
-            fn reregister(&mut self, registry: &Registry, token: Token, interests: Interest) -> io::Result<()> {
+            fn reregister(
+                &mut self,
+                registry: &Registry,
+                token: Token,
+                interests: Interest,
+            ) -> io::Result<()> {
                 self.inner.reregister(registry, token, interests)
             }
 
@@ -88,7 +99,9 @@ macro_rules! pipe_end {
         impl From<OwnedFd> for $ty {
             /// Adopts `fd` as is: it is not made non-blocking.
             fn from(fd: OwnedFd) -> $ty {
-                $ty { inner: IoSource::new(File::from(fd)) }
+                $ty {
+                    inner: IoSource::new(File::from(fd)),
+                }
             }
         }
 

@@ -89,7 +89,11 @@ pub fn poll_retrying(poll: &mut Poll, events: &mut Events, timeout: Option<Durat
 /// Retries `op` until it stops returning `WouldBlock`, polling in between; panics after
 /// [`TIMEOUT`].
 #[track_caller]
-pub fn until_ready<T>(poll: &mut Poll, events: &mut Events, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+pub fn until_ready<T>(
+    poll: &mut Poll,
+    events: &mut Events,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> io::Result<T> {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         match op() {
@@ -134,7 +138,9 @@ pub fn assert_send_sync<T: Send + Sync>() {}
 /// The number of open fds of this process (Linux: entries of /proc/self/fd).
 #[cfg(target_os = "linux")]
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// Runs the test function named `name` of the current test binary in a child process, with

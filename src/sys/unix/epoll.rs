@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use super::notify::Notifier;
 use super::{
-    already_registered, cvt, not_registered, timeout_ms, EventApi, IoSourceApi,
-    SelectorApi,
+    already_registered, cvt, not_registered, timeout_ms, EventApi, IoSourceApi, SelectorApi,
 };
 use crate::{Interest, Token};
 
@@ -39,7 +38,10 @@ fn interests_to_epoll(interests: Interest) -> u32 {
 
 impl Selector {
     fn ctl(&self, op: libc::c_int, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let mut event = libc::epoll_event { events: interests_to_epoll(interests), u64: token.0 as u64 };
+        let mut event = libc::epoll_event {
+            events: interests_to_epoll(interests),
+            u64: token.0 as u64,
+        };
         // SAFETY: `event` is a live epoll_event for the duration of the call.
         cvt(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut event) }).map(drop)
     }
@@ -60,7 +62,9 @@ impl SelectorApi for Selector {
         // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we own.
         let ep = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
         // SAFETY: `ep` was just created and is owned by nobody else.
-        Ok(Selector { ep: unsafe { OwnedFd::from_raw_fd(ep) } })
+        Ok(Selector {
+            ep: unsafe { OwnedFd::from_raw_fd(ep) },
+        })
     }
 
     fn try_clone(&self) -> io::Result<Selector> {
@@ -74,32 +78,43 @@ impl SelectorApi for Selector {
         let timeout = timeout_ms(timeout, libc::c_int::MAX);
         // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
         // which is at least `max` elements long.
-        let n = cvt(unsafe { libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout) })?;
+        let n = cvt(unsafe {
+            libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout)
+        })?;
         // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
         unsafe { events.set_len(n as usize) };
         Ok(())
     }
 
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_ADD, fd, token, interests).map_err(|e| {
-            if e.raw_os_error() == Some(libc::EEXIST) {
-                already_registered(Some(e))
-            } else {
-                e
-            }
-        })
+        self.ctl(libc::EPOLL_CTL_ADD, fd, token, interests)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::EEXIST) {
+                    already_registered(Some(e))
+                } else {
+                    e
+                }
+            })
     }
 
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_MOD, fd, token, interests).map_err(map_enoent)
+        self.ctl(libc::EPOLL_CTL_MOD, fd, token, interests)
+            .map_err(map_enoent)
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
         // A null event pointer is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
         // SAFETY: no pointer is dereferenced for EPOLL_CTL_DEL.
-        cvt(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) })
-            .map(drop)
-            .map_err(map_enoent)
+        cvt(unsafe {
+            libc::epoll_ctl(
+                self.ep.as_raw_fd(),
+                libc::EPOLL_CTL_DEL,
+                fd,
+                std::ptr::null_mut(),
+            )
+        })
+        .map(drop)
+        .map_err(map_enoent)
     }
 }
 
@@ -146,7 +161,10 @@ impl EventApi for Event {
     }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (events, data) = (self.events, self.u64);
-        f.debug_struct("epoll_event").field("events", &format_args!("{events:#x}")).field("u64", &data).finish()
+        f.debug_struct("epoll_event")
+            .field("events", &format_args!("{events:#x}"))
+            .field("u64", &data)
+            .finish()
     }
 }
 
@@ -161,10 +179,22 @@ impl IoSourceApi for IoSourceState {
     fn new() -> Self {
         IoSourceState
     }
-    fn register(&mut self, selector: &Selector, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        selector: &Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         selector.register(fd, token, interests)
     }
-    fn reregister(&mut self, selector: &Selector, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        selector: &Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         selector.reregister(fd, token, interests)
     }
     fn deregister(&mut self, selector: &Selector, fd: RawFd) -> io::Result<()> {

@@ -26,9 +26,9 @@ use self::epoll as backend;
 #[cfg(ferrio_poll)]
 use self::poll as backend;
 
-pub(crate) use self::backend::{Event, Selector, Waker};
 #[cfg(any(feature = "net", feature = "os-ext"))]
 pub(crate) use self::backend::IoSourceState;
+pub(crate) use self::backend::{Event, Selector, Waker};
 
 /// The events buffer every backend fills: a vector whose capacity is the caller's limit.
 pub(crate) type Events = Vec<Event>;
@@ -44,11 +44,15 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// Waits for events. `events` is cleared first and receives at most `events.capacity()`
     /// entries, which is never zero (checked by the caller).
     fn select(&self, events: &mut Vec<Self::Event>, timeout: Option<Duration>) -> io::Result<()>;
-    /// Starts watching `fd`.
+    /// Starts watching `fd`. (Without `net` and `os-ext` only a backend's Waker may call
+    /// these three, and the poll(2) Waker does not.)
+    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()>;
     /// Replaces token and interests of a watched `fd`.
+    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()>;
     /// Stops watching `fd`.
+    #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
     fn deregister(&self, fd: RawFd) -> io::Result<()>;
 }
 
@@ -75,8 +79,13 @@ pub(crate) trait IoSourceApi: Sized {
     /// The selector of the same backend.
     type Selector: SelectorApi;
     fn new() -> Self;
-    fn register(&mut self, selector: &Self::Selector, fd: RawFd, token: Token, interests: Interest)
-        -> io::Result<()>;
+    fn register(
+        &mut self,
+        selector: &Self::Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()>;
     fn reregister(
         &mut self,
         selector: &Self::Selector,
@@ -153,14 +162,20 @@ impl std::error::Error for RegistrationError {
 pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
     io::Error::new(
         io::ErrorKind::AlreadyExists,
-        RegistrationError { message: "source already registered with this Poll", os },
+        RegistrationError {
+            message: "source already registered with this Poll",
+            os,
+        },
     )
 }
 
 pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
     io::Error::new(
         io::ErrorKind::NotFound,
-        RegistrationError { message: "source not registered with this Poll", os },
+        RegistrationError {
+            message: "source not registered with this Poll",
+            os,
+        },
     )
 }
 
@@ -176,10 +191,19 @@ mod tests {
         assert_eq!(timeout_ms(Some(Duration::from_nanos(1)), i32::MAX), 1);
         assert_eq!(timeout_ms(Some(Duration::from_micros(999)), i32::MAX), 1);
         assert_eq!(timeout_ms(Some(Duration::from_millis(1)), i32::MAX), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_nanos(1_000_001)), i32::MAX), 2);
+        assert_eq!(
+            timeout_ms(Some(Duration::from_nanos(1_000_001)), i32::MAX),
+            2
+        );
         assert_eq!(timeout_ms(Some(Duration::from_secs(3)), i32::MAX), 3000);
         assert_eq!(timeout_ms(Some(Duration::MAX), i32::MAX), i32::MAX);
-        assert_eq!(timeout_ms(Some(Duration::from_secs(30 * 86_400)), i32::MAX), i32::MAX);
-        assert_eq!(timeout_ms(Some(Duration::from_secs(3_000)), 1_789_569), 1_789_569);
+        assert_eq!(
+            timeout_ms(Some(Duration::from_secs(30 * 86_400)), i32::MAX),
+            i32::MAX
+        );
+        assert_eq!(
+            timeout_ms(Some(Duration::from_secs(3_000)), 1_789_569),
+            1_789_569
+        );
     }
 }

@@ -21,7 +21,9 @@ impl Notifier {
         // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
         let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
         // SAFETY: `fd` was just returned by eventfd and is owned by nobody else.
-        Ok(Notifier { read: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(Notifier {
+            read: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -70,19 +72,25 @@ impl Notifier {
 
     /// Consumes every pending notification, so the fd is no longer readable.
     pub(crate) fn drain(&self) -> io::Result<()> {
-        let mut buf = [0u8; 64];
-        loop {
-            // SAFETY: `buf` is a live, writable buffer of the length passed.
-            let n = unsafe { libc::read(self.fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            match cvt(n) {
-                // eventfd is emptied by one read; a pipe may need several.
-                Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
-                Ok(0) => return Ok(()),
-                Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) => return Err(e),
-            }
+        drain_fd(self.fd())
+    }
+}
+
+/// Consumes every pending notification of a notifier's readable fd (see [`Notifier::fd`]),
+/// for a poller that holds only the fd number. The fd must be non-blocking.
+pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
+    let mut buf = [0u8; 64];
+    loop {
+        // SAFETY: `buf` is a live, writable buffer of the length passed.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        match cvt(n) {
+            // eventfd is emptied by one read; a pipe may need several.
+            Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
+            Ok(0) => return Ok(()),
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }

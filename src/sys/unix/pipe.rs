@@ -63,7 +63,11 @@ pub(crate) fn set_nonblocking(fd: &impl std::os::fd::AsRawFd, nonblocking: bool)
     let fd = fd.as_raw_fd();
     // SAFETY: fcntl on a live fd with integer arguments.
     let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
-    let new = if nonblocking { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+    let new = if nonblocking {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
     if new != flags {
         // SAFETY: as above.
         cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, new) })?;

@@ -1,0 +1,551 @@
+//! The socket layer: every socket system call ferrio makes is in this file.
+//!
+//! The public types in `crate::net` call the functions below and nothing else, so this file is
+//! the complete answer to "which system calls does ferrio make for a socket?":
+//!
+//! | operation (Linux)           | system calls                                          |
+//! |-----------------------------|-------------------------------------------------------|
+//! | `TcpListener::bind`         | `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen` |
+//! | `TcpStream::connect`        | `socket`, `connect`                                   |
+//! | `UdpSocket::bind`           | `socket`, `bind`                                      |
+//! | `accept` (TCP and Unix)     | one `accept4`                                         |
+//! | read / `recv` / `peek`      | one `recv` (`recvfrom` on the wire)                   |
+//! | write / `send`              | one `send` (`sendto` on the wire) with `MSG_NOSIGNAL` |
+//! | vectored read / write       | one `recvmsg` / `sendmsg` (with `MSG_NOSIGNAL`)        |
+//!
+//! `tests/net_syscalls.rs` checks these counts under strace. Addresses are converted in
+//! `socket/addr.rs`, options are read and written in `socket/opt.rs`.
+//!
+//! New sockets are non-blocking and close-on-exec from the first instant where the OS can do
+//! that atomically (`SOCK_NONBLOCK | SOCK_CLOEXEC`, `accept4`); elsewhere two `fcntl` calls
+//! follow, and the fd is closed if they fail. Writes never raise `SIGPIPE`: `MSG_NOSIGNAL` on
+//! every send where the OS has it, `SO_NOSIGPIPE` on each new socket on Apple systems.
+//!
+//! Errors are the OS errors, unwrapped; `EINPROGRESS` from a stream `connect` is success.
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::{self, MaybeUninit};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::net::SocketAddr as UnixAddr;
+
+use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
+
+use super::cvt;
+
+mod addr;
+mod opt;
+
+use self::addr::{inet_from_raw, inet_to_raw, unix_from_storage, unix_to_raw};
+pub(crate) use self::addr::{local_addr, peer_addr, unix_local_addr, unix_peer_addr};
+use self::opt::set_flag;
+pub(crate) use self::opt::{
+    broadcast, multicast_loop_v4, multicast_loop_v6, multicast_ttl_v4, multicast_v4, multicast_v6,
+    nodelay, only_v6, set_broadcast, set_multicast_loop_v4, set_multicast_loop_v6,
+    set_multicast_ttl_v4, set_nodelay, set_ttl, take_error, ttl,
+};
+
+/// Whether a socket carries a byte stream or datagrams.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Stream,
+    Datagram,
+}
+
+impl Kind {
+    fn raw(self) -> c_int {
+        match self {
+            Kind::Stream => libc::SOCK_STREAM,
+            Kind::Datagram => libc::SOCK_DGRAM,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creation
+// ---------------------------------------------------------------------------------------------
+
+/// Type flags that make `socket`/`socketpair` return a non-blocking, close-on-exec fd in the
+/// same call, on the systems that have them.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+    target_os = "hurd",
+    target_os = "fuchsia",
+    target_os = "cygwin",
+    target_os = "redox",
+))]
+const ATOMIC_FLAGS: c_int = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+
+/// Elsewhere (Apple, AIX, Haiku, QNX Neutrino, ...) the flags are set with `fcntl` afterwards.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+    target_os = "hurd",
+    target_os = "fuchsia",
+    target_os = "cygwin",
+    target_os = "redox",
+)))]
+const ATOMIC_FLAGS: c_int = 0;
+
+/// The flag that stops a send on a broken stream from raising `SIGPIPE`.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+    target_os = "hurd",
+    target_os = "fuchsia",
+    target_os = "cygwin",
+    target_os = "haiku",
+    target_os = "aix",
+    target_os = "nto",
+))]
+const NOSIGNAL: c_int = libc::MSG_NOSIGNAL;
+
+/// Apple systems use the `SO_NOSIGPIPE` socket option instead (set by [`prepare`]).
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+    target_os = "hurd",
+    target_os = "fuchsia",
+    target_os = "cygwin",
+    target_os = "haiku",
+    target_os = "aix",
+    target_os = "nto",
+)))]
+const NOSIGNAL: c_int = 0;
+
+/// Finishes a fd fresh from `socket`, `socketpair` or `accept`: sets what the system could not
+/// set atomically. On error the caller drops `fd`, which closes it.
+fn prepare(fd: &OwnedFd, atomic: bool) -> io::Result<()> {
+    if !atomic {
+        set_cloexec(fd.as_raw_fd())?;
+        set_nonblocking(fd.as_raw_fd())?;
+    }
+    #[cfg(target_vendor = "apple")]
+    set_flag(borrow(fd), libc::SOL_SOCKET, libc::SO_NOSIGPIPE, true)?;
+    Ok(())
+}
+
+fn set_cloexec(fd: c_int) -> io::Result<()> {
+    // SAFETY: fcntl on an fd we own, integer arguments only.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
+}
+
+fn set_nonblocking(fd: c_int) -> io::Result<()> {
+    // SAFETY: as above.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: as above.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
+}
+
+/// A new non-blocking, close-on-exec socket.
+fn new_socket(domain: c_int, kind: Kind) -> io::Result<OwnedFd> {
+    // SAFETY: socket takes no pointers.
+    let raw = cvt(unsafe { libc::socket(domain, kind.raw() | ATOMIC_FLAGS, 0) })?;
+    // SAFETY: `raw` is a new fd that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    prepare(&fd, ATOMIC_FLAGS != 0)?;
+    Ok(fd)
+}
+
+fn inet_socket(addr: &SocketAddr, kind: Kind) -> io::Result<OwnedFd> {
+    let domain = match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    };
+    new_socket(domain, kind)
+}
+
+/// The `listen` backlog of [`tcp_listener`]: the value std and mio use, so that swapping mio
+/// for ferrio changes nothing. The kernel caps it at `net.core.somaxconn`. Servers that need a
+/// longer queue build the socket with socket2 and adopt it with `from_std`.
+const TCP_BACKLOG: c_int = if cfg!(target_os = "horizon") {
+    20
+} else if cfg!(target_os = "haiku") {
+    32
+} else {
+    128
+};
+
+/// The backlog of Unix listeners ([`unix_bind`]): `-1` means "the system maximum" where the
+/// kernel accepts it (as std does), `SOMAXCONN` elsewhere.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_vendor = "apple"
+))]
+const UNIX_BACKLOG: c_int = -1;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_vendor = "apple"
+)))]
+const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
+
+/// socket + `SO_REUSEADDR` + bind + listen.
+pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    let fd = inet_socket(addr, Kind::Stream)?;
+    set_flag(borrow(&fd), libc::SOL_SOCKET, libc::SO_REUSEADDR, true)?;
+    let (raw, len) = inet_to_raw(addr);
+    // SAFETY: `raw` is a valid socket address of `len` bytes.
+    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) })?;
+    // SAFETY: listen takes no pointers.
+    cvt(unsafe { libc::listen(fd.as_raw_fd(), TCP_BACKLOG) })?;
+    Ok(fd)
+}
+
+/// socket + connect; the connection completes in the background.
+pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    let fd = inet_socket(addr, Kind::Stream)?;
+    let (raw, len) = inet_to_raw(addr);
+    // SAFETY: as in `tcp_listener`.
+    connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) })?;
+    Ok(fd)
+}
+
+/// socket + bind.
+pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    let fd = inet_socket(addr, Kind::Datagram)?;
+    let (raw, len) = inet_to_raw(addr);
+    // SAFETY: as in `tcp_listener`.
+    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) })?;
+    Ok(fd)
+}
+
+/// Connects a datagram socket (sets its default peer).
+pub(crate) fn udp_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    let (raw, len) = inet_to_raw(addr);
+    // SAFETY: as in `tcp_listener`.
+    cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
+}
+
+/// A Unix socket bound to `addr`; `listen` is called for streams.
+pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
+    let (raw, len) = unix_to_raw(addr)?;
+    let fd = new_socket(libc::AF_UNIX, kind)?;
+    // SAFETY: `raw` is a valid sockaddr_un of `len` bytes.
+    cvt(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &raw as *const sockaddr_un as *const sockaddr,
+            len,
+        )
+    })?;
+    if let Kind::Stream = kind {
+        // SAFETY: listen takes no pointers.
+        cvt(unsafe { libc::listen(fd.as_raw_fd(), UNIX_BACKLOG) })?;
+    }
+    Ok(fd)
+}
+
+/// An unbound Unix socket.
+pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
+    new_socket(libc::AF_UNIX, kind)
+}
+
+/// socket + connect for a Unix stream; the connection may complete in the background.
+pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
+    let (raw, len) = unix_to_raw(addr)?;
+    let fd = new_socket(libc::AF_UNIX, Kind::Stream)?;
+    let ptr = &raw as *const sockaddr_un as *const sockaddr;
+    // SAFETY: `raw` is a valid sockaddr_un of `len` bytes.
+    connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), ptr, len) })?;
+    Ok(fd)
+}
+
+/// Connects a Unix datagram socket (sets its default peer).
+pub(crate) fn unix_connect(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
+    let (raw, len) = unix_to_raw(addr)?;
+    let ptr = &raw as *const sockaddr_un as *const sockaddr;
+    // SAFETY: `raw` is a valid sockaddr_un of `len` bytes.
+    cvt(unsafe { libc::connect(fd.as_raw_fd(), ptr, len) }).map(drop)
+}
+
+fn connect_in_progress(ret: c_int) -> io::Result<()> {
+    match cvt(ret) {
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// A connected pair of Unix sockets.
+pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as c_int; 2];
+    // SAFETY: `fds` is a live array of two ints, as socketpair requires.
+    cvt(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            kind.raw() | ATOMIC_FLAGS,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    // SAFETY: both fds are new and owned by nobody else; owning them closes both on error.
+    let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    prepare(&a, ATOMIC_FLAGS != 0)?;
+    prepare(&b, ATOMIC_FLAGS != 0)?;
+    Ok((a, b))
+}
+
+// ---------------------------------------------------------------------------------------------
+// accept
+// ---------------------------------------------------------------------------------------------
+
+/// One `accept4` (or `accept` + `fcntl`): a non-blocking, close-on-exec connection and the raw
+/// peer address.
+fn accept(
+    fd: BorrowedFd<'_>,
+    storage: &mut MaybeUninit<sockaddr_storage>,
+) -> io::Result<(OwnedFd, socklen_t)> {
+    let mut len = mem::size_of::<sockaddr_storage>() as socklen_t;
+    let ptr = storage.as_mut_ptr() as *mut sockaddr;
+    #[cfg(any(
+        all(target_os = "android", not(target_arch = "x86")),
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "illumos",
+        target_os = "solaris",
+        target_os = "hurd",
+        target_os = "fuchsia",
+        target_os = "cygwin",
+    ))]
+    let (raw, atomic) = {
+        let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        // SAFETY: `ptr` points to `len` writable bytes; the kernel writes at most that many.
+        (
+            cvt(unsafe { libc::accept4(fd.as_raw_fd(), ptr, &mut len, flags) })?,
+            true,
+        )
+    };
+    // x86 Android forbids accept4 (seccomp); the others lack it.
+    #[cfg(not(any(
+        all(target_os = "android", not(target_arch = "x86")),
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "illumos",
+        target_os = "solaris",
+        target_os = "hurd",
+        target_os = "fuchsia",
+        target_os = "cygwin",
+    )))]
+    // SAFETY: as above.
+    let (raw, atomic) = (
+        cvt(unsafe { libc::accept(fd.as_raw_fd(), ptr, &mut len) })?,
+        false,
+    );
+    // SAFETY: `raw` is a new fd that nothing else owns.
+    let new = unsafe { OwnedFd::from_raw_fd(raw) };
+    prepare(&new, atomic)?;
+    Ok((new, len))
+}
+
+/// Accepts a TCP connection.
+pub(crate) fn tcp_accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, SocketAddr)> {
+    let mut storage = MaybeUninit::zeroed();
+    let (new, len) = accept(fd, &mut storage)?;
+    // SAFETY: zero-initialised and partly written by the kernel: every byte is initialised.
+    let addr = inet_from_raw(unsafe { storage.assume_init_ref() }, len)?;
+    Ok((new, addr))
+}
+
+/// Accepts a Unix-socket connection.
+pub(crate) fn unix_accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, UnixAddr)> {
+    let mut storage = MaybeUninit::zeroed();
+    let (new, len) = accept(fd, &mut storage)?;
+    // SAFETY: as in `tcp_accept`.
+    let addr = unix_from_storage(unsafe { storage.assume_init_ref() }, len)?;
+    Ok((new, addr))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data transfer
+// ---------------------------------------------------------------------------------------------
+
+/// The most buffers one vectored call passes on (`IOV_MAX` on Linux and Apple systems); the
+/// call then transfers a prefix, as a short read or write may.
+const MAX_IOV: usize = 1024;
+
+fn recv_flags(fd: BorrowedFd<'_>, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
+    // SAFETY: `buf` is writable for `buf.len()` bytes.
+    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) })?;
+    Ok(n as usize)
+}
+
+/// One `recv`.
+pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    recv_flags(fd, buf, 0)
+}
+
+/// One `recv` with `MSG_PEEK`: the data stays queued.
+pub(crate) fn peek(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    recv_flags(fd, buf, libc::MSG_PEEK)
+}
+
+/// One `recvmsg` into several buffers.
+pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+    // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths).
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    // `IoSliceMut` is ABI-compatible with `iovec` on Unix.
+    msg.msg_iov = bufs.as_mut_ptr().cast();
+    msg.msg_iovlen = bufs.len().min(MAX_IOV) as _;
+    // SAFETY: `msg` points to `msg_iovlen` valid, writable iovecs and nothing else.
+    let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, 0) })?;
+    Ok(n as usize)
+}
+
+/// One `send` that never raises `SIGPIPE`.
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is readable for `buf.len()` bytes.
+    let n = cvt(unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), NOSIGNAL) })?;
+    Ok(n as usize)
+}
+
+/// One `sendmsg` from several buffers that never raises `SIGPIPE`.
+pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: an all-zero msghdr is valid.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    // `IoSlice` is ABI-compatible with `iovec`; sendmsg only reads through the pointer.
+    msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = bufs.len().min(MAX_IOV) as _;
+    // SAFETY: `msg` points to `msg_iovlen` valid iovecs and nothing else.
+    let n = cvt(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, NOSIGNAL) })?;
+    Ok(n as usize)
+}
+
+/// One `recvfrom`; returns the length and the raw sender address.
+fn recv_from_raw(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    flags: c_int,
+    storage: &mut MaybeUninit<sockaddr_storage>,
+) -> io::Result<(usize, socklen_t)> {
+    let mut len = mem::size_of::<sockaddr_storage>() as socklen_t;
+    // SAFETY: `buf` is writable for its length, `storage` for `len` bytes.
+    let n = cvt(unsafe {
+        libc::recvfrom(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            flags,
+            storage.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
+    Ok((n as usize, len))
+}
+
+/// One `recvfrom` on an IP socket.
+pub(crate) fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    inet_recv_from(fd, buf, 0)
+}
+
+/// One `recvfrom` with `MSG_PEEK` on an IP socket.
+pub(crate) fn peek_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    inet_recv_from(fd, buf, libc::MSG_PEEK)
+}
+
+fn inet_recv_from(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    flags: c_int,
+) -> io::Result<(usize, SocketAddr)> {
+    let mut storage = MaybeUninit::zeroed();
+    let (n, len) = recv_from_raw(fd, buf, flags, &mut storage)?;
+    // SAFETY: zero-initialised, partly written by the kernel.
+    Ok((n, inet_from_raw(unsafe { storage.assume_init_ref() }, len)?))
+}
+
+/// One `recvfrom` on a Unix socket.
+pub(crate) fn unix_recv_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
+    let mut storage = MaybeUninit::zeroed();
+    let (n, len) = recv_from_raw(fd, buf, 0, &mut storage)?;
+    // SAFETY: as above.
+    Ok((
+        n,
+        unix_from_storage(unsafe { storage.assume_init_ref() }, len)?,
+    ))
+}
+
+/// One `sendto` on an IP socket.
+pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], target: &SocketAddr) -> io::Result<usize> {
+    let (raw, len) = inet_to_raw(target);
+    // SAFETY: `buf` is readable for its length; `raw` is a valid address of `len` bytes.
+    let n = cvt(unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            NOSIGNAL,
+            raw.as_ptr(),
+            len,
+        )
+    })?;
+    Ok(n as usize)
+}
+
+/// One `sendto` on a Unix socket.
+pub(crate) fn unix_send_to(fd: BorrowedFd<'_>, buf: &[u8], target: &UnixAddr) -> io::Result<usize> {
+    let (raw, len) = unix_to_raw(target)?;
+    let ptr = &raw as *const sockaddr_un as *const sockaddr;
+    // SAFETY: as above.
+    let n = cvt(unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            NOSIGNAL,
+            ptr,
+            len,
+        )
+    })?;
+    Ok(n as usize)
+}
+
+/// `shutdown`.
+pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
+    let how = match how {
+        Shutdown::Read => libc::SHUT_RD,
+        Shutdown::Write => libc::SHUT_WR,
+        Shutdown::Both => libc::SHUT_RDWR,
+    };
+    // SAFETY: shutdown takes no pointers.
+    cvt(unsafe { libc::shutdown(fd.as_raw_fd(), how) }).map(drop)
+}
+
+fn borrow(fd: &OwnedFd) -> BorrowedFd<'_> {
+    std::os::fd::AsFd::as_fd(fd)
+}

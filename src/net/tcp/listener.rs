@@ -1,0 +1,99 @@
+use std::io;
+use std::net::{self, SocketAddr};
+use std::os::fd::AsFd;
+
+use crate::io_source::IoSource;
+use crate::net::TcpStream;
+use crate::sys::socket;
+
+/// A TCP socket that listens for connections.
+///
+/// Register it for [`Interest::READABLE`](crate::Interest): a readable event means connections
+/// are waiting, and [`accept`](TcpListener::accept) should be called until it returns
+/// `WouldBlock`.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use ferrio::net::{TcpListener, TcpStream};
+/// use ferrio::{Events, Interest, Poll, Token};
+/// use std::time::Duration;
+///
+/// let mut poll = Poll::new()?;
+/// let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+/// poll.registry().register(&mut listener, Token(0), Interest::READABLE)?;
+///
+/// let _client = TcpStream::connect(listener.local_addr()?)?;
+/// let mut events = Events::with_capacity(8);
+/// loop {
+///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+///     match listener.accept() {
+///         Ok((_stream, peer)) => {
+///             println!("connection from {peer}");
+///             break;
+///         }
+///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+///         Err(e) => return Err(e),
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct TcpListener {
+    inner: IoSource<net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Creates a listener bound to `addr` (port 0 picks a free port).
+    ///
+    /// The socket is non-blocking and close-on-exec, has `SO_REUSEADDR` set (so a restarted
+    /// server can bind its port while old connections linger in `TIME_WAIT`), and listens with
+    /// a backlog of 128 connections, the value std and mio use (20 on Horizon, 32 on Haiku);
+    /// the kernel may lower it further (`net.core.somaxconn` on Linux). For a longer queue,
+    /// create the socket with socket2 and adopt it with [`from_std`](TcpListener::from_std).
+    ///
+    /// On Linux this is four system calls: `socket`, `setsockopt`, `bind`, `listen`.
+    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+        let fd = socket::tcp_listener(&addr)?;
+        Ok(TcpListener::from_std(net::TcpListener::from(fd)))
+    }
+
+    /// Wraps a std listener. It must already be non-blocking
+    /// (`listener.set_nonblocking(true)`): this function does not change it.
+    pub fn from_std(listener: net::TcpListener) -> TcpListener {
+        TcpListener {
+            inner: IoSource::new(listener),
+        }
+    }
+
+    /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
+    ///
+    /// The new stream is non-blocking and close-on-exec (one `accept4` call on Linux) and
+    /// still needs to be registered.
+    pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        self.inner
+            .read_op(|l| socket::tcp_accept(l.as_fd()))
+            .map(|(fd, addr)| (TcpStream::from(fd), addr))
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.any_op(|l| socket::local_addr(l.as_fd()))
+    }
+
+    /// Sets the time-to-live (`IP_TTL`) of packets sent from accepted sockets.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.any_op(|l| socket::set_ttl(l.as_fd(), ttl))
+    }
+
+    /// The time-to-live (`IP_TTL`) set by [`set_ttl`](TcpListener::set_ttl).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.any_op(|l| socket::ttl(l.as_fd()))
+    }
+
+    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.any_op(|l| socket::take_error(l.as_fd()))
+    }
+}
+
+socket_impls!(TcpListener, net::TcpListener);

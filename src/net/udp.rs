@@ -1,0 +1,219 @@
+//! UDP sockets.
+
+use std::io;
+use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsFd;
+
+use crate::io_source::IoSource;
+use crate::sys::socket;
+
+/// A UDP socket.
+///
+/// Without [`connect`](UdpSocket::connect) it sends to and receives from anyone
+/// ([`send_to`](UdpSocket::send_to), [`recv_from`](UdpSocket::recv_from)); once connected,
+/// [`send`](UdpSocket::send) and [`recv`](UdpSocket::recv) talk to the one peer. A receive
+/// into a buffer shorter than the datagram truncates it (see the
+/// [module documentation](crate::net#datagrams)).
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use ferrio::net::UdpSocket;
+/// use ferrio::{Events, Interest, Poll, Token};
+/// use std::time::Duration;
+///
+/// let mut poll = Poll::new()?;
+/// let mut receiver = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+/// poll.registry().register(&mut receiver, Token(0), Interest::READABLE)?;
+///
+/// let sender = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
+/// sender.send_to(b"ping", receiver.local_addr()?)?;
+///
+/// let mut events = Events::with_capacity(8);
+/// let mut buf = [0; 64];
+/// let (n, from) = loop {
+///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+///     match receiver.recv_from(&mut buf) {
+///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+///         other => break other?,
+///     }
+/// };
+/// assert_eq!(&buf[..n], b"ping");
+/// assert_eq!(from, sender.local_addr()?);
+/// # Ok(())
+/// # }
+/// ```
+pub struct UdpSocket {
+    inner: IoSource<net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Creates a socket bound to `addr` (port 0 picks a free port). No option is set: unlike
+    /// [`TcpListener::bind`](crate::net::TcpListener::bind) there is no `SO_REUSEADDR`.
+    ///
+    /// On Linux this is two system calls: `socket` and `bind`.
+    pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
+        let fd = socket::udp_bind(&addr)?;
+        Ok(UdpSocket::from_std(net::UdpSocket::from(fd)))
+    }
+
+    /// Wraps a std socket. It must already be non-blocking (`socket.set_nonblocking(true)`):
+    /// this function does not change it.
+    pub fn from_std(socket: net::UdpSocket) -> UdpSocket {
+        UdpSocket {
+            inner: IoSource::new(socket),
+        }
+    }
+
+    /// The address the socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.any_op(|s| socket::local_addr(s.as_fd()))
+    }
+
+    /// The address of the connected peer; `NotConnected` if the socket is not connected.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.any_op(|s| socket::peer_addr(s.as_fd()))
+    }
+
+    /// Sends one datagram to `target`; returns the number of bytes sent.
+    pub fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.inner
+            .write_op(|s| socket::send_to(s.as_fd(), buf, &target))
+    }
+
+    /// Receives one datagram and the address it came from.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.inner.read_op(|s| socket::recv_from(s.as_fd(), buf))
+    }
+
+    /// Like [`recv_from`](UdpSocket::recv_from), but leaves the datagram queued.
+    pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.inner.read_op(|s| socket::peek_from(s.as_fd(), buf))
+    }
+
+    /// Sends one datagram to the connected peer.
+    pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_op(|s| socket::send(s.as_fd(), buf))
+    }
+
+    /// Receives one datagram from the connected peer.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read_op(|s| socket::recv(s.as_fd(), buf))
+    }
+
+    /// Like [`recv`](UdpSocket::recv), but leaves the datagram queued.
+    pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read_op(|s| socket::peek(s.as_fd(), buf))
+    }
+
+    /// Sets the default peer: `send` goes there, and only its datagrams are received.
+    pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
+        self.inner.any_op(|s| socket::udp_connect(s.as_fd(), &addr))
+    }
+
+    /// Allows or forbids sending to broadcast addresses (`SO_BROADCAST`).
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.inner.any_op(|s| socket::set_broadcast(s.as_fd(), on))
+    }
+
+    /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.inner.any_op(|s| socket::broadcast(s.as_fd()))
+    }
+
+    /// Whether IPv4 multicast datagrams sent by this socket are looped back to local
+    /// listeners (`IP_MULTICAST_LOOP`).
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::set_multicast_loop_v4(s.as_fd(), on))
+    }
+
+    /// The `IP_MULTICAST_LOOP` setting.
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.inner.any_op(|s| socket::multicast_loop_v4(s.as_fd()))
+    }
+
+    /// Sets the time-to-live of outgoing IPv4 multicast datagrams (`IP_MULTICAST_TTL`; 1
+    /// keeps them on the local network).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::set_multicast_ttl_v4(s.as_fd(), ttl))
+    }
+
+    /// The `IP_MULTICAST_TTL` setting.
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.inner.any_op(|s| socket::multicast_ttl_v4(s.as_fd()))
+    }
+
+    /// Whether IPv6 multicast datagrams sent by this socket are looped back to local
+    /// listeners (`IPV6_MULTICAST_LOOP`).
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::set_multicast_loop_v6(s.as_fd(), on))
+    }
+
+    /// The `IPV6_MULTICAST_LOOP` setting.
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.inner.any_op(|s| socket::multicast_loop_v6(s.as_fd()))
+    }
+
+    /// Sets the time-to-live (`IP_TTL`) of outgoing datagrams.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.any_op(|s| socket::set_ttl(s.as_fd(), ttl))
+    }
+
+    /// The time-to-live (`IP_TTL`) of outgoing datagrams.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.any_op(|s| socket::ttl(s.as_fd()))
+    }
+
+    /// Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`
+    /// (`0.0.0.0` lets the system choose).
+    pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::multicast_v4(s.as_fd(), true, multiaddr, interface))
+    }
+
+    /// Joins the IPv6 multicast group `multiaddr` on the interface with index `interface`
+    /// (0 lets the system choose).
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::multicast_v6(s.as_fd(), true, multiaddr, interface))
+    }
+
+    /// Leaves a group joined with [`join_multicast_v4`](UdpSocket::join_multicast_v4).
+    pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::multicast_v4(s.as_fd(), false, multiaddr, interface))
+    }
+
+    /// Leaves a group joined with [`join_multicast_v6`](UdpSocket::join_multicast_v6).
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.inner
+            .any_op(|s| socket::multicast_v6(s.as_fd(), false, multiaddr, interface))
+    }
+
+    /// Whether an IPv6 socket is restricted to IPv6 (`IPV6_V6ONLY`); an error on IPv4
+    /// sockets.
+    pub fn only_v6(&self) -> io::Result<bool> {
+        self.inner.any_op(|s| socket::only_v6(s.as_fd()))
+    }
+
+    /// Returns and clears the socket's pending error (`SO_ERROR`), if any, such as an ICMP
+    /// "port unreachable" reported for an earlier send on a connected socket.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.any_op(|s| socket::take_error(s.as_fd()))
+    }
+
+    /// Runs `f`, which does I/O on this socket's fd by other means (for example `recvmsg`
+    /// through libc), so that a `WouldBlock` from it is handled like one from ferrio's own
+    /// methods: the next readiness change is still reported, on every backend. `f` must return
+    /// `WouldBlock` if and only if the fd was not ready.
+    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        self.inner.any_op(|_| f())
+    }
+}
+
+socket_impls!(UdpSocket, net::UdpSocket);

@@ -1,0 +1,92 @@
+use std::io;
+use std::os::fd::AsFd;
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+
+use crate::io_source::IoSource;
+use crate::net::UnixStream;
+use crate::sys::socket;
+
+/// A Unix-domain socket that listens for stream connections.
+///
+/// Register it for [`Interest::READABLE`](crate::Interest) and call
+/// [`accept`](UnixListener::accept) after each event until it returns `WouldBlock`.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use ferrio::net::{UnixListener, UnixStream};
+/// use ferrio::{Events, Interest, Poll, Token};
+/// use std::time::Duration;
+///
+/// let dir = std::env::temp_dir().join(format!("ferrio-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("listener.sock");
+/// # let _ = std::fs::remove_file(&path);
+///
+/// let mut poll = Poll::new()?;
+/// let mut listener = UnixListener::bind(&path)?;
+/// poll.registry().register(&mut listener, Token(0), Interest::READABLE)?;
+/// let _client = UnixStream::connect(&path)?;
+///
+/// let mut events = Events::with_capacity(8);
+/// let (_stream, _peer) = loop {
+///     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+///     match listener.accept() {
+///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+///         other => break other?,
+///     }
+/// };
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct UnixListener {
+    inner: IoSource<net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Creates a listener bound to the filesystem path `path`, which must not exist yet.
+    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
+        UnixListener::bind_addr(&SocketAddr::from_pathname(path)?)
+    }
+
+    /// Creates a listener bound to `address`: a path, or on Linux and Android an abstract
+    /// name (`SocketAddrExt::from_abstract_name`).
+    ///
+    /// The socket is non-blocking and close-on-exec and listens with the system's largest
+    /// backlog (as std does). On Linux this is `socket`, `bind` and `listen`.
+    pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixListener> {
+        let fd = socket::unix_bind(address, socket::Kind::Stream)?;
+        Ok(UnixListener::from_std(net::UnixListener::from(fd)))
+    }
+
+    /// Wraps a std listener. It must already be non-blocking
+    /// (`listener.set_nonblocking(true)`): this function does not change it.
+    pub fn from_std(listener: net::UnixListener) -> UnixListener {
+        UnixListener {
+            inner: IoSource::new(listener),
+        }
+    }
+
+    /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
+    ///
+    /// The new stream is non-blocking and close-on-exec (one `accept4` call on Linux). The
+    /// address is the peer's, usually unnamed; abstract peer addresses are returned as such.
+    pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        self.inner
+            .read_op(|l| socket::unix_accept(l.as_fd()))
+            .map(|(fd, addr)| (UnixStream::from(fd), addr))
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.any_op(|l| socket::unix_local_addr(l.as_fd()))
+    }
+
+    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.any_op(|l| socket::take_error(l.as_fd()))
+    }
+}
+
+socket_impls!(UnixListener, net::UnixListener);

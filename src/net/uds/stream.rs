@@ -1,0 +1,105 @@
+use std::io;
+use std::net::Shutdown;
+use std::os::fd::AsFd;
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+
+use crate::io_source::IoSource;
+use crate::sys::socket;
+
+/// A Unix-domain stream connection.
+///
+/// Read and write it with [`Read`](std::io::Read) and [`Write`](std::io::Write), also
+/// implemented for `&UnixStream`; both return `WouldBlock` when the socket is not ready.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use ferrio::net::UnixStream;
+/// use ferrio::{Events, Interest, Poll, Token};
+/// use std::io::{Read, Write};
+/// use std::time::Duration;
+///
+/// let (mut a, mut b) = UnixStream::pair()?;
+/// let mut poll = Poll::new()?;
+/// poll.registry().register(&mut b, Token(1), Interest::READABLE)?;
+///
+/// a.write_all(b"hi")?;
+/// let mut events = Events::with_capacity(8);
+/// poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+/// let mut buf = [0; 2];
+/// b.read_exact(&mut buf)?;
+/// assert_eq!(&buf, b"hi");
+/// # Ok(())
+/// # }
+/// ```
+pub struct UnixStream {
+    inner: IoSource<net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at the filesystem path `path`. The connection may still be in
+    /// progress when this returns: see the [connect protocol](crate::net#connecting). If the
+    /// listener's queue is full the error is `WouldBlock`.
+    pub fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
+        UnixStream::connect_addr(&SocketAddr::from_pathname(path)?)
+    }
+
+    /// Connects to `address`: a path, or on Linux and Android an abstract name. On Linux this
+    /// is `socket` and `connect`.
+    pub fn connect_addr(address: &SocketAddr) -> io::Result<UnixStream> {
+        let fd = socket::unix_stream_connect(address)?;
+        Ok(UnixStream::from_std(net::UnixStream::from(fd)))
+    }
+
+    /// Wraps a std stream. It must already be non-blocking (`stream.set_nonblocking(true)`):
+    /// this function does not change it.
+    pub fn from_std(stream: net::UnixStream) -> UnixStream {
+        UnixStream {
+            inner: IoSource::new(stream),
+        }
+    }
+
+    /// Creates two streams connected to each other (`socketpair`), both non-blocking and
+    /// close-on-exec.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = socket::unix_pair(socket::Kind::Stream)?;
+        Ok((UnixStream::from(a), UnixStream::from(b)))
+    }
+
+    /// The local address (usually unnamed for a connecting stream).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.any_op(|s| socket::unix_local_addr(s.as_fd()))
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        // Part of the connect protocol, which waits for writability.
+        self.inner.write_op(|s| socket::unix_peer_addr(s.as_fd()))
+    }
+
+    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        // Part of the connect protocol, which waits for writability.
+        self.inner.write_op(|s| socket::take_error(s.as_fd()))
+    }
+
+    /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
+    /// peer reads end-of-file.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
+    }
+
+    /// Runs `f`, which does I/O on this stream's fd by other means (for example passing fds
+    /// with `sendmsg` through libc), so that a `WouldBlock` from it is handled like one from
+    /// ferrio's own methods: the next readiness change is still reported, on every backend.
+    /// `f` must return `WouldBlock` if and only if the fd was not ready.
+    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        self.inner.any_op(|_| f())
+    }
+}
+
+socket_impls!(UnixStream, net::UnixStream);
+stream_io!(UnixStream);
