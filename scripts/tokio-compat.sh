@@ -92,10 +92,13 @@ if [ "$REAL_MIO" = 0 ]; then
   echo "Cargo.lock: one mio, the compat package ($(grep -A1 '^name = "mio"$' Cargo.lock | tail -n1))"
 fi
 
-# Tests that fail here whatever mio is, with the reason (checked against --real-mio):
+# Tests that fail here whatever mio is, with the reason (each checked against --real-mio):
 SKIP='none()'
-SKIP="$SKIP | (binary(net_lookup_host))"            # resolves real host names: no internet here
-SKIP="$SKIP | (binary(fs_file) & test(/permission/))" # root ignores file permissions
+# On the poll(2) backend only. tokio's AsyncFd registers a foreign fd (mio's SourceFd) and does
+# its I/O outside mio, so no mio call sees the WouldBlock that would re-arm the fd; poll(2)
+# emulation reports such an fd once and then waits for a reregister that tokio never makes.
+# crates.io's mio 1.2.5 times out on the same three tests.
+POLL_SKIP="binary(io_async_fd) & test(/^(reset_readable|reset_writable|guard_try_io)$/)"
 
 run() { # label, extra nextest args...
   local label=$1; shift
@@ -117,7 +120,7 @@ run hyper -p hyper-roundtrip --tests || status=1
 if [ "$REAL_MIO" = 0 ]; then
   POLL_SUBSET='binary(/^(net|io)_/)'
   RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" CARGO_TARGET_DIR="$DIR/target-poll" \
-    run tokio-poll -p tokio --features full --tests -E "($POLL_SUBSET) & !($SKIP)" || status=1
+    run tokio-poll -p tokio --features full --tests -E "($POLL_SUBSET) & !($SKIP) & !($POLL_SKIP)" || status=1
 fi
 
 echo "=== results"
