@@ -74,8 +74,6 @@ fn tcp_stream_surface() {
     let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tos_v4;
     let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tos;
     let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tos;
-    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tclass_v6;
-    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tclass_v6;
     is_read::<TcpStream>();
     is_read::<&TcpStream>();
     is_write::<TcpStream>();
@@ -124,8 +122,6 @@ fn udp_socket_surface() {
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos_v4;
     let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tos;
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos;
-    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tclass_v6;
-    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tclass_v6;
     is_source::<UdpSocket>();
     is_fd::<UdpSocket>();
 }
@@ -142,8 +138,6 @@ fn tcp_socket_surface() {
     let _: fn(net::TcpStream) -> TcpSocket = TcpSocket::from_std_stream;
     let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_reuseaddr;
     let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::reuseaddr;
-    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_reuseport;
-    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::reuseport;
     let _: fn(&TcpSocket, Option<Duration>) -> io::Result<()> = TcpSocket::set_linger;
     let _: fn(&TcpSocket) -> io::Result<()> = TcpSocket::set_zero_linger;
     let _: fn(&TcpSocket) -> io::Result<Option<Duration>> = TcpSocket::linger;
@@ -163,12 +157,8 @@ fn tcp_socket_surface() {
     let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tos_v4;
     let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tos;
     let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tos;
-    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tclass_v6;
-    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tclass_v6;
     let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_only_v6;
     let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::only_v6;
-    let _: for<'a> fn(&TcpSocket, Option<&'a [u8]>) -> io::Result<()> = TcpSocket::bind_device;
-    let _: fn(&TcpSocket) -> io::Result<Option<Vec<u8>>> = TcpSocket::device;
     let _: fn(&TcpSocket) -> io::Result<SocketAddr> = TcpSocket::local_addr;
     let _: fn(&TcpSocket) -> io::Result<Option<io::Error>> = TcpSocket::take_error;
     let _: fn(TcpSocket) -> OwnedFd = From::from;
@@ -202,8 +192,6 @@ fn udp_socket_builder_surface() {
     let _: fn(B, SocketAddr) -> io::Result<UdpSocket> = B::bind;
     let _: fn(&B, bool) -> io::Result<()> = B::set_reuseaddr;
     let _: fn(&B) -> io::Result<bool> = B::reuseaddr;
-    let _: fn(&B, bool) -> io::Result<()> = B::set_reuseport;
-    let _: fn(&B) -> io::Result<bool> = B::reuseport;
     let _: fn(&B, bool) -> io::Result<()> = B::set_only_v6;
     let _: fn(&B) -> io::Result<bool> = B::only_v6;
     let _: fn(&B, bool) -> io::Result<()> = B::set_broadcast;
@@ -216,13 +204,72 @@ fn udp_socket_builder_surface() {
     let _: fn(&B) -> io::Result<u32> = B::tos_v4;
     let _: fn(&B, u32) -> io::Result<()> = B::set_tos;
     let _: fn(&B) -> io::Result<u32> = B::tos;
-    let _: fn(&B, u32) -> io::Result<()> = B::set_tclass_v6;
-    let _: fn(&B) -> io::Result<u32> = B::tclass_v6;
-    let _: for<'a> fn(&B, Option<&'a [u8]>) -> io::Result<()> = B::bind_device;
-    let _: fn(&B) -> io::Result<Option<Vec<u8>>> = B::device;
     let _: fn(&B) -> io::Result<SocketAddr> = B::local_addr;
     let _: fn(B) -> OwnedFd = From::from;
     is_fd::<B>();
+}
+
+// Options that exist only on the systems that have them (the same lists as in the library).
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "fuchsia",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "aix",
+    target_os = "haiku",
+    target_os = "hurd",
+    target_os = "nto",
+    target_os = "redox",
+))]
+#[test]
+fn reuseport_surface() {
+    let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_reuseport;
+    let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::reuseport;
+    let _: fn(&UdpSocketBuilder, bool) -> io::Result<()> = UdpSocketBuilder::set_reuseport;
+    let _: fn(&UdpSocketBuilder) -> io::Result<bool> = UdpSocketBuilder::reuseport;
+}
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "fuchsia",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris",
+    target_os = "aix",
+    target_os = "hurd",
+    target_os = "nto",
+    target_os = "cygwin",
+))]
+#[test]
+fn tclass_v6_surface() {
+    let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tclass_v6;
+    let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tclass_v6;
+    let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tclass_v6;
+    let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tclass_v6;
+    let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tclass_v6;
+    let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tclass_v6;
+    let _: fn(&UdpSocketBuilder, u32) -> io::Result<()> = UdpSocketBuilder::set_tclass_v6;
+    let _: fn(&UdpSocketBuilder) -> io::Result<u32> = UdpSocketBuilder::tclass_v6;
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+#[test]
+fn bind_device_surface() {
+    let _: for<'a> fn(&TcpSocket, Option<&'a [u8]>) -> io::Result<()> = TcpSocket::bind_device;
+    let _: fn(&TcpSocket) -> io::Result<Option<Vec<u8>>> = TcpSocket::device;
+    let _: for<'a> fn(&UdpSocketBuilder, Option<&'a [u8]>) -> io::Result<()> =
+        UdpSocketBuilder::bind_device;
+    let _: fn(&UdpSocketBuilder) -> io::Result<Option<Vec<u8>>> = UdpSocketBuilder::device;
 }
 
 #[test]
