@@ -15,11 +15,12 @@
 //! 7. [The poll(2) backend](#the-poll2-backend): how it keeps the contract, and how to force
 //!    it.
 //!
-//! The examples on this page run as tests with the default features, on every backend.
+//! The examples on this page are doc-tests: they run with the default features, in CI on both
+//! of the Linux backends (epoll and poll(2)).
 //!
 //! # Getting started
 //!
-//! An event loop built on ferrio has five moving parts.
+//! An event loop built on ferrio has six moving parts.
 //!
 //! - [`Poll`](crate::Poll) owns the operating system's poller (an epoll or kqueue instance,
 //!   or the poll(2) backend's table). One thread calls [`Poll::poll`](crate::Poll::poll),
@@ -27,7 +28,7 @@
 //!   on a given `Poll` at a time.
 //! - [`Registry`](crate::Registry), reached through
 //!   [`Poll::registry`](crate::Poll::registry), adds, changes and removes the sources being
-//!   watched. Its methods take `&self`, so it can be used while the poll is running, also from
+//!   watched. Its methods take `&self`, so it can be used while `poll` is waiting, also from
 //!   other threads (see [Wakers and threads](#wakers-and-threads)).
 //! - A *source* is anything that implements [`event::Source`](crate::event::Source): the
 //!   sockets of [`net`](crate::net), the pipes of [`unix::pipe`](crate::unix::pipe), any file
@@ -38,11 +39,10 @@
 //!   of connections, a key in a map, or a constant for a fixed source such as a listener.
 //! - [`Interest`](crate::Interest) says which readiness to report: `READABLE`, `WRITABLE`, or
 //!   both (`Interest::READABLE | Interest::WRITABLE`).
-//!
-//! [`Events`](crate::Events) is the buffer `poll` fills. Make it once, with room for as many
-//! events as you want to handle per call, and reuse it; polling allocates nothing. When more
-//! sources are ready than it has room for, the rest are reported by the following calls.
-//! A buffer made with capacity 0 makes `poll` fail with `InvalidInput`.
+//! - [`Events`](crate::Events) is the buffer `poll` fills. Make it once, with room for as many
+//!   events as you want to handle per call, and reuse it; polling allocates nothing. When more
+//!   sources are ready than it has room for, the rest are reported by the following calls.
+//!   A buffer made with capacity 0 makes `poll` fail with `InvalidInput`.
 //!
 //! Every loop has the same shape: poll, then for each event find the state that belongs to its
 //! token and do all the work that is possible now. Here is a server that keeps its
