@@ -729,3 +729,7 @@
 //! ```
 //!
 //! Without either cfg, epoll and kqueue stay in place and tokio's shortcut is sound.
+//!
+//! One part of tokio does not work reliably on the poll(2) backend, mio's or ferrio's:
+//! `AsyncFd`, which registers a descriptor through `SourceFd` and leaves the I/O to the
+//! program, so that nothing re-arms the descriptor after `WouldBlock`.

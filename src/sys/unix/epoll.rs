@@ -2,10 +2,13 @@
 //!
 //! Edge-triggered (`EPOLLET`) registrations with the token in the 64-bit `data` field. Every
 //! operation is exactly one system call and allocates nothing: `select` is one `epoll_wait`
-//! straight into the caller's `Events` buffer.
+//! straight into the caller's `Events` buffer. A `Waker` costs one `write` per wake-up the
+//! poller consumes, not one per `wake` call (see [`Waker`]).
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{fence, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::notify::Notifier;
@@ -20,6 +23,9 @@ pub(crate) type Event = libc::epoll_event;
 #[derive(Debug)]
 pub(crate) struct Selector {
     ep: OwnedFd,
+    /// The poll generation: how many times `epoll_wait` has returned on this epoll instance.
+    /// Shared by every `try_clone` of the selector and by every Waker registered with it.
+    generation: Arc<AtomicU64>,
 }
 
 fn interests_to_epoll(interests: Interest) -> u32 {
@@ -62,14 +68,20 @@ impl SelectorApi for Selector {
         // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we own.
         let ep = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
         // SAFETY: `ep` was just created and is owned by nobody else.
+        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
         Ok(Selector {
-            ep: unsafe { OwnedFd::from_raw_fd(ep) },
+            ep,
+            generation: Arc::new(AtomicU64::new(0)),
         })
     }
 
     fn try_clone(&self) -> io::Result<Selector> {
         // OwnedFd::try_clone duplicates with F_DUPFD_CLOEXEC.
-        self.ep.try_clone().map(|ep| Selector { ep })
+        let ep = self.ep.try_clone()?;
+        Ok(Selector {
+            ep,
+            generation: Arc::clone(&self.generation),
+        })
     }
 
     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
@@ -78,9 +90,13 @@ impl SelectorApi for Selector {
         let timeout = timeout_ms(timeout, libc::c_int::MAX);
         // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
         // which is at least `max` elements long.
-        let n = cvt(unsafe {
-            libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout)
-        })?;
+        let n = unsafe { libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout) };
+        // Re-open every Waker of this poller (see `Waker` for why this order is sound). Done
+        // on every return, errors included: an extra generation only costs a later `wake` its
+        // write, never a wake-up.
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        let n = cvt(n)?;
         // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
         unsafe { events.set_len(n as usize) };
         Ok(())
@@ -209,21 +225,82 @@ impl IoSourceApi for IoSourceState {
     }
 }
 
-/// A Waker is its own eventfd, registered edge-triggered under the caller's token. Each
-/// `wake` is one write, which is a new edge, so the poller never has to read it.
+/// A Waker is its own eventfd, registered edge-triggered under the caller's token. Every write
+/// to an eventfd is a new edge for epoll, so the poller never has to read the counter.
+///
+/// # Coalescing
+///
+/// mio writes the eventfd on every `wake`. Here only the first `wake` after the poller last
+/// returned from `epoll_wait` writes; the others are covered by that write. The state is two
+/// counters and no lock:
+///
+/// * `generation` (shared with the selector): `select` adds one after every `epoll_wait`
+///   return, then issues a `SeqCst` fence, before handing the events to its caller;
+/// * `armed_at` (this Waker's): the generation in which it last wrote, or `NEVER`.
+///
+/// `wake` issues a `SeqCst` fence, loads the generation `g`, and returns at once if
+/// `armed_at == g`; otherwise it swaps `g` into `armed_at` and writes the eventfd unless the
+/// swap returned `g` (another thread armed it in the meantime). The token plays no part, so
+/// tokens may repeat and any number of Wakers may share a poller.
+///
+/// Why a skipped write never loses a wake-up. Take a `wake` W that loaded `g` and found
+/// `armed_at == g`. Every store to `armed_at` writes the generation its `wake` loaded, so
+/// walking back through the modification order of `armed_at` from the value W read, over the
+/// run of stores of `g`, reaches the first of them, by a `wake` Wk that loaded `g` and whose
+/// swap returned something else: Wk writes the eventfd. That write is an edge that stays
+/// pending until some `epoll_wait` E reports it, and E returns after the write, so after Wk
+/// loaded `g`; the increment that `select` does after E therefore stores at least `g + 1`.
+/// W read `g`, a value older than that increment, after its fence; had the fence that follows
+/// the increment come first in the single total order of `SeqCst` fences, W's load would have
+/// had to see the increment. So W's fence precedes E's fence, and everything W's caller did
+/// before `wake` (pushing to a queue, setting a flag) is visible to the poller's caller once
+/// the `poll` that ran E returns, with Wk's event in it (or in a later `poll`, if the buffer
+/// was full). Both fences are needed: without them a store buffer could let W read the old
+/// generation while the poller, already past E, misses the caller's data.
+///
+/// A write that fails resets `armed_at` to `NEVER`, so the next `wake` tries again.
 #[derive(Debug)]
 pub(crate) struct Waker {
     notifier: Notifier,
+    generation: Arc<AtomicU64>,
+    armed_at: AtomicU64,
 }
+
+/// An `armed_at` that no generation equals (the counter starts at 0 and would need centuries of
+/// polling to get here).
+const NEVER: u64 = u64::MAX;
 
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         let notifier = Notifier::new()?;
         selector.register(notifier.fd(), token, Interest::READABLE)?;
-        Ok(Waker { notifier })
+        Ok(Waker {
+            notifier,
+            generation: Arc::clone(&selector.generation),
+            armed_at: AtomicU64::new(NEVER),
+        })
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
-        self.notifier.notify()
+        fence(Ordering::SeqCst);
+        let generation = self.generation.load(Ordering::Relaxed);
+        // A plain load first: while a wake-up is pending, waking threads only read the shared
+        // cache lines instead of bouncing `armed_at` between them.
+        if self.armed_at.load(Ordering::Relaxed) == generation
+            || self.armed_at.swap(generation, Ordering::Relaxed) == generation
+        {
+            return Ok(());
+        }
+        self.write()
+    }
+
+    /// The system call, out of line so that the skip path above stays a few instructions.
+    #[cold]
+    #[inline(never)]
+    fn write(&self) -> io::Result<()> {
+        self.notifier.notify().map_err(|e| {
+            self.armed_at.store(NEVER, Ordering::Relaxed);
+            e
+        })
     }
 }
