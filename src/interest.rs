@@ -6,6 +6,11 @@ use std::{fmt, ops};
 /// Interests combine with `|` (or [`Interest::add`]); [`Interest::remove`] takes one away and
 /// returns `None` when nothing would be left, because a registration always wants something.
 ///
+/// [`READABLE`](Interest::READABLE) and [`WRITABLE`](Interest::WRITABLE) exist everywhere.
+/// `PRIORITY`, `AIO` and `LIO` exist only on the systems that have them
+/// (see each constant); the `is_*` methods exist everywhere and return false for a kind the
+/// system does not have.
+///
 /// ```
 /// use ferrio::Interest;
 ///
@@ -39,7 +44,22 @@ impl Interest {
     /// Readiness to write: room in the send buffer, a finished connect, or an error.
     pub const WRITABLE: Interest = from_bits(WRITABLE);
 
-    /// Completion of POSIX asynchronous I/O (kqueue platforms only).
+    /// Completion of POSIX asynchronous I/O (`EVFILT_AIO`).
+    ///
+    /// Exists only on DragonFly, FreeBSD and Apple's systems, the kqueue systems that report
+    /// AIO completions; elsewhere, code that names it needs a `#[cfg]`.
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos"
+        )))
+    )]
     #[cfg(any(
         target_os = "dragonfly",
         target_os = "freebsd",
@@ -51,11 +71,19 @@ impl Interest {
     ))]
     pub const AIO: Interest = from_bits(AIO);
 
-    /// Completion of a `lio_listio` batch (FreeBSD only).
+    /// Completion of a `lio_listio` batch (`EVFILT_LIO`).
+    ///
+    /// Exists only on FreeBSD; elsewhere, code that names it needs a `#[cfg]`.
+    #[cfg_attr(docsrs, doc(cfg(target_os = "freebsd")))]
     #[cfg(target_os = "freebsd")]
     pub const LIO: Interest = from_bits(LIO);
 
-    /// Priority (out-of-band) data, `EPOLLPRI` (Linux and Android only).
+    /// Priority data, such as TCP out-of-band data (`EPOLLPRI`, or `POLLPRI` on the poll(2)
+    /// backend).
+    ///
+    /// Exists only on Linux and Android; elsewhere, code that names it needs a `#[cfg]`.
+    /// Priority data is also reported as readable.
+    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub const PRIORITY: Interest = from_bits(PRIORITY);
 

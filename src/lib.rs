@@ -1,44 +1,119 @@
 //! ferrio: fast, low-level, non-blocking I/O and event notification.
 //!
-//! ferrio is the layer an async runtime or a hand-written event loop stands on: a thin readiness
-//! API over the operating system's poller (epoll on Linux and Android, poll(2) elsewhere and
-//! whenever it is forced), plus non-blocking sockets and pipes. Its public API is the one of
-//! mio 1.x, so code written for mio builds and behaves the same on ferrio.
+//! ferrio tells a program which of its sockets, pipes and other file descriptors are ready to
+//! be read or written, using the operating system's own poller, and it supplies non-blocking
+//! TCP, UDP and Unix-domain sockets and pipes to go with it. It is the bottom layer of an event
+//! loop and nothing more: no futures, no timers, no buffering, no threads of its own.
+//!
+//! Its public API is the API of [mio] 1.x: the same module paths, type names, method
+//! signatures, trait impls and cargo features, so code written for mio compiles against ferrio
+//! once the dependency is changed (see `MIGRATING.md` in the repository). Where mio has known
+//! traps, ferrio behaves better without breaking code written for mio.
+//!
+//! [mio]: https://docs.rs/mio/1
+//!
+//! # When to use ferrio
+//!
+//! Most programs that do network I/O are better served by an async runtime such as tokio:
+//! it turns readiness into futures, schedules tasks over threads and adds timers, and it can
+//! itself run on ferrio (MIGRATING.md shows how). Use ferrio directly when you are writing
+//! that kind of machinery, or when you want the event loop in plain sight:
+//!
+//! - a runtime, a framework or a driver that owns its own scheduling;
+//! - a single-threaded server or proxy written as explicit state machines, where every system
+//!   call is yours to count;
+//! - a small tool that needs to wait on a few sockets or pipes without pulling in a runtime.
+//!
+//! The [`guide`] explains the model step by step: how to drive a loop, the rules of
+//! edge-triggered readiness, non-blocking connects, Wakers and threads, and what differs
+//! between operating systems.
 //!
 //! # A complete event loop
+//!
+//! One thread owns a [`Poll`]. Sources (here a listener, a client and the connection it
+//! accepts) are registered with the poll's [`Registry`] under a [`Token`] chosen by the
+//! program; [`Poll::poll`] fills an [`Events`] buffer with the tokens of the sources that
+//! became ready. Readiness is edge-triggered: after an event, repeat the operation until it
+//! returns [`WouldBlock`](std::io::ErrorKind::WouldBlock), and only then wait again.
 //!
 //! ```
 //! # #[cfg(all(feature = "os-poll", feature = "net"))]
 //! # fn main() -> std::io::Result<()> {
-//! use ferrio::net::{TcpListener, TcpStream};
-//! use ferrio::{Events, Interest, Poll, Token};
+//! use std::io::{self, Read, Write};
 //! use std::time::Duration;
 //!
-//! const SERVER: Token = Token(0);
+//! use ferrio::net::{TcpListener, TcpStream};
+//! use ferrio::{Events, Interest, Poll, Token};
+//!
+//! const LISTENER: Token = Token(0);
 //! const CLIENT: Token = Token(1);
+//! const SERVER_SIDE: Token = Token(2);
 //!
 //! let mut poll = Poll::new()?;
 //! let mut events = Events::with_capacity(128);
 //!
-//! let mut server = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
-//! poll.registry().register(&mut server, SERVER, Interest::READABLE)?;
+//! let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+//! poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
 //!
-//! let mut client = TcpStream::connect(server.local_addr()?)?;
+//! // The client sends "ping" once it is connected and expects it back.
+//! let mut client = TcpStream::connect(listener.local_addr()?)?;
 //! poll.registry().register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)?;
+//! let mut sent = false;
+//! let mut reply = Vec::new();
 //!
-//! let mut accepted = false;
-//! while !accepted {
+//! // The server side echoes what it reads.
+//! let mut server_side: Option<TcpStream> = None;
+//! let mut buf = [0; 4096];
+//!
+//! while reply != b"ping" {
 //!     poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+//!     if events.is_empty() {
+//!         return Err(io::Error::new(io::ErrorKind::TimedOut, "no event for 5 s"));
+//!     }
 //!     for event in events.iter() {
-//!         if event.token() == SERVER {
-//!             // Edge-triggered: accept until the listener says WouldBlock.
-//!             loop {
-//!                 match server.accept() {
-//!                     Ok((_stream, _addr)) => accepted = true,
-//!                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+//!         match event.token() {
+//!             LISTENER => loop {
+//!                 match listener.accept() {
+//!                     Ok((mut stream, _peer)) => {
+//!                         poll.registry().register(&mut stream, SERVER_SIDE, Interest::READABLE)?;
+//!                         server_side = Some(stream);
+//!                     }
+//!                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
 //!                     Err(e) => return Err(e),
 //!                 }
+//!             },
+//!             SERVER_SIDE => {
+//!                 let stream = server_side.as_mut().unwrap();
+//!                 loop {
+//!                     match stream.read(&mut buf) {
+//!                         Ok(0) => break, // the client closed its side
+//!                         // Four bytes always fit in an empty send buffer, so a
+//!                         // short program may skip handling a partial write here.
+//!                         Ok(n) => stream.write_all(&buf[..n])?,
+//!                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+//!                         Err(e) => return Err(e),
+//!                     }
+//!                 }
 //!             }
+//!             CLIENT => {
+//!                 // The first writable event means the connection is up (the guide
+//!                 // shows how to check for a failed connect).
+//!                 if event.is_writable() && !sent {
+//!                     client.write_all(b"ping")?;
+//!                     sent = true;
+//!                 }
+//!                 if event.is_readable() {
+//!                     loop {
+//!                         match client.read(&mut buf) {
+//!                             Ok(0) => break,
+//!                             Ok(n) => reply.extend_from_slice(&buf[..n]),
+//!                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+//!                             Err(e) => return Err(e),
+//!                         }
+//!                     }
+//!                 }
+//!             }
+//!             _ => unreachable!("no other token was registered"),
 //!         }
 //!     }
 //! }
@@ -48,30 +123,55 @@
 //! # fn main() {}
 //! ```
 //!
+//! The repository's `examples/` directory has larger programs: a TCP echo server with
+//! back-pressure, a UDP echo, a Waker driven from other threads, and the README's demo.
+//!
 //! # Cargo features
 //!
-//! | feature   | default | enables |
-//! |-----------|---------|---------|
-//! | `os-poll` | yes     | [`Poll::new`], the operating system's poller. Without it the types exist but no `Poll` can be made. |
-//! | `os-ext`  | yes     | `ferrio::unix` ([`unix::SourceFd`], [`unix::pipe`]). Implies `os-poll`. |
-//! | `net`     | yes     | `ferrio::net`: TCP, UDP and Unix-domain sockets. Implies `os-poll` (mio does not). |
-//! | `log`     | no      | trace-level logging of registrations through the `log` crate. |
+//! | feature   | default | what it enables |
+//! |-----------|---------|-----------------|
+//! | `os-poll` | yes     | [`Poll::new`], the only way to open the operating system's poller. Without it every type still exists, so a library can name them in its own API, but no `Poll` can be made and therefore nothing can be registered; nothing panics at run time. |
+//! | `os-ext`  | yes     | The [`unix`] module: [`unix::SourceFd`] (register any file descriptor) and [`unix::pipe`] (non-blocking pipes, also from a child process's stdin, stdout and stderr). Unix only. Turns on `os-poll`. |
+//! | `net`     | yes     | The [`net`] module: [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream), [`UdpSocket`](net::UdpSocket), and on Unix [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream), [`UnixDatagram`](net::UnixDatagram). Turns on `os-poll` (in mio it does not). |
+//! | `log`     | no      | A `trace!` record through the [`log`](https://docs.rs/log) crate for each `register`, `reregister` and `deregister`. No public API. |
+//!
+//! The defaults are what the examples need. A library or runtime usually turns them off and
+//! names what it uses, for example
+//! `ferrio = { version = "0.1", default-features = false, features = ["net"] }`. The crate
+//! builds in every combination of features, none included.
+//!
+//! Items that need a feature or a platform say so in their documentation, and the
+//! documentation built the way docs.rs builds it shows the requirement as a label next to the
+//! item.
 //!
 //! # Platforms
 //!
-//! | platform                | backend  | how it is tested |
-//! |-------------------------|----------|------------------|
-//! | Linux, Android          | epoll    | full test suite on Linux |
-//! | any Unix, when forced   | poll(2)  | full test suite on Linux with `--cfg ferrio_force_poll` |
-//! | other Unix              | poll(2)  | type-checked |
+//! | platform | backend | how it is tested |
+//! |----------|---------|------------------|
+//! | Linux | epoll | the full test suite, in debug and release builds, on every CI run |
+//! | Linux, poll(2) forced | poll(2) | the full test suite again, in debug and release builds |
+//! | Android | epoll | the Linux code; not built in CI |
+//! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly (and tvOS, visionOS, watchOS) | kqueue | type-checked and linted in CI for x86_64 and aarch64 macOS, iOS, FreeBSD (also 32-bit), NetBSD, OpenBSD and DragonFly, with both kqueue and forced poll(2); the backend's decision logic is unit-tested on Linux; not run on those systems |
+//! | any other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) | the same poll(2) code that is tested on Linux; not built for those systems in CI |
+//! | Windows | none yet | a `compile_error!` naming the target; Windows support is planned |
+//! | anything else (wasm32, WASI, ...) | none | a `compile_error!` naming the target |
 //!
-//! The poll(2) backend is chosen on any Unix by building with
+//! The poll(2) backend can be chosen on any Unix by building with
 //! `RUSTFLAGS="--cfg ferrio_force_poll"`. mio's name for the same switch,
-//! `--cfg mio_unsupported_force_poll_poll`, selects it too, and programs that run tokio must use
-//! mio's name: tokio reads that cfg to learn that a short read does not prove a socket drained,
-//! and under ferrio's name alone it would wait for an event the emulated backend never sends.
+//! `--cfg mio_unsupported_force_poll_poll`, selects it too, and **programs that run tokio must
+//! use mio's name**: tokio reads that cfg to learn that a short read does not prove a socket
+//! drained, and under ferrio's name alone it would wait for an event the emulated backend
+//! never sends. The guide's section on
+//! [the poll(2) backend](guide#the-poll2-backend) explains the difference.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The backend cfgs that build.rs sets are internal: the labels docs.rs shows name features and
+// operating systems, which is what a user can act on. Items that exist only on some backends
+// carry an explicit `doc(cfg)` in those terms.
+#![cfg_attr(
+    docsrs,
+    doc(auto_cfg(hide(ferrio_unsupported, ferrio_epoll, ferrio_kqueue, ferrio_poll)))
+)]
 
 #[cfg(ferrio_unsupported)]
 compile_error!(concat!(
@@ -112,6 +212,9 @@ pub mod net;
 pub mod unix;
 
 #[cfg(not(ferrio_unsupported))]
+pub mod guide;
+
+#[cfg(not(ferrio_unsupported))]
 #[doc(no_inline)]
 pub use event::Events;
 #[cfg(not(ferrio_unsupported))]
@@ -122,3 +225,16 @@ pub use poll::{Poll, Registry};
 pub use token::Token;
 #[cfg(not(ferrio_unsupported))]
 pub use waker::Waker;
+
+/// The code blocks of README.md, compiled and run as doc-tests so that the README cannot drift
+/// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+#[derive(Debug)]
+pub struct ReadmeDoctests;
+
+/// The code blocks of MIGRATING.md that use ferrio alone, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../MIGRATING.md")]
+#[derive(Debug)]
+pub struct MigratingDoctests;

@@ -13,7 +13,14 @@ use crate::{Interest, Token};
 /// Readiness is **edge-triggered** on every backend: after an event for a source, keep doing
 /// the operation (read, write, accept) until it returns [`io::ErrorKind::WouldBlock`]; only
 /// then is another event promised. Events may also arrive when nothing is ready (spurious
-/// events), so every handler must cope with `WouldBlock`.
+/// events), so every handler must cope with `WouldBlock`. The [guide](crate::guide) explains
+/// these rules with examples.
+///
+/// `Poll` is `Send + Sync`, but [`poll`](Poll::poll) takes `&mut self`: one thread at a time
+/// waits on it. Other threads use a [`Registry`] (from [`Registry::try_clone`]) and
+/// [`Waker`](crate::Waker)s.
+///
+/// A `Poll` can be opened only with the `os-poll` cargo feature (see [`Poll::new`]).
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -38,14 +45,21 @@ pub struct Poll {
 /// Obtained from [`Poll::registry`]; [`Registry::try_clone`] gives an owned handle that other
 /// threads can use while a thread is blocked in [`Poll::poll`]. A registration made during a
 /// blocking `poll` takes effect in that same call.
+///
+/// A source belongs to one `Poll` at a time: deregister it before registering it elsewhere.
+/// See [Deregistering and dropping](crate::guide#deregistering-and-dropping) in the guide for
+/// what happens to events that are already on their way.
 pub struct Registry {
     selector: sys::Selector,
 }
 
 impl Poll {
-    /// Opens a new poller (epoll, or poll(2) where that backend is used).
+    /// Opens a new poller: an epoll or kqueue instance, or the poll(2) backend's table where
+    /// that backend is used. The poller's descriptors are close-on-exec.
     ///
-    /// Requires the `os-poll` feature.
+    /// Requires the `os-poll` cargo feature (on by default, and turned on by `net` and
+    /// `os-ext`). Without it this function does not exist: the other types can still be
+    /// named, but no poller can be opened.
     #[cfg(feature = "os-poll")]
     #[cfg_attr(docsrs, doc(cfg(feature = "os-poll")))]
     pub fn new() -> io::Result<Poll> {
@@ -132,7 +146,11 @@ impl Registry {
         source.deregister(self)
     }
 
-    /// Another handle on the same poller, for use from another thread.
+    /// Another handle on the same poller, for use from another thread. Sources registered
+    /// through either handle are reported by the same [`Poll`].
+    ///
+    /// On epoll and kqueue this duplicates the poller's descriptor (close-on-exec); on the
+    /// poll(2) backend it shares the backend's table and cannot fail.
     pub fn try_clone(&self) -> io::Result<Registry> {
         self.selector
             .try_clone()
@@ -157,29 +175,63 @@ impl std::fmt::Debug for Registry {
     }
 }
 
+// The poll(2) backend has no descriptor that could stand for the whole poller.
 #[cfg(not(ferrio_poll))]
 mod fd_impls {
     use super::{Poll, Registry};
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-    /// The poller's own fd (the epoll or kqueue instance).
-    impl AsRawFd for Poll {
-        fn as_raw_fd(&self) -> RawFd {
-            self.registry.selector.as_raw_fd()
-        }
+    /// Gives each impl the label docs.rs shows: the systems whose default backend is epoll or
+    /// kqueue, unless poll(2) is forced.
+    macro_rules! epoll_or_kqueue {
+        ($($item:item)*) => {$(
+            #[cfg_attr(
+                docsrs,
+                doc(cfg(all(
+                    any(
+                        target_os = "linux",
+                        target_os = "android",
+                        target_os = "macos",
+                        target_os = "ios",
+                        target_os = "tvos",
+                        target_os = "visionos",
+                        target_os = "watchos",
+                        target_os = "freebsd",
+                        target_os = "netbsd",
+                        target_os = "openbsd",
+                        target_os = "dragonfly"
+                    ),
+                    not(ferrio_force_poll),
+                    not(mio_unsupported_force_poll_poll)
+                )))
+            )]
+            $item
+        )*};
     }
 
-    /// The poller's own fd (the epoll or kqueue instance).
-    impl AsRawFd for Registry {
-        fn as_raw_fd(&self) -> RawFd {
-            self.selector.as_raw_fd()
+    epoll_or_kqueue! {
+        /// The poller's own fd (the epoll or kqueue instance). Only on the epoll and kqueue
+        /// backends: not where poll(2) is used or forced.
+        impl AsRawFd for Poll {
+            fn as_raw_fd(&self) -> RawFd {
+                self.registry.selector.as_raw_fd()
+            }
         }
-    }
 
-    /// The poller's own fd (the epoll or kqueue instance).
-    impl AsFd for Registry {
-        fn as_fd(&self) -> BorrowedFd<'_> {
-            self.selector.as_fd()
+        /// This handle's fd for the poller (the epoll or kqueue instance; each
+        /// [`try_clone`](Registry::try_clone) has its own duplicate). Only on the epoll and
+        /// kqueue backends.
+        impl AsRawFd for Registry {
+            fn as_raw_fd(&self) -> RawFd {
+                self.selector.as_raw_fd()
+            }
+        }
+
+        /// This handle's fd for the poller, borrowed. Only on the epoll and kqueue backends.
+        impl AsFd for Registry {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.selector.as_fd()
+            }
         }
     }
 }

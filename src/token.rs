@@ -2,7 +2,11 @@
 ///
 /// A token is whatever number the caller chooses: an index into a slab, a pointer address, a
 /// constant. ferrio hands it back bit for bit and never interprets it, so several sources may
-/// share one token if the caller wishes.
+/// share one token if the caller wishes. No value is reserved (`usize::MAX` included).
+///
+/// An event can still carry a token after its source was deregistered, if it was already in
+/// the batch being handled; see
+/// [Deregistering and dropping](crate::guide#deregistering-and-dropping).
 ///
 /// ```
 /// use ferrio::Token;

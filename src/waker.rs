@@ -8,7 +8,14 @@ use crate::{sys, Registry, Token};
 /// any number of Wakers may exist for one `Poll`, each with its own token; tokens may also be
 /// shared with other sources, since ferrio never tells a wake-up apart by its token.
 ///
-/// Events are only promised while the Waker is alive.
+/// A wake-up carries no data, and several `wake` calls may be reported as one event: keep the
+/// messages in a queue of your own, push to it *before* calling `wake`, and empty it on every
+/// Waker event. Events are only promised while the Waker is alive. The guide's section on
+/// [Wakers and threads](crate::guide#wakers-and-threads) has a complete example.
+///
+/// A Waker is an eventfd on Linux and Android, a user event (`EVFILT_USER`) on the kqueue
+/// systems, and a non-blocking pipe where the poll(2) backend is used on other systems. Making
+/// one needs a [`Registry`], so in practice the `os-poll` feature, which opens the poller.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -34,13 +41,24 @@ pub struct Waker {
 }
 
 impl Waker {
-    /// Creates a Waker whose events carry `token`.
+    /// Creates a Waker registered with `registry`'s poller, whose events carry `token`.
+    ///
+    /// # Errors
+    ///
+    /// Fails only when the system cannot supply the Waker's descriptor (for example when
+    /// the process has run out of file descriptors).
     pub fn new(registry: &Registry, token: Token) -> io::Result<Waker> {
         sys::Waker::new(registry.selector(), token).map(|inner| Waker { inner })
     }
 
     /// Makes the poller report a readable event with this Waker's token. Several wakes before
-    /// the poller runs may be reported as one event.
+    /// the poller runs may be reported as one event. Callable from any thread (share the Waker
+    /// through an `Arc`); it does not block.
+    ///
+    /// # Errors
+    ///
+    /// Does not fail in practice: a full counter or pipe is emptied and the write retried. An
+    /// error from the system is returned as it is.
     pub fn wake(&self) -> io::Result<()> {
         self.inner.wake()
     }

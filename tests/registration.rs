@@ -365,3 +365,28 @@ fn a_cloned_registry_registers_with_the_same_poll() {
     // And the original registry sees the clone's registration.
     poll.registry().deregister(&mut rx).unwrap();
 }
+
+/// A source still registered with a `Poll` that has been dropped can be registered with a new
+/// one (the old registration ended with its poller), on every backend.
+#[test]
+fn source_outlives_its_poll() {
+    let (mut tx, mut rx) = pipe::new().unwrap();
+    {
+        let first = Poll::new().unwrap();
+        first
+            .registry()
+            .register(&mut rx, Token(1), Interest::READABLE)
+            .unwrap();
+    }
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    poll.registry()
+        .register(&mut rx, Token(2), Interest::READABLE)
+        .unwrap();
+    tx.write_all(b"x").unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(2), Interest::READABLE)],
+    );
+}

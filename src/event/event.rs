@@ -8,6 +8,10 @@ use crate::Token;
 /// Only [`is_readable`](Event::is_readable) and [`is_writable`](Event::is_writable) mean the
 /// same on every platform. The others are hints: act on them if you like, but the operation's
 /// own result (an error, a read of 0 bytes) is the truth.
+///
+/// A source that is both readable and writable is reported as one event with both flags
+/// (epoll, poll(2)) or as two events with the same token (kqueue). See
+/// [What differs between backends](crate::guide#what-differs-between-backends).
 #[derive(Clone)]
 #[repr(transparent)]
 pub struct Event {
@@ -37,6 +41,9 @@ impl Event {
     }
 
     /// The reading half is closed: the peer shut down its writing side or hung up.
+    ///
+    /// Linux, Android and the kqueue systems report a half-close; the poll(2) backend on other
+    /// systems reports only a full hang-up, and a half-close appears there as readable.
     pub fn is_read_closed(&self) -> bool {
         self.inner.is_read_closed()
     }
@@ -46,18 +53,21 @@ impl Event {
         self.inner.is_write_closed()
     }
 
-    /// Priority (out-of-band) data is available (Linux and Android; false elsewhere).
+    /// Priority (out-of-band) data is available (Linux and Android, where
+    /// [`Interest::PRIORITY`](crate::Interest) exists; false elsewhere).
     #[inline]
     pub fn is_priority(&self) -> bool {
         self.inner.is_priority()
     }
 
-    /// A POSIX AIO operation completed (kqueue platforms; false elsewhere).
+    /// A POSIX AIO operation completed (DragonFly, FreeBSD and Apple's systems, where
+    /// `Interest::AIO` exists; false elsewhere).
     pub fn is_aio(&self) -> bool {
         self.inner.is_aio()
     }
 
-    /// A `lio_listio` batch completed (FreeBSD; false elsewhere).
+    /// A `lio_listio` batch completed (FreeBSD, where `Interest::LIO` exists; false
+    /// elsewhere).
     pub fn is_lio(&self) -> bool {
         self.inner.is_lio()
     }

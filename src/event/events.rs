@@ -5,8 +5,9 @@ use crate::sys;
 
 /// The buffer [`Poll::poll`](crate::Poll::poll) fills with events.
 ///
-/// Its capacity, fixed at creation, is the most events one `poll` call returns; the rest wait
-/// for the next call. Allocate it once and reuse it: polling allocates nothing.
+/// Its capacity, fixed at creation, is the most events one `poll` call returns, on every
+/// backend; the rest wait for the next call. Allocate it once and reuse it: polling allocates
+/// nothing.
 ///
 /// ```
 /// use ferrio::Events;
@@ -72,6 +73,9 @@ impl fmt::Debug for Events {
 }
 
 /// Iterator over the events in an [`Events`], from [`Events::iter`].
+///
+/// Its [`size_hint`](Iterator::size_hint) is exact (the number of events not yet yielded), so
+/// it is an [`ExactSizeIterator`].
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
     inner: &'a Events,

@@ -1,8 +1,10 @@
 //! Unix-only extras: [`SourceFd`] registers any file descriptor, and [`pipe`] gives
 //! non-blocking pipes.
 //!
-//! Requires the `os-ext` feature.
+//! Requires the `os-ext` cargo feature (on by default; it turns on `os-poll`), and exists on
+//! Unix systems only.
 
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 pub mod pipe;
 
 use std::io;
@@ -14,13 +16,22 @@ use crate::{Interest, Registry, Token};
 
 /// Registers a raw file descriptor that ferrio does not own.
 ///
+/// Requires the `os-ext` cargo feature; Unix only.
+///
 /// `SourceFd` borrows the fd for the registration calls only; the caller keeps it open while
 /// registered and must deregister it before closing it (on the poll(2) backend a stale entry
-/// would otherwise confuse a later registration that reuses the fd number).
+/// would otherwise report whatever file reuses the fd number under the old token, and make a
+/// later registration of that number fail).
 ///
 /// ferrio cannot see the I/O done on a foreign fd, so on the poll(2) backend it cannot re-arm
 /// the fd after `WouldBlock`: there, after each event, call [`Registry::reregister`] to hear
-/// about the fd again. On epoll the registration stays armed (edge-triggered) by itself.
+/// about the fd again. On epoll and kqueue the registration stays armed (edge-triggered) by
+/// itself, and a reregister is harmless, so portable code always makes it. The guide's section
+/// on [the poll(2) backend](crate::guide#the-poll2-backend) shows the pattern.
+///
+/// The fd should be non-blocking, like every source of an edge-triggered loop. Prefer
+/// registering ferrio's own types (sockets, pipes) directly rather than their fds through
+/// `SourceFd`: their operations re-arm by themselves.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -37,6 +48,7 @@ use crate::{Interest, Registry, Token};
 /// # Ok(())
 /// # }
 /// ```
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 #[derive(Debug)]
 pub struct SourceFd<'a>(pub &'a RawFd);
 

@@ -1,5 +1,7 @@
 //! Non-blocking Unix pipes.
 //!
+//! Requires the `os-ext` cargo feature; Unix only.
+//!
 //! [`new`] creates a pipe whose ends are non-blocking and close-on-exec (in one system call
 //! where the OS has `pipe2`). The [`Receiver`] reports `is_read_closed` once every [`Sender`]
 //! is gone, and the `Sender` reports `is_write_closed` once the `Receiver` is gone.
@@ -34,19 +36,33 @@ use crate::event::Source;
 use crate::io_source::IoSource;
 use crate::{sys, Interest, Registry, Token};
 
-/// Creates a non-blocking, close-on-exec pipe and returns its two ends.
+/// Creates a non-blocking, close-on-exec pipe and returns its two ends (one `pipe2` call where
+/// the system has it).
+///
+/// Requires the `os-ext` cargo feature; Unix only.
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 pub fn new() -> io::Result<(Sender, Receiver)> {
     let (read, write) = sys::pipe::new_raw()?;
     Ok((Sender::from(write), Receiver::from(read)))
 }
 
-/// The writing end of a pipe.
+/// The writing end of a pipe. Register it for [`Interest::WRITABLE`]; its events show
+/// `is_write_closed` once the reading end is gone, and a write then fails with `BrokenPipe`.
+/// (Unlike ferrio's sockets, a pipe write to a closed pipe also raises `SIGPIPE` unless the
+/// process ignores that signal, which Rust programs do by default.)
+///
+/// Requires the `os-ext` cargo feature; Unix only.
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 #[derive(Debug)]
 pub struct Sender {
     inner: IoSource<File>,
 }
 
-/// The reading end of a pipe.
+/// The reading end of a pipe. Register it for [`Interest::READABLE`]; its events show
+/// `is_read_closed` once every writing end is gone, and a read then returns 0 bytes.
+///
+/// Requires the `os-ext` cargo feature; Unix only.
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 #[derive(Debug)]
 pub struct Receiver {
     inner: IoSource<File>,

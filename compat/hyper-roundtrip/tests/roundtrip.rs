@@ -17,7 +17,12 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 async fn echo(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let mut reply = path.into_bytes();
     reply.extend_from_slice(b":");
     reply.extend_from_slice(&body);
@@ -42,7 +47,9 @@ async fn server(http2: bool) -> std::net::SocketAddr {
                         .serve_connection(io, service)
                         .await;
                 } else {
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
                 }
             });
         }
@@ -51,7 +58,9 @@ async fn server(http2: bool) -> std::net::SocketAddr {
 }
 
 fn request(i: usize) -> Request<Full<Bytes>> {
-    Request::post(format!("/r{i}")).body(Full::new(Bytes::from(format!("body{i}")))).unwrap()
+    Request::post(format!("/r{i}"))
+        .body(Full::new(Bytes::from(format!("body{i}"))))
+        .unwrap()
 }
 
 async fn check(resp: Response<Incoming>, i: usize) {
@@ -67,7 +76,10 @@ async fn http1_concurrent_round_trips() {
         .map(|i| {
             tokio::spawn(async move {
                 let stream = TcpStream::connect(addr).await.unwrap();
-                let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                        .await
+                        .unwrap();
                 tokio::spawn(conn);
                 check(sender.send_request(request(i)).await.unwrap(), i).await;
             })
@@ -86,7 +98,10 @@ async fn http1_concurrent_round_trips() {
 async fn http2_multiplexed_round_trips() {
     let addr = server(true).await;
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.unwrap();
+    let (sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
     tokio::spawn(conn);
     let tasks: Vec<_> = (0..REQUESTS)
         .map(|i| {
@@ -110,10 +125,15 @@ async fn http2_multiplexed_round_trips() {
 async fn current_thread_runtime_round_trip() {
     let addr = server(false).await;
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     for i in 0..50 {
-        let resp = tokio::time::timeout(LIMIT, sender.send_request(request(i))).await.unwrap().unwrap();
+        let resp = tokio::time::timeout(LIMIT, sender.send_request(request(i)))
+            .await
+            .unwrap()
+            .unwrap();
         check(resp, i).await;
     }
 }

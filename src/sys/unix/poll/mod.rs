@@ -73,6 +73,9 @@ struct Shared {
     polling: AtomicBool,
     /// Threads that want the table's lock to change it.
     waiting: AtomicUsize,
+    /// Live `Selector` handles (the `Poll` and its `Registry` clones). At zero the poller is
+    /// gone, and a source still registered with it may be registered elsewhere.
+    handles: AtomicUsize,
     /// Watched in slot 0 of the table: wakes the poller for modifiers.
     notifier: Notifier,
 }
@@ -188,12 +191,14 @@ impl SelectorApi for Selector {
                 modifiers_done: Condvar::new(),
                 polling: AtomicBool::new(false),
                 waiting: AtomicUsize::new(0),
+                handles: AtomicUsize::new(1),
                 notifier,
             }),
         })
     }
 
     fn try_clone(&self) -> io::Result<Selector> {
+        self.shared.handles.fetch_add(1, SeqCst);
         Ok(Selector {
             shared: Arc::clone(&self.shared),
         })
@@ -314,6 +319,12 @@ struct Registration {
     fd: RawFd,
 }
 
+impl Drop for Selector {
+    fn drop(&mut self) {
+        self.shared.handles.fetch_sub(1, SeqCst);
+    }
+}
+
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Shared")
@@ -355,9 +366,14 @@ impl IoSourceApi for IoSourceState {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
-        if self.registration.is_some() {
-            // Registered already (with this poller or another): the state remembers one.
-            return Err(super::already_registered(None));
+        if let Some(old) = &self.registration {
+            if old.shared.handles.load(SeqCst) != 0 {
+                // Registered already, with this poller or another one that still exists.
+                return Err(super::already_registered(None));
+            }
+            // The poller it was registered with is gone (as on epoll, where closing the epoll
+            // fd ends every registration): forget that registration.
+            self.registration = None;
         }
         selector.shared.register(fd, token, interests)?;
         self.registration = Some(Registration {
