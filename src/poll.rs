@@ -91,7 +91,9 @@ impl Registry {
     ///
     /// Registering a source that is already registered with this `Poll` returns
     /// [`io::ErrorKind::AlreadyExists`] ("already registered"). The backends of this crate
-    /// detect it exactly (epoll, poll(2)).
+    /// detect it exactly (epoll, poll(2)), except kqueue, which cannot tell without
+    /// bookkeeping: there the second registration succeeds and updates the first, adding
+    /// interests but never removing any.
     pub fn register<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,
