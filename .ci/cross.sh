@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# CI step: type-check ferrio for the kqueue systems, which no machine here can run.
+# CI step: type-check and lint ferrio for the kqueue systems, which no machine here can run.
 #
-# For every target below: `cargo check --all-targets --all-features` with `-D warnings`, once
-# with the target's own backend (kqueue) and once with the poll(2) backend forced
-# (`--cfg ferrio_force_poll`), so both compile wherever they may be chosen.
+# For every target below: `cargo clippy --all-targets --all-features` with `-D warnings` (for
+# rustc and clippy), once with the target's own backend (kqueue) and once with the poll(2)
+# backend forced (`--cfg ferrio_force_poll`), so both compile wherever they may be chosen.
 #
 # rustup has only the host's standard library, so std is built from source (`-Zbuild-std`)
-# with Debian's rustc-web toolchain and its std sources (rust-web-src), which this script
-# installs when missing. The rustup toolchain first on PATH is left alone.
+# with Debian's rustc-web toolchain, its std sources (rust-web-src) and its clippy
+# (rust-web-clippy), which this script installs when missing. The rustup toolchain first on
+# PATH is left alone: only this script's commands put /usr/bin first.
 #
 # Targets whose std cannot be checked this way are left out (see TARGETS below).
 #
@@ -25,46 +26,52 @@ CRATE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$CRATE_DIR"
 
 # Checked on every run. Every one of these has EVFILT_USER and builds std from rust-web-src.
+# i686-unknown-freebsd stands for the 32-bit systems (32-bit time_t, intptr_t and c_long).
 TARGETS="x86_64-apple-darwin aarch64-apple-darwin x86_64-apple-ios x86_64-unknown-freebsd
-x86_64-unknown-netbsd x86_64-unknown-openbsd x86_64-unknown-dragonfly"
+i686-unknown-freebsd x86_64-unknown-netbsd x86_64-unknown-openbsd x86_64-unknown-dragonfly"
 # Left out:
 #   (none so far)
 XTARGETS=${XTARGETS:-$TARGETS}
 STEP_TIMEOUT=${STEP_TIMEOUT:-900}
 XT_TARGET_DIR=${XT_TARGET_DIR:-${HOME:-/root}/.cache/ferrio-ci/xtarget}
 
+# step LABEL COMMAND...: runs COMMAND under the time limit and reports how long it took.
 step() {
-  echo "=== $*"
-  local start=$SECONDS
+  local label=$1 start=$SECONDS
+  shift
+  echo "=== $label"
   timeout --kill-after=30 "$STEP_TIMEOUT" "$@"
   echo "    ($((SECONDS - start)) s)"
 }
 
 # ---------------------------------------------------------------------------- install ---
-# rustc-web, cargo-web and rust-web-src (Debian bookworm-security) put a newer rustc and cargo
-# in /usr/bin and the std sources in /usr/lib/rustlib/src/rust.
+# rustc-web, cargo-web, rust-web-clippy and rust-web-src (Debian bookworm-security) put a
+# newer rustc, cargo and clippy in /usr/bin and the std sources in /usr/lib/rustlib/src/rust.
 if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   need=()
-  for p in rustc-web cargo-web rust-web-src; do
+  for p in rustc-web cargo-web rust-web-src rust-web-clippy; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     # Other jobs on the machine may hold the dpkg lock for a while: wait for it.
-    step apt-get -o DPkg::Lock::Timeout=300 update -qq
-    step apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}"
+    step "apt-get update" apt-get -o DPkg::Lock::Timeout=300 update -qq
+    step "apt-get install ${need[*]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}" \
+      >/dev/null
   fi
 fi
 
 # ------------------------------------------------------------------ type-checks ---
 # Debian's cargo takes -Z flags as they are; its rustc needs RUSTC_BOOTSTRAP=1 for the ones
-# build-std passes. RUSTC is set so that cargo does not pick rustup's rustc from PATH, which
-# has no std sources.
+# build-std passes. RUSTC, and /usr/bin first on PATH (for cargo-clippy), keep cargo from
+# picking rustup's tools, whose toolchain has no std sources. std itself is compiled by plain
+# rustc; only ferrio goes through clippy.
 xcheck() {
   local dir=$1 flags=$2 target=$3
-  step env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_DIR="$dir" RUSTFLAGS="$flags" \
-    /usr/bin/cargo check -q -Zbuild-std --target "$target" --all-targets --all-features
+  step "clippy --target $target, RUSTFLAGS=\"$flags\"" env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
+    RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$dir" RUSTFLAGS="$flags" \
+    /usr/bin/cargo clippy -q -Zbuild-std --target "$target" --all-targets --all-features \
+    -- -D warnings
 }
 
 total=$SECONDS

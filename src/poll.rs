@@ -107,7 +107,8 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered").
+    /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered"),
+    /// except on kqueue, where it cannot be told apart and the source gets registered.
     pub fn reregister<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,

@@ -91,8 +91,14 @@ pub(crate) enum Failure {
 /// Interests without a filter of their own (AIO, LIO: those completions name the kqueue in the
 /// request itself) add nothing, so an AIO-only registration submits no change at all.
 pub(crate) fn plan(op: Op) -> Plan {
-    let mut plan =
-        Plan { op, changes: [Change { filter: Filter::Read, action: Action::Add }; 2], len: 0 };
+    let mut plan = Plan {
+        op,
+        changes: [Change {
+            filter: Filter::Read,
+            action: Action::Add,
+        }; 2],
+        len: 0,
+    };
     for filter in [Filter::Read, Filter::Write] {
         let action = match op {
             Op::Register(interests) if wants(interests, filter) => Some(Action::Add),
@@ -122,7 +128,10 @@ impl Plan {
     }
 
     fn action(&self, filter: Filter) -> Option<Action> {
-        self.changes().iter().find(|c| c.filter == filter).map(|c| c.action)
+        self.changes()
+            .iter()
+            .find(|c| c.filter == filter)
+            .map(|c| c.action)
     }
 
     /// The result of the operation, from the receipts (`(filter, errno)`, errno 0 meaning
@@ -142,7 +151,9 @@ impl Plan {
     {
         let mut missing = 0;
         for (filter, errno) in receipts {
-            let Some(action) = self.action(filter) else { continue };
+            let Some(action) = self.action(filter) else {
+                continue;
+            };
             match (action, errno) {
                 (_, 0) => {}
                 (Action::Add, e) if e == libc::EPIPE => {}
@@ -252,7 +263,10 @@ impl UData for isize {
 /// A timeout as `timespec` fields, to the nanosecond: seconds beyond `time_t::MAX` are
 /// clamped to it (a very long wait, never an overflow into a negative or zero timeout).
 pub(crate) fn timespec_parts(timeout: Duration) -> (libc::time_t, libc::c_long) {
-    (clamp_secs(timeout.as_secs(), libc::time_t::MAX), nanos(timeout))
+    (
+        clamp_secs(timeout.as_secs(), libc::time_t::MAX),
+        nanos(timeout),
+    )
 }
 
 fn clamp_secs<T: TryFrom<u64>>(secs: u64, max: T) -> T {
@@ -294,10 +308,16 @@ mod tests {
     const W: Interest = Interest::WRITABLE;
 
     fn add(filter: Filter) -> Change {
-        Change { filter, action: Action::Add }
+        Change {
+            filter,
+            action: Action::Add,
+        }
     }
     fn del(filter: Filter) -> Change {
-        Change { filter, action: Action::Delete }
+        Change {
+            filter,
+            action: Action::Delete,
+        }
     }
 
     #[test]
@@ -313,7 +333,10 @@ mod tests {
         use Filter::*;
         assert_eq!(plan(Op::Reregister(R)).changes(), [add(Read), del(Write)]);
         assert_eq!(plan(Op::Reregister(W)).changes(), [del(Read), add(Write)]);
-        assert_eq!(plan(Op::Reregister(R | W)).changes(), [add(Read), add(Write)]);
+        assert_eq!(
+            plan(Op::Reregister(R | W)).changes(),
+            [add(Read), add(Write)]
+        );
     }
 
     #[test]
@@ -327,14 +350,23 @@ mod tests {
     fn filterless_interests_submit_nothing() {
         assert!(plan(Op::Register(Interest::AIO)).changes().is_empty());
         assert!(plan(Op::Register(Interest::LIO)).changes().is_empty());
-        assert_eq!(plan(Op::Register(Interest::AIO | R)).changes(), [add(Filter::Read)]);
+        assert_eq!(
+            plan(Op::Register(Interest::AIO | R)).changes(),
+            [add(Filter::Read)]
+        );
     }
 
     #[test]
     fn receipts_that_succeeded() {
         use Filter::*;
-        assert_eq!(plan(Op::Register(R | W)).outcome([(Read, 0), (Write, 0)]), Ok(()));
-        assert_eq!(plan(Op::Deregister).outcome([(Read, 0), (Write, 0)]), Ok(()));
+        assert_eq!(
+            plan(Op::Register(R | W)).outcome([(Read, 0), (Write, 0)]),
+            Ok(())
+        );
+        assert_eq!(
+            plan(Op::Deregister).outcome([(Read, 0), (Write, 0)]),
+            Ok(())
+        );
         // No receipt at all (a kernel that returned none) counts as applied.
         assert_eq!(plan(Op::Register(R)).outcome([]), Ok(()));
         assert_eq!(plan(Op::Deregister).outcome([]), Ok(()));
@@ -343,8 +375,14 @@ mod tests {
     #[test]
     fn epipe_from_an_add_is_ignored() {
         use Filter::*;
-        assert_eq!(plan(Op::Register(R | W)).outcome([(Read, 0), (Write, libc::EPIPE)]), Ok(()));
-        assert_eq!(plan(Op::Reregister(W)).outcome([(Read, 0), (Write, libc::EPIPE)]), Ok(()));
+        assert_eq!(
+            plan(Op::Register(R | W)).outcome([(Read, 0), (Write, libc::EPIPE)]),
+            Ok(())
+        );
+        assert_eq!(
+            plan(Op::Reregister(W)).outcome([(Read, 0), (Write, libc::EPIPE)]),
+            Ok(())
+        );
         // ... but not from a delete.
         assert_eq!(
             plan(Op::Deregister).outcome([(Read, libc::EPIPE), (Write, 0)]),
@@ -357,29 +395,56 @@ mod tests {
         use Filter::*;
         let enoent = libc::ENOENT;
         // Reregister: the unwanted direction was not registered; fine.
-        assert_eq!(plan(Op::Reregister(R)).outcome([(Read, 0), (Write, enoent)]), Ok(()));
-        assert_eq!(plan(Op::Reregister(R)).outcome([(Write, enoent), (Read, 0)]), Ok(()));
+        assert_eq!(
+            plan(Op::Reregister(R)).outcome([(Read, 0), (Write, enoent)]),
+            Ok(())
+        );
+        assert_eq!(
+            plan(Op::Reregister(R)).outcome([(Write, enoent), (Read, 0)]),
+            Ok(())
+        );
         // Deregister: one direction missing is a registration for the other one.
-        assert_eq!(plan(Op::Deregister).outcome([(Read, 0), (Write, enoent)]), Ok(()));
-        assert_eq!(plan(Op::Deregister).outcome([(Read, enoent), (Write, 0)]), Ok(()));
+        assert_eq!(
+            plan(Op::Deregister).outcome([(Read, 0), (Write, enoent)]),
+            Ok(())
+        );
+        assert_eq!(
+            plan(Op::Deregister).outcome([(Read, enoent), (Write, 0)]),
+            Ok(())
+        );
         // Both missing: never registered.
         assert_eq!(
             plan(Op::Deregister).outcome([(Read, enoent), (Write, enoent)]),
             Err(Failure::NotRegistered(enoent))
         );
         // ENOENT from an add is a real error.
-        assert_eq!(plan(Op::Register(R)).outcome([(Read, enoent)]), Err(Failure::Os(enoent)));
+        assert_eq!(
+            plan(Op::Register(R)).outcome([(Read, enoent)]),
+            Err(Failure::Os(enoent))
+        );
     }
 
     #[test]
     fn other_errors_fail_with_their_errno() {
         use Filter::*;
         let ebadf = libc::EBADF;
-        assert_eq!(plan(Op::Register(R | W)).outcome([(Read, ebadf), (Write, ebadf)]), Err(Failure::Os(ebadf)));
-        assert_eq!(plan(Op::Deregister).outcome([(Read, libc::ENOENT), (Write, ebadf)]), Err(Failure::Os(ebadf)));
-        assert_eq!(plan(Op::Register(W)).outcome([(Write, libc::EPERM)]), Err(Failure::Os(libc::EPERM)));
+        assert_eq!(
+            plan(Op::Register(R | W)).outcome([(Read, ebadf), (Write, ebadf)]),
+            Err(Failure::Os(ebadf))
+        );
+        assert_eq!(
+            plan(Op::Deregister).outcome([(Read, libc::ENOENT), (Write, ebadf)]),
+            Err(Failure::Os(ebadf))
+        );
+        assert_eq!(
+            plan(Op::Register(W)).outcome([(Write, libc::EPERM)]),
+            Err(Failure::Os(libc::EPERM))
+        );
         // A receipt for a filter the plan did not touch is not ours.
-        assert_eq!(plan(Op::Register(R)).outcome([(Write, ebadf), (Read, 0)]), Ok(()));
+        assert_eq!(
+            plan(Op::Register(R)).outcome([(Write, ebadf), (Read, 0)]),
+            Ok(())
+        );
     }
 
     #[test]
@@ -389,7 +454,10 @@ mod tests {
             assert_eq!(c.filter(c.filt_write), Some(Filter::Write));
             assert_eq!(c.filter(c.filt_user), None);
             assert_eq!(c.receipt_errno(c.ev_error, 0), 0);
-            assert_eq!(c.receipt_errno(c.ev_error | 0x1 | 0x40, i64::from(libc::ENOENT)), libc::ENOENT);
+            assert_eq!(
+                c.receipt_errno(c.ev_error | 0x1 | 0x40, i64::from(libc::ENOENT)),
+                libc::ENOENT
+            );
             // Without EV_ERROR, `data` is not an error code.
             assert_eq!(c.receipt_errno(0x1, 5), 0);
             assert_eq!(c.receipt_errno(c.ev_error, i64::MAX), libc::EINVAL);
@@ -397,7 +465,11 @@ mod tests {
     }
 
     fn ev(filter: i64, flags: u64, fflags: u64) -> RawEvent {
-        RawEvent { filter, flags, fflags }
+        RawEvent {
+            filter,
+            flags,
+            fflags,
+        }
     }
 
     /// (readable, writable, error, read_closed, write_closed, aio, lio)
@@ -427,8 +499,14 @@ mod tests {
                 (ev(c.filt_read, eof, 0), [T, F, F, T, F, F, F]),
                 (ev(c.filt_write, eof, 0), [F, T, F, F, T, F, F]),
                 // EOF with a socket error in fflags.
-                (ev(c.filt_read, eof, libc::ECONNRESET as u64), [T, F, T, T, F, F, F]),
-                (ev(c.filt_write, eof, libc::EPIPE as u64), [F, T, T, F, T, F, F]),
+                (
+                    ev(c.filt_read, eof, libc::ECONNRESET as u64),
+                    [T, F, T, T, F, F, F],
+                ),
+                (
+                    ev(c.filt_write, eof, libc::EPIPE as u64),
+                    [F, T, T, F, T, F, F],
+                ),
                 // fflags without EOF is not an error (filters use it for notes).
                 (ev(c.filt_read, 0, 7), [T, F, F, F, F, F, F]),
                 (ev(c.filt_write, err, 0), [F, T, T, F, F, F, F]),
@@ -443,8 +521,14 @@ mod tests {
 
     #[test]
     fn aio_and_lio_only_where_reported() {
-        assert_eq!(decode(&FREEBSD, ev(-3, 0, 0)), [false, false, false, false, false, true, false]);
-        assert_eq!(decode(&FREEBSD, ev(-10, 0, 0)), [false, false, false, false, false, false, true]);
+        assert_eq!(
+            decode(&FREEBSD, ev(-3, 0, 0)),
+            [false, false, false, false, false, true, false]
+        );
+        assert_eq!(
+            decode(&FREEBSD, ev(-10, 0, 0)),
+            [false, false, false, false, false, false, true]
+        );
         // NetBSD's EVFILT_AIO (2) is not reported as AIO.
         assert!(!ev(2, 0, 0).is_aio(&NETBSD));
         assert!(!ev(2, 0, 0).is_lio(&NETBSD));
@@ -452,9 +536,21 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_through_udata() {
-        for t in [0, 1, 7, 1 << 40, usize::MAX / 2, usize::MAX / 2 + 1, usize::MAX - 1, usize::MAX] {
+        for t in [
+            0,
+            1,
+            7,
+            1 << 40,
+            usize::MAX / 2,
+            usize::MAX / 2 + 1,
+            usize::MAX - 1,
+            usize::MAX,
+        ] {
             let token = Token(t);
-            assert_eq!(<*mut libc::c_void as UData>::from_token(token).token(), token);
+            assert_eq!(
+                <*mut libc::c_void as UData>::from_token(token).token(),
+                token
+            );
             assert_eq!(<isize as UData>::from_token(token).token(), token);
         }
         assert_eq!(<isize as UData>::from_token(Token(usize::MAX)), -1);
@@ -464,8 +560,14 @@ mod tests {
     fn timeouts_keep_nanoseconds() {
         assert_eq!(timespec_parts(Duration::ZERO), (0, 0));
         assert_eq!(timespec_parts(Duration::from_nanos(1)), (0, 1));
-        assert_eq!(timespec_parts(Duration::new(5, 999_999_999)), (5, 999_999_999));
-        assert_eq!(timespec_parts(Duration::from_millis(1_500)), (1, 500_000_000));
+        assert_eq!(
+            timespec_parts(Duration::new(5, 999_999_999)),
+            (5, 999_999_999)
+        );
+        assert_eq!(
+            timespec_parts(Duration::from_millis(1_500)),
+            (1, 500_000_000)
+        );
     }
 
     #[test]

@@ -89,7 +89,10 @@ fn data_of(kev: &libc::kevent) -> i64 {
 }
 
 /// A zero timeout: change submissions must never wait for events.
-const NO_WAIT: libc::timespec = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+const NO_WAIT: libc::timespec = libc::timespec {
+    tv_sec: 0,
+    tv_nsec: 0,
+};
 
 #[derive(Debug)]
 pub(crate) struct Selector {
@@ -165,7 +168,9 @@ impl Selector {
         });
         plan.outcome(decoded).map_err(|failure| match failure {
             Failure::Os(errno) => io::Error::from_raw_os_error(errno),
-            Failure::NotRegistered(errno) => not_registered(Some(io::Error::from_raw_os_error(errno))),
+            Failure::NotRegistered(errno) => {
+                not_registered(Some(io::Error::from_raw_os_error(errno)))
+            }
         })
     }
 
@@ -228,7 +233,9 @@ impl SelectorApi for Selector {
             let (tv_sec, tv_nsec) = rules::timespec_parts(t);
             libc::timespec { tv_sec, tv_nsec }
         });
-        let timeout_ptr = timeout.as_ref().map_or(ptr::null(), |t| t as *const libc::timespec);
+        let timeout_ptr = timeout
+            .as_ref()
+            .map_or(ptr::null(), |t| t as *const libc::timespec);
         let max = events.capacity().min(libc::c_int::MAX as usize);
         // SAFETY: no changes are passed; the kernel writes at most `max` kevents into the
         // vector's spare capacity, which holds at least `max` elements, and `Event` is a
@@ -295,7 +302,15 @@ impl EventApi for Event {
     }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Copies: on x86_64 macOS the struct is packed, so its fields cannot be borrowed.
-        let libc::kevent { ident, filter, flags, fflags, data, udata, .. } = self.0;
+        let libc::kevent {
+            ident,
+            filter,
+            flags,
+            fflags,
+            data,
+            udata,
+            ..
+        } = self.0;
         f.debug_struct("kevent")
             .field("ident", &ident)
             .field("filter", &filter)
@@ -318,10 +333,22 @@ impl IoSourceApi for IoSourceState {
     fn new() -> Self {
         IoSourceState
     }
-    fn register(&mut self, selector: &Selector, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    fn register(
+        &mut self,
+        selector: &Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         selector.register(fd, token, interests)
     }
-    fn reregister(&mut self, selector: &Selector, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+    fn reregister(
+        &mut self,
+        selector: &Selector,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
         selector.reregister(fd, token, interests)
     }
     fn deregister(&mut self, selector: &Selector, fd: RawFd) -> io::Result<()> {
@@ -337,8 +364,9 @@ impl IoSourceApi for IoSourceState {
 }
 
 /// A Waker is an `EVFILT_USER` filter of its own, with the caller's token, reported as
-/// readable. Every kqueue system ferrio supports has `EVFILT_USER` (NetBSD from 10,
-/// OpenBSD from 7.6).
+/// readable. Every kqueue system ferrio supports has `EVFILT_USER` in its current releases:
+/// macOS, FreeBSD and DragonFly for many years, NetBSD from 10.0, OpenBSD from 7.8 (on older
+/// ones `Waker::new` fails with the kernel's error, EINVAL).
 ///
 /// - Its ident is the address of a heap byte the Waker owns, so every live Waker has a
 ///   different ident and any number of them can share a `Poll`.
@@ -363,7 +391,11 @@ impl Waker {
         add.flags |= libc::EV_ADD | libc::EV_CLEAR;
         // On failure nothing was added, and the duplicate fd and the cell are dropped here.
         kq.apply_user(add)?;
-        Ok(Waker { kq, ident_cell, token })
+        Ok(Waker {
+            kq,
+            ident_cell,
+            token,
+        })
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
