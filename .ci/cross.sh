@@ -40,8 +40,13 @@ step() {
   local label=$1 start=$SECONDS
   shift
   echo "=== $label"
-  timeout --kill-after=30 "$STEP_TIMEOUT" "$@"
-  echo "    ($((SECONDS - start)) s)"
+  local rc=0
+  timeout --kill-after=30 "$STEP_TIMEOUT" "$@" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "    timed out after $STEP_TIMEOUT s"
+  fi
+  echo "    ($((SECONDS - start)) s, exit $rc)"
+  return "$rc"
 }
 
 # ---------------------------------------------------------------------------- install ---
@@ -74,15 +79,21 @@ xcheck() {
     -- -D warnings
 }
 
+# Every step runs even after a failure, so one run names every target that breaks.
 total=$SECONDS
+failed=()
 for t in $XTARGETS; do
   # Separate target directories: a change of RUSTFLAGS rebuilds std, so the two passes would
   # otherwise evict each other's std on every run.
-  xcheck "$XT_TARGET_DIR/native" "-D warnings" "$t"
+  xcheck "$XT_TARGET_DIR/native" "-D warnings" "$t" || failed+=("$t")
   if [ "${SKIP_FORCED_POLL:-0}" != 1 ]; then
-    xcheck "$XT_TARGET_DIR/forced-poll" "-D warnings --cfg ferrio_force_poll" "$t"
+    xcheck "$XT_TARGET_DIR/forced-poll" "-D warnings --cfg ferrio_force_poll" "$t" \
+      || failed+=("$t (forced poll)")
   fi
 done
-echo "=== cross type-checks passed ($((SECONDS - total)) s)"
-
-# Timings (2 cores, shared): see report.
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '=== FAILED: %s\n' "${failed[@]}"
+  echo "=== cross checks failed ($((SECONDS - total)) s)"
+  exit 1
+fi
+echo "=== cross checks passed ($((SECONDS - total)) s)"

@@ -437,3 +437,131 @@ fn user_change(ident: usize, token: Token) -> libc::kevent {
     kev.udata = UData::from_token(token);
     kev
 }
+
+/// These need a kqueue kernel: CI only type-checks them (no such machine here); they run on
+/// any macOS or BSD box with `cargo test --lib kqueue`.
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Write};
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::time::{Duration, Instant};
+
+    use super::{Event, Selector, Waker};
+    use crate::sys::unix::{pipe, EventApi, SelectorApi};
+    use crate::{Interest, Token};
+
+    const WAIT: Duration = Duration::from_secs(5);
+
+    /// Polls until an event arrives or `WAIT` has passed; returns (token, readable, writable).
+    fn poll_some(selector: &Selector) -> Vec<(Token, bool, bool)> {
+        let deadline = Instant::now() + WAIT;
+        let mut events: Vec<Event> = Vec::with_capacity(8);
+        loop {
+            selector
+                .select(
+                    &mut events,
+                    Some(deadline.saturating_duration_since(Instant::now())),
+                )
+                .expect("select");
+            if !events.is_empty() || Instant::now() >= deadline {
+                return events
+                    .iter()
+                    .map(|e| (e.token(), e.is_readable(), e.is_writable()))
+                    .collect();
+            }
+        }
+    }
+
+    fn poll_none(selector: &Selector) -> usize {
+        let mut events: Vec<Event> = Vec::with_capacity(8);
+        selector
+            .select(&mut events, Some(Duration::from_millis(50)))
+            .expect("select");
+        events.len()
+    }
+
+    fn write_byte(fd: &OwnedFd) {
+        let mut file = std::fs::File::from(fd.try_clone().expect("dup"));
+        file.write_all(&[1]).expect("write");
+    }
+
+    #[test]
+    fn pipe_registration_lifecycle() {
+        let selector = Selector::new().expect("kqueue");
+        let (read, write) = pipe::new_raw().expect("pipe");
+        let token = Token(usize::MAX);
+        selector
+            .register(read.as_raw_fd(), token, Interest::READABLE)
+            .expect("register");
+        write_byte(&write);
+        assert_eq!(poll_some(&selector), [(token, true, false)]);
+        // EV_CLEAR: the same unread byte is not reported again.
+        assert_eq!(poll_none(&selector), 0);
+
+        selector
+            .reregister(read.as_raw_fd(), Token(3), Interest::READABLE)
+            .expect("reregister");
+        write_byte(&write);
+        assert_eq!(poll_some(&selector), [(Token(3), true, false)]);
+
+        selector.deregister(read.as_raw_fd()).expect("deregister");
+        write_byte(&write);
+        assert_eq!(poll_none(&selector), 0);
+        let err = selector
+            .deregister(read.as_raw_fd())
+            .expect_err("second deregister");
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert_eq!(err.get_ref().and_then(|e| e.source()).map(|_| ()), Some(()));
+    }
+
+    #[test]
+    fn write_interest_and_both_directions() {
+        let selector = Selector::new().expect("kqueue");
+        let (_read, write) = pipe::new_raw().expect("pipe");
+        selector
+            .register(write.as_raw_fd(), Token(9), Interest::WRITABLE)
+            .expect("register");
+        assert_eq!(poll_some(&selector), [(Token(9), false, true)]);
+        // Only one direction registered: deregistering still succeeds.
+        selector.deregister(write.as_raw_fd()).expect("deregister");
+    }
+
+    #[test]
+    fn bad_fd_keeps_the_os_error() {
+        let selector = Selector::new().expect("kqueue");
+        let err = selector
+            .register(-1, Token(0), Interest::READABLE)
+            .expect_err("register -1");
+        assert_eq!(err.raw_os_error(), Some(libc::EBADF));
+    }
+
+    #[test]
+    fn wakers_are_independent_and_coalesce() {
+        let selector = Selector::new().expect("kqueue");
+        let a = Waker::new(&selector, Token(1)).expect("waker a");
+        let b = Waker::new(&selector, Token(2)).expect("waker b");
+        a.wake().expect("wake");
+        a.wake().expect("wake again");
+        assert_eq!(poll_some(&selector), [(Token(1), true, false)]);
+        assert_eq!(poll_none(&selector), 0);
+        b.wake().expect("wake b");
+        assert_eq!(poll_some(&selector), [(Token(2), true, false)]);
+        // A dropped Waker's filter is gone: its last wake is never reported.
+        a.wake().expect("wake before drop");
+        drop(a);
+        assert_eq!(poll_none(&selector), 0);
+    }
+
+    #[test]
+    fn zero_timeout_does_not_block() {
+        let selector = Selector::new().expect("kqueue");
+        let start = Instant::now();
+        assert_eq!(poll_none(&selector), 0);
+        let mut events: Vec<Event> = Vec::with_capacity(1);
+        selector
+            .select(&mut events, Some(Duration::ZERO))
+            .expect("select");
+        assert!(events.is_empty());
+        assert!(start.elapsed() < WAIT);
+    }
+}
