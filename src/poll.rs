@@ -92,8 +92,8 @@ impl Registry {
     /// Registering a source that is already registered with this `Poll` returns
     /// [`io::ErrorKind::AlreadyExists`] ("already registered"). The backends of this crate
     /// detect it exactly (epoll, poll(2)), except kqueue, which cannot tell without
-    /// bookkeeping: there the second registration succeeds and updates the first, adding
-    /// interests but never removing any.
+    /// bookkeeping: there a second registration succeeds, (re)adding the directions it names
+    /// with its token and leaving the others as they were.
     pub fn register<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,
