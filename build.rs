@@ -5,6 +5,7 @@
 //! | target                                   | backend                          |
 //! |------------------------------------------|----------------------------------|
 //! | Linux, Android                           | epoll (`ferrio_epoll`)           |
+//! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
 //! | any other Unix                           | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
@@ -34,6 +35,8 @@ fn main() {
     } else {
         match os.as_str() {
             "linux" | "android" => "ferrio_epoll",
+            "macos" | "ios" | "tvos" | "visionos" | "watchos" | "freebsd" | "netbsd"
+            | "openbsd" | "dragonfly" => "ferrio_kqueue",
             _ => "ferrio_poll",
         }
     };

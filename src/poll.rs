@@ -107,7 +107,9 @@ impl Registry {
     ///
     /// Registering a source that is already registered with this `Poll` returns
     /// [`io::ErrorKind::AlreadyExists`] ("already registered"). The backends of this crate
-    /// detect it exactly (epoll, poll(2)).
+    /// detect it exactly (epoll, poll(2)), except kqueue, which cannot tell without
+    /// bookkeeping: there a second registration succeeds, (re)adding the directions it names
+    /// with its token and leaving the others as they were.
     pub fn register<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,
@@ -121,7 +123,8 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered").
+    /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered"),
+    /// except on kqueue, where it cannot be told apart and the source gets registered.
     pub fn reregister<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,

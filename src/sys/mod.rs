@@ -7,6 +7,7 @@
 //! | cfg                | targets                                       | selector file        |
 //! |--------------------|-----------------------------------------------|----------------------|
 //! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
+//! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
 //! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll.rs`       |
 //!
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's

@@ -12,9 +12,14 @@ use crate::{Interest, Token};
 
 #[cfg(ferrio_epoll)]
 mod epoll;
+// Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
+#[cfg(any(ferrio_kqueue, test))]
+mod kqueue;
 #[cfg_attr(not(ferrio_poll), allow(dead_code))]
 mod poll;
 
+// The kqueue Waker is a user filter: there, only the poll(2) backend uses a notifier.
+#[cfg_attr(ferrio_kqueue, allow(dead_code))]
 mod notify;
 #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
 pub(crate) mod pipe;
@@ -23,6 +28,8 @@ pub(crate) mod socket;
 
 #[cfg(ferrio_epoll)]
 use self::epoll as backend;
+#[cfg(ferrio_kqueue)]
+use self::kqueue as backend;
 #[cfg(ferrio_poll)]
 use self::poll as backend;
 
@@ -122,6 +129,8 @@ impl_is_minus_one!(i32 i64 isize);
 /// Converts a timeout to whole milliseconds for epoll_wait/poll: rounded up so that a
 /// sub-millisecond wait never becomes a busy poll, `Duration::ZERO` stays 0, `None` is -1
 /// (forever), and anything above `max_ms` is clamped to it (never overflowing into "forever").
+// kqueue takes a timespec instead.
+#[cfg_attr(ferrio_kqueue, allow(dead_code))]
 pub(crate) fn timeout_ms(timeout: Option<Duration>, max_ms: libc::c_int) -> libc::c_int {
     match timeout {
         None => -1,
@@ -159,6 +168,8 @@ impl std::error::Error for RegistrationError {
     }
 }
 
+// kqueue cannot detect a double registration.
+#[cfg_attr(ferrio_kqueue, allow(dead_code))]
 pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
     io::Error::new(
         io::ErrorKind::AlreadyExists,

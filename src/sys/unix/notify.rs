@@ -2,7 +2,9 @@
 //! non-blocking pipe elsewhere. Wakers and the poll(2) backend's internal wake-up use it.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use std::os::fd::FromRawFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::cvt;
 
