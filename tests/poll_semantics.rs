@@ -19,6 +19,7 @@ use ferrio::{Events, Interest, Poll, Token, Waker};
 use util::{expect_events, Expect, TIMEOUT};
 
 /// The whole milliseconds a backend that counts in milliseconds must wait for `t`.
+#[cfg(target_os = "linux")]
 fn ceil_ms(t: Duration) -> Duration {
     let ms = t.as_nanos().saturating_add(999_999) / 1_000_000;
     Duration::from_millis(ms as u64)

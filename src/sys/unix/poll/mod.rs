@@ -40,6 +40,16 @@ const POLLRDHUP: c_short = libc::POLLRDHUP;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const POLLRDHUP: c_short = 0;
 
+/// Whether `revents` says the peer shut down its writing half (never, where POLLRDHUP is absent).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn peer_shut_down(revents: c_short) -> bool {
+    revents & POLLRDHUP != 0
+}
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn peer_shut_down(_revents: c_short) -> bool {
+    false
+}
+
 /// The longest single poll(2) wait. Some 32-bit kernels mishandled longer waits, so those
 /// targets use the same limit as libuv (about 29.8 minutes); a longer timeout simply returns
 /// early with no events, which `Poll::poll` allows.
@@ -286,7 +296,7 @@ impl EventApi for Event {
     }
     fn is_read_closed(&self) -> bool {
         let r = self.revents;
-        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && r & POLLRDHUP != 0)
+        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && peer_shut_down(r))
     }
     fn is_write_closed(&self) -> bool {
         let r = self.revents;

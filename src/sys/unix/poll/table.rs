@@ -311,6 +311,7 @@ mod tests {
     fn interest_mapping() {
         assert_eq!(bits(Interest::READABLE), R);
         assert_eq!(bits(Interest::WRITABLE), W);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         assert_eq!(bits(Interest::PRIORITY), libc::POLLPRI);
         assert_eq!(bits(Interest::READABLE | Interest::WRITABLE), R | W);
         #[cfg(any(target_os = "linux", target_os = "android"))]
