@@ -10,6 +10,9 @@
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | anything else                            | `ferrio_unsupported`: compile error naming the target |
+//!
+//! It also names two socket options that only some systems have: `ferrio_reuseport`
+//! (`SO_REUSEPORT`) and `ferrio_tclass_v6` (`IPV6_TCLASS`).
 use std::env;
 
 fn main() {
@@ -19,6 +22,8 @@ fn main() {
         "ferrio_kqueue",
         "ferrio_poll",
         "ferrio_unsupported",
+        "ferrio_reuseport",
+        "ferrio_tclass_v6",
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
@@ -41,6 +46,48 @@ fn main() {
         }
     };
     println!("cargo:rustc-cfg={backend}");
+
+    // Socket options that exist on some Unix systems only (where libc defines them), named
+    // once here instead of as long target lists at every use.
+    let apple = env::var("CARGO_CFG_TARGET_VENDOR").is_ok_and(|v| v == "apple");
+    let has = |list: &[&str]| unix && (apple || list.contains(&os.as_str()));
+    // SO_REUSEPORT: not on illumos, Solaris or Cygwin.
+    let reuseport = [
+        "linux",
+        "android",
+        "fuchsia",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "openbsd",
+        "aix",
+        "haiku",
+        "hurd",
+        "nto",
+        "redox",
+    ];
+    if has(&reuseport) {
+        println!("cargo:rustc-cfg=ferrio_reuseport");
+    }
+    // IPV6_TCLASS: not on Haiku or Redox.
+    let tclass = [
+        "linux",
+        "android",
+        "fuchsia",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "openbsd",
+        "illumos",
+        "solaris",
+        "aix",
+        "hurd",
+        "nto",
+        "cygwin",
+    ];
+    if has(&tclass) {
+        println!("cargo:rustc-cfg=ferrio_tclass_v6");
+    }
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",
         env::var("TARGET").unwrap_or_else(|_| "unknown".into())

@@ -170,7 +170,14 @@
 // carry an explicit `doc(cfg)` in those terms.
 #![cfg_attr(
     docsrs,
-    doc(auto_cfg(hide(ferrio_unsupported, ferrio_epoll, ferrio_kqueue, ferrio_poll)))
+    doc(auto_cfg(hide(
+        ferrio_unsupported,
+        ferrio_epoll,
+        ferrio_kqueue,
+        ferrio_poll,
+        ferrio_reuseport,
+        ferrio_tclass_v6
+    )))
 )]
 
 #[cfg(ferrio_unsupported)]

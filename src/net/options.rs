@@ -70,21 +70,7 @@ macro_rules! bind_options {
             /// # Ok(())
             /// # }
             /// ```
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "fuchsia",
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "aix",
-                target_os = "haiku",
-                target_os = "hurd",
-                target_os = "nto",
-                target_os = "redox",
-            ))]
+            #[cfg(ferrio_reuseport)]
             #[cfg_attr(
                 docsrs,
                 doc(cfg(not(any(
@@ -99,21 +85,7 @@ macro_rules! bind_options {
 
             /// Whether `SO_REUSEPORT` is set; see [`set_reuseport`](Self::set_reuseport) (also
             /// for where it exists).
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "fuchsia",
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "aix",
-                target_os = "haiku",
-                target_os = "hurd",
-                target_os = "nto",
-                target_os = "redox",
-            ))]
+            #[cfg(ferrio_reuseport)]
             #[cfg_attr(
                 docsrs,
                 doc(cfg(not(any(
@@ -400,22 +372,7 @@ macro_rules! traffic_class_options {
             /// # Ok(())
             /// # }
             /// ```
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "fuchsia",
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "illumos",
-                target_os = "solaris",
-                target_os = "aix",
-                target_os = "hurd",
-                target_os = "nto",
-                target_os = "cygwin",
-            ))]
+            #[cfg(ferrio_tclass_v6)]
             #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
             pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
                 self.with_fd(|fd| $crate::sys::socket::set_tclass_v6(fd, tclass))
@@ -423,22 +380,7 @@ macro_rules! traffic_class_options {
 
             /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
             /// [`set_tclass_v6`](Self::set_tclass_v6) (also for where it exists).
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "fuchsia",
-                target_vendor = "apple",
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "illumos",
-                target_os = "solaris",
-                target_os = "aix",
-                target_os = "hurd",
-                target_os = "nto",
-                target_os = "cygwin",
-            ))]
+            #[cfg(ferrio_tclass_v6)]
             #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
             pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
                 self.with_fd($crate::sys::socket::tclass_v6)

@@ -74,41 +74,13 @@ pub(crate) fn reuseaddr(fd: BorrowedFd<'_>) -> io::Result<bool> {
 }
 
 /// `SO_REUSEPORT` (compiled where libc defines it; the public methods use the same list).
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "aix",
-    target_os = "haiku",
-    target_os = "hurd",
-    target_os = "nto",
-    target_os = "redox",
-))]
+#[cfg(ferrio_reuseport)]
 pub(crate) fn set_reuseport(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     set_flag(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, on)
 }
 
 /// `SO_REUSEPORT`.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "aix",
-    target_os = "haiku",
-    target_os = "hurd",
-    target_os = "nto",
-    target_os = "redox",
-))]
+#[cfg(ferrio_reuseport)]
 pub(crate) fn reuseport(fd: BorrowedFd<'_>) -> io::Result<bool> {
     flag(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT)
 }
@@ -390,44 +362,14 @@ pub(crate) fn tos_v4(fd: BorrowedFd<'_>) -> io::Result<u32> {
 }
 
 /// `IPV6_TCLASS` (compiled where libc defines it; the public methods use the same list).
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "nto",
-    target_os = "cygwin",
-))]
+#[cfg(ferrio_tclass_v6)]
 pub(crate) fn set_tclass_v6(fd: BorrowedFd<'_>, tclass: u32) -> io::Result<()> {
     let r = setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, clamp_int(tclass));
     of_family(fd, libc::AF_INET6, "set_tclass_v6: socket is not IPv6", r)
 }
 
 /// `IPV6_TCLASS`.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "nto",
-    target_os = "cygwin",
-))]
+#[cfg(ferrio_tclass_v6)]
 pub(crate) fn tclass_v6(fd: BorrowedFd<'_>) -> io::Result<u32> {
     let r = getsockopt::<c_int>(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS).map(|v| v.max(0) as u32);
     of_family(fd, libc::AF_INET6, "tclass_v6: socket is not IPv6", r)
