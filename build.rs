@@ -11,8 +11,9 @@
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | anything else                            | `ferrio_unsupported`: compile error naming the target |
 //!
-//! It also names two socket options that only some systems have: `ferrio_reuseport`
-//! (`SO_REUSEPORT`) and `ferrio_tclass_v6` (`IPV6_TCLASS`).
+//! It also names what only some systems have: `ferrio_reuseport` (`SO_REUSEPORT`),
+//! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
+//! `socket`) and `ferrio_msg_nosignal` (`MSG_NOSIGNAL`).
 use std::env;
 
 fn main() {
@@ -24,6 +25,8 @@ fn main() {
         "ferrio_unsupported",
         "ferrio_reuseport",
         "ferrio_tclass_v6",
+        "ferrio_sock_flags",
+        "ferrio_msg_nosignal",
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
@@ -87,6 +90,44 @@ fn main() {
     ];
     if has(&tclass) {
         println!("cargo:rustc-cfg=ferrio_tclass_v6");
+    }
+    // SOCK_NONBLOCK | SOCK_CLOEXEC accepted by socket(2) (elsewhere: fcntl afterwards).
+    let sock_flags = [
+        "linux",
+        "android",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "openbsd",
+        "illumos",
+        "solaris",
+        "hurd",
+        "fuchsia",
+        "cygwin",
+        "redox",
+    ];
+    if unix && sock_flags.contains(&os.as_str()) {
+        println!("cargo:rustc-cfg=ferrio_sock_flags");
+    }
+    // MSG_NOSIGNAL for send(2) (Apple uses the SO_NOSIGPIPE socket option instead).
+    let msg_nosignal = [
+        "linux",
+        "android",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "openbsd",
+        "illumos",
+        "solaris",
+        "hurd",
+        "fuchsia",
+        "cygwin",
+        "haiku",
+        "aix",
+        "nto",
+    ];
+    if unix && msg_nosignal.contains(&os.as_str()) {
+        println!("cargo:rustc-cfg=ferrio_msg_nosignal");
     }
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",

@@ -176,7 +176,9 @@
         ferrio_kqueue,
         ferrio_poll,
         ferrio_reuseport,
-        ferrio_tclass_v6
+        ferrio_tclass_v6,
+        ferrio_sock_flags,
+        ferrio_msg_nosignal
     )))
 )]
 

@@ -76,75 +76,19 @@ impl Kind {
 
 /// Type flags that make `socket`/`socketpair` return a non-blocking, close-on-exec fd in the
 /// same call, on the systems that have them.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "hurd",
-    target_os = "fuchsia",
-    target_os = "cygwin",
-    target_os = "redox",
-))]
+#[cfg(ferrio_sock_flags)]
 const ATOMIC_FLAGS: c_int = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
 
 /// Elsewhere (Apple, AIX, Haiku, QNX Neutrino, ...) the flags are set with `fcntl` afterwards.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "hurd",
-    target_os = "fuchsia",
-    target_os = "cygwin",
-    target_os = "redox",
-)))]
+#[cfg(not(ferrio_sock_flags))]
 const ATOMIC_FLAGS: c_int = 0;
 
 /// The flag that stops a send on a broken stream from raising `SIGPIPE`.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "hurd",
-    target_os = "fuchsia",
-    target_os = "cygwin",
-    target_os = "haiku",
-    target_os = "aix",
-    target_os = "nto",
-))]
+#[cfg(ferrio_msg_nosignal)]
 const NOSIGNAL: c_int = libc::MSG_NOSIGNAL;
 
 /// Apple systems use the `SO_NOSIGPIPE` socket option instead (set by [`prepare`]).
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "hurd",
-    target_os = "fuchsia",
-    target_os = "cygwin",
-    target_os = "haiku",
-    target_os = "aix",
-    target_os = "nto",
-)))]
+#[cfg(not(ferrio_msg_nosignal))]
 const NOSIGNAL: c_int = 0;
 
 /// Finishes a fd fresh from `socket`, `socketpair` or `accept`: sets what the system could not
