@@ -99,6 +99,22 @@ for t in $XTARGETS; do
       || failed+=("$t (forced poll)")
   fi
 done
+# An unsupported target must stop at ferrio's one compile_error!, naming the target, and at
+# nothing else (no pile of unresolved names). "error" lines: the compile_error and cargo's
+# closing "could not compile".
+unsupported=wasm32-unknown-unknown
+echo "=== unsupported target $unsupported: expect one compile_error"
+out=$(timeout --kill-after=30 "$STEP_TIMEOUT" env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc \
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$XT_TARGET_DIR/unsupported" \
+  /usr/bin/cargo check -q -Zbuild-std=core,alloc,std --target "$unsupported" --lib 2>&1 || true)
+errors=$(grep -c '^error' <<<"$out" || true)
+if grep -q "ferrio does not support the target .$unsupported." <<<"$out" && [ "$errors" = 2 ]; then
+  echo "    ok: one compile_error naming $unsupported"
+else
+  echo "$out" | head -n 30
+  failed+=("$unsupported (expected exactly one compile_error)")
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
   printf '=== FAILED: %s\n' "${failed[@]}"
   echo "=== cross checks failed ($((SECONDS - total)) s)"
