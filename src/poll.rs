@@ -178,8 +178,9 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-// The poll(2) backend has no descriptor that could stand for the whole poller.
-#[cfg(not(ferrio_poll))]
+// The poll(2) backend has no descriptor that could stand for the whole poller (and Windows,
+// like mio, exposes no handle of the completion port).
+#[cfg(any(ferrio_epoll, ferrio_kqueue))]
 mod fd_impls {
     use super::{Poll, Registry};
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};

@@ -9,6 +9,7 @@
 //! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
 //! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
 //! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll.rs`       |
+//! | `ferrio_windows`   | Windows                                       | `windows/selector.rs` (IOCP + AFD) |
 //!
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
 //! `--cfg mio_unsupported_force_poll_poll`.
@@ -16,10 +17,17 @@
 // Without `os-poll` no selector is ever opened, so constructors go unused.
 #![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
 
+mod api;
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
 pub(crate) use self::unix::*;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub(crate) use self::windows::*;
 
 use crate::event::Event as PublicEvent;
 
