@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # CI step: ferrio on Windows, from this Debian machine.
 #
-#   1. type-check x86_64-pc-windows-msvc (`cargo clippy --all-targets --all-features`,
+#   1. type-check x86_64-pc-windows-msvc (`cargo clippy --lib --tests --all-features`,
 #      -D warnings) with std built from source (-Zbuild-std) by Debian's rustc-web toolchain;
-#   2. build the test suite for x86_64-pc-windows-gnu (mingw linker, same toolchain) and run it
-#      under Wine 8, each test binary under a time limit, the whole run under another.
+#   2. build the test suite (unit and integration tests) for x86_64-pc-windows-gnu (mingw
+#      linker, same toolchain) and run it under Wine 8, each test binary under a time limit,
+#      the whole run under another.
+#
+# Not yet covered: the examples and the doc-tests, which use `ferrio::net` (not yet on
+# Windows). When it is, switch the clippy step to --all-targets and run the doc-tests too.
 #
 # rustup has only the host's standard library here and cannot add targets, hence build-std.
 # Wine 8.0 lacks bcryptprimitives.dll!ProcessPrng, which std imports: a stub DLL built with
@@ -40,13 +44,13 @@ fi
 # Debian's cargo with its rustc (RUSTC set explicitly, else rustup's proxy on PATH is used);
 # RUSTC_BOOTSTRAP lets that stable rustc accept the -Z flags build-std passes.
 xcargo() {
-  env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+  env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_DIR="$XT_TARGET_DIR" RUSTFLAGS="-D warnings" \
     /usr/bin/cargo "$@"
 }
 
 echo "=== clippy --target x86_64-pc-windows-msvc"
-xcargo clippy -Zbuild-std --target x86_64-pc-windows-msvc --all-targets --all-features \
+xcargo clippy -Zbuild-std --target x86_64-pc-windows-msvc --lib --tests --all-features \
   -- -D warnings
 
 [ "${SKIP_WINE:-0}" = 1 ] && exit 0
@@ -55,12 +59,12 @@ echo "=== build tests --target x86_64-pc-windows-gnu"
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
-xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --no-run \
-  --message-format=json 2>/dev/null |
+xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests \
+  --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >"$list"
 # Show the compiler's messages if the build failed (the JSON run above hides them).
 if [ ! -s "$list" ]; then
-  xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --no-run
+  xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests --no-run
   echo "no test binaries were built" >&2
   exit 1
 fi

@@ -4,6 +4,8 @@
 //! Most checks are compile-time: each function is coerced to a function pointer of the
 //! contract's signature, and each trait impl is named in a bound, so a drifting signature or a
 //! missing impl fails to build. The runtime parts call every item once.
+// Unix only: it checks the Unix items (pipes, SourceFd, fd traits) with the core API; a Windows counterpart is to come with `ferrio::net` on Windows.
+#![cfg(unix)]
 
 mod util;
 

@@ -4,6 +4,8 @@
 //!
 //! Nothing here assumes a particular backend: the suite runs on epoll and again with the
 //! poll(2) backend forced (`--cfg ferrio_force_poll`).
+// Unix only: its sources are pipes, and it uses signals; the portable parts are to be ported once `ferrio::net` exists on Windows.
+#![cfg(unix)]
 
 mod util;
 

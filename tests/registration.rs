@@ -1,6 +1,8 @@
 //! Registration semantics on every backend: errors for double registration and for unknown
 //! sources, no events after `deregister` (also for events the backend had already collected),
 //! and `reregister` replacing both token and interests.
+// Unix only: its sources are pipes and SourceFd; to be ported to sockets once `ferrio::net` exists on Windows.
+#![cfg(unix)]
 
 mod util;
 
