@@ -200,8 +200,9 @@ macro_rules! stream_io {
 
         impl ::std::io::Read for &$ty {
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.inner
-                    .read_op(|s| $crate::sys::socket::recv(::std::os::fd::AsFd::as_fd(s), buf))
+                self.inner.read_op(|s| {
+                    $crate::sys::socket::recv($crate::sys::AsSource::as_source(s), buf)
+                })
             }
 
             fn read_vectored(
@@ -209,7 +210,7 @@ macro_rules! stream_io {
                 bufs: &mut [::std::io::IoSliceMut<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner.read_op(|s| {
-                    $crate::sys::socket::recv_vectored(::std::os::fd::AsFd::as_fd(s), bufs)
+                    $crate::sys::socket::recv_vectored($crate::sys::AsSource::as_source(s), bufs)
                 })
             }
         }
@@ -233,8 +234,9 @@ macro_rules! stream_io {
 
         impl ::std::io::Write for &$ty {
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
-                self.inner
-                    .write_op(|s| $crate::sys::socket::send(::std::os::fd::AsFd::as_fd(s), buf))
+                self.inner.write_op(|s| {
+                    $crate::sys::socket::send($crate::sys::AsSource::as_source(s), buf)
+                })
             }
 
             fn write_vectored(
@@ -242,7 +244,7 @@ macro_rules! stream_io {
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner.write_op(|s| {
-                    $crate::sys::socket::send_vectored(::std::os::fd::AsFd::as_fd(s), bufs)
+                    $crate::sys::socket::send_vectored($crate::sys::AsSource::as_source(s), bufs)
                 })
             }
 

@@ -10,7 +10,7 @@
 //!   `UdpSocketBuilder`.
 //!
 //! Each macro adds an `impl` block to a type that has a private method
-//! `fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R>`
+//! `fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R>`
 //! (which goes through `IoSource::any_op` on registrable types). `$setup` is the doc-test code
 //! that makes a value `socket` of the type, `$setup6` the same for IPv6.
 //!

@@ -31,6 +31,37 @@ pub(crate) use self::windows::*;
 
 use crate::event::Event as PublicEvent;
 
+// The socket handle types of the platform, named once so that the socket types in `crate::net`
+// are written once: fds on Unix, sockets on Windows.
+#[cfg(unix)]
+pub(crate) use std::os::fd::BorrowedFd as BorrowedSource;
+#[cfg(all(unix, feature = "net"))]
+pub(crate) use std::os::fd::OwnedFd as OwnedSource;
+#[cfg(windows)]
+pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedSource;
+#[cfg(all(windows, feature = "net"))]
+pub(crate) use std::os::windows::io::OwnedSocket as OwnedSource;
+
+/// Borrows the platform handle (`AsFd` on Unix, `AsSocket` on Windows) under one name.
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+pub(crate) trait AsSource {
+    fn as_source(&self) -> BorrowedSource<'_>;
+}
+
+#[cfg(unix)]
+impl<T: std::os::fd::AsFd + ?Sized> AsSource for T {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        self.as_fd()
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsSocket + ?Sized> AsSource for T {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        self.as_socket()
+    }
+}
+
 /// Views a backend event as the public [`Event`](crate::event::Event), which is a
 /// `#[repr(transparent)]` wrapper around it.
 pub(crate) fn public_event(raw: &Event) -> &PublicEvent {
