@@ -207,12 +207,9 @@ pub mod event;
     not(ferrio_unsupported),
     any(feature = "net", all(unix, feature = "os-ext"))
 ))]
-// On Windows only the backend's unit tests use it until the socket types exist there.
-#[cfg_attr(windows, allow(dead_code))]
 mod io_source;
 
-// Not yet on Windows: the Windows socket layer is still to be written.
-#[cfg(all(not(ferrio_unsupported), unix, feature = "net"))]
+#[cfg(all(not(ferrio_unsupported), feature = "net"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;
 

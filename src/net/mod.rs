@@ -92,46 +92,11 @@
 //! socket over: `socket2::SockRef::from(&socket).set_quickack(true)`. Sockets built with
 //! socket2 are adopted with `from_std` or `From<OwnedFd>` (make them non-blocking first).
 
-/// The impls every socket type shares: `Source`, `Debug`, and the std and fd conversions.
-macro_rules! socket_impls {
+/// The conversions between a socket type and the platform's handle types: `OwnedFd`,
+/// `RawFd`, `AsFd` on Unix.
+#[cfg(unix)]
+macro_rules! handle_impls {
     ($ty:ident, $std:ty) => {
-        impl $crate::event::Source for $ty {
-            fn register(
-                &mut self,
-                registry: &$crate::Registry,
-                token: $crate::Token,
-                interests: $crate::Interest,
-            ) -> ::std::io::Result<()> {
-                $crate::event::Source::register(&mut self.inner, registry, token, interests)
-            }
-
-            fn reregister(
-                &mut self,
-                registry: &$crate::Registry,
-                token: $crate::Token,
-                interests: $crate::Interest,
-            ) -> ::std::io::Result<()> {
-                $crate::event::Source::reregister(&mut self.inner, registry, token, interests)
-            }
-
-            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
-                $crate::event::Source::deregister(&mut self.inner, registry)
-            }
-        }
-
-        impl ::std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Debug::fmt(&self.inner, f)
-            }
-        }
-
-        impl From<$ty> for $std {
-            /// Unwraps the std socket; it stays non-blocking.
-            fn from(socket: $ty) -> $std {
-                socket.inner.into_inner()
-            }
-        }
-
         impl From<::std::os::fd::OwnedFd> for $ty {
             /// Adopts `fd` as it is (see `from_std`): it is not made non-blocking.
             fn from(fd: ::std::os::fd::OwnedFd) -> $ty {
@@ -177,6 +142,103 @@ macro_rules! socket_impls {
                 ::std::os::fd::IntoRawFd::into_raw_fd(self.inner.into_inner())
             }
         }
+    };
+}
+
+/// The conversions between a socket type and the platform's handle types: `OwnedSocket`,
+/// `RawSocket`, `AsSocket` on Windows.
+#[cfg(windows)]
+macro_rules! handle_impls {
+    ($ty:ident, $std:ty) => {
+        impl From<::std::os::windows::io::OwnedSocket> for $ty {
+            /// Adopts `socket` as it is (see `from_std`): it is not made non-blocking.
+            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
+                $ty::from_std(<$std>::from(socket))
+            }
+        }
+
+        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
+            fn from(socket: $ty) -> ::std::os::windows::io::OwnedSocket {
+                socket.inner.into_inner().into()
+            }
+        }
+
+        impl ::std::os::windows::io::FromRawSocket for $ty {
+            /// Adopts `socket` as it is (see `from_std`): it is not made non-blocking.
+            ///
+            /// # Safety
+            ///
+            /// `socket` must be an open socket of the right kind that the caller owns and
+            /// hands over; nothing else may close it.
+            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
+                // SAFETY: the caller hands over ownership of an open socket.
+                $ty::from(unsafe {
+                    <::std::os::windows::io::OwnedSocket as ::std::os::windows::io::FromRawSocket>::from_raw_socket(socket)
+                })
+            }
+        }
+
+        impl ::std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::AsRawSocket::as_raw_socket(&self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
+                ::std::os::windows::io::AsSocket::as_socket(&self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::IntoRawSocket for $ty {
+            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::IntoRawSocket::into_raw_socket(self.inner.into_inner())
+            }
+        }
+    };
+}
+
+/// The impls every socket type shares: `Source`, `Debug`, and the std and fd conversions.
+macro_rules! socket_impls {
+    ($ty:ident, $std:ty) => {
+        impl $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                $crate::event::Source::register(&mut self.inner, registry, token, interests)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                $crate::event::Source::reregister(&mut self.inner, registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                $crate::event::Source::deregister(&mut self.inner, registry)
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        impl From<$ty> for $std {
+            /// Unwraps the std socket; it stays non-blocking.
+            fn from(socket: $ty) -> $std {
+                socket.inner.into_inner()
+            }
+        }
+
+        handle_impls!($ty, $std);
     };
 }
 

@@ -1,8 +1,7 @@
 //! Windows: a selector on an I/O completion port with AFD polling per socket (`selector.rs`,
 //! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`).
 //!
-//! The socket layer (`socket.rs`) and named pipes are not written yet: see the crate's issue
-//! tracker. Until then `ferrio::net` is not compiled on Windows.
+//! `socket.rs` is the Winsock layer of `ferrio::net`. Named pipes are not written yet.
 
 use std::time::Duration;
 
@@ -18,6 +17,9 @@ mod iocp;
 #[cfg_attr(not(feature = "net"), allow(dead_code))]
 mod selector;
 mod waker;
+
+#[cfg(feature = "net")]
+pub(crate) mod socket;
 
 #[cfg(feature = "net")]
 pub(crate) use self::selector::IoSourceState;
