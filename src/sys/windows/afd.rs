@@ -11,6 +11,7 @@ use std::io;
 use std::mem;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle, RawSocket};
 use std::ptr;
+use std::sync::atomic::AtomicUsize;
 
 use windows_sys::Wdk::Foundation::OBJECT_ATTRIBUTES;
 use windows_sys::Wdk::Storage::FileSystem::{NtCancelIoFileEx, NtCreateFile, FILE_OPEN};
@@ -108,6 +109,8 @@ fn nt_error(status: NTSTATUS) -> io::Error {
 #[derive(Debug)]
 pub(crate) struct Afd {
     handle: OwnedHandle,
+    /// Requests submitted on this handle whose packet has not been dequeued yet.
+    pub(crate) in_flight: AtomicUsize,
 }
 
 impl Afd {
@@ -160,7 +163,10 @@ impl Afd {
         if ok == 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(Afd { handle })
+        Ok(Afd {
+            handle,
+            in_flight: AtomicUsize::new(0),
+        })
     }
 
     fn raw(&self) -> HANDLE {

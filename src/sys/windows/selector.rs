@@ -23,6 +23,7 @@ use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::io;
+use std::mem;
 use std::os::windows::io::RawSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -141,6 +142,7 @@ impl SockState {
                 };
                 match result {
                     Ok(()) => {
+                        self.afd.in_flight.fetch_add(1, Ordering::Relaxed);
                         self.status = Status::Pending;
                         self.pending = self.armed;
                         Ok(())
@@ -177,6 +179,7 @@ impl SockState {
 
     /// Reads the finished request and returns the event bits to report (0 for none).
     fn complete(&mut self) -> u32 {
+        self.afd.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.status = Status::Idle;
         self.pending = 0;
         if self.deleted {
@@ -208,6 +211,8 @@ struct Inner {
     port: Arc<CompletionPort>,
     /// States whose request must be (re)submitted, or whose last submission failed.
     queue: Mutex<VecDeque<StateRef>>,
+    /// An empty buffer to swap with `queue`.
+    spare: Mutex<VecDeque<StateRef>>,
     afds: Mutex<Vec<Arc<Afd>>>,
     /// A thread is in (or about to enter) `select`'s wait.
     polling: AtomicBool,
@@ -244,13 +249,15 @@ impl Inner {
 
     /// Submits every queued state. Returns whether any submission failed (those states stay
     /// queued with their error).
+    ///
+    /// Lock order: a state's lock may be held while taking the queue's (`queue_state`), never
+    /// the other way round, so the queue is emptied first and the states are locked after.
     fn update_queued(&self) -> bool {
-        let mut queue = lock(&self.queue);
-        let mut failed = false;
-        for _ in 0..queue.len() {
-            let Some(state) = queue.pop_front() else {
-                break;
-            };
+        // Swap the queue with a spare buffer, so that no poll allocates once warm.
+        let mut batch = mem::take(&mut *lock(&self.spare));
+        mem::swap(&mut batch, &mut *lock(&self.queue));
+        let mut failed = Vec::new();
+        for state in batch.drain(..) {
             let mut s = lock(&state);
             if s.deleted {
                 s.queued = false;
@@ -262,24 +269,30 @@ impl Inner {
                     s.error = None;
                 }
                 Err(err) => {
+                    // Stays marked as queued: it goes back into the queue below.
                     s.error = Some(err.raw_os_error().unwrap_or(0));
-                    failed = true;
                     drop(s);
-                    queue.push_back(state);
+                    failed.push(state);
                 }
             }
         }
-        failed
+        *lock(&self.spare) = batch;
+        let any_failed = !failed.is_empty();
+        if any_failed {
+            lock(&self.queue).extend(failed);
+        }
+        any_failed
     }
 
     /// Reports an error event for each queued state whose last submission failed.
     fn report_errors(&self, events: &mut Vec<Event>) {
-        let queue = lock(&self.queue);
-        for state in queue.iter() {
+        // A snapshot, so that no state is locked while the queue is (see `update_queued`).
+        let queued: Vec<StateRef> = lock(&self.queue).iter().cloned().collect();
+        for state in queued {
             if events.len() >= events.capacity() {
                 return;
             }
-            let s = lock(state);
+            let s = lock(&state);
             if let (Some(_), false) = (s.error, s.deleted) {
                 events.push(Event::new(s.token, EventFlags::SUBMIT_FAILED));
             }
@@ -320,13 +333,28 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Free the references that packets still waiting on the port carry. (Requests still in
-        // the kernel hold theirs until they complete: they end when the AFD handles close.)
+        // Every registration is gone (each holds this `Inner`), so every request still in the
+        // kernel was cancelled when its source was deregistered or dropped. Dequeue their
+        // packets to free the states they keep alive, waiting a little for late ones.
+        let in_flight = |afds: &[Arc<Afd>]| {
+            afds.iter()
+                .map(|a| a.in_flight.load(Ordering::Relaxed))
+                .sum::<usize>()
+        };
+        let afds = mem::take(&mut *lock(&self.afds));
+        let deadline = Instant::now() + Duration::from_secs(1);
         let mut entries = [OVERLAPPED_ENTRY::default(); 64];
-        while let Ok(done) = self.port.get_many(&mut entries, 0) {
-            if done.is_empty() {
-                break;
-            }
+        loop {
+            let wait = if in_flight(&afds) > 0 && Instant::now() < deadline {
+                50
+            } else {
+                0
+            };
+            let done = match self.port.get_many(&mut entries, wait) {
+                Ok(done) if !done.is_empty() => done,
+                _ if wait > 0 => continue,
+                _ => break,
+            };
             for entry in done {
                 let overlapped = entry.lpOverlapped;
                 if !overlapped.is_null()
@@ -334,7 +362,8 @@ impl Drop for Inner {
                     && entry.lpCompletionKey == KEY_AFD
                 {
                     // SAFETY: as in `feed`.
-                    drop(unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) });
+                    let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
+                    lock(&state).complete();
                 }
             }
         }
@@ -369,6 +398,7 @@ impl SelectorApi for Selector {
             inner: Arc::new(Inner {
                 port: Arc::new(CompletionPort::new()?),
                 queue: Mutex::new(VecDeque::new()),
+                spare: Mutex::new(VecDeque::new()),
                 afds: Mutex::new(Vec::new()),
                 polling: AtomicBool::new(false),
             }),

@@ -265,4 +265,54 @@ mod sockets {
         assert_eq!(failures, 2);
         assert!(ok && other_ok);
     }
+
+    /// Registrations changing in other threads while one thread polls: no deadlock between a
+    /// state's lock and the selector's queue (bounded by the test's time limit).
+    #[test]
+    fn concurrent_reregistration_while_polling() {
+        let mut poll = Poll::new().unwrap();
+        let mut events = Events::with_capacity(64);
+        let registry = Arc::new(poll.registry().try_clone().unwrap());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for t in 0..2 {
+            let registry = Arc::clone(&registry);
+            let stop = Arc::clone(&stop);
+            threads.push(std::thread::spawn(move || {
+                let (client, _server) = connected_pair();
+                let mut source = Source::new(client);
+                source
+                    .register(&registry, Token(100 + t), Interest::READABLE)
+                    .unwrap();
+                let mut buf = [0u8; 8];
+                let mut i = 0usize;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && i < 2_000 {
+                    let interests = if i % 2 == 0 {
+                        Interest::READABLE | Interest::WRITABLE
+                    } else {
+                        Interest::READABLE
+                    };
+                    source
+                        .reregister(&registry, Token(100 + t), interests)
+                        .unwrap();
+                    let _ = source.read_op(|s| (&*s).read(&mut buf));
+                    i += 1;
+                }
+                source.deregister(&registry).unwrap();
+            }));
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        while threads.iter().any(|t| !t.is_finished()) {
+            assert!(
+                Instant::now() < deadline,
+                "threads did not finish (deadlock?)"
+            );
+            poll.poll(&mut events, Some(Duration::from_millis(10)))
+                .unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
 }
