@@ -54,8 +54,9 @@ pub struct Registry {
 }
 
 impl Poll {
-    /// Opens a new poller: an epoll or kqueue instance, or the poll(2) backend's table where
-    /// that backend is used. The poller's descriptors are close-on-exec.
+    /// Opens a new poller: an epoll or kqueue instance, the poll(2) backend's table where
+    /// that backend is used, or an I/O completion port on Windows. The poller's descriptors
+    /// are close-on-exec.
     ///
     /// Requires the `os-poll` cargo feature (on by default, and turned on by `net` and
     /// `os-ext`). Without it this function does not exist: the other types can still be

@@ -29,6 +29,15 @@
 //! them non-blocking first (`set_nonblocking(true)` on the std type), or operations will block
 //! the thread that runs the event loop.
 //!
+//! # Windows
+//!
+//! The Unix-domain types do not exist on Windows, and the fd conversions are the socket ones
+//! there (`AsSocket`, `AsRawSocket`, `FromRawSocket`, `IntoRawSocket`, `OwnedSocket`).
+//! Sockets are created overlapped, non-blocking and not inheritable; listeners never get
+//! `SO_REUSEADDR` (on Windows it would let another socket take the port over). `SIGPIPE` does
+//! not exist there. The options Windows lacks (`set_reuseport`, `set_tclass_v6`,
+//! `bind_device`) are not offered; the keep-alive parameters need Windows 10 1709 or later.
+//!
 //! # Connecting
 //!
 //! [`TcpStream::connect`] and [`UnixStream::connect`] return at once, usually before the
