@@ -2,7 +2,8 @@
 # CI step: ferrio on Windows, from this Debian machine.
 #
 #   1. type-check x86_64-pc-windows-msvc (`cargo clippy --all-targets --all-features`,
-#      -D warnings) with std built from source (-Zbuild-std) by Debian's rustc-web toolchain;
+#      -D warnings) with std built from source (-Zbuild-std) by Debian's rustc-web toolchain,
+#      and build its docs as docs.rs does (`--cfg docsrs`, -D warnings);
 #   2. build the test suite (unit and integration tests) for x86_64-pc-windows-gnu (mingw
 #      linker, same toolchain) and run it under Wine 8, each test binary under a time limit,
 #      the whole run under another.
@@ -51,6 +52,10 @@ xcargo() {
 echo "=== clippy --target x86_64-pc-windows-msvc"
 xcargo clippy -Zbuild-std --target x86_64-pc-windows-msvc --all-targets --all-features \
   -- -D warnings
+
+echo "=== rustdoc --target x86_64-pc-windows-msvc (as docs.rs builds it)"
+RUSTDOCFLAGS="-D warnings --cfg docsrs" xcargo doc -q -Zbuild-std --target x86_64-pc-windows-msvc \
+  --no-deps --all-features
 
 [ "${SKIP_WINE:-0}" = 1 ] && exit 0
 
