@@ -25,7 +25,7 @@ use std::ffi::c_void;
 use std::io;
 use std::mem;
 use std::os::windows::io::RawSocket;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -216,6 +216,9 @@ struct Inner {
     afds: Mutex<Vec<Arc<Afd>>>,
     /// A thread is in (or about to enter) `select`'s wait.
     polling: AtomicBool,
+    /// How many `Selector` handles (the `Poll` and its `Registry` clones) are alive. At zero
+    /// the poller is gone for the user, although registrations keep this state alive.
+    handles: AtomicUsize,
 }
 
 impl Inner {
@@ -375,6 +378,12 @@ pub(crate) struct Selector {
     inner: Arc<Inner>,
 }
 
+impl Drop for Selector {
+    fn drop(&mut self) {
+        self.inner.handles.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl std::fmt::Debug for Selector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Selector")
@@ -401,11 +410,13 @@ impl SelectorApi for Selector {
                 spare: Mutex::new(VecDeque::new()),
                 afds: Mutex::new(Vec::new()),
                 polling: AtomicBool::new(false),
+                handles: AtomicUsize::new(1),
             }),
         })
     }
 
     fn try_clone(&self) -> io::Result<Selector> {
+        self.inner.handles.fetch_add(1, Ordering::SeqCst);
         Ok(Selector {
             inner: Arc::clone(&self.inner),
         })
@@ -505,8 +516,15 @@ impl IoSourceApi for IoSourceState {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
-        if self.inner.is_some() {
-            return Err(already_registered(None));
+        if let Some(reg) = &self.inner {
+            // A registration with a poller whose `Poll` and registries are all gone has ended
+            // with it (as on the other backends); any other one is still in force.
+            if reg.selector.handles.load(Ordering::SeqCst) != 0 {
+                return Err(already_registered(None));
+            }
+            if let Some(old) = self.inner.take() {
+                lock(&old.state).mark_deleted();
+            }
         }
         let base = afd::base_socket(socket)?;
         let afd = selector.inner.afd()?;
