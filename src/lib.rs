@@ -153,7 +153,7 @@
 //! | Android | epoll | the Linux code; not built in CI |
 //! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly (and tvOS, visionOS, watchOS) | kqueue | type-checked and linted in CI for x86_64 and aarch64 macOS, iOS, FreeBSD (also 32-bit), NetBSD, OpenBSD and DragonFly, with both kqueue and forced poll(2); the backend's decision logic is unit-tested on Linux; not run on those systems |
 //! | any other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) | the same poll(2) code that is tested on Linux; not built for those systems in CI |
-//! | Windows | IOCP with AFD polling | type-checked and linted for x86_64 MSVC in CI; the backend's, Waker and `net` tests built for x86_64 GNU and run under Wine 8. `ferrio::windows` (`NamedPipe`) is not written yet |
+//! | Windows | IOCP with AFD polling | type-checked and linted for x86_64 MSVC in CI; the backend's unit tests and the registration, `Poll`, Waker, `net` and named-pipe tests built for x86_64 GNU and run under Wine 8 |
 //! | anything else (wasm32, WASI, ...) | none | a `compile_error!` naming the target |
 //!
 //! The poll(2) backend can be chosen on any Unix by building with
@@ -219,6 +219,13 @@ pub mod net;
 #[cfg(all(not(ferrio_unsupported), unix, feature = "os-ext"))]
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 pub mod unix;
+
+/// Windows-only types (feature `os-ext`).
+#[cfg(all(not(ferrio_unsupported), windows, feature = "os-ext"))]
+#[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
+pub mod windows {
+    pub use crate::sys::named_pipe::NamedPipe;
+}
 
 #[cfg(not(ferrio_unsupported))]
 pub mod guide;

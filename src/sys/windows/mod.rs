@@ -1,7 +1,8 @@
 //! Windows: a selector on an I/O completion port with AFD polling per socket (`selector.rs`,
 //! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`).
 //!
-//! `socket.rs` is the Winsock layer of `ferrio::net`. Named pipes are not written yet.
+//! `socket.rs` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
+//! `ferrio::windows::NamedPipe`.
 
 use std::time::Duration;
 
@@ -20,6 +21,9 @@ mod waker;
 
 #[cfg(feature = "net")]
 pub(crate) mod socket;
+
+#[cfg(feature = "os-ext")]
+pub(crate) mod named_pipe;
 
 #[cfg(feature = "net")]
 pub(crate) use self::selector::IoSourceState;

@@ -33,7 +33,7 @@ use windows_sys::Win32::Foundation::{ERROR_INVALID_HANDLE, HANDLE, STATUS_CANCEL
 use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, OVERLAPPED_ENTRY};
 
 use super::afd::{self, Afd, PollInfo};
-use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD};
+use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
 use super::{timeout_ms, Event, EventFlags};
 use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi};
 use crate::{Interest, Token};
@@ -309,8 +309,13 @@ impl Inner {
             if overlapped.is_null() {
                 // A Waker: the key is its token, all bits of it.
                 events.push(Event::new(Token(entry.lpCompletionKey), afd::POLL_RECEIVE));
-            } else if overlapped == wake_sentinel() || entry.lpCompletionKey != KEY_AFD {
-                // An internal wake-up (or a packet of no registration of ours).
+            } else if overlapped == wake_sentinel() {
+                // An internal wake-up.
+            } else if entry.lpCompletionKey == KEY_PIPE {
+                #[cfg(feature = "os-ext")]
+                super::named_pipe::complete(entry, events);
+            } else if entry.lpCompletionKey != KEY_AFD {
+                // A packet of no registration of ours.
             } else {
                 // SAFETY: packets with key KEY_AFD carry the context of `SockState::update`:
                 // a strong reference made by `Arc::into_raw`, returned to us exactly once.
@@ -367,6 +372,12 @@ impl Drop for Inner {
                     // SAFETY: as in `feed`.
                     let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
                     lock(&state).complete();
+                } else if !overlapped.is_null()
+                    && overlapped != wake_sentinel()
+                    && entry.lpCompletionKey == KEY_PIPE
+                {
+                    #[cfg(feature = "os-ext")]
+                    super::named_pipe::release(entry);
                 }
             }
         }
@@ -393,7 +404,7 @@ impl std::fmt::Debug for Selector {
 }
 
 impl Selector {
-    /// The port, for a Waker (which keeps it open as long as the Waker lives).
+    /// The port, for a Waker or a named pipe (which keep it open as long as they live).
     pub(super) fn shared_port(&self) -> Arc<CompletionPort> {
         Arc::clone(&self.inner.port)
     }
