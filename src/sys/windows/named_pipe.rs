@@ -418,12 +418,15 @@ impl NamedPipe {
         }
     }
 
-    /// Starts what a new registration needs: a read, and a writable event if a write could
-    /// start now.
+    /// Starts what a new registration needs: a read (or a readable event for data or an
+    /// error that arrived while the pipe was not registered), and a writable event if a write
+    /// could start now.
     fn start_registered(&self, io: &mut Io) {
         schedule_read(&self.inner, io);
-        if matches!(io.write, WriteState::Idle) {
-            notify(&self.inner, io, false, true);
+        let readable = matches!(io.read, ReadState::Data(..) | ReadState::Err(_));
+        let writable = matches!(io.write, WriteState::Idle | WriteState::Err(_));
+        if readable || writable {
+            notify(&self.inner, io, readable, writable);
         }
     }
 }
