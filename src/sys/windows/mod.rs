@@ -6,8 +6,7 @@
 
 use std::time::Duration;
 
-/// `INFINITE`: wait with no limit.
-const INFINITE: u32 = u32::MAX;
+use windows_sys::Win32::System::Threading::INFINITE;
 
 use crate::Token;
 
