@@ -65,13 +65,17 @@ RUSTDOCFLAGS="-D warnings --cfg docsrs" xcargo doc -q -Zbuild-std --target x86_6
 echo "=== build tests --target x86_64-pc-windows-gnu"
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
-xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests \
-  --no-run --message-format=json 2>/dev/null |
-  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >"$list"
-# Show the compiler's messages if the build failed (the JSON run above hides them).
+json=$(mktemp)
+trap 'rm -f "$list" "$json"' EXIT
+if ! xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests \
+  --no-run --message-format=json >"$json" 2>/dev/null; then
+  # Show the compiler's messages (the JSON run above hides them).
+  xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests --no-run || true
+  echo "building the Windows test suite failed" >&2
+  exit 1
+fi
+sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$json" >"$list"
 if [ ! -s "$list" ]; then
-  xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests --no-run
   echo "no test binaries were built" >&2
   exit 1
 fi
