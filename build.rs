@@ -9,6 +9,7 @@
 //! | any other Unix                           | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
+//! | Windows                                  | IOCP with AFD polling (`ferrio_windows`) |
 //! | anything else                            | `ferrio_unsupported`: compile error naming the target |
 //!
 //! It also names what only some systems have: `ferrio_reuseport` (`SO_REUSEPORT`),
@@ -22,6 +23,7 @@ fn main() {
         "ferrio_epoll",
         "ferrio_kqueue",
         "ferrio_poll",
+        "ferrio_windows",
         "ferrio_unsupported",
         "ferrio_reuseport",
         "ferrio_tclass_v6",
@@ -36,7 +38,9 @@ fn main() {
     let forced = env::var_os("CARGO_CFG_FERRIO_FORCE_POLL").is_some()
         || env::var_os("CARGO_CFG_MIO_UNSUPPORTED_FORCE_POLL_POLL").is_some();
 
-    let backend = if !unix {
+    let backend = if family.split(',').any(|f| f == "windows") {
+        "ferrio_windows"
+    } else if !unix {
         "ferrio_unsupported"
     } else if forced {
         "ferrio_poll"

@@ -637,9 +637,11 @@
 //! `AsFd`) on epoll and kqueue only: the poll(2) backend has no descriptor that could stand for
 //! the whole poller.
 //!
-//! **Windows** is not supported yet. The backend planned for it, like mio's, re-arms a socket
-//! only when an operation returns `WouldBlock`, so a program written to the poll(2) backend's
-//! rules will be ready for it.
+//! **Windows** works the same way: a socket is polled through the AFD driver one request at a
+//! time, and ferrio asks again only for the direction whose operation returned `WouldBlock`
+//! (a blocked read re-arms readability, a blocked write writability; `try_io`, which cannot
+//! know, re-arms every registered interest). A program written to the poll(2) backend's rules
+//! is ready for it.
 //!
 //! # The poll(2) backend
 //!

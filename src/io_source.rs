@@ -7,11 +7,33 @@
 //! an operation that skips the re-arm cannot be written.
 
 use std::io;
+#[cfg(unix)]
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+#[cfg(windows)]
+use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 
 use crate::event::Source;
-use crate::sys::{self, IoSourceApi};
+use crate::sys::{self, IoSourceApi, RawSource};
 use crate::{Interest, Registry, Token};
+
+/// What the backend watches for a wrapped object: its fd on Unix, its socket on Windows.
+pub(crate) trait AsRawSource {
+    fn as_raw_source(&self) -> RawSource;
+}
+
+#[cfg(unix)]
+impl<T: AsRawFd> AsRawSource for T {
+    fn as_raw_source(&self) -> RawSource {
+        self.as_raw_fd()
+    }
+}
+
+#[cfg(windows)]
+impl<T: AsRawSocket> AsRawSource for T {
+    fn as_raw_source(&self) -> RawSource {
+        self.as_raw_socket()
+    }
+}
 
 pub(crate) struct IoSource<T> {
     // Declared first so it drops first: a backend that keeps a table of fds removes this one
@@ -20,7 +42,7 @@ pub(crate) struct IoSource<T> {
     inner: T,
 }
 
-impl<T: AsRawFd> IoSource<T> {
+impl<T: AsRawSource> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
@@ -36,7 +58,7 @@ impl<T: AsRawFd> IoSource<T> {
         F: FnOnce(&T) -> io::Result<R>,
     {
         self.state
-            .do_io(self.inner.as_raw_fd(), blocked, || f(&self.inner))
+            .do_io(self.inner.as_raw_source(), blocked, || f(&self.inner))
     }
 
     /// An operation that waits for readability (read, recv, accept, peek).
@@ -57,8 +79,9 @@ impl<T: AsRawFd> IoSource<T> {
         self.do_io(Interest::WRITABLE, f)
     }
 
-    /// Any other operation (options, addresses, user closures): should it return
-    /// `WouldBlock`, both directions are re-armed.
+    /// Any other operation (options, addresses, user closures such as `try_io`): the
+    /// direction of the operation is unknown, so should it return `WouldBlock`, every
+    /// registered interest is re-armed.
     #[inline]
     pub(crate) fn any_op<R, F>(&self, f: F) -> io::Result<R>
     where
@@ -75,26 +98,42 @@ impl<T: AsRawFd> IoSource<T> {
     }
 }
 
+#[cfg(unix)]
 impl<T: AsRawFd> AsRawFd for IoSource<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.inner.as_raw_fd()
     }
 }
 
+#[cfg(unix)]
 impl<T: AsFd> AsFd for IoSource<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()
     }
 }
 
-impl<T: AsRawFd> Source for IoSource<T> {
+#[cfg(windows)]
+impl<T: AsRawSocket> AsRawSocket for IoSource<T> {
+    fn as_raw_socket(&self) -> RawSocket {
+        self.inner.as_raw_socket()
+    }
+}
+
+#[cfg(windows)]
+impl<T: AsSocket> AsSocket for IoSource<T> {
+    fn as_socket(&self) -> BorrowedSocket<'_> {
+        self.inner.as_socket()
+    }
+}
+
+impl<T: AsRawSource> Source for IoSource<T> {
     fn register(
         &mut self,
         registry: &Registry,
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
-        let fd = self.inner.as_raw_fd();
+        let fd = self.inner.as_raw_source();
         self.state
             .register(registry.selector(), fd, token, interests)
     }
@@ -105,13 +144,13 @@ impl<T: AsRawFd> Source for IoSource<T> {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
-        let fd = self.inner.as_raw_fd();
+        let fd = self.inner.as_raw_source();
         self.state
             .reregister(registry.selector(), fd, token, interests)
     }
 
     fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        let fd = self.inner.as_raw_fd();
+        let fd = self.inner.as_raw_source();
         self.state.deregister(registry.selector(), fd)
     }
 }

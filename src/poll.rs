@@ -54,8 +54,9 @@ pub struct Registry {
 }
 
 impl Poll {
-    /// Opens a new poller: an epoll or kqueue instance, or the poll(2) backend's table where
-    /// that backend is used. The poller's descriptors are close-on-exec.
+    /// Opens a new poller: an epoll or kqueue instance, the poll(2) backend's table where
+    /// that backend is used, or an I/O completion port on Windows. The poller's descriptors
+    /// are close-on-exec.
     ///
     /// Requires the `os-poll` cargo feature (on by default, and turned on by `net` and
     /// `os-ext`). Without it this function does not exist: the other types can still be
@@ -178,8 +179,9 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-// The poll(2) backend has no descriptor that could stand for the whole poller.
-#[cfg(not(ferrio_poll))]
+// The poll(2) backend has no descriptor that could stand for the whole poller (and Windows,
+// like mio, exposes no handle of the completion port).
+#[cfg(any(ferrio_epoll, ferrio_kqueue))]
 mod fd_impls {
     use super::{Poll, Registry};
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};

@@ -14,7 +14,8 @@ use crate::{sys, Registry, Token};
 /// [Wakers and threads](crate::guide#wakers-and-threads) has a complete example.
 ///
 /// A Waker is an eventfd on Linux and Android, a user event (`EVFILT_USER`) on the kqueue
-/// systems, and a non-blocking pipe where the poll(2) backend is used on other systems. Making
+/// systems, a non-blocking pipe where the poll(2) backend is used on other systems, and a
+/// packet posted to the completion port on Windows. Making
 /// one needs a [`Registry`], so in practice the `os-poll` feature, which opens the poller.
 ///
 /// ```

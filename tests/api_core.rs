@@ -4,6 +4,10 @@
 //! Most checks are compile-time: each function is coerced to a function pointer of the
 //! contract's signature, and each trait impl is named in a bound, so a drifting signature or a
 //! missing impl fails to build. The runtime parts call every item once.
+//!
+//! The Unix items (pipes, `SourceFd`, fd traits) are checked on Unix only; elsewhere the
+//! sources are loopback TCP connections (see [`channel`]).
+#![cfg(any(unix, all(windows, feature = "net")))]
 
 mod util;
 
@@ -11,16 +15,44 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::io::{self, Read, Write};
 use std::ops::{BitOr, BitOrAssign};
+#[cfg(unix)]
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+#[cfg(unix)]
 use std::process::{ChildStderr, ChildStdin, ChildStdout};
 use std::time::Duration;
 
 use ferrio::event::{Event, Events, Iter, Source};
+#[cfg(unix)]
 use ferrio::unix::pipe::{self, Receiver, Sender};
+#[cfg(unix)]
 use ferrio::unix::SourceFd;
 use ferrio::{Interest, Poll, Registry, Token, Waker};
 
 use util::{assert_send_sync, expect_events, Expect, TIMEOUT};
+
+/// The write end of [`channel`]: a loopback TCP connection on Windows.
+#[cfg(windows)]
+type Sender = ferrio::net::TcpStream;
+/// The read end of [`channel`].
+#[cfg(windows)]
+type Receiver = ferrio::net::TcpStream;
+
+/// A one-way channel: bytes written to the first end make the second readable. A pipe.
+#[cfg(unix)]
+fn channel() -> (Sender, Receiver) {
+    pipe::new().unwrap()
+}
+
+/// A one-way channel: a loopback TCP connection (both ends non-blocking).
+#[cfg(windows)]
+fn channel() -> (Sender, Receiver) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (rx, _) = listener.accept().unwrap();
+    tx.set_nonblocking(true).unwrap();
+    rx.set_nonblocking(true).unwrap();
+    (Sender::from_std(tx), Receiver::from_std(rx))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Signatures (compile-time).
@@ -215,11 +247,13 @@ fn source_trait_signatures() {
     source::<Box<dyn Source>>();
     source::<Box<dyn Source + Send>>();
     source::<Box<Receiver>>();
+    #[cfg(unix)]
     source::<SourceFd<'static>>();
     source::<Sender>();
     source::<Receiver>();
 }
 
+#[cfg(unix)]
 #[test]
 fn pipe_signatures() {
     type Op = fn() -> io::Result<u8>;
@@ -251,6 +285,7 @@ fn pipe_signatures() {
     read::<&Receiver>();
 }
 
+#[cfg(unix)]
 #[test]
 fn source_fd_shape() {
     fn debug<T: Debug>() {}
@@ -275,6 +310,7 @@ fn auto_traits() {
     assert_send_sync::<Interest>();
     assert_send_sync::<Sender>();
     assert_send_sync::<Receiver>();
+    #[cfg(unix)]
     assert_send_sync::<SourceFd<'static>>();
 }
 
@@ -296,7 +332,7 @@ fn calls_every_core_item() {
     let mut events = Events::with_capacity(8);
 
     // Register through a clone; the events come out of the original.
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     clone
         .register(&mut rx, Token(1), Interest::READABLE)
         .unwrap();
@@ -403,6 +439,7 @@ fn events_iteration() {
     assert_eq!(events.capacity(), 8);
 }
 
+#[cfg(unix)]
 #[test]
 fn pipe_every_impl() {
     let mut poll = Poll::new().unwrap();

@@ -1,18 +1,21 @@
 //! TCP: the connect protocol, closing and resetting, long transfers, peek, many connections,
 //! IPv6, and every method of `TcpListener` and `TcpStream`.
-#![cfg(all(unix, feature = "net", feature = "os-poll"))]
+#![cfg(all(feature = "net", feature = "os-poll"))]
 
 mod net_common;
 mod util;
 
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+#[cfg(unix)]
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use ferrio::net::{TcpListener, TcpStream};
 use ferrio::{Events, Interest, Poll, Token};
-use net_common::{any_local, assert_nonblocking_cloexec, pattern, tcp_pair, would_block};
+#[cfg(unix)]
+use net_common::assert_nonblocking_cloexec;
+use net_common::{any_local, pattern, tcp_pair, would_block};
 use util::{expect_events, poll_retrying, Expect, TIMEOUT};
 
 const LISTENER: Token = Token(0);
@@ -82,8 +85,10 @@ fn refused_connect_is_writable_with_error() {
         .take_error()
         .unwrap()
         .expect("take_error must report the refusal");
-    assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
-    // The error is cleared by reading it.
+    assert_eq!(err.raw_os_error(), Some(net_common::errno::ECONNREFUSED));
+    // The error is cleared by reading it. (Not checked on Windows: Wine 8 keeps SO_ERROR
+    // after it is read, unlike Windows.)
+    #[cfg(unix)]
     assert!(stream.take_error().unwrap().is_none());
     assert!(stream.peer_addr().is_err());
 }
@@ -112,6 +117,10 @@ fn peer_shutdown_write_gives_read_closed() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 closes a zero-linger socket with FIN, not RST: the read returns Ok(0)"
+)]
 fn zero_linger_reset_gives_error_on_read() {
     let (mut poll, mut events) = setup();
     let (client, mut server) = tcp_pair(&mut poll, &mut events);
@@ -129,7 +138,11 @@ fn zero_linger_reset_gives_error_on_read() {
         &[Expect::new(SERVER, Interest::READABLE)],
     );
     let err = server.read(&mut [0; 16]).unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(libc::ECONNRESET), "{err}");
+    assert_eq!(
+        err.raw_os_error(),
+        Some(net_common::errno::ECONNRESET),
+        "{err}"
+    );
 }
 
 /// One side of the bidirectional transfer.
@@ -287,6 +300,7 @@ fn peek_does_not_consume_readiness() {
     assert_eq!(&buf[..5], b"again");
 }
 
+#[cfg(unix)] // fds, libc calls
 #[test]
 fn accepted_and_connected_streams_are_nonblocking_and_cloexec() {
     let (mut poll, mut events) = setup();
@@ -440,6 +454,7 @@ fn ipv6_loopback_when_available() {
     assert_eq!(client.ttl().unwrap(), 9);
 }
 
+#[cfg(unix)] // fds, libc calls
 #[test]
 fn listener_methods() {
     let (mut poll, mut events) = setup();
@@ -480,6 +495,7 @@ fn listener_methods() {
     assert_nonblocking_cloexec(&stream);
 }
 
+#[cfg(unix)] // fds, libc calls
 #[test]
 fn stream_methods() {
     let (mut poll, mut events) = setup();
@@ -567,11 +583,11 @@ fn errors_keep_the_os_error() {
     // Binding an address in use: EADDRINUSE, untouched.
     let listener = TcpListener::bind(any_local()).unwrap();
     let err = TcpListener::bind(listener.local_addr().unwrap()).unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(libc::EADDRINUSE));
+    assert_eq!(err.raw_os_error(), Some(net_common::errno::EADDRINUSE));
     // A read with nothing there: WouldBlock, with its OS error.
     let (mut poll, mut events) = setup();
     let (client, _server) = tcp_pair(&mut poll, &mut events);
     let err = (&client).read(&mut [0; 1]).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
-    assert_eq!(err.raw_os_error(), Some(libc::EAGAIN));
+    assert_eq!(err.raw_os_error(), Some(net_common::errno::EAGAIN));
 }

@@ -4,19 +4,46 @@
 //!
 //! Nothing here assumes a particular backend: the suite runs on epoll and again with the
 //! poll(2) backend forced (`--cfg ferrio_force_poll`).
+//!
+//! The sources are pipes on Unix and loopback TCP connections on Windows (see [`channel`]);
+//! the signal test is Unix-only.
+#![cfg(any(unix, all(windows, feature = "net")))]
 
 mod util;
 
 use std::io::{self, Read, Write};
+#[cfg(unix)]
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
+#[cfg(unix)]
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ferrio::unix::pipe;
 use ferrio::{Events, Interest, Poll, Token, Waker};
 
 use util::{expect_events, Expect, TIMEOUT};
+
+/// A one-way channel: bytes written to the first end make the second readable. A pipe.
+#[cfg(unix)]
+fn channel() -> (ferrio::unix::pipe::Sender, ferrio::unix::pipe::Receiver) {
+    ferrio::unix::pipe::new().unwrap()
+}
+
+/// A one-way channel: bytes written to the first end make the second readable. A loopback
+/// TCP connection (both ends non-blocking), as Windows has no ferrio pipes.
+#[cfg(windows)]
+fn channel() -> (ferrio::net::TcpStream, ferrio::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (rx, _) = listener.accept().unwrap();
+    tx.set_nonblocking(true).unwrap();
+    rx.set_nonblocking(true).unwrap();
+    (
+        ferrio::net::TcpStream::from_std(tx),
+        ferrio::net::TcpStream::from_std(rx),
+    )
+}
 
 /// The whole milliseconds a backend that counts in milliseconds must wait for `t`.
 #[cfg(target_os = "linux")]
@@ -30,7 +57,7 @@ fn sub_millisecond_timeouts_are_not_rounded_down() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);
     // Something registered that never becomes ready.
-    let (_tx, mut rx) = pipe::new().unwrap();
+    let (_tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(0), Interest::READABLE)
         .unwrap();
@@ -65,7 +92,7 @@ fn sub_millisecond_timeouts_are_not_rounded_down() {
 fn zero_timeout_does_not_block_and_still_reports_ready_events() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(1), Interest::READABLE)
         .unwrap();
@@ -158,7 +185,7 @@ fn never_more_events_than_capacity_and_the_rest_come_later() {
         let mut poll = Poll::new().unwrap();
         let mut pipes = Vec::new();
         for i in 0..SOURCES {
-            let (mut tx, mut rx) = pipe::new().unwrap();
+            let (mut tx, mut rx) = channel();
             poll.registry()
                 .register(&mut rx, Token(i), Interest::READABLE)
                 .unwrap();
@@ -195,11 +222,11 @@ fn tokens_round_trip_every_bit() {
     let zero = Token(0);
 
     let waker = Waker::new(poll.registry(), high).unwrap();
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, top_bit, Interest::READABLE)
         .unwrap();
-    let (mut tx0, mut rx0) = pipe::new().unwrap();
+    let (mut tx0, mut rx0) = channel();
     poll.registry()
         .register(&mut rx0, zero, Interest::READABLE)
         .unwrap();
@@ -225,8 +252,10 @@ fn tokens_round_trip_every_bit() {
 }
 
 /// A no-op handler, installed without `SA_RESTART`.
+#[cfg(unix)]
 extern "C" fn ignore_signal(_: libc::c_int) {}
 
+#[cfg(unix)]
 #[test]
 fn signal_interrupts_a_blocked_poll() {
     if !util::in_child() {
@@ -247,7 +276,7 @@ fn signal_interrupts_a_blocked_poll() {
 
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);
-    let (_tx, mut rx) = pipe::new().unwrap();
+    let (_tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(0), Interest::READABLE)
         .unwrap();
@@ -288,7 +317,7 @@ fn registration_from_another_thread_takes_effect_in_the_blocked_poll() {
     let other = thread::spawn(move || {
         let tid = tid_rx.recv_timeout(TIMEOUT).expect("poller thread id");
         util::wait_until_blocked(tid);
-        let (mut tx, mut rx) = pipe::new().unwrap();
+        let (mut tx, mut rx) = channel();
         tx.write_all(b"x").unwrap();
         registry
             .register(&mut rx, Token(7), Interest::READABLE)
@@ -313,7 +342,7 @@ fn reregistration_from_another_thread_takes_effect_in_the_blocked_poll() {
     let mut events = Events::with_capacity(8);
     let registry = poll.registry().try_clone().unwrap();
 
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(2), Interest::READABLE)
         .unwrap();

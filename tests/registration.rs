@@ -1,18 +1,46 @@
 //! Registration semantics on every backend: errors for double registration and for unknown
 //! sources, no events after `deregister` (also for events the backend had already collected),
 //! and `reregister` replacing both token and interests.
+//!
+//! The sources are pipes on Unix and loopback TCP connections on Windows (see [`channel`]);
+//! the tests of raw fds (`SourceFd`) are Unix-only.
+#![cfg(any(unix, all(windows, feature = "net")))]
 
 mod util;
 
 use std::io::{self, Read, Write};
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
-use ferrio::unix::{pipe, SourceFd};
+#[cfg(unix)]
+use ferrio::unix::SourceFd;
 use ferrio::{Events, Interest, Poll, Token, Waker};
 
 use util::{expect_event_where, expect_events, expect_no_events, Expect, TIMEOUT};
+
+/// A one-way channel: bytes written to the first end make the second readable. A pipe.
+#[cfg(unix)]
+fn channel() -> (ferrio::unix::pipe::Sender, ferrio::unix::pipe::Receiver) {
+    ferrio::unix::pipe::new().unwrap()
+}
+
+/// A one-way channel: bytes written to the first end make the second readable. A loopback
+/// TCP connection (both ends non-blocking), as Windows has no ferrio pipes.
+#[cfg(windows)]
+fn channel() -> (ferrio::net::TcpStream, ferrio::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (rx, _) = listener.accept().unwrap();
+    tx.set_nonblocking(true).unwrap();
+    rx.set_nonblocking(true).unwrap();
+    (
+        ferrio::net::TcpStream::from_std(tx),
+        ferrio::net::TcpStream::from_std(rx),
+    )
+}
 
 #[track_caller]
 fn assert_error(result: io::Result<()>, kind: io::ErrorKind, text: &str) {
@@ -27,7 +55,7 @@ fn assert_error(result: io::Result<()>, kind: io::ErrorKind, text: &str) {
 #[test]
 fn double_register_is_already_exists() {
     let poll = Poll::new().unwrap();
-    let (_tx, mut rx) = pipe::new().unwrap();
+    let (_tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(0), Interest::READABLE)
         .unwrap();
@@ -54,6 +82,7 @@ fn double_register_is_already_exists() {
     poll.registry().deregister(&mut rx).unwrap();
 }
 
+#[cfg(unix)]
 #[test]
 fn double_register_of_a_raw_fd_is_already_exists() {
     let poll = Poll::new().unwrap();
@@ -75,7 +104,7 @@ fn double_register_of_a_raw_fd_is_already_exists() {
 #[test]
 fn unknown_sources_are_not_found() {
     let poll = Poll::new().unwrap();
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     assert_error(
         poll.registry()
             .reregister(&mut rx, Token(0), Interest::READABLE),
@@ -93,19 +122,22 @@ fn unknown_sources_are_not_found() {
         "not registered",
     );
 
-    let (a, _b) = UnixStream::pair().unwrap();
-    let fd = a.as_raw_fd();
-    assert_error(
-        poll.registry()
-            .reregister(&mut SourceFd(&fd), Token(0), Interest::READABLE),
-        io::ErrorKind::NotFound,
-        "not registered",
-    );
-    assert_error(
-        poll.registry().deregister(&mut SourceFd(&fd)),
-        io::ErrorKind::NotFound,
-        "not registered",
-    );
+    #[cfg(unix)]
+    {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let fd = a.as_raw_fd();
+        assert_error(
+            poll.registry()
+                .reregister(&mut SourceFd(&fd), Token(0), Interest::READABLE),
+            io::ErrorKind::NotFound,
+            "not registered",
+        );
+        assert_error(
+            poll.registry().deregister(&mut SourceFd(&fd)),
+            io::ErrorKind::NotFound,
+            "not registered",
+        );
+    }
 
     // Deregistered is unknown again; registered again is fine again.
     poll.registry()
@@ -144,7 +176,7 @@ fn os_errors_pass_through_unwrapped() {
         .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{err:?}");
     // The "already registered" error keeps the OS error it came from as its source.
-    let (_tx, mut rx) = pipe::new().unwrap();
+    let (_tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(0), Interest::READABLE)
         .unwrap();
@@ -167,7 +199,7 @@ fn os_errors_pass_through_unwrapped() {
 fn deregistered_source_with_pending_data_is_never_reported() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(1), Interest::READABLE)
         .unwrap();
@@ -187,7 +219,7 @@ fn events_held_back_by_capacity_are_dropped_on_deregister() {
     let mut poll = Poll::new().unwrap();
     let mut pipes = Vec::new();
     for i in 0..SOURCES {
-        let (mut tx, mut rx) = pipe::new().unwrap();
+        let (mut tx, mut rx) = channel();
         poll.registry()
             .register(&mut rx, Token(i), Interest::READABLE)
             .unwrap();
@@ -233,7 +265,7 @@ fn events_held_back_by_capacity_are_dropped_on_deregister() {
 fn reregister_replaces_the_token() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     poll.registry()
         .register(&mut rx, Token(1), Interest::READABLE)
         .unwrap();
@@ -255,6 +287,7 @@ fn reregister_replaces_the_token() {
     assert_eq!(rx.read(&mut buf).unwrap(), 1);
 }
 
+#[cfg(unix)]
 #[test]
 fn reregister_replaces_the_interests() {
     let mut poll = Poll::new().unwrap();
@@ -313,11 +346,65 @@ fn reregister_replaces_the_interests() {
     poll.registry().deregister(&mut SourceFd(&fd)).unwrap();
 }
 
+/// The same with a TCP connection registered directly (Windows has no `SourceFd`).
+#[cfg(windows)]
+#[test]
+fn reregister_replaces_the_interests() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let (mut peer, mut local) = channel();
+
+    poll.registry()
+        .register(&mut local, Token(1), Interest::READABLE)
+        .unwrap();
+    expect_no_events(&mut poll, &mut events, &[Token(1)]);
+
+    poll.registry()
+        .reregister(&mut local, Token(2), Interest::WRITABLE)
+        .unwrap();
+    peer.write_all(b"x").unwrap();
+    let seen = expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(2), Interest::WRITABLE)],
+    );
+    for s in &seen {
+        assert_ne!(s.token, Token(1), "old token reported: {seen:?}");
+        assert!(
+            !(s.token == Token(2) && s.readable),
+            "readability reported without interest: {seen:?}"
+        );
+    }
+    let deadline = Instant::now() + util::QUIET;
+    while Instant::now() < deadline {
+        util::poll_retrying(&mut poll, &mut events, Some(util::QUIET));
+        for e in &events {
+            assert_ne!(e.token(), Token(1), "old token reported: {e:?}");
+            assert!(
+                !e.is_readable(),
+                "readability reported without interest: {e:?}"
+            );
+        }
+    }
+
+    poll.registry()
+        .reregister(&mut local, Token(3), Interest::READABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(3), Interest::READABLE)],
+    );
+    let mut buf = [0u8; 4];
+    assert_eq!(local.read(&mut buf).unwrap(), 1);
+    poll.registry().deregister(&mut local).unwrap();
+}
+
 #[test]
 fn register_again_after_deregister() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     for round in 0..5 {
         let token = Token(10 + round);
         poll.registry()
@@ -345,7 +432,7 @@ fn a_cloned_registry_registers_with_the_same_poll() {
     let mut events = Events::with_capacity(8);
     let clone = poll.registry().try_clone().unwrap();
     let clone_of_clone = clone.try_clone().unwrap();
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     clone_of_clone
         .register(&mut rx, Token(4), Interest::READABLE)
         .unwrap();
@@ -370,7 +457,7 @@ fn a_cloned_registry_registers_with_the_same_poll() {
 /// one (the old registration ended with its poller), on every backend.
 #[test]
 fn source_outlives_its_poll() {
-    let (mut tx, mut rx) = pipe::new().unwrap();
+    let (mut tx, mut rx) = channel();
     {
         let first = Poll::new().unwrap();
         first

@@ -1,5 +1,7 @@
 //! `ferrio::unix::pipe`: flags of new pipes, closed-end detection, edge-triggered transfer of
 //! more data than the pipe holds, and pipes adopted from child processes.
+// Unix only: Unix pipes.
+#![cfg(unix)]
 
 mod util;
 

@@ -3,15 +3,19 @@
 
 mod util;
 
+#[cfg(unix)]
 use std::io::{Read, Write};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Instant;
 
+#[cfg(unix)]
 use ferrio::unix::pipe;
 use ferrio::{Events, Interest, Poll, Token, Waker};
 
-use util::{expect_events, expect_no_events, Expect, TIMEOUT};
+#[cfg(unix)]
+use util::expect_no_events;
+use util::{expect_events, Expect, TIMEOUT};
 
 #[test]
 fn a_wake_before_poll_is_reported_as_readable() {
@@ -45,6 +49,8 @@ fn a_wake_before_poll_is_reported_as_readable() {
     }
 }
 
+// Uses a pipe as the source that shares a token (Unix only).
+#[cfg(unix)]
 #[test]
 fn several_wakers_each_deliver_their_own_token() {
     let mut poll = Poll::new().unwrap();

@@ -29,6 +29,15 @@
 //! them non-blocking first (`set_nonblocking(true)` on the std type), or operations will block
 //! the thread that runs the event loop.
 //!
+//! # Windows
+//!
+//! The Unix-domain types do not exist on Windows, and the fd conversions are the socket ones
+//! there (`AsSocket`, `AsRawSocket`, `FromRawSocket`, `IntoRawSocket`, `OwnedSocket`).
+//! Sockets are created overlapped, non-blocking and not inheritable; listeners never get
+//! `SO_REUSEADDR` (on Windows it would let another socket take the port over). `SIGPIPE` does
+//! not exist there. The options Windows lacks (`set_reuseport`, `set_tclass_v6`,
+//! `bind_device`) are not offered; the keep-alive parameters need Windows 10 1709 or later.
+//!
 //! # Connecting
 //!
 //! [`TcpStream::connect`] and [`UnixStream::connect`] return at once, usually before the
@@ -92,46 +101,11 @@
 //! socket over: `socket2::SockRef::from(&socket).set_quickack(true)`. Sockets built with
 //! socket2 are adopted with `from_std` or `From<OwnedFd>` (make them non-blocking first).
 
-/// The impls every socket type shares: `Source`, `Debug`, and the std and fd conversions.
-macro_rules! socket_impls {
+/// The conversions between a socket type and the platform's handle types: `OwnedFd`,
+/// `RawFd`, `AsFd` on Unix.
+#[cfg(unix)]
+macro_rules! handle_impls {
     ($ty:ident, $std:ty) => {
-        impl $crate::event::Source for $ty {
-            fn register(
-                &mut self,
-                registry: &$crate::Registry,
-                token: $crate::Token,
-                interests: $crate::Interest,
-            ) -> ::std::io::Result<()> {
-                $crate::event::Source::register(&mut self.inner, registry, token, interests)
-            }
-
-            fn reregister(
-                &mut self,
-                registry: &$crate::Registry,
-                token: $crate::Token,
-                interests: $crate::Interest,
-            ) -> ::std::io::Result<()> {
-                $crate::event::Source::reregister(&mut self.inner, registry, token, interests)
-            }
-
-            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
-                $crate::event::Source::deregister(&mut self.inner, registry)
-            }
-        }
-
-        impl ::std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Debug::fmt(&self.inner, f)
-            }
-        }
-
-        impl From<$ty> for $std {
-            /// Unwraps the std socket; it stays non-blocking.
-            fn from(socket: $ty) -> $std {
-                socket.inner.into_inner()
-            }
-        }
-
         impl From<::std::os::fd::OwnedFd> for $ty {
             /// Adopts `fd` as it is (see `from_std`): it is not made non-blocking.
             fn from(fd: ::std::os::fd::OwnedFd) -> $ty {
@@ -180,6 +154,103 @@ macro_rules! socket_impls {
     };
 }
 
+/// The conversions between a socket type and the platform's handle types: `OwnedSocket`,
+/// `RawSocket`, `AsSocket` on Windows.
+#[cfg(windows)]
+macro_rules! handle_impls {
+    ($ty:ident, $std:ty) => {
+        impl From<::std::os::windows::io::OwnedSocket> for $ty {
+            /// Adopts `socket` as it is (see `from_std`): it is not made non-blocking.
+            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
+                $ty::from_std(<$std>::from(socket))
+            }
+        }
+
+        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
+            fn from(socket: $ty) -> ::std::os::windows::io::OwnedSocket {
+                socket.inner.into_inner().into()
+            }
+        }
+
+        impl ::std::os::windows::io::FromRawSocket for $ty {
+            /// Adopts `socket` as it is (see `from_std`): it is not made non-blocking.
+            ///
+            /// # Safety
+            ///
+            /// `socket` must be an open socket of the right kind that the caller owns and
+            /// hands over; nothing else may close it.
+            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
+                // SAFETY: the caller hands over ownership of an open socket.
+                $ty::from(unsafe {
+                    <::std::os::windows::io::OwnedSocket as ::std::os::windows::io::FromRawSocket>::from_raw_socket(socket)
+                })
+            }
+        }
+
+        impl ::std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::AsRawSocket::as_raw_socket(&self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
+                ::std::os::windows::io::AsSocket::as_socket(&self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::IntoRawSocket for $ty {
+            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::IntoRawSocket::into_raw_socket(self.inner.into_inner())
+            }
+        }
+    };
+}
+
+/// The impls every socket type shares: `Source`, `Debug`, and the std and fd conversions.
+macro_rules! socket_impls {
+    ($ty:ident, $std:ty) => {
+        impl $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                $crate::event::Source::register(&mut self.inner, registry, token, interests)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                $crate::event::Source::reregister(&mut self.inner, registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                $crate::event::Source::deregister(&mut self.inner, registry)
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        impl From<$ty> for $std {
+            /// Unwraps the std socket; it stays non-blocking.
+            fn from(socket: $ty) -> $std {
+                socket.inner.into_inner()
+            }
+        }
+
+        handle_impls!($ty, $std);
+    };
+}
+
 /// `Read` and `Write` for a stream type and for shared references to it. Reads are one `recv`
 /// (`recvmsg` when vectored), writes one `send` (`sendmsg`) that never raises `SIGPIPE`;
 /// `flush` has nothing to do.
@@ -200,8 +271,9 @@ macro_rules! stream_io {
 
         impl ::std::io::Read for &$ty {
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.inner
-                    .read_op(|s| $crate::sys::socket::recv(::std::os::fd::AsFd::as_fd(s), buf))
+                self.inner.read_op(|s| {
+                    $crate::sys::socket::recv($crate::sys::AsSource::as_source(s), buf)
+                })
             }
 
             fn read_vectored(
@@ -209,7 +281,7 @@ macro_rules! stream_io {
                 bufs: &mut [::std::io::IoSliceMut<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner.read_op(|s| {
-                    $crate::sys::socket::recv_vectored(::std::os::fd::AsFd::as_fd(s), bufs)
+                    $crate::sys::socket::recv_vectored($crate::sys::AsSource::as_source(s), bufs)
                 })
             }
         }
@@ -233,8 +305,9 @@ macro_rules! stream_io {
 
         impl ::std::io::Write for &$ty {
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
-                self.inner
-                    .write_op(|s| $crate::sys::socket::send(::std::os::fd::AsFd::as_fd(s), buf))
+                self.inner.write_op(|s| {
+                    $crate::sys::socket::send($crate::sys::AsSource::as_source(s), buf)
+                })
             }
 
             fn write_vectored(
@@ -242,7 +315,7 @@ macro_rules! stream_io {
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner.write_op(|s| {
-                    $crate::sys::socket::send_vectored(::std::os::fd::AsFd::as_fd(s), bufs)
+                    $crate::sys::socket::send_vectored($crate::sys::AsSource::as_source(s), bufs)
                 })
             }
 

@@ -10,7 +10,7 @@
 //!   `UdpSocketBuilder`.
 //!
 //! Each macro adds an `impl` block to a type that has a private method
-//! `fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R>`
+//! `fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R>`
 //! (which goes through `IoSource::any_op` on registrable types). `$setup` is the doc-test code
 //! that makes a value `socket` of the type, `$setup6` the same for IPv6.
 //!
@@ -389,6 +389,7 @@ macro_rules! traffic_class_options {
     };
 }
 
+#[cfg(unix)]
 /// The fd conversions of the types that are not (yet) sources: `TcpSocket` and
 /// `UdpSocketBuilder`, which hold a plain `OwnedFd` in `inner`.
 macro_rules! fd_impls {
@@ -449,6 +450,75 @@ macro_rules! fd_impls {
                 }
                 d.field("fd", &::std::os::fd::AsRawFd::as_raw_fd(&fd))
                     .finish()
+            }
+        }
+    };
+}
+
+/// The socket conversions of `TcpSocket` and `UdpSocketBuilder` on Windows, which hold a plain
+/// `OwnedSocket` in `inner`.
+#[cfg(windows)]
+macro_rules! fd_impls {
+    ($ty:ident) => {
+        impl ::std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
+                ::std::os::windows::io::AsSocket::as_socket(&self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::AsRawSocket::as_raw_socket(&self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::IntoRawSocket for $ty {
+            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
+                ::std::os::windows::io::IntoRawSocket::into_raw_socket(self.inner)
+            }
+        }
+
+        impl ::std::os::windows::io::FromRawSocket for $ty {
+            /// Adopts `socket` as it is: it is not made non-blocking.
+            ///
+            /// # Safety
+            ///
+            /// `socket` must be an open IPv4 or IPv6 socket of the right type that the caller
+            /// owns and hands over; nothing else may close it.
+            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
+                // SAFETY: the caller hands over ownership of an open socket.
+                let socket = unsafe {
+                    <::std::os::windows::io::OwnedSocket as ::std::os::windows::io::FromRawSocket>::from_raw_socket(socket)
+                };
+                $ty { inner: socket }
+            }
+        }
+
+        impl From<::std::os::windows::io::OwnedSocket> for $ty {
+            /// Adopts `socket` as it is: it is not made non-blocking.
+            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
+                $ty { inner: socket }
+            }
+        }
+
+        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
+            fn from(socket: $ty) -> ::std::os::windows::io::OwnedSocket {
+                socket.inner
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let socket = ::std::os::windows::io::AsSocket::as_socket(&self.inner);
+                let mut d = f.debug_struct(stringify!($ty));
+                if let Ok(addr) = $crate::sys::socket::local_addr(socket) {
+                    d.field("addr", &addr);
+                }
+                d.field(
+                    "socket",
+                    &::std::os::windows::io::AsRawSocket::as_raw_socket(&socket),
+                )
+                .finish()
             }
         }
     };

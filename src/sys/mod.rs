@@ -9,6 +9,7 @@
 //! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
 //! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
 //! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll.rs`       |
+//! | `ferrio_windows`   | Windows                                       | `windows/selector.rs` (IOCP + AFD) |
 //!
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
 //! `--cfg mio_unsupported_force_poll_poll`.
@@ -16,12 +17,50 @@
 // Without `os-poll` no selector is ever opened, so constructors go unused.
 #![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
 
+mod api;
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
 pub(crate) use self::unix::*;
 
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub(crate) use self::windows::*;
+
 use crate::event::Event as PublicEvent;
+
+// The socket handle types of the platform, named once so that the socket types in `crate::net`
+// are written once: fds on Unix, sockets on Windows.
+#[cfg(unix)]
+pub(crate) use std::os::fd::BorrowedFd as BorrowedSource;
+#[cfg(all(unix, feature = "net"))]
+pub(crate) use std::os::fd::OwnedFd as OwnedSource;
+#[cfg(windows)]
+pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedSource;
+#[cfg(all(windows, feature = "net"))]
+pub(crate) use std::os::windows::io::OwnedSocket as OwnedSource;
+
+/// Borrows the platform handle (`AsFd` on Unix, `AsSocket` on Windows) under one name.
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+pub(crate) trait AsSource {
+    fn as_source(&self) -> BorrowedSource<'_>;
+}
+
+#[cfg(unix)]
+impl<T: std::os::fd::AsFd + ?Sized> AsSource for T {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        self.as_fd()
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsSocket + ?Sized> AsSource for T {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        self.as_socket()
+    }
+}
 
 /// Views a backend event as the public [`Event`](crate::event::Event), which is a
 /// `#[repr(transparent)]` wrapper around it.

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,6 +43,7 @@ pub fn tcp_pair(poll: &mut Poll, events: &mut Events) -> (TcpStream, TcpStream) 
 }
 
 /// Asserts that `fd` is non-blocking and close-on-exec.
+#[cfg(unix)]
 #[track_caller]
 pub fn assert_nonblocking_cloexec(fd: &impl AsRawFd) {
     let fd = fd.as_raw_fd();
@@ -84,4 +86,22 @@ pub fn pattern(seed: u64, offset: u64) -> u8 {
 /// Whether `e` is `WouldBlock`.
 pub fn would_block(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::WouldBlock
+}
+
+/// The OS error codes the tests compare with: errno values on Unix, Winsock errors on Windows.
+pub mod errno {
+    #[cfg(unix)]
+    #[allow(unused_imports)] // each test binary uses a few
+    pub use libc::{EADDRINUSE, EAGAIN, ECONNREFUSED, ECONNRESET, ENOTCONN};
+
+    #[cfg(windows)]
+    pub const EADDRINUSE: i32 = 10048; // WSAEADDRINUSE
+    #[cfg(windows)]
+    pub const EAGAIN: i32 = 10035; // WSAEWOULDBLOCK
+    #[cfg(windows)]
+    pub const ECONNREFUSED: i32 = 10061; // WSAECONNREFUSED
+    #[cfg(windows)]
+    pub const ECONNRESET: i32 = 10054; // WSAECONNRESET
+    #[cfg(windows)]
+    pub const ENOTCONN: i32 = 10057; // WSAENOTCONN
 }

@@ -1,6 +1,6 @@
+use crate::sys::AsSource;
 use std::io;
 use std::net::{self, SocketAddr};
-use std::os::fd::AsFd;
 
 use crate::io_source::IoSource;
 use crate::net::TcpStream;
@@ -72,28 +72,28 @@ impl TcpListener {
     /// still needs to be registered.
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
-            .read_op(|l| socket::tcp_accept(l.as_fd()))
+            .read_op(|l| socket::tcp_accept(l.as_source()))
             .map(|(fd, addr)| (TcpStream::from(fd), addr))
     }
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|l| socket::local_addr(l.as_fd()))
+        self.inner.any_op(|l| socket::local_addr(l.as_source()))
     }
 
     /// Sets the time-to-live (`IP_TTL`) of packets sent from accepted sockets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|l| socket::set_ttl(l.as_fd(), ttl))
+        self.inner.any_op(|l| socket::set_ttl(l.as_source(), ttl))
     }
 
     /// The time-to-live (`IP_TTL`) set by [`set_ttl`](TcpListener::set_ttl).
     pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|l| socket::ttl(l.as_fd()))
+        self.inner.any_op(|l| socket::ttl(l.as_source()))
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.any_op(|l| socket::take_error(l.as_fd()))
+        self.inner.any_op(|l| socket::take_error(l.as_source()))
     }
 }
 

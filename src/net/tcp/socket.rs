@@ -1,6 +1,6 @@
+use crate::sys::{AsSource, BorrowedSource, OwnedSource};
 use std::io;
 use std::net::{self, SocketAddr};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use crate::net::{TcpListener, TcpStream};
 use crate::sys::socket::{self, Kind};
@@ -61,7 +61,7 @@ use crate::sys::socket::{self, Kind};
 /// # }
 /// ```
 pub struct TcpSocket {
-    inner: OwnedFd,
+    inner: OwnedSource,
 }
 
 impl TcpSocket {
@@ -94,7 +94,7 @@ impl TcpSocket {
     /// [`TcpStream::bind_connect`], which lets Linux share local ports between connections
     /// to different peers.
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        socket::bind(self.inner.as_fd(), &addr)
+        socket::bind(self.inner.as_source(), &addr)
     }
 
     /// Starts connecting to `addr` and returns the stream at once, usually before the
@@ -102,7 +102,7 @@ impl TcpSocket {
     /// [connect protocol](crate::net#connecting). If the system refuses at once, the error is
     /// returned and the socket is closed.
     pub fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        socket::connect_stream(self.inner.as_fd(), &addr)?;
+        socket::connect_stream(self.inner.as_source(), &addr)?;
         Ok(TcpStream::from(self.inner))
     }
 
@@ -114,51 +114,51 @@ impl TcpSocket {
     /// clamped. [`TcpListener::bind`] uses 128, like std and mio. A socket that was not bound
     /// gets a free port on all addresses. On error the socket is closed.
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        socket::listen(self.inner.as_fd(), backlog)?;
+        socket::listen(self.inner.as_source(), backlog)?;
         Ok(TcpListener::from(self.inner))
     }
 
     /// Wraps a std stream's socket, as tokio's method of the same name does. It is used as
     /// it is: make it non-blocking first if it will be connected through this type.
     pub fn from_std_stream(stream: net::TcpStream) -> TcpSocket {
-        TcpSocket::from(OwnedFd::from(stream))
+        TcpSocket::from(OwnedSource::from(stream))
     }
 
     /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); it carries over to the
     /// connection. Available on all Unix systems.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        socket::set_nodelay(self.inner.as_fd(), nodelay)
+        socket::set_nodelay(self.inner.as_source(), nodelay)
     }
 
     /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
     pub fn nodelay(&self) -> io::Result<bool> {
-        socket::nodelay(self.inner.as_fd())
+        socket::nodelay(self.inner.as_source())
     }
 
     /// Sets the time-to-live (`IP_TTL`) of outgoing packets. Available on all Unix systems.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        socket::set_ttl(self.inner.as_fd(), ttl)
+        socket::set_ttl(self.inner.as_source(), ttl)
     }
 
     /// The time-to-live (`IP_TTL`) of outgoing packets.
     pub fn ttl(&self) -> io::Result<u32> {
-        socket::ttl(self.inner.as_fd())
+        socket::ttl(self.inner.as_source())
     }
 
     /// The address the socket is bound to; before [`bind`](TcpSocket::bind), the unspecified
     /// address of its family with port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        socket::local_addr(self.inner.as_fd())
+        socket::local_addr(self.inner.as_source())
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        socket::take_error(self.inner.as_fd())
+        socket::take_error(self.inner.as_source())
     }
 
     /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
-        f(self.inner.as_fd())
+    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
+        f(self.inner.as_source())
     }
 }
 

@@ -1,6 +1,6 @@
+use crate::sys::{AsSource, BorrowedSource};
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
-use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
@@ -108,59 +108,63 @@ impl TcpStream {
     /// `NotConnected` (`ENOTCONN`).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::peer_addr(s.as_fd()))
+        self.inner.write_op(|s| socket::peer_addr(s.as_source()))
     }
 
     /// The local address of the stream.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::local_addr(s.as_fd()))
+        self.inner.any_op(|s| socket::local_addr(s.as_source()))
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file (and its event shows `is_read_closed`).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
+        self.inner.any_op(|s| socket::shutdown(s.as_source(), how))
     }
 
     /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.inner
-            .any_op(|s| socket::set_nodelay(s.as_fd(), nodelay))
+            .any_op(|s| socket::set_nodelay(s.as_source(), nodelay))
     }
 
     /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.inner.any_op(|s| socket::nodelay(s.as_fd()))
+        self.inner.any_op(|s| socket::nodelay(s.as_source()))
     }
 
     /// Sets the time-to-live (`IP_TTL`) of outgoing packets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|s| socket::set_ttl(s.as_fd(), ttl))
+        self.inner.any_op(|s| socket::set_ttl(s.as_source(), ttl))
     }
 
     /// The time-to-live (`IP_TTL`) of outgoing packets.
     pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|s| socket::ttl(s.as_fd()))
+        self.inner.any_op(|s| socket::ttl(s.as_source()))
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any. After a writable
     /// event on a connecting stream, `Some` means the connection failed.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::take_error(s.as_fd()))
+        self.inner.write_op(|s| socket::take_error(s.as_source()))
     }
 
     /// Reads waiting data without removing it from the socket (`MSG_PEEK`); returns
     /// `WouldBlock` if there is none. Peeking does not use up the readable event: if data is
     /// waiting, the next read finds it.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_op(|s| socket::peek(s.as_fd(), buf))
+        self.inner.read_op(|s| socket::peek(s.as_source(), buf))
     }
 
     /// Runs `f`, which does I/O on this stream's fd by other means (for example through
     /// `as_raw_fd` and libc), so that a `WouldBlock` from it is handled like one from ferrio's
     /// own methods: the next readiness change is still reported, on every backend. `f` must
     /// return `WouldBlock` if and only if the fd was not ready.
+    ///
+    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
+    /// interest the stream is registered for (on Windows and on the poll(2) backend, which
+    /// re-arm by hand): a spurious event in the other direction may follow.
     pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>,
@@ -169,8 +173,8 @@ impl TcpStream {
     }
 
     /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
-        self.inner.any_op(|s| f(s.as_fd()))
+    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
+        self.inner.any_op(|s| f(s.as_source()))
     }
 }
 
@@ -186,6 +190,8 @@ macro_rules! stream_v4 {
         )
     };
 }
+// Windows has no `tclass_v6`, the only option that shows IPv6 setup.
+#[cfg_attr(windows, allow(unused_macros))]
 macro_rules! stream_v6 {
     () => {
         concat!(

@@ -123,6 +123,10 @@ impl UnixDatagram {
     /// with ancillary data through libc), so that a `WouldBlock` from it is handled like one
     /// from ferrio's own methods: the next readiness change is still reported, on every
     /// backend. `f` must return `WouldBlock` if and only if the fd was not ready.
+    ///
+    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
+    /// interest the socket is registered for (on Windows and on the poll(2) backend, which
+    /// re-arm by hand): a spurious event in the other direction may follow.
     pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>,

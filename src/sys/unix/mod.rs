@@ -5,10 +5,9 @@
 //! backend is compiled on every Unix build, selected or not, so it never rots.
 
 use std::io;
-use std::os::fd::RawFd;
 use std::time::Duration;
 
-use crate::{Interest, Token};
+pub(crate) use super::api::*;
 
 #[cfg(ferrio_epoll)]
 mod epoll;
@@ -37,76 +36,11 @@ use self::poll as backend;
 pub(crate) use self::backend::IoSourceState;
 pub(crate) use self::backend::{Event, Selector, Waker};
 
+/// The raw handle the selectors watch: a file descriptor.
+pub(crate) type RawSource = std::os::fd::RawFd;
+
 /// The events buffer every backend fills: a vector whose capacity is the caller's limit.
 pub(crate) type Events = Vec<Event>;
-
-/// What every selector offers. `Selector` is shared by `Poll` and every `Registry` clone.
-pub(crate) trait SelectorApi: Sized + Send + Sync {
-    /// The backend's raw event.
-    type Event: EventApi;
-    /// Opens a new poller.
-    fn new() -> io::Result<Self>;
-    /// Another handle on the same poller (registrations through it are seen by `select`).
-    fn try_clone(&self) -> io::Result<Self>;
-    /// Waits for events. `events` is cleared first and receives at most `events.capacity()`
-    /// entries, which is never zero (checked by the caller).
-    fn select(&self, events: &mut Vec<Self::Event>, timeout: Option<Duration>) -> io::Result<()>;
-    /// Starts watching `fd`. (Without `os-ext` (`SourceFd`) only a backend's own code may
-    /// call these three, and the poll(2) backend's Waker and IoSourceState do not.)
-    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
-    fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()>;
-    /// Replaces token and interests of a watched `fd`.
-    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
-    fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()>;
-    /// Stops watching `fd`.
-    #[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
-    fn deregister(&self, fd: RawFd) -> io::Result<()>;
-}
-
-/// How the public `Event` reads a backend's raw event.
-pub(crate) trait EventApi {
-    fn token(&self) -> Token;
-    fn is_readable(&self) -> bool;
-    fn is_writable(&self) -> bool;
-    fn is_error(&self) -> bool;
-    fn is_read_closed(&self) -> bool;
-    fn is_write_closed(&self) -> bool;
-    fn is_priority(&self) -> bool;
-    fn is_aio(&self) -> bool;
-    fn is_lio(&self) -> bool;
-    /// The raw OS fields, for `{:#?}` output only.
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
-}
-
-/// The per-source state that the `IoSource` adapter keeps for a backend. Backends that emulate
-/// edge triggering (poll(2)) remember the registration here so that an operation that returns
-/// `WouldBlock` can re-arm the direction that blocked.
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-pub(crate) trait IoSourceApi: Sized {
-    /// The selector of the same backend.
-    type Selector: SelectorApi;
-    fn new() -> Self;
-    fn register(
-        &mut self,
-        selector: &Self::Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()>;
-    fn reregister(
-        &mut self,
-        selector: &Self::Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()>;
-    fn deregister(&mut self, selector: &Self::Selector, fd: RawFd) -> io::Result<()>;
-    /// Runs one operation on the source. If it returns `WouldBlock`, the directions in
-    /// `blocked` (intersected with the registered interests) are armed again.
-    fn do_io<T, F>(&self, fd: RawFd, blocked: Interest, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>;
-}
 
 /// Converts a `-1`-on-error return value into an `io::Result`, keeping the OS error.
 pub(crate) fn cvt<T: IsMinusOne>(ret: T) -> io::Result<T> {
@@ -142,52 +76,6 @@ pub(crate) fn timeout_ms(timeout: Option<Duration>, max_ms: libc::c_int) -> libc
             ms.min(max_ms as u64) as libc::c_int
         }
     }
-}
-
-/// An error about how a source was registered, naming the mistake. The OS error, if any,
-/// stays reachable through `source()`.
-#[derive(Debug)]
-pub(crate) struct RegistrationError {
-    message: &'static str,
-    os: Option<io::Error>,
-}
-
-impl std::fmt::Display for RegistrationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message)?;
-        if let Some(os) = &self.os {
-            write!(f, " ({os})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for RegistrationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.os.as_ref().map(|e| e as _)
-    }
-}
-
-// kqueue cannot detect a double registration.
-#[cfg_attr(ferrio_kqueue, allow(dead_code))]
-pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with this Poll",
-            os,
-        },
-    )
-}
-
-pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        RegistrationError {
-            message: "source not registered with this Poll",
-            os,
-        },
-    )
 }
 
 #[cfg(test)]

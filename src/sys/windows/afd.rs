@@ -1,0 +1,319 @@
+//! The AFD helper: a handle on the Winsock kernel driver (`\Device\Afd`) through which one
+//! overlapped `IOCTL_AFD_POLL` per socket asks for readiness, the way wepoll, mio and polling
+//! do. The request completes on the selector's completion port once the socket shows any of
+//! the requested events; it is one-shot and must be submitted again for the next ones.
+//!
+//! The driver interface is undocumented: the event bits, the control code and the layout of
+//! the request are the ones those libraries use.
+
+use std::ffi::c_void;
+use std::io;
+use std::mem;
+use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle, RawSocket};
+use std::ptr;
+use std::sync::atomic::AtomicUsize;
+
+use windows_sys::Wdk::Foundation::OBJECT_ATTRIBUTES;
+use windows_sys::Wdk::Storage::FileSystem::{NtCancelIoFileEx, NtCreateFile, FILE_OPEN};
+use windows_sys::Wdk::System::IO::NtDeviceIoControlFile;
+use windows_sys::Win32::Foundation::{
+    RtlNtStatusToDosError, HANDLE, NTSTATUS, STATUS_NOT_FOUND, STATUS_PENDING, STATUS_SUCCESS,
+    UNICODE_STRING,
+};
+use windows_sys::Win32::Networking::WinSock::{
+    WSAGetLastError, WSAIoctl, INVALID_SOCKET, SIO_BASE_HANDLE, SIO_BSP_HANDLE,
+    SIO_BSP_HANDLE_POLL, SIO_BSP_HANDLE_SELECT, SOCKET, SOCKET_ERROR,
+};
+use windows_sys::Win32::Storage::FileSystem::{
+    SetFileCompletionNotificationModes, FILE_SHARE_READ, FILE_SHARE_WRITE, SYNCHRONIZE,
+};
+use windows_sys::Win32::System::WindowsProgramming::FILE_SKIP_SET_EVENT_ON_HANDLE;
+use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
+
+use super::iocp::{CompletionPort, KEY_AFD};
+
+/// Data can be received (or a zero-length read would tell of an orderly shutdown).
+pub(crate) const POLL_RECEIVE: u32 = 0x0001;
+/// Out-of-band data is waiting.
+pub(crate) const POLL_RECEIVE_EXPEDITED: u32 = 0x0002;
+/// A send would not block.
+pub(crate) const POLL_SEND: u32 = 0x0004;
+/// The peer shut its sending side down.
+pub(crate) const POLL_DISCONNECT: u32 = 0x0008;
+/// The connection was reset or aborted.
+pub(crate) const POLL_ABORT: u32 = 0x0010;
+/// The socket was closed locally.
+pub(crate) const POLL_LOCAL_CLOSE: u32 = 0x0020;
+/// A connection is waiting to be accepted.
+pub(crate) const POLL_ACCEPT: u32 = 0x0080;
+/// A connect failed.
+pub(crate) const POLL_CONNECT_FAIL: u32 = 0x0100;
+
+/// The bits a readable interest asks for.
+pub(crate) const READABLE_FLAGS: u32 =
+    POLL_RECEIVE | POLL_DISCONNECT | POLL_ACCEPT | POLL_ABORT | POLL_CONNECT_FAIL;
+/// The bits a writable interest asks for.
+pub(crate) const WRITABLE_FLAGS: u32 = POLL_SEND | POLL_ABORT | POLL_CONNECT_FAIL;
+/// The bits that mean the read side is finished.
+pub(crate) const READ_CLOSED_FLAGS: u32 = POLL_DISCONNECT | POLL_ABORT | POLL_CONNECT_FAIL;
+/// The bits that mean the write side is finished.
+pub(crate) const WRITE_CLOSED_FLAGS: u32 = POLL_ABORT | POLL_CONNECT_FAIL;
+/// Every event bit a user interest can arm.
+pub(crate) const KNOWN_EVENTS: u32 = READABLE_FLAGS | WRITABLE_FLAGS | POLL_RECEIVE_EXPEDITED;
+
+/// `IOCTL_AFD_POLL`.
+const IOCTL_AFD_POLL: u32 = 0x0001_2024;
+
+/// One socket of a poll request.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PollHandleInfo {
+    pub(crate) handle: HANDLE,
+    pub(crate) events: u32,
+    pub(crate) status: NTSTATUS,
+}
+
+/// A poll request for one socket; the driver writes the result into the same buffer.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PollInfo {
+    pub(crate) timeout: i64,
+    pub(crate) number_of_handles: u32,
+    pub(crate) exclusive: u32,
+    pub(crate) handles: [PollHandleInfo; 1],
+}
+
+impl PollInfo {
+    pub(crate) const fn empty() -> PollInfo {
+        PollInfo {
+            timeout: 0,
+            number_of_handles: 0,
+            exclusive: 0,
+            handles: [PollHandleInfo {
+                handle: ptr::null_mut(),
+                events: 0,
+                status: 0,
+            }],
+        }
+    }
+}
+
+/// Converts an NTSTATUS to the Win32 error `io::Error` carries.
+fn nt_error(status: NTSTATUS) -> io::Error {
+    // SAFETY: a pure conversion of a status code.
+    let code = unsafe { RtlNtStatusToDosError(status) };
+    io::Error::from_raw_os_error(code as i32)
+}
+
+/// A handle on the AFD driver, associated with a selector's completion port.
+#[derive(Debug)]
+pub(crate) struct Afd {
+    handle: OwnedHandle,
+    /// Requests submitted on this handle whose packet has not been dequeued yet.
+    pub(crate) in_flight: AtomicUsize,
+}
+
+impl Afd {
+    /// Opens a new helper handle and routes its completions to `port`.
+    pub(crate) fn new(port: &CompletionPort) -> io::Result<Afd> {
+        // Any name below \Device\Afd opens the driver; the suffix only names the user.
+        let mut name: Vec<u16> = "\\Device\\Afd\\Ferrio".encode_utf16().collect();
+        let bytes = (name.len() * 2) as u16;
+        let unicode = UNICODE_STRING {
+            Length: bytes,
+            MaximumLength: bytes,
+            Buffer: name.as_mut_ptr(),
+        };
+        let attributes = OBJECT_ATTRIBUTES {
+            Length: mem::size_of::<OBJECT_ATTRIBUTES>() as u32,
+            RootDirectory: ptr::null_mut(),
+            ObjectName: &unicode,
+            Attributes: 0,
+            SecurityDescriptor: ptr::null(),
+            SecurityQualityOfService: ptr::null(),
+        };
+        let mut raw: HANDLE = ptr::null_mut();
+        let mut iosb = IO_STATUS_BLOCK::default();
+        // SAFETY: every pointer refers to a live local (`unicode` borrows `name`, both outlive
+        // the call); the call opens a new handle and writes it to `raw`.
+        let status = unsafe {
+            NtCreateFile(
+                &mut raw,
+                SYNCHRONIZE,
+                &attributes,
+                &mut iosb,
+                ptr::null(),
+                0,
+                FILE_SHARE_READ | FILE_SHARE_WRITE,
+                FILE_OPEN,
+                0,
+                ptr::null(),
+                0,
+            )
+        };
+        if status != STATUS_SUCCESS {
+            return Err(nt_error(status));
+        }
+        // SAFETY: `raw` is a new handle that nothing else owns.
+        let handle = unsafe { OwnedHandle::from_raw_handle(raw as RawHandle) };
+        port.add_handle(raw, KEY_AFD)?;
+        // SAFETY: `raw` is open (owned by `handle`); only a mode flag is set.
+        let ok =
+            unsafe { SetFileCompletionNotificationModes(raw, FILE_SKIP_SET_EVENT_ON_HANDLE as u8) };
+        if ok == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Afd {
+            handle,
+            in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    fn raw(&self) -> HANDLE {
+        self.handle.as_raw_handle() as HANDLE
+    }
+
+    /// Submits a poll request. `Ok` means a completion packet carrying `context` will arrive
+    /// on the port (at once or later); an error means none will.
+    ///
+    /// # Safety
+    ///
+    /// `info` and `iosb` must stay valid and unmoved, and not be read or written by anyone
+    /// else, until that packet has been dequeued.
+    pub(crate) unsafe fn poll(
+        &self,
+        info: *mut PollInfo,
+        iosb: *mut IO_STATUS_BLOCK,
+        context: *const c_void,
+    ) -> io::Result<()> {
+        if let Some(err) = inject::take_failure((*info).handles[0].handle as usize) {
+            return Err(err);
+        }
+        (*iosb).Anonymous.Status = STATUS_PENDING;
+        let size = mem::size_of::<PollInfo>() as u32;
+        // SAFETY (of the call, relying on the caller's promise): the buffers stay valid until
+        // the completion; `context` is only carried to the packet.
+        let status = NtDeviceIoControlFile(
+            self.raw(),
+            ptr::null_mut(),
+            None,
+            context,
+            iosb,
+            IOCTL_AFD_POLL,
+            info as *const c_void,
+            size,
+            info as *mut c_void,
+            size,
+        );
+        if status == STATUS_SUCCESS || status == STATUS_PENDING {
+            Ok(())
+        } else {
+            Err(nt_error(status))
+        }
+    }
+
+    /// Asks the driver to finish the request that owns `iosb` early (it then completes with
+    /// `STATUS_CANCELLED`, or normally if it was already finishing).
+    ///
+    /// # Safety
+    ///
+    /// `iosb` must be the status block of a request submitted on this handle whose packet has
+    /// not been dequeued yet.
+    pub(crate) unsafe fn cancel(&self, iosb: *mut IO_STATUS_BLOCK) -> io::Result<()> {
+        if (*iosb).Anonymous.Status != STATUS_PENDING {
+            return Ok(());
+        }
+        let mut cancel_iosb = IO_STATUS_BLOCK::default();
+        let status = NtCancelIoFileEx(self.raw(), iosb, &mut cancel_iosb);
+        if status == STATUS_SUCCESS || status == STATUS_NOT_FOUND {
+            Ok(())
+        } else {
+            Err(nt_error(status))
+        }
+    }
+}
+
+fn base_socket_ioctl(socket: RawSocket, control: u32) -> io::Result<RawSocket> {
+    let mut base: SOCKET = INVALID_SOCKET;
+    let mut bytes = 0u32;
+    // SAFETY: the output buffer is `base`, of the size given; no overlapped, no routine.
+    let ret = unsafe {
+        WSAIoctl(
+            socket as SOCKET,
+            control,
+            ptr::null(),
+            0,
+            &mut base as *mut SOCKET as *mut c_void,
+            mem::size_of::<SOCKET>() as u32,
+            &mut bytes,
+            ptr::null_mut(),
+            None,
+        )
+    };
+    if ret == SOCKET_ERROR {
+        // SAFETY: reads this thread's last Winsock error.
+        return Err(io::Error::from_raw_os_error(unsafe { WSAGetLastError() }));
+    }
+    if base == INVALID_SOCKET {
+        return Err(io::Error::from_raw_os_error(
+            windows_sys::Win32::Networking::WinSock::WSAENOTSOCK,
+        ));
+    }
+    Ok(base as RawSocket)
+}
+
+/// The socket of the base service provider under `socket`, which is what AFD polls: layered
+/// providers (LSPs) hand out sockets of their own. `SIO_BASE_HANDLE` answers unless an LSP
+/// breaks it; then the `SIO_BSP_HANDLE*` requests are tried, and only an answer that differs
+/// from `socket` is believed.
+pub(crate) fn base_socket(socket: RawSocket) -> io::Result<RawSocket> {
+    let err = match base_socket_ioctl(socket, SIO_BASE_HANDLE) {
+        Ok(base) => return Ok(base),
+        Err(err) => err,
+    };
+    for control in [SIO_BSP_HANDLE_SELECT, SIO_BSP_HANDLE_POLL, SIO_BSP_HANDLE] {
+        if let Ok(base) = base_socket_ioctl(socket, control) {
+            if base != socket {
+                return Ok(base);
+            }
+        }
+    }
+    Err(err)
+}
+
+/// Failure injection for the tests: the next submissions for one base socket fail.
+#[cfg(test)]
+pub(crate) mod inject {
+    use std::io;
+    use std::sync::Mutex;
+
+    static FAIL: Mutex<Option<(usize, usize, i32)>> = Mutex::new(None);
+
+    /// Makes the next `count` submissions for base socket `socket` fail with OS error `code`.
+    pub(crate) fn fail_next(socket: usize, count: usize, code: i32) {
+        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((socket, count, code));
+    }
+
+    pub(super) fn take_failure(socket: usize) -> Option<io::Error> {
+        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
+        match *fail {
+            Some((s, count, code)) if s == socket && count > 0 => {
+                *fail = if count > 1 {
+                    Some((s, count - 1, code))
+                } else {
+                    None
+                };
+                Some(io::Error::from_raw_os_error(code))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(not(test))]
+mod inject {
+    #[inline(always)]
+    pub(super) fn take_failure(_socket: usize) -> Option<std::io::Error> {
+        None
+    }
+}

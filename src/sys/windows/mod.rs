@@ -1,0 +1,112 @@
+//! Windows: a selector on an I/O completion port with AFD polling per socket (`selector.rs`,
+//! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`).
+//!
+//! `socket.rs` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
+//! `ferrio::windows::NamedPipe`.
+
+use std::time::Duration;
+
+use windows_sys::Win32::System::Threading::INFINITE;
+
+use crate::Token;
+
+// Sockets are registered only through the `IoSource` adapter, which only `net` uses here.
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+mod afd;
+mod iocp;
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+mod selector;
+mod waker;
+
+#[cfg(feature = "net")]
+pub(crate) mod socket;
+
+#[cfg(feature = "os-ext")]
+pub(crate) mod named_pipe;
+
+#[cfg(feature = "net")]
+pub(crate) use self::selector::IoSourceState;
+pub(crate) use self::selector::Selector;
+pub(crate) use self::waker::Waker;
+
+pub(crate) use super::api::*;
+
+/// The raw handle the selector watches: a socket.
+pub(crate) type RawSource = std::os::windows::io::RawSocket;
+
+/// The events buffer the selector fills: a vector whose capacity is the caller's limit.
+pub(crate) type Events = Vec<Event>;
+
+/// Internal event bits beyond AFD's.
+pub(crate) struct EventFlags;
+
+impl EventFlags {
+    /// Submitting the socket's poll request failed (reported as an error that wakes readers
+    /// and writers alike; the request is retried by every poll until it succeeds).
+    pub(crate) const SUBMIT_FAILED: u32 = 0x1000_0000;
+}
+
+/// One readiness event: AFD event bits and the token, stored whole.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Event {
+    flags: u32,
+    token: Token,
+}
+
+impl Event {
+    pub(crate) fn new(token: Token, flags: u32) -> Event {
+        Event { flags, token }
+    }
+}
+
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.token
+    }
+    fn is_readable(&self) -> bool {
+        self.flags & (afd::READABLE_FLAGS | EventFlags::SUBMIT_FAILED) != 0
+    }
+    fn is_writable(&self) -> bool {
+        self.flags & (afd::WRITABLE_FLAGS | EventFlags::SUBMIT_FAILED) != 0
+    }
+    fn is_error(&self) -> bool {
+        self.flags & (afd::POLL_CONNECT_FAIL | EventFlags::SUBMIT_FAILED) != 0
+    }
+    fn is_read_closed(&self) -> bool {
+        self.flags & afd::READ_CLOSED_FLAGS != 0
+    }
+    fn is_write_closed(&self) -> bool {
+        self.flags & afd::WRITE_CLOSED_FLAGS != 0
+    }
+    fn is_priority(&self) -> bool {
+        self.flags & afd::POLL_RECEIVE_EXPEDITED != 0
+    }
+    fn is_aio(&self) -> bool {
+        false
+    }
+    fn is_lio(&self) -> bool {
+        false
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "afd_flags: {:#x}", self.flags)
+    }
+}
+
+/// Converts a timeout to the milliseconds `GetQueuedCompletionStatusEx` takes: rounded up so
+/// that a sub-millisecond wait never becomes a busy poll, `None` is `INFINITE`, and anything
+/// longer is clamped just below `INFINITE` (never turning into "forever").
+pub(crate) fn timeout_ms(timeout: Option<Duration>) -> u32 {
+    match timeout {
+        None => INFINITE,
+        Some(t) => {
+            let ms = t
+                .as_secs()
+                .saturating_mul(1_000)
+                .saturating_add(u64::from((t.subsec_nanos() + 999_999) / 1_000_000));
+            ms.min(u64::from(INFINITE - 1)) as u32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,630 @@
+//! The Windows selector: one I/O completion port, and one AFD poll request in flight per
+//! registered socket that has an armed interest.
+//!
+//! Each registration is a [`SockState`] behind an `Arc<Mutex<..>>`. While a request is in the
+//! kernel, one strong reference travels as the request's context pointer and comes back in the
+//! completion packet, so the request's buffers (boxed inside the state) outlive it.
+//!
+//! Edge triggering: an event removes the bits it reported from the armed set (`armed`); the
+//! `IoSource` adapter arms a direction again when an operation in that direction returns
+//! `WouldBlock` (and only that direction). A state whose armed set changed is queued and its
+//! request (re)submitted by the next `select`, or at once when a thread is blocked in `select`,
+//! so a registration made during a blocking poll takes effect in that poll.
+//!
+//! Errors: a submission that fails leaves the state queued with the error; every `select`
+//! retries it and, while it keeps failing, reports an error event for that token. `select`
+//! itself fails only when the completion port does.
+//!
+//! Deregistration marks the state deleted under its lock and cancels its request; packets of
+//! deleted states are dropped unread, so no poll that starts after `deregister` returned
+//! reports the token.
+
+use std::cell::UnsafeCell;
+use std::collections::VecDeque;
+use std::ffi::c_void;
+use std::io;
+use std::mem;
+use std::os::windows::io::RawSocket;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use windows_sys::Win32::Foundation::{ERROR_INVALID_HANDLE, HANDLE, STATUS_CANCELLED};
+use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, OVERLAPPED_ENTRY};
+
+use super::afd::{self, Afd, PollInfo};
+use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
+use super::{timeout_ms, Event, EventFlags};
+use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi};
+use crate::{Interest, Token};
+
+/// How many sockets share one AFD helper handle.
+const AFD_GROUP_SIZE: usize = 32;
+/// Completion packets dequeued per system call at most.
+const BATCH: usize = 256;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while a state was locked leaves it consistent enough to keep using.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The AFD event bits that `interests` ask for.
+fn afd_flags(interests: Interest) -> u32 {
+    let mut flags = 0;
+    if interests.is_readable() {
+        flags |= afd::READABLE_FLAGS;
+    }
+    if interests.is_writable() {
+        flags |= afd::WRITABLE_FLAGS;
+    }
+    flags
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Idle,
+    Pending,
+    Cancelled,
+}
+
+/// The buffers the driver writes while a request is in flight.
+struct Io {
+    iosb: UnsafeCell<IO_STATUS_BLOCK>,
+    info: UnsafeCell<PollInfo>,
+}
+
+struct SockState {
+    io: Box<Io>,
+    afd: Arc<Afd>,
+    base: RawSocket,
+    token: Token,
+    /// The bits of the registered interests.
+    registered: u32,
+    /// The bits currently armed: registered, not yet reported, or re-armed since.
+    armed: u32,
+    /// The bits the request in flight asks for.
+    pending: u32,
+    status: Status,
+    deleted: bool,
+    /// In the selector's update queue.
+    queued: bool,
+    /// The error of the last failed submission, reported until one succeeds.
+    error: Option<i32>,
+}
+
+// SAFETY: the raw pointers inside (`HANDLE` in the poll buffer) are plain values the driver
+// reads; the buffers are touched by this crate only under the state's mutex and only while no
+// request is in flight.
+unsafe impl Send for SockState {}
+
+type StateRef = Arc<Mutex<SockState>>;
+
+impl SockState {
+    /// Submits, cancels or leaves the request as the armed bits require.
+    fn update(&mut self, me: &StateRef) -> io::Result<()> {
+        match self.status {
+            Status::Pending => {
+                if self.armed & afd::KNOWN_EVENTS & !self.pending != 0 {
+                    // The request in flight misses a wanted bit: cancel it; its completion
+                    // resubmits with the current set.
+                    // SAFETY: the request is in flight on `afd` and its packet not dequeued
+                    // (it would have set the status to Idle under this lock).
+                    unsafe { self.afd.cancel(self.io.iosb.get()) }?;
+                    self.status = Status::Cancelled;
+                }
+                Ok(())
+            }
+            Status::Cancelled => Ok(()),
+            Status::Idle => {
+                if self.armed & afd::KNOWN_EVENTS == 0 {
+                    return Ok(());
+                }
+                // SAFETY: no request is in flight (Idle), so nobody else touches the buffer.
+                unsafe {
+                    *self.io.info.get() = PollInfo {
+                        timeout: i64::MAX,
+                        number_of_handles: 1,
+                        exclusive: 0,
+                        handles: [afd::PollHandleInfo {
+                            handle: self.base as HANDLE,
+                            events: self.armed | afd::POLL_LOCAL_CLOSE,
+                            status: 0,
+                        }],
+                    };
+                }
+                let context = Arc::into_raw(Arc::clone(me)) as *const c_void;
+                // SAFETY: the buffers are boxed in the state, which the reference passed as
+                // `context` keeps alive until the packet is dequeued; they are not touched
+                // while the status is Pending or Cancelled.
+                let result = unsafe {
+                    self.afd
+                        .poll(self.io.info.get(), self.io.iosb.get(), context)
+                };
+                match result {
+                    Ok(()) => {
+                        self.afd.in_flight.fetch_add(1, Ordering::Relaxed);
+                        self.status = Status::Pending;
+                        self.pending = self.armed;
+                        Ok(())
+                    }
+                    Err(err) => {
+                        // SAFETY: no packet will come, so the reference made above is ours.
+                        drop(unsafe { Arc::from_raw(context as *const Mutex<SockState>) });
+                        if err.raw_os_error() == Some(ERROR_INVALID_HANDLE as i32) {
+                            // The socket is gone: nothing can be reported for it any more.
+                            self.deleted = true;
+                            return Ok(());
+                        }
+                        Err(err)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops every report for this registration. The state is freed when its last packet
+    /// (if any) has been dequeued.
+    fn mark_deleted(&mut self) {
+        if self.deleted {
+            return;
+        }
+        self.deleted = true;
+        if self.status == Status::Pending {
+            // SAFETY: as in `update`: in flight on `afd`, packet not dequeued. A failure only
+            // delays the packet, which is then dropped unread.
+            let _ = unsafe { self.afd.cancel(self.io.iosb.get()) };
+            self.status = Status::Cancelled;
+        }
+    }
+
+    /// Reads the finished request and returns the event bits to report (0 for none).
+    fn complete(&mut self) -> u32 {
+        self.afd.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.status = Status::Idle;
+        self.pending = 0;
+        if self.deleted {
+            return 0;
+        }
+        // SAFETY: the packet was dequeued, so the driver is done with the buffers.
+        let (iosb, info) = unsafe { (&*self.io.iosb.get(), &*self.io.info.get()) };
+        // SAFETY: the union holds the status once the request finished.
+        let status = unsafe { iosb.Anonymous.Status };
+        let events = if status == STATUS_CANCELLED {
+            0
+        } else if status < 0 {
+            afd::POLL_CONNECT_FAIL
+        } else if info.number_of_handles < 1 {
+            0
+        } else if info.handles[0].events & afd::POLL_LOCAL_CLOSE != 0 {
+            self.deleted = true;
+            return 0;
+        } else {
+            info.handles[0].events
+        };
+        let events = events & self.armed;
+        self.armed &= !events;
+        events
+    }
+}
+
+struct Inner {
+    port: Arc<CompletionPort>,
+    /// States whose request must be (re)submitted, or whose last submission failed.
+    queue: Mutex<VecDeque<StateRef>>,
+    /// An empty buffer to swap with `queue`.
+    spare: Mutex<VecDeque<StateRef>>,
+    afds: Mutex<Vec<Arc<Afd>>>,
+    /// A thread is in (or about to enter) `select`'s wait.
+    polling: AtomicBool,
+    /// How many `Selector` handles (the `Poll` and its `Registry` clones) are alive. At zero
+    /// the poller is gone for the user, although registrations keep this state alive.
+    handles: AtomicUsize,
+}
+
+impl Inner {
+    /// An AFD helper handle with room for one more socket.
+    fn afd(&self) -> io::Result<Arc<Afd>> {
+        let mut afds = lock(&self.afds);
+        afds.retain(|a| Arc::strong_count(a) > 1);
+        if let Some(afd) = afds.iter().find(|a| Arc::strong_count(a) <= AFD_GROUP_SIZE) {
+            return Ok(Arc::clone(afd));
+        }
+        let afd = Arc::new(Afd::new(&self.port)?);
+        afds.push(Arc::clone(&afd));
+        Ok(afd)
+    }
+
+    /// Queues a state whose armed set changed and, when a thread is waiting in `select`,
+    /// submits at once so that the change is seen by that wait.
+    fn queue_state(&self, state: &StateRef, s: &mut SockState) {
+        if !s.queued {
+            s.queued = true;
+            lock(&self.queue).push_back(Arc::clone(state));
+        }
+    }
+
+    fn after_change(&self) {
+        if self.polling.load(Ordering::SeqCst) && self.update_queued() {
+            // A failed submission must reach the waiting thread, which reports it.
+            let _ = self.port.post(0, wake_sentinel());
+        }
+    }
+
+    /// Submits every queued state. Returns whether any submission failed (those states stay
+    /// queued with their error).
+    ///
+    /// Lock order: a state's lock may be held while taking the queue's (`queue_state`), never
+    /// the other way round, so the queue is emptied first and the states are locked after.
+    fn update_queued(&self) -> bool {
+        // Swap the queue with a spare buffer, so that no poll allocates once warm.
+        let mut batch = mem::take(&mut *lock(&self.spare));
+        mem::swap(&mut batch, &mut *lock(&self.queue));
+        let mut failed = Vec::new();
+        for state in batch.drain(..) {
+            let mut s = lock(&state);
+            if s.deleted {
+                s.queued = false;
+                continue;
+            }
+            match s.update(&state) {
+                Ok(()) => {
+                    s.queued = false;
+                    s.error = None;
+                }
+                Err(err) => {
+                    // Stays marked as queued: it goes back into the queue below.
+                    s.error = Some(err.raw_os_error().unwrap_or(0));
+                    drop(s);
+                    failed.push(state);
+                }
+            }
+        }
+        *lock(&self.spare) = batch;
+        let any_failed = !failed.is_empty();
+        if any_failed {
+            lock(&self.queue).extend(failed);
+        }
+        any_failed
+    }
+
+    /// Reports an error event for each queued state whose last submission failed.
+    fn report_errors(&self, events: &mut Vec<Event>) {
+        // A snapshot, so that no state is locked while the queue is (see `update_queued`).
+        let queued: Vec<StateRef> = lock(&self.queue).iter().cloned().collect();
+        for state in queued {
+            if events.len() >= events.capacity() {
+                return;
+            }
+            let s = lock(&state);
+            if let (Some(_), false) = (s.error, s.deleted) {
+                events.push(Event::new(s.token, EventFlags::SUBMIT_FAILED));
+            }
+        }
+    }
+
+    /// Turns dequeued packets into events.
+    fn feed(&self, entries: &[OVERLAPPED_ENTRY], events: &mut Vec<Event>) {
+        for entry in entries {
+            let overlapped = entry.lpOverlapped;
+            if overlapped.is_null() {
+                // A Waker: the key is its token, all bits of it.
+                events.push(Event::new(Token(entry.lpCompletionKey), afd::POLL_RECEIVE));
+            } else if overlapped == wake_sentinel() {
+                // An internal wake-up.
+            } else if entry.lpCompletionKey == KEY_PIPE {
+                #[cfg(feature = "os-ext")]
+                super::named_pipe::complete(entry, events);
+            } else if entry.lpCompletionKey != KEY_AFD {
+                // A packet of no registration of ours.
+            } else {
+                // SAFETY: packets with key KEY_AFD carry the context of `SockState::update`:
+                // a strong reference made by `Arc::into_raw`, returned to us exactly once.
+                let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
+                let mut s = lock(&state);
+                let bits = s.complete();
+                if s.deleted {
+                    continue;
+                }
+                if bits != 0 {
+                    events.push(Event::new(s.token, bits));
+                }
+                // Keep watching what is still armed.
+                if s.armed & afd::KNOWN_EVENTS != 0 && !s.queued {
+                    s.queued = true;
+                    drop(s);
+                    lock(&self.queue).push_back(state);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Every registration is gone (each holds this `Inner`), so every request still in the
+        // kernel was cancelled when its source was deregistered or dropped. Dequeue their
+        // packets to free the states they keep alive, waiting a little for late ones.
+        let in_flight = |afds: &[Arc<Afd>]| {
+            afds.iter()
+                .map(|a| a.in_flight.load(Ordering::Relaxed))
+                .sum::<usize>()
+        };
+        let afds = mem::take(&mut *lock(&self.afds));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut entries = [OVERLAPPED_ENTRY::default(); 64];
+        loop {
+            let wait = if in_flight(&afds) > 0 && Instant::now() < deadline {
+                50
+            } else {
+                0
+            };
+            let done = match self.port.get_many(&mut entries, wait) {
+                Ok(done) if !done.is_empty() => done,
+                _ if wait > 0 => continue,
+                _ => break,
+            };
+            for entry in done {
+                let overlapped = entry.lpOverlapped;
+                if !overlapped.is_null()
+                    && overlapped != wake_sentinel()
+                    && entry.lpCompletionKey == KEY_AFD
+                {
+                    // SAFETY: as in `feed`.
+                    let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
+                    lock(&state).complete();
+                } else if !overlapped.is_null()
+                    && overlapped != wake_sentinel()
+                    && entry.lpCompletionKey == KEY_PIPE
+                {
+                    #[cfg(feature = "os-ext")]
+                    super::named_pipe::release(entry);
+                }
+            }
+        }
+    }
+}
+
+/// The selector: a completion port shared by `Poll`, its `Registry` clones and the states.
+pub(crate) struct Selector {
+    inner: Arc<Inner>,
+}
+
+impl Drop for Selector {
+    fn drop(&mut self) {
+        self.inner.handles.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl std::fmt::Debug for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Selector")
+            .field("port", &self.inner.port)
+            .finish()
+    }
+}
+
+impl Selector {
+    /// The port, for a Waker or a named pipe (which keep it open as long as they live).
+    pub(super) fn shared_port(&self) -> Arc<CompletionPort> {
+        Arc::clone(&self.inner.port)
+    }
+}
+
+impl SelectorApi for Selector {
+    type Event = Event;
+
+    fn new() -> io::Result<Selector> {
+        Ok(Selector {
+            inner: Arc::new(Inner {
+                port: Arc::new(CompletionPort::new()?),
+                queue: Mutex::new(VecDeque::new()),
+                spare: Mutex::new(VecDeque::new()),
+                afds: Mutex::new(Vec::new()),
+                polling: AtomicBool::new(false),
+                handles: AtomicUsize::new(1),
+            }),
+        })
+    }
+
+    fn try_clone(&self) -> io::Result<Selector> {
+        self.inner.handles.fetch_add(1, Ordering::SeqCst);
+        Ok(Selector {
+            inner: Arc::clone(&self.inner),
+        })
+    }
+
+    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+        events.clear();
+        let inner = &*self.inner;
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut entries = [OVERLAPPED_ENTRY::default(); BATCH];
+        loop {
+            inner.polling.store(true, Ordering::SeqCst);
+            inner.update_queued();
+            inner.report_errors(events);
+            let room = (events.capacity() - events.len()).min(BATCH);
+            if room == 0 {
+                inner.polling.store(false, Ordering::SeqCst);
+                return Ok(());
+            }
+            let wait = if !events.is_empty() {
+                0
+            } else {
+                match (timeout, deadline) {
+                    (None, _) => timeout_ms(None),
+                    (Some(_), None) => timeout_ms(Some(Duration::MAX)),
+                    (Some(_), Some(d)) => {
+                        timeout_ms(Some(d.saturating_duration_since(Instant::now())))
+                    }
+                }
+            };
+            let result = inner.port.get_many(&mut entries[..room], wait);
+            inner.polling.store(false, Ordering::SeqCst);
+            let done = result?;
+            inner.feed(done, events);
+            if !events.is_empty() || done.is_empty() || wait == 0 {
+                return Ok(());
+            }
+            // Only cancelled or empty completions: wait again for the rest of the timeout.
+            if let Some(d) = deadline {
+                if Instant::now() >= d {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn register(&self, _: RawSocket, _: Token, _: Interest) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    fn reregister(&self, _: RawSocket, _: Token, _: Interest) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    fn deregister(&self, _: RawSocket) -> io::Result<()> {
+        Err(unsupported())
+    }
+}
+
+/// Raw sockets are registered through `IoSource` only on Windows (there is no `SourceFd`).
+fn unsupported() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "raw sockets are registered through the ferrio socket types on Windows",
+    )
+}
+
+struct Registered {
+    selector: Arc<Inner>,
+    state: StateRef,
+}
+
+/// The registration of one socket, kept by the `IoSource` adapter.
+pub(crate) struct IoSourceState {
+    inner: Option<Registered>,
+}
+
+impl IoSourceState {
+    fn registered_with(&self, selector: &Selector) -> Option<&Registered> {
+        self.inner
+            .as_ref()
+            .filter(|r| Arc::ptr_eq(&r.selector, &selector.inner))
+    }
+}
+
+impl IoSourceApi for IoSourceState {
+    type Selector = Selector;
+
+    fn new() -> IoSourceState {
+        IoSourceState { inner: None }
+    }
+
+    fn register(
+        &mut self,
+        selector: &Selector,
+        socket: RawSocket,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        if let Some(reg) = &self.inner {
+            // A registration with a poller whose `Poll` and registries are all gone has ended
+            // with it (as on the other backends); any other one is still in force.
+            if reg.selector.handles.load(Ordering::SeqCst) != 0 {
+                return Err(already_registered(None));
+            }
+            if let Some(old) = self.inner.take() {
+                lock(&old.state).mark_deleted();
+            }
+        }
+        let base = afd::base_socket(socket)?;
+        let afd = selector.inner.afd()?;
+        let flags = afd_flags(interests);
+        let state = Arc::new(Mutex::new(SockState {
+            io: Box::new(Io {
+                iosb: UnsafeCell::new(IO_STATUS_BLOCK::default()),
+                info: UnsafeCell::new(PollInfo::empty()),
+            }),
+            afd,
+            base,
+            token,
+            registered: flags,
+            armed: flags,
+            pending: 0,
+            status: Status::Idle,
+            deleted: false,
+            queued: false,
+            error: None,
+        }));
+        {
+            let mut s = lock(&state);
+            selector.inner.queue_state(&state, &mut s);
+        }
+        selector.inner.after_change();
+        self.inner = Some(Registered {
+            selector: Arc::clone(&selector.inner),
+            state,
+        });
+        Ok(())
+    }
+
+    fn reregister(
+        &mut self,
+        selector: &Selector,
+        _socket: RawSocket,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        let Some(reg) = self.registered_with(selector) else {
+            return Err(not_registered(None));
+        };
+        {
+            let mut s = lock(&reg.state);
+            let flags = afd_flags(interests);
+            s.token = token;
+            s.registered = flags;
+            s.armed = flags;
+            reg.selector.queue_state(&reg.state, &mut s);
+        }
+        reg.selector.after_change();
+        Ok(())
+    }
+
+    fn deregister(&mut self, selector: &Selector, _socket: RawSocket) -> io::Result<()> {
+        if self.registered_with(selector).is_none() {
+            return Err(not_registered(None));
+        }
+        if let Some(reg) = self.inner.take() {
+            lock(&reg.state).mark_deleted();
+        }
+        Ok(())
+    }
+
+    fn do_io<T, F>(&self, _socket: RawSocket, blocked: Interest, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        let result = f();
+        if let (Err(err), Some(reg)) = (&result, &self.inner) {
+            if err.kind() == io::ErrorKind::WouldBlock {
+                let mut s = lock(&reg.state);
+                let add = afd_flags(blocked) & s.registered & !s.armed;
+                if add != 0 && !s.deleted {
+                    s.armed |= add;
+                    reg.selector.queue_state(&reg.state, &mut s);
+                    drop(s);
+                    reg.selector.after_change();
+                }
+            }
+        }
+        result
+    }
+}
+
+impl Drop for IoSourceState {
+    fn drop(&mut self) {
+        if let Some(reg) = self.inner.take() {
+            lock(&reg.state).mark_deleted();
+        }
+    }
+}

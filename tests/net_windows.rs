@@ -1,0 +1,134 @@
+//! `ferrio::net` on Windows: the socket handle conversions (`AsSocket`, `AsRawSocket`,
+//! `FromRawSocket`, `IntoRawSocket`, `OwnedSocket`), `TcpSocket` and the options Windows has,
+//! and how sockets are created (non-blocking, no `SO_REUSEADDR` on listeners).
+#![cfg(all(windows, feature = "net", feature = "os-poll"))]
+
+mod util;
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::os::windows::io::{
+    AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket, RawSocket,
+};
+use std::time::Duration;
+
+use ferrio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
+use ferrio::{Events, Interest, Poll, Token};
+use util::{expect_events, until_ready, Expect};
+
+fn local() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+fn assert_socket_traits<T>()
+where
+    T: AsSocket + AsRawSocket + FromRawSocket + IntoRawSocket + From<OwnedSocket>,
+    OwnedSocket: From<T>,
+{
+}
+
+#[test]
+fn socket_types_implement_the_socket_traits() {
+    assert_socket_traits::<TcpListener>();
+    assert_socket_traits::<TcpStream>();
+    assert_socket_traits::<UdpSocket>();
+    assert_socket_traits::<TcpSocket>();
+    assert_socket_traits::<ferrio::net::UdpSocketBuilder>();
+}
+
+#[test]
+fn conversions_round_trip() {
+    let listener = TcpListener::bind(local()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let raw: RawSocket = listener.as_raw_socket();
+    assert_eq!(listener.as_socket().as_raw_socket(), raw);
+    let owned: OwnedSocket = listener.into();
+    let listener = TcpListener::from(owned);
+    assert_eq!(listener.local_addr().unwrap(), addr);
+    let raw = listener.into_raw_socket();
+    // SAFETY: `raw` was just released by `into_raw_socket` and is handed back.
+    let listener = unsafe { TcpListener::from_raw_socket(raw) };
+    assert_eq!(listener.local_addr().unwrap(), addr);
+
+    let udp = UdpSocket::bind(local()).unwrap();
+    let addr = udp.local_addr().unwrap();
+    let udp = UdpSocket::from(OwnedSocket::from(udp));
+    assert_eq!(udp.local_addr().unwrap(), addr);
+}
+
+#[test]
+fn new_sockets_are_nonblocking_and_listeners_do_not_reuse_addresses() {
+    let listener = TcpListener::bind(local()).unwrap();
+    let err = listener.accept().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    assert!(!socket2::SockRef::from(&listener).reuse_address().unwrap());
+
+    let udp = UdpSocket::bind(local()).unwrap();
+    let err = udp.recv_from(&mut [0; 8]).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+}
+
+#[test]
+fn tcp_socket_listen_connect_and_transfer() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(false).unwrap();
+    assert!(!socket.reuseaddr().unwrap());
+    socket.bind(local()).unwrap();
+    let mut listener = socket.listen(16).unwrap();
+    let addr = listener.local_addr().unwrap();
+    poll.registry()
+        .register(&mut listener, Token(0), Interest::READABLE)
+        .unwrap();
+
+    let client = TcpSocket::new_for_addr(addr).unwrap();
+    client.set_nodelay(true).unwrap();
+    assert!(client.nodelay().unwrap());
+    let mut client = client.connect(addr).unwrap();
+    poll.registry()
+        .register(&mut client, Token(1), Interest::WRITABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(1), Interest::WRITABLE)],
+    );
+    assert!(client.take_error().unwrap().is_none());
+
+    let (mut server, peer) = until_ready(&mut poll, &mut events, || listener.accept()).unwrap();
+    assert_eq!(peer, client.local_addr().unwrap());
+    assert_eq!(client.peer_addr().unwrap(), addr);
+    poll.registry()
+        .register(&mut server, Token(2), Interest::READABLE)
+        .unwrap();
+    client.write_all(b"over winsock").unwrap();
+    let mut buf = [0u8; 32];
+    let n = until_ready(&mut poll, &mut events, || server.read(&mut buf)).unwrap();
+    assert_eq!(&buf[..n], b"over winsock");
+}
+
+#[test]
+fn options_windows_has() {
+    let listener = TcpListener::bind(local()).unwrap();
+    let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    stream.set_ttl(42).unwrap();
+    assert_eq!(stream.ttl().unwrap(), 42);
+    stream.set_linger(Some(Duration::from_secs(3))).unwrap();
+    assert_eq!(stream.linger().unwrap(), Some(Duration::from_secs(3)));
+    stream.set_linger(None).unwrap();
+    assert_eq!(stream.linger().unwrap(), None);
+    stream.set_keepalive(true).unwrap();
+    assert!(stream.keepalive().unwrap());
+    stream.set_recv_buffer_size(64 * 1024).unwrap();
+    assert!(stream.recv_buffer_size().unwrap() >= 64 * 1024);
+    stream.set_send_buffer_size(64 * 1024).unwrap();
+    assert!(stream.send_buffer_size().unwrap() >= 64 * 1024);
+
+    let udp = UdpSocket::bind(local()).unwrap();
+    udp.set_broadcast(true).unwrap();
+    assert!(udp.broadcast().unwrap());
+    udp.set_multicast_ttl_v4(7).unwrap();
+    assert_eq!(udp.multicast_ttl_v4().unwrap(), 7);
+}
