@@ -14,7 +14,8 @@
 //!
 //! It also names what only some systems have: `ferrio_reuseport` (`SO_REUSEPORT`),
 //! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
-//! `socket`) and `ferrio_msg_nosignal` (`MSG_NOSIGNAL`).
+//! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`) and `ferrio_keepalive_params` (per-socket
+//! keep-alive idle time, interval and probe count).
 use std::env;
 
 fn main() {
@@ -29,6 +30,7 @@ fn main() {
         "ferrio_tclass_v6",
         "ferrio_sock_flags",
         "ferrio_msg_nosignal",
+        "ferrio_keepalive_params",
     ] {
         println!("cargo:rustc-check-cfg=cfg({cfg})");
     }
@@ -94,6 +96,24 @@ fn main() {
     ];
     if has(&tclass) {
         println!("cargo:rustc-cfg=ferrio_tclass_v6");
+    }
+    // Per-socket keep-alive parameters: idle time (TCP_KEEPIDLE, Apple's TCP_KEEPALIVE),
+    // TCP_KEEPINTVL and TCP_KEEPCNT.
+    let keepalive = [
+        "linux",
+        "android",
+        "fuchsia",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "illumos",
+        "solaris",
+        "aix",
+        "hurd",
+        "cygwin",
+    ];
+    if has(&keepalive) {
+        println!("cargo:rustc-cfg=ferrio_keepalive_params");
     }
     // SOCK_NONBLOCK | SOCK_CLOEXEC accepted by socket(2) (elsewhere: fcntl afterwards).
     let sock_flags = [

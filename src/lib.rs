@@ -182,7 +182,8 @@
         ferrio_reuseport,
         ferrio_tclass_v6,
         ferrio_sock_flags,
-        ferrio_msg_nosignal
+        ferrio_msg_nosignal,
+        ferrio_keepalive_params
     )))
 )]
 

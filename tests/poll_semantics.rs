@@ -22,28 +22,7 @@ use std::time::{Duration, Instant};
 
 use ferrio::{Events, Interest, Poll, Token, Waker};
 
-use util::{expect_events, Expect, TIMEOUT};
-
-/// A one-way channel: bytes written to the first end make the second readable. A pipe.
-#[cfg(unix)]
-fn channel() -> (ferrio::unix::pipe::Sender, ferrio::unix::pipe::Receiver) {
-    ferrio::unix::pipe::new().unwrap()
-}
-
-/// A one-way channel: bytes written to the first end make the second readable. A loopback
-/// TCP connection (both ends non-blocking), as Windows has no ferrio pipes.
-#[cfg(windows)]
-fn channel() -> (ferrio::net::TcpStream, ferrio::net::TcpStream) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (rx, _) = listener.accept().unwrap();
-    tx.set_nonblocking(true).unwrap();
-    rx.set_nonblocking(true).unwrap();
-    (
-        ferrio::net::TcpStream::from_std(tx),
-        ferrio::net::TcpStream::from_std(rx),
-    )
-}
+use util::{channel, expect_events, Expect, TIMEOUT};
 
 /// The whole milliseconds a backend that counts in milliseconds must wait for `t`.
 #[cfg(target_os = "linux")]

@@ -19,28 +19,7 @@ use std::time::Instant;
 use ferrio::unix::SourceFd;
 use ferrio::{Events, Interest, Poll, Token, Waker};
 
-use util::{expect_event_where, expect_events, expect_no_events, Expect, TIMEOUT};
-
-/// A one-way channel: bytes written to the first end make the second readable. A pipe.
-#[cfg(unix)]
-fn channel() -> (ferrio::unix::pipe::Sender, ferrio::unix::pipe::Receiver) {
-    ferrio::unix::pipe::new().unwrap()
-}
-
-/// A one-way channel: bytes written to the first end make the second readable. A loopback
-/// TCP connection (both ends non-blocking), as Windows has no ferrio pipes.
-#[cfg(windows)]
-fn channel() -> (ferrio::net::TcpStream, ferrio::net::TcpStream) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (rx, _) = listener.accept().unwrap();
-    tx.set_nonblocking(true).unwrap();
-    rx.set_nonblocking(true).unwrap();
-    (
-        ferrio::net::TcpStream::from_std(tx),
-        ferrio::net::TcpStream::from_std(rx),
-    )
-}
+use util::{channel, expect_event_where, expect_events, expect_no_events, Expect, TIMEOUT};
 
 #[track_caller]
 fn assert_error(result: io::Result<()>, kind: io::ErrorKind, text: &str) {

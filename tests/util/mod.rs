@@ -295,3 +295,24 @@ pub fn wait_until_blocked(tid: u64) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A one-way channel: bytes written to the first end make the second readable. A pipe.
+#[cfg(all(unix, feature = "os-ext"))]
+pub fn channel() -> (ferrio::unix::pipe::Sender, ferrio::unix::pipe::Receiver) {
+    ferrio::unix::pipe::new().unwrap()
+}
+
+/// A one-way channel: bytes written to the first end make the second readable. A loopback
+/// TCP connection (both ends non-blocking), as Windows has no ferrio pipes.
+#[cfg(all(windows, feature = "net"))]
+pub fn channel() -> (ferrio::net::TcpStream, ferrio::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (rx, _) = listener.accept().unwrap();
+    tx.set_nonblocking(true).unwrap();
+    rx.set_nonblocking(true).unwrap();
+    (
+        ferrio::net::TcpStream::from_std(tx),
+        ferrio::net::TcpStream::from_std(rx),
+    )
+}

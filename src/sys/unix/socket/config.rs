@@ -205,66 +205,15 @@ pub(crate) fn keepalive(fd: BorrowedFd<'_>) -> io::Result<bool> {
 /// releases take seconds). OpenBSD and Haiku have only the system-wide setting.
 #[cfg(target_vendor = "apple")]
 const KEEPALIVE_TIME: Option<c_int> = Some(libc::TCP_KEEPALIVE);
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "cygwin",
-))]
+#[cfg(all(ferrio_keepalive_params, not(target_vendor = "apple")))]
 const KEEPALIVE_TIME: Option<c_int> = Some(libc::TCP_KEEPIDLE);
-#[cfg(not(any(
-    target_vendor = "apple",
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "cygwin",
-)))]
+#[cfg(not(ferrio_keepalive_params))]
 const KEEPALIVE_TIME: Option<c_int> = None;
 
 /// `TCP_KEEPINTVL` (seconds between probes) and `TCP_KEEPCNT` (probes before giving up).
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "cygwin",
-))]
+#[cfg(ferrio_keepalive_params)]
 const KEEPALIVE_PROBES: Option<(c_int, c_int)> = Some((libc::TCP_KEEPINTVL, libc::TCP_KEEPCNT));
-#[cfg(not(any(
-    target_vendor = "apple",
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "cygwin",
-)))]
+#[cfg(not(ferrio_keepalive_params))]
 const KEEPALIVE_PROBES: Option<(c_int, c_int)> = None;
 
 /// Keep-alive parameters: idle time, probe interval, probe count. `None` means "leave as is"
