@@ -150,6 +150,8 @@
 //! that is left does not count as a change.
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # mod example {
 //! use std::io::{self, Read, Write};
 //! use std::time::Duration;
 //!
@@ -170,7 +172,7 @@
 //!     }
 //! }
 //!
-//! # fn main() -> io::Result<()> {
+//! # pub fn main() -> io::Result<()> {
 //! let mut poll = Poll::new()?;
 //! let mut events = Events::with_capacity(8);
 //! let (mut tx, mut rx) = pipe::new()?;
@@ -196,6 +198,11 @@
 //! assert_eq!(got, b"one two three");
 //! # Ok(())
 //! # }
+//! # }
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> { example::main() }
+//! # #[cfg(not(unix))] // Unix-only items: nothing to run elsewhere.
+//! # fn main() {}
 //! ```
 //!
 //! Writing follows the same rule from the other side. Keep the bytes that did not fit in a
@@ -206,6 +213,8 @@
 //! opened up again.
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # mod example {
 //! use std::io::{self, Read, Write};
 //! use std::time::Duration;
 //!
@@ -233,7 +242,7 @@
 //!     }
 //! }
 //!
-//! # fn main() -> io::Result<()> {
+//! # pub fn main() -> io::Result<()> {
 //! let mut poll = Poll::new()?;
 //! let mut events = Events::with_capacity(8);
 //! let (mut writer, reader) = UnixStream::pair()?;
@@ -258,6 +267,11 @@
 //! }
 //! # Ok(())
 //! # }
+//! # }
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> { example::main() }
+//! # #[cfg(not(unix))] // Unix-only items: nothing to run elsewhere.
+//! # fn main() {}
 //! ```
 //!
 //! **2. Events can be spurious.** An event is a hint that readiness may have changed, not a
@@ -448,13 +462,15 @@
 //! `reregister` of an unregistered source registers it.
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # mod example {
 //! use std::io::Write;
 //! use std::time::Duration;
 //!
 //! use ferrio::unix::pipe;
 //! use ferrio::{Events, Interest, Poll, Token};
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # pub fn main() -> std::io::Result<()> {
 //! let mut poll = Poll::new()?;
 //! let mut events = Events::with_capacity(8);
 //! let (mut tx, mut rx) = pipe::new()?;
@@ -469,6 +485,11 @@
 //! assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
 //! # Ok(())
 //! # }
+//! # }
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> { example::main() }
+//! # #[cfg(not(unix))] // Unix-only items: nothing to run elsewhere.
+//! # fn main() {}
 //! ```
 //!
 //! Dropping the `Poll` itself ends the reports for everything registered with it. Sources
@@ -543,6 +564,8 @@
 //! A registration from another thread needs no Waker:
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # mod example {
 //! use std::io::Write;
 //! use std::thread;
 //! use std::time::Duration;
@@ -550,7 +573,7 @@
 //! use ferrio::unix::pipe;
 //! use ferrio::{Events, Interest, Poll, Token};
 //!
-//! # fn main() -> std::io::Result<()> {
+//! # pub fn main() -> std::io::Result<()> {
 //! let mut poll = Poll::new()?;
 //! let registry = poll.registry().try_clone()?;
 //! let helper = thread::spawn(move || -> std::io::Result<pipe::Receiver> {
@@ -569,6 +592,11 @@
 //! let _rx = helper.join().unwrap()?;
 //! # Ok(())
 //! # }
+//! # }
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> { example::main() }
+//! # #[cfg(not(unix))] // Unix-only items: nothing to run elsewhere.
+//! # fn main() {}
 //! ```
 //!
 //! More about Wakers:
@@ -674,6 +702,8 @@
 //! and kqueue that is harmless, so a portable program always does it:
 //!
 //! ```
+//! # #[cfg(unix)]
+//! # mod example {
 //! use std::io::{self, Read, Write};
 //! use std::os::fd::AsRawFd;
 //! use std::os::unix::net::UnixStream;
@@ -682,7 +712,7 @@
 //! use ferrio::unix::SourceFd;
 //! use ferrio::{Events, Interest, Poll, Token};
 //!
-//! # fn main() -> io::Result<()> {
+//! # pub fn main() -> io::Result<()> {
 //! let mut poll = Poll::new()?;
 //! let mut events = Events::with_capacity(8);
 //! let (mut peer, socket) = UnixStream::pair()?;
@@ -709,6 +739,11 @@
 //! drop(socket);
 //! # Ok(())
 //! # }
+//! # }
+//! # #[cfg(unix)]
+//! # fn main() -> std::io::Result<()> { example::main() }
+//! # #[cfg(not(unix))] // Unix-only items: nothing to run elsewhere.
+//! # fn main() {}
 //! ```
 //!
 //! **What it costs.** Each poll(2) call passes every registered descriptor to the kernel, so a

@@ -132,3 +132,44 @@ fn options_windows_has() {
     udp.set_multicast_ttl_v4(7).unwrap();
     assert_eq!(udp.multicast_ttl_v4().unwrap(), 7);
 }
+
+/// Per-socket keep-alive timing works with or without the `TCP_KEEP*` options (Windows 10 1709
+/// and later have them; older systems and Wine 8 do not, and get `SIO_KEEPALIVE_VALS`).
+#[test]
+fn tcp_keepalive_with_or_without_the_tcp_keep_options() {
+    use ferrio::net::TcpKeepalive;
+
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_keepalive(false).unwrap();
+    let timing = TcpKeepalive::new()
+        .with_time(Duration::from_secs(31))
+        .with_interval(Duration::from_millis(1500));
+    socket.set_tcp_keepalive(&timing).unwrap();
+    assert!(
+        socket.keepalive().unwrap(),
+        "set_tcp_keepalive turns keep-alive on"
+    );
+    let read = socket.tcp_keepalive().unwrap();
+    let has_options = read.time().is_some();
+    if has_options {
+        // Whole seconds, rounded up.
+        assert_eq!(read.time(), Some(Duration::from_secs(31)));
+        assert_eq!(read.interval(), Some(Duration::from_secs(2)));
+    } else {
+        // SIO_KEEPALIVE_VALS cannot be read back.
+        assert_eq!(read, TcpKeepalive::new());
+    }
+
+    let with_retries = timing.with_retries(4);
+    match socket.set_tcp_keepalive(&with_retries) {
+        Ok(()) => {
+            assert!(has_options);
+            assert_eq!(socket.tcp_keepalive().unwrap().retries(), Some(4));
+        }
+        Err(e) => {
+            // Only TCP_KEEPCNT sets the probe count; without it nothing is changed.
+            assert!(!has_options, "{e}");
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+        }
+    }
+}

@@ -27,6 +27,7 @@ use crate::sys::socket::{self, Kind};
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
+/// # #[cfg(unix)] { // SO_REUSEPORT is Unix-only.
 /// use ferrio::net::UdpSocketBuilder;
 ///
 /// // Two receivers on one port: the kernel spreads datagrams over them (Linux).
@@ -39,6 +40,7 @@ use crate::sys::socket::{self, Kind};
 /// second.set_recv_buffer_size(256 * 1024)?;
 /// let second = second.bind(first.local_addr()?)?;
 /// assert_eq!(first.local_addr()?, second.local_addr()?);
+/// # }
 /// # Ok(())
 /// # }
 /// ```

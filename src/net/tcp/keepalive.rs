@@ -10,8 +10,8 @@ use std::time::Duration;
 /// value (the system default, unless it was set before).
 ///
 /// Times are passed to the kernel in whole seconds; a fraction of a second counts as a full
-/// second. The type exists on all Unix systems; which parameters take effect depends on the
-/// system:
+/// second. The type exists on all Unix systems and on Windows; which parameters take effect
+/// depends on the system:
 ///
 /// | parameter  | Linux, Android, FreeBSD, DragonFly, NetBSD, illumos, Solaris | Apple systems   | OpenBSD, Haiku, others |
 /// |------------|-----------------------------------------------|-----------------|------------------------|
@@ -19,7 +19,12 @@ use std::time::Duration;
 /// | `interval` | `TCP_KEEPINTVL`                               | `TCP_KEEPINTVL` | `Unsupported`          |
 /// | `retries`  | `TCP_KEEPCNT`                                 | `TCP_KEEPCNT`   | `Unsupported`          |
 ///
-/// (Fuchsia, AIX, Hurd and Cygwin are like Linux.) Where a parameter is `Unsupported`, a
+/// (Fuchsia, AIX, Hurd and Cygwin are like Linux.) On Windows the parameters are
+/// `TCP_KEEPIDLE`, `TCP_KEEPINTVL` and `TCP_KEEPCNT` (Windows 10 1709 and later); where the
+/// system lacks them, `time` and `interval` are set with `SIO_KEEPALIVE_VALS` (a parameter left
+/// out then takes the system default, not the socket's current value), `retries` is
+/// `Unsupported`, and [`tcp_keepalive`](crate::net::TcpSocket::tcp_keepalive) reports every
+/// parameter as `None`. Where a parameter is `Unsupported`, a
 /// [`set_tcp_keepalive`](crate::net::TcpSocket::set_tcp_keepalive) that asks for it fails with
 /// [`ErrorKind::Unsupported`](std::io::ErrorKind::Unsupported) and changes nothing, and
 /// [`tcp_keepalive`](crate::net::TcpSocket::tcp_keepalive) reports it as `None`; plain keep-alive
@@ -36,6 +41,12 @@ use std::time::Duration;
 ///     .with_interval(Duration::from_secs(10))
 ///     .with_retries(5);
 /// let socket = TcpSocket::new_v4()?;
+/// # #[cfg(windows)] // Before Windows 10 1709 (and in Wine 8) retries cannot be set.
+/// # if let Err(e) = socket.set_tcp_keepalive(&keepalive) {
+/// #     assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+/// #     return Ok(());
+/// # }
+/// # #[cfg(not(windows))]
 /// socket.set_tcp_keepalive(&keepalive)?;
 /// assert!(socket.keepalive()?);
 /// # #[cfg(target_os = "linux")]

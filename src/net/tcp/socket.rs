@@ -32,7 +32,7 @@ use crate::sys::socket::{self, Kind};
 ///
 /// let socket = TcpSocket::new_v4()?;
 /// socket.set_reuseaddr(true)?;
-/// # #[cfg(not(any(target_os = "illumos", target_os = "solaris", target_os = "cygwin")))]
+/// # #[cfg(not(any(windows, target_os = "illumos", target_os = "solaris", target_os = "cygwin")))]
 /// socket.set_reuseport(true)?;
 /// socket.bind("127.0.0.1:0".parse().unwrap())?;
 /// let listener = socket.listen(4096)?;

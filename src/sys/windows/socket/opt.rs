@@ -187,6 +187,12 @@ pub(crate) fn multicast_v6(
 // Configuration beyond std
 // ---------------------------------------------------------------------------------------------
 
+/// A duration in whole milliseconds, rounded up, at most `max`.
+fn whole_millis(d: Duration, max: u64) -> u64 {
+    let millis = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 > 0);
+    millis.min(u128::from(max)) as u64
+}
+
 fn whole_secs(d: Duration, max: u64) -> u64 {
     d.as_secs()
         .saturating_add(u64::from(d.subsec_nanos() > 0))
@@ -239,10 +245,63 @@ pub(crate) fn keepalive(s: BorrowedSocket<'_>) -> io::Result<bool> {
     flag(s, ws::SOL_SOCKET, ws::SO_KEEPALIVE)
 }
 
+/// Whether the system has the per-socket keep-alive options (`TCP_KEEPIDLE`, `TCP_KEEPINTVL`,
+/// `TCP_KEEPCNT`: Windows 10 1709 and later). Older systems (and Wine 8) refuse them with
+/// `WSAENOPROTOOPT`; any other error is the caller's to see.
+fn has_keepalive_options(s: BorrowedSocket<'_>) -> io::Result<bool> {
+    match get_u32(s, ws::IPPROTO_TCP, ws::TCP_KEEPIDLE) {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(ws::WSAENOPROTOOPT) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The system's keep-alive timing where a parameter is not given to `SIO_KEEPALIVE_VALS`,
+/// which always takes both: two hours idle, one second between probes.
+const DEFAULT_KEEPALIVE_TIME_MS: u32 = 2 * 60 * 60 * 1000;
+const DEFAULT_KEEPALIVE_INTERVAL_MS: u32 = 1000;
+
 /// Turns `SO_KEEPALIVE` on and sets `TCP_KEEPIDLE`, `TCP_KEEPINTVL` and `TCP_KEEPCNT` (in
-/// seconds; Windows 10 1709 and later) for the parameters that are `Some`.
+/// seconds) for the parameters that are `Some`.
+///
+/// Where the system lacks these options (before Windows 10 1709, and Wine 8), the time and
+/// interval are set with `SIO_KEEPALIVE_VALS` instead (milliseconds; one that is `None` takes
+/// the system default, as that call always sets both), and asking for `retries`, which
+/// only `TCP_KEEPCNT` can set, fails with `Unsupported` before anything is changed.
 pub(crate) fn set_tcp_keepalive(s: BorrowedSocket<'_>, params: KeepaliveParams) -> io::Result<()> {
     let (time, interval, retries) = params;
+    if !has_keepalive_options(s)? {
+        if retries.is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "keep-alive retries need TCP_KEEPCNT (Windows 10 1709 or later)",
+            ));
+        }
+        let millis = |d: Duration| whole_millis(d, u64::from(u32::MAX)) as u32;
+        let values = ws::tcp_keepalive {
+            onoff: 1,
+            keepalivetime: time.map_or(DEFAULT_KEEPALIVE_TIME_MS, millis),
+            keepaliveinterval: interval.map_or(DEFAULT_KEEPALIVE_INTERVAL_MS, millis),
+        };
+        let mut returned = 0u32;
+        // SAFETY: the input buffer is `values`, readable for its size; no output buffer is
+        // passed, `returned` is writable, and the call is synchronous (no OVERLAPPED).
+        cvt(unsafe {
+            ws::WSAIoctl(
+                raw(s),
+                ws::SIO_KEEPALIVE_VALS,
+                &values as *const ws::tcp_keepalive as *const core::ffi::c_void,
+                mem::size_of::<ws::tcp_keepalive>() as u32,
+                std::ptr::null_mut(),
+                0,
+                &mut returned,
+                std::ptr::null_mut(),
+                None,
+            )
+        })?;
+        // SIO_KEEPALIVE_VALS turns keep-alive on as well; SO_KEEPALIVE says so to readers.
+        return set_keepalive(s, true);
+    }
     set_keepalive(s, true)?;
     let secs = |d: Duration| whole_secs(d, i32::MAX as u64) as u32;
     if let Some(time) = time {
@@ -257,8 +316,12 @@ pub(crate) fn set_tcp_keepalive(s: BorrowedSocket<'_>, params: KeepaliveParams) 
     Ok(())
 }
 
-/// The keep-alive parameters, as the system reports them.
+/// The keep-alive parameters, as the system reports them; all `None` where the system lacks
+/// the `TCP_KEEP*` options (`SIO_KEEPALIVE_VALS` cannot be read back).
 pub(crate) fn tcp_keepalive(s: BorrowedSocket<'_>) -> io::Result<KeepaliveParams> {
+    if !has_keepalive_options(s)? {
+        return Ok((None, None, None));
+    }
     let secs = |name| get_u32(s, ws::IPPROTO_TCP, name).map(|v| Duration::from_secs(v.into()));
     Ok((
         Some(secs(ws::TCP_KEEPIDLE)?),
