@@ -6,7 +6,7 @@
 #      and build its docs as docs.rs does (`--cfg docsrs`, -D warnings);
 #   2. build the test suite (unit and integration tests) for x86_64-pc-windows-gnu (mingw
 #      linker, same toolchain) and run it under Wine 8, each test binary under a time limit,
-#      the whole run under another;
+#      the whole run under another (`api_windows` names every Windows-only public item);
 #   3. run the doc-tests under Wine (`cargo test --doc --target x86_64-pc-windows-gnu`; cargo
 #      hands the Wine runner to rustdoc), under a time limit. Examples that name Unix-only items
 #      (`ferrio::unix`, `UnixStream`, `set_reuseport`) compile their Unix parts under hidden

@@ -1,7 +1,7 @@
 //! The public surface of `ferrio::net`, named item by item with the signatures of the API
 //! contract (mio 1.x), so that any drift fails to compile. Also: auto traits and sizes.
-// Unix only for now: it names the Unix socket types and fd traits; a Windows counterpart (socket
-// traits) is still to be written.
+// Unix only: it names the Unix socket types and fd traits. The Windows-only items (socket
+// handle traits, `NamedPipe`) are named in `api_windows.rs`.
 #![cfg(all(unix, feature = "net", feature = "os-poll"))]
 #![allow(clippy::type_complexity)]
 

@@ -1,0 +1,100 @@
+//! The Windows-only public surface, named item by item so that any drift from the API contract
+//! (mio 1.x) fails to compile: `windows::NamedPipe` (feature `os-ext`) and the socket handle
+//! traits of the `net` types. The Unix counterpart is `net_api.rs`.
+#![cfg(all(windows, feature = "net", feature = "os-ext"))]
+
+mod util;
+
+use std::fmt::Debug;
+use std::io::{self, Read, Write};
+use std::os::windows::io::{
+    AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket, RawSocket,
+};
+
+use ferrio::event::Source;
+
+fn is_read<T: Read>() {}
+fn is_write<T: Write>() {}
+fn is_source<T: Source>() {}
+fn is_debug<T: Debug>() {}
+
+/// The socket handle traits and conversions every `net` type has on Windows.
+fn is_socket<T>()
+where
+    T: AsSocket
+        + AsRawSocket
+        + FromRawSocket
+        + IntoRawSocket
+        + From<OwnedSocket>
+        + Into<OwnedSocket>,
+    OwnedSocket: From<T>,
+{
+    let _: fn(&T) -> RawSocket = T::as_raw_socket;
+    let _: unsafe fn(RawSocket) -> T = T::from_raw_socket;
+    let _: fn(T) -> RawSocket = T::into_raw_socket;
+    let _: fn(OwnedSocket) -> T = T::from;
+    let _: fn(T) -> OwnedSocket = OwnedSocket::from;
+}
+
+#[test]
+fn net_types_have_the_socket_traits() {
+    use ferrio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UdpSocketBuilder};
+
+    is_socket::<TcpListener>();
+    is_socket::<TcpStream>();
+    is_socket::<UdpSocket>();
+    is_socket::<TcpSocket>();
+    is_socket::<UdpSocketBuilder>();
+
+    is_source::<TcpListener>();
+    is_source::<TcpStream>();
+    is_source::<UdpSocket>();
+    is_read::<TcpStream>();
+    is_write::<TcpStream>();
+    is_read::<&TcpStream>();
+    is_write::<&TcpStream>();
+    is_debug::<TcpListener>();
+    is_debug::<TcpStream>();
+    is_debug::<UdpSocket>();
+    is_debug::<TcpSocket>();
+    is_debug::<UdpSocketBuilder>();
+    util::assert_send_sync::<TcpListener>();
+    util::assert_send_sync::<TcpStream>();
+    util::assert_send_sync::<UdpSocket>();
+}
+
+#[test]
+fn named_pipe_surface() {
+    use std::ffi::OsStr;
+    use std::os::windows::io::{AsRawHandle, FromRawHandle, RawHandle};
+
+    use ferrio::windows::NamedPipe;
+
+    let _: fn(&'static str) -> io::Result<NamedPipe> = NamedPipe::new::<&str>;
+    let _: fn(&'static OsStr) -> io::Result<NamedPipe> = NamedPipe::new::<&OsStr>;
+    let _: fn(String) -> io::Result<NamedPipe> = NamedPipe::new::<String>;
+    let _: fn(&NamedPipe) -> io::Result<()> = NamedPipe::connect;
+    let _: fn(&NamedPipe) -> io::Result<()> = NamedPipe::disconnect;
+    let _: fn(&NamedPipe) -> io::Result<Option<io::Error>> = NamedPipe::take_error;
+    let _: unsafe fn(RawHandle) -> NamedPipe = NamedPipe::from_raw_handle;
+    let _: fn(&NamedPipe) -> RawHandle = NamedPipe::as_raw_handle;
+
+    is_read::<NamedPipe>();
+    is_write::<NamedPipe>();
+    is_read::<&NamedPipe>();
+    is_write::<&NamedPipe>();
+    is_source::<NamedPipe>();
+    is_debug::<NamedPipe>();
+    util::assert_send_sync::<NamedPipe>();
+
+    // And the items work as named: a fresh server end is not connected yet.
+    let name = format!(r"\\.\pipe\ferrio-api-windows-{}", std::process::id());
+    let pipe = NamedPipe::new(&name).unwrap();
+    assert!(pipe.take_error().unwrap().is_none());
+    assert!(!pipe.as_raw_handle().is_null());
+    assert_eq!(
+        (&pipe).read(&mut [0; 8]).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock,
+        "I/O on an unregistered pipe would block"
+    );
+}
