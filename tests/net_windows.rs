@@ -1,5 +1,5 @@
-//! `ferrio::net` on Windows: the socket handle conversions (`AsSocket`, `AsRawSocket`,
-//! `FromRawSocket`, `IntoRawSocket`, `OwnedSocket`), `TcpSocket` and the options Windows has,
+//! `ferrio::net` on Windows: the socket handle conversions at run time (their signatures are
+//! in `api_windows.rs`), `TcpSocket` and the options Windows has,
 //! and how sockets are created (non-blocking, no `SO_REUSEADDR` on listeners).
 #![cfg(all(windows, feature = "net", feature = "os-poll"))]
 
@@ -18,22 +18,6 @@ use util::{expect_events, until_ready, Expect};
 
 fn local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
-}
-
-fn assert_socket_traits<T>()
-where
-    T: AsSocket + AsRawSocket + FromRawSocket + IntoRawSocket + From<OwnedSocket>,
-    OwnedSocket: From<T>,
-{
-}
-
-#[test]
-fn socket_types_implement_the_socket_traits() {
-    assert_socket_traits::<TcpListener>();
-    assert_socket_traits::<TcpStream>();
-    assert_socket_traits::<UdpSocket>();
-    assert_socket_traits::<TcpSocket>();
-    assert_socket_traits::<ferrio::net::UdpSocketBuilder>();
 }
 
 #[test]

@@ -27,7 +27,11 @@ macro_rules! bind_options {
             /// For TCP this lets a restarted server bind its port while connections of its
             /// previous run linger in `TIME_WAIT` ([`TcpListener::bind`] sets it for that
             /// reason). For UDP it lets several sockets bind the same multicast address and
-            /// port. Set it before [`bind`](Self::bind). Available on all Unix systems.
+            /// port. Set it before [`bind`](Self::bind). Available on Unix and Windows.
+            ///
+            /// On Windows the option means more: it lets this socket bind a port that another
+            /// socket is actively using, so ferrio's own listeners never set it there and you
+            /// should set it only when you mean that.
             ///
             /// [`TcpListener::bind`]: crate::net::TcpListener::bind
             ///
@@ -100,7 +104,7 @@ macro_rules! bind_options {
 
             /// Restricts an IPv6 socket to IPv6 (`true`) or lets it also carry IPv4 through
             /// IPv4-mapped addresses (`false`) (`IPV6_V6ONLY`). Set it before
-            /// [`bind`](Self::bind). Available on all Unix systems.
+            /// [`bind`](Self::bind). Available on Unix and Windows.
             ///
             /// The default is the system's: dual-stack on Linux (`net.ipv6.bindv6only = 0`),
             /// IPv6-only on FreeBSD and OpenBSD (OpenBSD refuses `false`). On an IPv4 socket
@@ -185,7 +189,7 @@ macro_rules! tcp_options {
             ///   non-blocking (on Linux and most systems). Avoid this in an event loop.
             ///
             /// Times are whole seconds; a fraction counts as a full second (so a short non-zero
-            /// time never turns into a reset). Available on all Unix systems (Apple systems:
+            /// time never turns into a reset). Available on Unix and Windows (Apple systems:
             /// `SO_LINGER_SEC`).
             pub fn set_linger(
                 &self,
@@ -195,8 +199,8 @@ macro_rules! tcp_options {
             }
 
             /// Makes closing the socket reset the connection and discard unsent data:
-            /// [`set_linger(Some(Duration::ZERO))`](Self::set_linger). Available on all Unix
-            /// systems.
+            /// [`set_linger(Some(Duration::ZERO))`](Self::set_linger). Available on Unix and
+            /// Windows.
             ///
             /// ```
             /// # fn main() -> std::io::Result<()> {
@@ -217,7 +221,7 @@ macro_rules! tcp_options {
 
             /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`), with the system's
             /// timing (on Linux: first probe after two hours idle). For other timing use
-            /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on all Unix systems.
+            /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on Unix and Windows.
             pub fn set_keepalive(&self, keepalive: bool) -> ::std::io::Result<()> {
                 self.with_fd(|fd| $crate::sys::socket::set_keepalive(fd, keepalive))
             }
@@ -278,7 +282,7 @@ macro_rules! buffer_size_options {
             /// The kernel adjusts the request: Linux doubles it (the extra half is for its own
             /// bookkeeping) and caps it at `net.core.rmem_max`, other systems apply their own
             /// limits. [`recv_buffer_size`](Self::recv_buffer_size) reports the result. Sizes
-            /// above `i32::MAX` are clamped. Available on all Unix systems.
+            /// above `i32::MAX` are clamped. Available on Unix and Windows.
             ///
             /// ```
             /// # fn main() -> std::io::Result<()> {
@@ -299,7 +303,7 @@ macro_rules! buffer_size_options {
 
             /// Asks for a send buffer of `size` bytes (`SO_SNDBUF`); the kernel adjusts the
             /// request as for [`set_recv_buffer_size`](Self::set_recv_buffer_size) (Linux caps
-            /// it at `net.core.wmem_max`). Available on all Unix systems.
+            /// it at `net.core.wmem_max`). Available on Unix and Windows.
             pub fn set_send_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
                 self.with_fd(|fd| $crate::sys::socket::set_send_buffer_size(fd, size))
             }
@@ -318,7 +322,9 @@ macro_rules! traffic_class_options {
         impl $ty {
             /// Sets the type-of-service byte of outgoing IPv4 packets (`IP_TOS`): the DSCP in
             /// its upper six bits, ECN in the lower two. TCP sockets manage ECN themselves, so
-            /// the kernel may clear those two bits. Available on all Unix systems.
+            /// the kernel may clear those two bits. Available on Unix and Windows (Windows
+            /// stores the value, but its documentation points to the QoS API for marking
+            /// packets and the byte may not reach the wire).
             ///
             /// Linux also applies it to IPv4 traffic of a dual-stack IPv6 socket; where an
             /// IPv6 socket refuses it, the error is

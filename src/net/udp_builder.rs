@@ -23,7 +23,7 @@ use crate::sys::socket::{self, Kind};
 /// on that system or return [`ErrorKind::Unsupported`](io::ErrorKind::Unsupported), as each
 /// method says.
 ///
-/// Available on all Unix systems, like every method not marked otherwise.
+/// Available on Unix and Windows, like every method not marked otherwise.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -73,7 +73,7 @@ impl UdpSocketBuilder {
     }
 
     /// Allows sending to broadcast addresses (`SO_BROADCAST`); the same as
-    /// [`UdpSocket::set_broadcast`] after binding. Available on all Unix systems.
+    /// [`UdpSocket::set_broadcast`] after binding. Available on Unix and Windows.
     pub fn set_broadcast(&self, broadcast: bool) -> io::Result<()> {
         socket::set_broadcast(self.inner.as_source(), broadcast)
     }

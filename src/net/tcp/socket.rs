@@ -22,7 +22,7 @@ use crate::sys::socket::{self, Kind};
 /// that system (where tokio leaves them out too) or return
 /// [`ErrorKind::Unsupported`](io::ErrorKind::Unsupported); each method says which.
 ///
-/// Available on all Unix systems, like every method not marked otherwise.
+/// Available on Unix and Windows, like every method not marked otherwise.
 ///
 /// # A listener with a larger backlog, shared with other processes
 ///
@@ -125,7 +125,7 @@ impl TcpSocket {
     }
 
     /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); it carries over to the
-    /// connection. Available on all Unix systems.
+    /// connection. Available on Unix and Windows.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         socket::set_nodelay(self.inner.as_source(), nodelay)
     }
@@ -135,7 +135,7 @@ impl TcpSocket {
         socket::nodelay(self.inner.as_source())
     }
 
-    /// Sets the time-to-live (`IP_TTL`) of outgoing packets. Available on all Unix systems.
+    /// Sets the time-to-live (`IP_TTL`) of outgoing packets. Available on Unix and Windows.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         socket::set_ttl(self.inner.as_source(), ttl)
     }

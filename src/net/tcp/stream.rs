@@ -75,8 +75,8 @@ impl TcpStream {
     /// left open on error. A refused connection is reported through the connect protocol
     /// (`take_error`), not here.
     ///
-    /// On Linux this is `socket`, (`setsockopt`,) `bind` and `connect`. Available on all Unix
-    /// systems.
+    /// On Linux this is `socket`, (`setsockopt`,) `bind` and `connect`. Available on Unix and
+    /// Windows.
     ///
     /// ```
     /// # fn main() -> std::io::Result<()> {
