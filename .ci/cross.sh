@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CI step: type-check and lint ferrio for the kqueue systems, which no machine here can run.
+# CI step: type-check and lint ferrio for the kqueue systems, which no machine here can run,
+# and for Android (epoll like Linux, but its own std modules and libc items).
 #
 # For every target below: `cargo clippy --all-targets --all-features` with `-D warnings` (for
 # rustc and clippy), once with the target's own backend (kqueue) and once with the poll(2)
@@ -30,10 +31,11 @@ set -euo pipefail
 CRATE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$CRATE_DIR"
 
-# Checked on every run. Every one of these has EVFILT_USER and builds std from rust-web-src.
+# Checked on every run. Every kqueue one has EVFILT_USER; all build std from rust-web-src.
 # i686-unknown-freebsd stands for the 32-bit systems (32-bit time_t, intptr_t and c_long).
 TARGETS="x86_64-apple-darwin aarch64-apple-darwin x86_64-apple-ios x86_64-unknown-freebsd
-i686-unknown-freebsd x86_64-unknown-netbsd x86_64-unknown-openbsd x86_64-unknown-dragonfly"
+i686-unknown-freebsd x86_64-unknown-netbsd x86_64-unknown-openbsd x86_64-unknown-dragonfly
+aarch64-linux-android"
 # Every target tried builds its std this way, so none is left out. tvOS, visionOS and
 # watchOS (tier 3, same Apple code paths as macOS and iOS) are not checked.
 XTARGETS=${XTARGETS:-$TARGETS}

@@ -150,10 +150,10 @@
 //! |----------|---------|------------------|
 //! | Linux | epoll | the full test suite, in debug and release builds, on every CI run |
 //! | Linux, poll(2) forced | poll(2) | the full test suite again, in debug and release builds |
-//! | Android | epoll | the Linux code; not built in CI |
-//! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly (and tvOS, visionOS, watchOS) | kqueue | type-checked and linted in CI for x86_64 and aarch64 macOS, iOS, FreeBSD (also 32-bit), NetBSD, OpenBSD and DragonFly, with both kqueue and forced poll(2); the backend's decision logic is unit-tested on Linux; not run on those systems |
+//! | Android | epoll | the Linux code; type-checked and linted in CI for aarch64 (library, tests and examples); not run |
+//! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly (and tvOS, visionOS, watchOS) | kqueue | type-checked and linted in CI for x86_64 and aarch64 macOS, iOS, FreeBSD (also 32-bit), NetBSD, OpenBSD and DragonFly, and with poll(2) forced for x86_64 macOS and NetBSD; the backend's decision logic is unit-tested on Linux; not run on those systems |
 //! | any other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) | the same poll(2) code that is tested on Linux; not built for those systems in CI |
-//! | Windows | IOCP with AFD polling | type-checked and linted for x86_64 MSVC in CI; the backend's unit tests and the registration, `Poll`, Waker, `net` and named-pipe tests built for x86_64 GNU and run under Wine 8 |
+//! | Windows | IOCP with AFD polling | type-checked and linted for x86_64 MSVC in CI; the backend's unit tests and the registration, `Poll`, Waker, `net` and named-pipe tests, the doc-tests and the examples built for x86_64 GNU and run under Wine 8 |
 //! | anything else (wasm32, WASI, ...) | none | a `compile_error!` naming the target |
 //!
 //! The poll(2) backend can be chosen on any Unix by building with

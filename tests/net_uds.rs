@@ -166,6 +166,9 @@ fn stream_io_shutdown_and_read_closed() {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn abstract_addresses() {
+    #[cfg(target_os = "android")]
+    use std::os::android::net::SocketAddrExt;
+    #[cfg(target_os = "linux")]
     use std::os::linux::net::SocketAddrExt;
 
     let (mut poll, mut events) = setup();

@@ -25,7 +25,7 @@ use ferrio::{Events, Interest, Poll, Token, Waker};
 use util::{channel, expect_events, Expect, TIMEOUT};
 
 /// The whole milliseconds a backend that counts in milliseconds must wait for `t`.
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn ceil_ms(t: Duration) -> Duration {
     let ms = t.as_nanos().saturating_add(999_999) / 1_000_000;
     Duration::from_millis(ms as u64)
