@@ -22,10 +22,10 @@
 #        STEP_TIMEOUT=secs   limit for one install or check step (default 900)
 #
 # Timings on the project's 2-core machine (shared with other jobs, load ~5): warm (artifacts
-# in XT_TARGET_DIR, the usual case on a machine that ran it before) ~15 s for all 16 steps;
-# cold ~18 min, nearly all of it building std from source, once per target and pass (30-100 s
-# each), plus ~25 s of apt-get on a machine without the packages. SKIP_FORCED_POLL=1 halves
-# the cold time.
+# in XT_TARGET_DIR, the usual case on a machine that ran it before) ~15 s for all steps; cold
+# 7 min on a quiet machine and up to ~18 min on a loaded one, nearly all of it building std
+# from source, once per target and pass (30-100 s each), plus ~25 s of apt-get on a machine
+# without the packages. SKIP_FORCED_POLL=1 saves two of those std builds.
 set -euo pipefail
 
 CRATE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
