@@ -22,7 +22,7 @@ use crate::sys::unix::{already_registered, not_registered};
 use crate::Token;
 
 /// `by_fd` value of an fd number that has no slot.
-const NONE: usize = usize::MAX;
+const NONE: u32 = u32::MAX;
 
 /// Bits that end an fd's readiness for every direction until it is re-armed.
 const FATAL: c_short = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
@@ -44,8 +44,10 @@ pub(super) struct Table {
     /// `entries[i]` describes `pollfds[i]`.
     entries: Vec<Entry>,
     /// fd number -> slot index (`NONE` if that fd has no slot). Grows with the largest fd
-    /// registered; indexing by fd avoids hashing on every operation.
-    by_fd: Vec<usize>,
+    /// registered; indexing by fd avoids hashing on every operation. `u32` halves its size
+    /// against `usize`: every slot holds a distinct fd number, and fd numbers are
+    /// non-negative `c_int`s, so a slot index is always below `u32::MAX`.
+    by_fd: Vec<u32>,
     /// Offset (among user slots) where the next scan of the results starts, so that a full
     /// events buffer cannot starve the slots at the end of the array.
     start: usize,
@@ -131,7 +133,7 @@ impl Table {
 
     fn slot(&self, fd: RawFd) -> Option<usize> {
         let i = *self.by_fd.get(usize::try_from(fd).ok()?)?;
-        (i != NONE).then_some(i)
+        (i != NONE).then_some(i as usize)
     }
 
     /// The slot of a user registration (`waker == false`) or of a Waker (`waker == true`).
@@ -165,7 +167,7 @@ impl Table {
             revents: 0,
         };
         set_armed(&mut pfd, fd, interests);
-        self.by_fd[index] = self.pollfds.len();
+        self.by_fd[index] = self.pollfds.len() as u32;
         self.pollfds.push(pfd);
         self.entries.push(Entry {
             fd,
@@ -192,7 +194,7 @@ impl Table {
         self.pollfds.swap_remove(i);
         self.entries.swap_remove(i);
         if let Some(moved) = self.entries.get(i) {
-            self.by_fd[moved.fd as usize] = i;
+            self.by_fd[moved.fd as usize] = i as u32;
         }
         Ok(())
     }
