@@ -5,8 +5,10 @@
 # [patch.crates-io] points `mio` at compat/mio (ferrio under mio's name) and `tokio` at the
 # unpacked copy, so the whole graph holds one tokio and one mio, and that mio is ferrio.
 #
-# Usage: scripts/tokio-compat.sh [--ci] [--real-mio] [--force-poll-only]
-#   --ci          the subset CI runs: tokio's net, io, process, signal, uds, udp and tcp test
+# Usage: scripts/tokio-compat.sh [--quick] [--real-mio]
+#   (no option)   what CI runs: every tokio integration test file, tokio-util's tests, the
+#                 hyper test, then tokio's net and io files on ferrio's poll(2) backend
+#   --quick       a quicker subset: tokio's net, io, process, signal, uds, udp and tcp test
 #                 files, tokio-util's tests and the hyper test, then tokio's net and io files
 #                 again on ferrio's poll(2) backend (--cfg mio_unsupported_force_poll_poll)
 #   --real-mio    same run against crates.io's mio, to tell ferrio bugs from tests that fail
@@ -19,10 +21,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${FERRIO_TOKIO_DIR:-$HOME/.cache/ferrio-tokio}
 TOKIO_VERSION=${TOKIO_VERSION:-1.54.1}
 TOKIO_UTIL_VERSION=${TOKIO_UTIL_VERSION:-0.7.20}
-CI_MODE=0 REAL_MIO=0
+QUICK=0 REAL_MIO=0
 for arg in "$@"; do
   case $arg in
-    --ci) CI_MODE=1 ;;
+    --quick) QUICK=1 ;;
     --real-mio) REAL_MIO=1 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -118,7 +120,7 @@ run() { # label, extra nextest args...
 export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=line-tables-only
 
 status=0
-if [ "$CI_MODE" = 1 ]; then
+if [ "$QUICK" = 1 ]; then
   # Only the test files of the subset are built (cargo expands the globs), not all of tokio's.
   SUBSET=(--test 'net_*' --test 'io_*' --test 'process_*' --test 'signal_*' --test 'uds_*'
     --test udp --test 'tcp_*')
