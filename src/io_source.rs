@@ -90,6 +90,20 @@ impl<T: AsRawSource> IoSource<T> {
         self.do_io(Interest::READABLE | Interest::WRITABLE, f)
     }
 
+    /// `take_error` of a socket: an error the backend holds for this registration (a failed
+    /// poll submission on Windows) comes first, then the one `f` reads from the OS
+    /// (`SO_ERROR`), run as an operation of direction `blocked`.
+    #[cfg(feature = "net")]
+    pub(crate) fn take_error<F>(&self, blocked: Interest, f: F) -> io::Result<Option<io::Error>>
+    where
+        F: FnOnce(&T) -> io::Result<Option<io::Error>>,
+    {
+        if let Some(err) = self.state.take_error() {
+            return Ok(Some(err));
+        }
+        self.do_io(blocked, f)
+    }
+
     /// Unwraps the I/O object, dropping any registration state first.
     pub(crate) fn into_inner(self) -> T {
         // The state is dropped here (deregistering on backends that keep a table).

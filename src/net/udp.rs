@@ -6,6 +6,7 @@ use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
+use crate::Interest;
 
 /// A UDP socket.
 ///
@@ -209,8 +210,14 @@ impl UdpSocket {
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any, such as an ICMP
     /// "port unreachable" reported for an earlier send on a connected socket.
+    ///
+    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
+    /// request the system refused, which also arrived as an error event) is returned first.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.any_op(|s| socket::take_error(s.as_source()))
+        self.inner
+            .take_error(Interest::READABLE | Interest::WRITABLE, |s| {
+                socket::take_error(s.as_source())
+            })
     }
 
     /// Runs `f`, which does I/O on this socket's fd by other means (for example `recvmsg`

@@ -80,6 +80,13 @@ pub(crate) trait IoSourceApi: Sized {
     fn do_io<T, F>(&self, fd: RawSource, blocked: Interest, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>;
+    /// Takes an error that the backend holds for this registration and that the OS does not
+    /// report through the socket (Windows: the last failed AFD poll submission). Backends that
+    /// hold none keep this default.
+    #[cfg(feature = "net")]
+    fn take_error(&self) -> Option<io::Error> {
+        None
+    }
 }
 
 /// An error about how a source was registered, naming the mistake. The OS error, if any,

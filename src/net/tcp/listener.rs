@@ -5,6 +5,7 @@ use std::net::{self, SocketAddr};
 use crate::io_source::IoSource;
 use crate::net::TcpStream;
 use crate::sys::socket;
+use crate::Interest;
 
 /// A TCP socket that listens for connections.
 ///
@@ -92,8 +93,12 @@ impl TcpListener {
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
+    ///
+    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
+    /// request the system refused, which also arrived as an error event) is returned first.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.any_op(|l| socket::take_error(l.as_source()))
+        self.inner
+            .take_error(Interest::READABLE, |l| socket::take_error(l.as_source()))
     }
 }
 

@@ -4,6 +4,7 @@ use std::net::{self, Shutdown, SocketAddr};
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
+use crate::Interest;
 
 /// A TCP connection.
 ///
@@ -145,9 +146,13 @@ impl TcpStream {
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any. After a writable
     /// event on a connecting stream, `Some` means the connection failed.
+    ///
+    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
+    /// request the system refused, which also arrived as an error event) is returned first.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::take_error(s.as_source()))
+        self.inner
+            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_source()))
     }
 
     /// Reads waiting data without removing it from the socket (`MSG_PEEK`); returns

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
+use crate::Interest;
 
 /// A Unix-domain datagram socket.
 ///
@@ -111,7 +112,10 @@ impl UnixDatagram {
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.any_op(|s| socket::take_error(s.as_fd()))
+        self.inner
+            .take_error(Interest::READABLE | Interest::WRITABLE, |s| {
+                socket::take_error(s.as_fd())
+            })
     }
 
     /// Shuts down receiving, sending or both.

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::io_source::IoSource;
 use crate::net::UnixStream;
 use crate::sys::socket;
+use crate::Interest;
 
 /// A Unix-domain socket that listens for stream connections.
 ///
@@ -85,7 +86,8 @@ impl UnixListener {
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.any_op(|l| socket::take_error(l.as_fd()))
+        self.inner
+            .take_error(Interest::READABLE, |l| socket::take_error(l.as_fd()))
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
+use crate::Interest;
 
 /// A Unix-domain stream connection.
 ///
@@ -80,7 +81,8 @@ impl UnixStream {
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::take_error(s.as_fd()))
+        self.inner
+            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_fd()))
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the

@@ -619,6 +619,22 @@ impl IoSourceApi for IoSourceState {
         }
         result
     }
+
+    #[cfg(feature = "net")]
+    fn take_error(&self) -> Option<io::Error> {
+        let reg = self.inner.as_ref()?;
+        // Taking it only pauses the error events: the state stays queued, the next `select`
+        // submits again, and a new failure records and reports its error again.
+        let code = lock(&reg.state).error.take()?;
+        Some(if code == 0 {
+            io::Error::new(
+                io::ErrorKind::Other,
+                "the AFD poll request for this socket could not be submitted",
+            )
+        } else {
+            io::Error::from_raw_os_error(code)
+        })
+    }
 }
 
 impl Drop for IoSourceState {

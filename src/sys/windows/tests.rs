@@ -226,7 +226,8 @@ mod sockets {
     }
 
     /// A failed AFD submission is reported on that socket, retried, and then works; other
-    /// sockets are not disturbed and `poll` itself does not fail.
+    /// sockets are not disturbed and `poll` itself does not fail. The socket's `take_error`
+    /// returns the failure's OS code.
     #[test]
     fn submission_failure_is_reported_and_retried() {
         let mut poll = Poll::new().unwrap();
@@ -254,6 +255,11 @@ mod sockets {
                 if e.token() == Token(5) {
                     if e.is_error() {
                         failures += 1;
+                        let err = source
+                            .take_error(Interest::WRITABLE, |s| s.take_error())
+                            .unwrap()
+                            .expect("take_error after an error event");
+                        assert_eq!(err.raw_os_error(), Some(10055));
                     } else if e.is_writable() {
                         ok = true;
                     }
@@ -264,6 +270,11 @@ mod sockets {
         }
         assert_eq!(failures, 2);
         assert!(ok && other_ok);
+        // Taken, and the submission has worked since: nothing left but the socket's own state.
+        assert!(source
+            .take_error(Interest::WRITABLE, |s| s.take_error())
+            .unwrap()
+            .is_none());
     }
 
     /// Registrations changing in other threads while one thread polls: no deadlock between a
