@@ -1,15 +1,12 @@
 //! The Windows-only public surface, named item by item so that any drift from the API contract
-//! (mio 1.x) fails to compile: `windows::NamedPipe` (feature `os-ext`) and the socket handle
-//! traits of the `net` types. The Unix counterpart is `net_api.rs`.
+//! (mio 1.x) fails to compile: `windows::NamedPipe` (feature `os-ext`). The `net` types, with
+//! their socket handle traits on Windows, are checked by `net_api.rs` on every platform.
 #![cfg(all(windows, feature = "net", feature = "os-ext"))]
 
 mod util;
 
 use std::fmt::Debug;
 use std::io::{self, Read, Write};
-use std::os::windows::io::{
-    AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket, RawSocket,
-};
 
 use ferrio::event::Source;
 
@@ -17,51 +14,6 @@ fn is_read<T: Read>() {}
 fn is_write<T: Write>() {}
 fn is_source<T: Source>() {}
 fn is_debug<T: Debug>() {}
-
-/// The socket handle traits and conversions every `net` type has on Windows.
-fn is_socket<T>()
-where
-    T: AsSocket
-        + AsRawSocket
-        + FromRawSocket
-        + IntoRawSocket
-        + From<OwnedSocket>
-        + Into<OwnedSocket>,
-    OwnedSocket: From<T>,
-{
-    let _: fn(&T) -> RawSocket = T::as_raw_socket;
-    let _: unsafe fn(RawSocket) -> T = T::from_raw_socket;
-    let _: fn(T) -> RawSocket = T::into_raw_socket;
-    let _: fn(OwnedSocket) -> T = T::from;
-    let _: fn(T) -> OwnedSocket = OwnedSocket::from;
-}
-
-#[test]
-fn net_types_have_the_socket_traits() {
-    use ferrio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UdpSocketBuilder};
-
-    is_socket::<TcpListener>();
-    is_socket::<TcpStream>();
-    is_socket::<UdpSocket>();
-    is_socket::<TcpSocket>();
-    is_socket::<UdpSocketBuilder>();
-
-    is_source::<TcpListener>();
-    is_source::<TcpStream>();
-    is_source::<UdpSocket>();
-    is_read::<TcpStream>();
-    is_write::<TcpStream>();
-    is_read::<&TcpStream>();
-    is_write::<&TcpStream>();
-    is_debug::<TcpListener>();
-    is_debug::<TcpStream>();
-    is_debug::<UdpSocket>();
-    is_debug::<TcpSocket>();
-    is_debug::<UdpSocketBuilder>();
-    util::assert_send_sync::<TcpListener>();
-    util::assert_send_sync::<TcpStream>();
-    util::assert_send_sync::<UdpSocket>();
-}
 
 #[test]
 fn named_pipe_surface() {

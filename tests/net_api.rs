@@ -1,32 +1,60 @@
 //! The public surface of `ferrio::net`, named item by item with the signatures of the API
 //! contract (mio 1.x), so that any drift fails to compile. Also: auto traits and sizes.
-// Unix only: it names the Unix socket types and fd traits. The Windows-only items (socket
-// handle traits, `NamedPipe`) are named in `api_windows.rs`.
-#![cfg(all(unix, feature = "net", feature = "os-poll"))]
+// Unix and Windows: the TCP and UDP types are checked on both, with the fd traits on Unix and
+// the socket handle traits on Windows; the Unix-domain types are Unix-only. The other
+// Windows-only items (`NamedPipe`, the handle methods' signatures) are in `api_windows.rs`.
+#![cfg(all(feature = "net", feature = "os-poll"))]
 #![allow(clippy::type_complexity)]
 
 mod util;
 
 use std::io::{self, Read, Write};
 use std::net::{self, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+#[cfg(unix)]
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd as OwnedHandle};
+#[cfg(unix)]
 use std::os::unix::net as unet;
+#[cfg(windows)]
+use std::os::windows::io::{
+    AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, OwnedSocket as OwnedHandle,
+};
+#[cfg(unix)]
 use std::path::PathBuf;
 use std::time::Duration;
 
 use ferrio::event::Source;
-use ferrio::net::{
-    TcpKeepalive, TcpListener, TcpSocket, TcpStream, UdpSocket, UdpSocketBuilder, UnixDatagram,
-    UnixListener, UnixStream,
-};
+use ferrio::net::{TcpKeepalive, TcpListener, TcpSocket, TcpStream, UdpSocket, UdpSocketBuilder};
+#[cfg(unix)]
+use ferrio::net::{UnixDatagram, UnixListener, UnixStream};
 
 type Try = fn() -> io::Result<()>;
 
 fn is_read<T: Read>() {}
 fn is_write<T: Write>() {}
 fn is_source<T: Source>() {}
-fn is_fd<
-    T: AsRawFd + AsFd + IntoRawFd + FromRawFd + Into<OwnedFd> + From<OwnedFd> + std::fmt::Debug,
+/// The OS handle traits and conversions: the fd ones on Unix.
+#[cfg(unix)]
+fn is_os_handle<
+    T: AsRawFd
+        + AsFd
+        + IntoRawFd
+        + FromRawFd
+        + Into<OwnedHandle>
+        + From<OwnedHandle>
+        + std::fmt::Debug,
+>() {
+}
+
+/// The OS handle traits and conversions: the socket ones on Windows.
+#[cfg(windows)]
+fn is_os_handle<
+    T: AsRawSocket
+        + AsSocket
+        + IntoRawSocket
+        + FromRawSocket
+        + Into<OwnedHandle>
+        + From<OwnedHandle>
+        + std::fmt::Debug,
 >() {
 }
 
@@ -41,7 +69,7 @@ fn tcp_listener_surface() {
     let _: fn(&TcpListener) -> io::Result<Option<io::Error>> = TcpListener::take_error;
     let _: fn(TcpListener) -> net::TcpListener = From::from;
     is_source::<TcpListener>();
-    is_fd::<TcpListener>();
+    is_os_handle::<TcpListener>();
 }
 
 #[test]
@@ -81,7 +109,7 @@ fn tcp_stream_surface() {
     is_write::<TcpStream>();
     is_write::<&TcpStream>();
     is_source::<TcpStream>();
-    is_fd::<TcpStream>();
+    is_os_handle::<TcpStream>();
 }
 
 #[test]
@@ -125,7 +153,7 @@ fn udp_socket_surface() {
     let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tos;
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos;
     is_source::<UdpSocket>();
-    is_fd::<UdpSocket>();
+    is_os_handle::<UdpSocket>();
 }
 
 /// `TcpSocket` (beyond mio; named and shaped like `tokio::net::TcpSocket`).
@@ -163,8 +191,8 @@ fn tcp_socket_surface() {
     let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::only_v6;
     let _: fn(&TcpSocket) -> io::Result<SocketAddr> = TcpSocket::local_addr;
     let _: fn(&TcpSocket) -> io::Result<Option<io::Error>> = TcpSocket::take_error;
-    let _: fn(TcpSocket) -> OwnedFd = From::from;
-    is_fd::<TcpSocket>();
+    let _: fn(TcpSocket) -> OwnedHandle = From::from;
+    is_os_handle::<TcpSocket>();
 }
 
 /// `TcpKeepalive` (beyond mio; shaped like socket2's type of the same name).
@@ -207,8 +235,8 @@ fn udp_socket_builder_surface() {
     let _: fn(&B, u32) -> io::Result<()> = B::set_tos;
     let _: fn(&B) -> io::Result<u32> = B::tos;
     let _: fn(&B) -> io::Result<SocketAddr> = B::local_addr;
-    let _: fn(B) -> OwnedFd = From::from;
-    is_fd::<B>();
+    let _: fn(B) -> OwnedHandle = From::from;
+    is_os_handle::<B>();
 }
 
 // Options that exist only on the systems that have them (the same lists as in the library).
@@ -274,6 +302,7 @@ fn bind_device_surface() {
     let _: fn(&UdpSocketBuilder) -> io::Result<Option<Vec<u8>>> = UdpSocketBuilder::device;
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_datagram_surface() {
     let _: fn(PathBuf) -> io::Result<UnixDatagram> = UnixDatagram::bind::<PathBuf>;
@@ -295,9 +324,10 @@ fn unix_datagram_surface() {
     let _: fn(&UnixDatagram, Try) -> io::Result<()> = UnixDatagram::try_io::<Try, ()>;
     let _: fn(UnixDatagram) -> unet::UnixDatagram = From::from;
     is_source::<UnixDatagram>();
-    is_fd::<UnixDatagram>();
+    is_os_handle::<UnixDatagram>();
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_listener_surface() {
     let _: fn(PathBuf) -> io::Result<UnixListener> = UnixListener::bind::<PathBuf>;
@@ -308,9 +338,10 @@ fn unix_listener_surface() {
     let _: fn(&UnixListener) -> io::Result<Option<io::Error>> = UnixListener::take_error;
     let _: fn(UnixListener) -> unet::UnixListener = From::from;
     is_source::<UnixListener>();
-    is_fd::<UnixListener>();
+    is_os_handle::<UnixListener>();
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_stream_surface() {
     let _: fn(PathBuf) -> io::Result<UnixStream> = UnixStream::connect::<PathBuf>;
@@ -328,7 +359,7 @@ fn unix_stream_surface() {
     is_write::<UnixStream>();
     is_write::<&UnixStream>();
     is_source::<UnixStream>();
-    is_fd::<UnixStream>();
+    is_os_handle::<UnixStream>();
 }
 
 #[test]
@@ -336,8 +367,11 @@ fn send_and_sync() {
     util::assert_send_sync::<TcpListener>();
     util::assert_send_sync::<TcpStream>();
     util::assert_send_sync::<UdpSocket>();
+    #[cfg(unix)]
     util::assert_send_sync::<UnixDatagram>();
+    #[cfg(unix)]
     util::assert_send_sync::<UnixListener>();
+    #[cfg(unix)]
     util::assert_send_sync::<UnixStream>();
     util::assert_send_sync::<TcpSocket>();
     util::assert_send_sync::<UdpSocketBuilder>();
