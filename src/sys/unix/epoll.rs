@@ -12,9 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::notify::Notifier;
-use super::{
-    already_registered, cvt, not_registered, timeout_ms, EventApi, IoSourceApi, SelectorApi,
-};
+use super::{already_registered, cvt, not_registered, timeout_ms, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// A raw epoll event; the public `Event` wraps it.
@@ -181,47 +179,6 @@ impl EventApi for Event {
             .field("events", &format_args!("{events:#x}"))
             .field("u64", &data)
             .finish()
-    }
-}
-
-/// epoll needs no per-source state: the kernel keeps the registration and re-arms by itself.
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-#[derive(Debug)]
-pub(crate) struct IoSourceState;
-
-impl IoSourceApi for IoSourceState {
-    type Selector = Selector;
-
-    fn new() -> Self {
-        IoSourceState
-    }
-    fn register(
-        &mut self,
-        selector: &Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        selector.register(fd, token, interests)
-    }
-    fn reregister(
-        &mut self,
-        selector: &Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        selector.reregister(fd, token, interests)
-    }
-    fn deregister(&mut self, selector: &Selector, fd: RawFd) -> io::Result<()> {
-        selector.deregister(fd)
-    }
-    #[inline]
-    fn do_io<T, F>(&self, _fd: RawFd, _blocked: Interest, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
     }
 }
 

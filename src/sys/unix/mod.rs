@@ -32,9 +32,53 @@ use self::kqueue as backend;
 #[cfg(ferrio_poll)]
 use self::poll as backend;
 
-#[cfg(any(feature = "net", feature = "os-ext"))]
+#[cfg(all(ferrio_poll, any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::backend::IoSourceState;
 pub(crate) use self::backend::{Event, Selector, Waker};
+
+/// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
+/// it by itself, so every call goes straight to the selector. (poll(2) has its own.)
+#[cfg(any(ferrio_epoll, ferrio_kqueue))]
+#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+#[derive(Debug)]
+pub(crate) struct IoSourceState;
+
+#[cfg(any(ferrio_epoll, ferrio_kqueue))]
+impl IoSourceApi for IoSourceState {
+    type Selector = Selector;
+
+    fn new() -> Self {
+        IoSourceState
+    }
+    fn register(
+        &mut self,
+        selector: &Selector,
+        fd: RawSource,
+        token: crate::Token,
+        interests: crate::Interest,
+    ) -> io::Result<()> {
+        selector.register(fd, token, interests)
+    }
+    fn reregister(
+        &mut self,
+        selector: &Selector,
+        fd: RawSource,
+        token: crate::Token,
+        interests: crate::Interest,
+    ) -> io::Result<()> {
+        selector.reregister(fd, token, interests)
+    }
+    fn deregister(&mut self, selector: &Selector, fd: RawSource) -> io::Result<()> {
+        selector.deregister(fd)
+    }
+    #[inline]
+    fn do_io<T, F>(&self, _fd: RawSource, _blocked: crate::Interest, f: F) -> io::Result<T>
+    where
+        F: FnOnce() -> io::Result<T>,
+    {
+        f()
+    }
+}
 
 /// The raw handle the selectors watch: a file descriptor.
 pub(crate) type RawSource = std::os::fd::RawFd;

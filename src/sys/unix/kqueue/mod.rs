@@ -13,4 +13,4 @@ mod rules;
 mod selector;
 
 #[cfg(ferrio_kqueue)]
-pub(crate) use self::selector::{Event, IoSourceState, Selector, Waker};
+pub(crate) use self::selector::{Event, Selector, Waker};

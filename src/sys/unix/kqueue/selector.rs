@@ -13,7 +13,7 @@ use std::ptr;
 use std::time::Duration;
 
 use super::rules::{self, Action, Change, Consts, Failure, Filter, Op, RawEvent, UData};
-use crate::sys::unix::{cvt, not_registered, EventApi, IoSourceApi, SelectorApi};
+use crate::sys::unix::{cvt, not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// The kevent constants of the target, for the rules.
@@ -319,47 +319,6 @@ impl EventApi for Event {
             .field("data", &data)
             .field("udata", &format_args!("{:#x}", udata.token().0))
             .finish()
-    }
-}
-
-/// kqueue needs no per-source state: the kernel keeps the registration and re-arms by itself.
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-#[derive(Debug)]
-pub(crate) struct IoSourceState;
-
-impl IoSourceApi for IoSourceState {
-    type Selector = Selector;
-
-    fn new() -> Self {
-        IoSourceState
-    }
-    fn register(
-        &mut self,
-        selector: &Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        selector.register(fd, token, interests)
-    }
-    fn reregister(
-        &mut self,
-        selector: &Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        selector.reregister(fd, token, interests)
-    }
-    fn deregister(&mut self, selector: &Selector, fd: RawFd) -> io::Result<()> {
-        selector.deregister(fd)
-    }
-    #[inline]
-    fn do_io<T, F>(&self, _fd: RawFd, _blocked: Interest, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
     }
 }
 
