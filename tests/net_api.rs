@@ -239,23 +239,10 @@ fn udp_socket_builder_surface() {
     is_os_handle::<B>();
 }
 
-// Options that exist only on the systems that have them (the same lists as in the library).
+// Options that exist only on the systems that have them: build.rs names them once, for the
+// library and its tests alike.
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "aix",
-    target_os = "haiku",
-    target_os = "hurd",
-    target_os = "nto",
-    target_os = "redox",
-))]
+#[cfg(ferrio_reuseport)]
 #[test]
 fn reuseport_surface() {
     let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_reuseport;
@@ -264,22 +251,7 @@ fn reuseport_surface() {
     let _: fn(&UdpSocketBuilder) -> io::Result<bool> = UdpSocketBuilder::reuseport;
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "fuchsia",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "illumos",
-    target_os = "solaris",
-    target_os = "aix",
-    target_os = "hurd",
-    target_os = "nto",
-    target_os = "cygwin",
-))]
+#[cfg(ferrio_tclass_v6)]
 #[test]
 fn tclass_v6_surface() {
     let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tclass_v6;
