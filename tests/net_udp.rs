@@ -1,4 +1,4 @@
-//! UDP: empty datagrams, truncation, connected sockets, errors, options, and every method of
+//! UDP: empty datagrams, datagrams longer than the buffer, connected sockets, errors, options, and every method of
 //! `UdpSocket`.
 #![cfg(all(feature = "net", feature = "os-poll"))]
 
@@ -49,23 +49,78 @@ fn empty_datagram_is_readable_and_reads_zero() {
     assert!(would_block(&receiver.recv_from(&mut [0; 16]).unwrap_err()));
 }
 
+/// What a receive gave, comparable across socket types: the length, or the OS error code.
+fn outcome<T>(result: std::io::Result<T>, len: impl Fn(&T) -> usize) -> Result<usize, Option<i32>> {
+    result.map(|v| len(&v)).map_err(|e| e.raw_os_error())
+}
+
+/// A datagram longer than the buffer: each receive method gives what std's `UdpSocket` gives
+/// on this platform (the buffer's length on Unix, `Err(WSAEMSGSIZE)` on Windows), with the
+/// datagram's first part in the buffer; `recv` and `recv_from` discard the rest, the peeks
+/// leave the datagram queued.
 #[test]
-fn datagrams_are_truncated_to_the_buffer() {
+fn datagrams_longer_than_the_buffer_as_std() {
     let (mut poll, mut events) = setup();
     let sender = UdpSocket::bind(any_local()).unwrap();
     let mut receiver = UdpSocket::bind(any_local()).unwrap();
+    receiver.connect(sender.local_addr().unwrap()).unwrap();
     poll.registry()
         .register(&mut receiver, B, Interest::READABLE)
         .unwrap();
-    sender
-        .send_to(&[7; 100], receiver.local_addr().unwrap())
-        .unwrap();
+    let reference = std::net::UdpSocket::bind(any_local()).unwrap();
+    reference.connect(sender.local_addr().unwrap()).unwrap();
+    reference.set_read_timeout(Some(util::TIMEOUT)).unwrap();
+    let datagram: Vec<u8> = (0..100).collect();
+    let expected = if cfg!(windows) {
+        Err(Some(10040)) // WSAEMSGSIZE
+    } else {
+        Ok(10)
+    };
+    let at = |s: &UdpSocket| s.local_addr().unwrap();
 
-    let mut small = [0; 10];
-    let (n, _) = until_ready(&mut poll, &mut events, || receiver.recv_from(&mut small)).unwrap();
-    assert_eq!(n, 10);
-    // The rest of the datagram is gone.
-    assert!(would_block(&receiver.recv(&mut small).unwrap_err()));
+    // peek_from, peek, recv_from on one datagram; recv on a second one.
+    for round in 0..2 {
+        sender.send_to(&datagram, at(&receiver)).unwrap();
+        sender
+            .send_to(&datagram, reference.local_addr().unwrap())
+            .unwrap();
+        let mut small = [0u8; 10];
+        let mut std_small = [0u8; 10];
+        if round == 0 {
+            let got = until_ready(&mut poll, &mut events, || {
+                match receiver.peek_from(&mut small) {
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Err(e),
+                    other => Ok(outcome(other, |r| r.0)),
+                }
+            })
+            .unwrap();
+            assert_eq!(got, outcome(reference.peek_from(&mut std_small), |r| r.0));
+            assert_eq!(got, expected, "peek_from");
+            assert_eq!(small, std_small);
+            assert_eq!(&small[..], &datagram[..10]);
+            small = [0; 10];
+            let got = outcome(receiver.peek(&mut small), |n| *n);
+            assert_eq!(got, outcome(reference.peek(&mut std_small), |n| *n));
+            assert_eq!(got, expected, "peek");
+            assert_eq!(&small[..], &datagram[..10]);
+            small = [0; 10];
+            let got = outcome(receiver.recv_from(&mut small), |r| r.0);
+            assert_eq!(got, outcome(reference.recv_from(&mut std_small), |r| r.0));
+            assert_eq!(got, expected, "recv_from");
+            assert_eq!(&small[..], &datagram[..10]);
+        } else {
+            let got = until_ready(&mut poll, &mut events, || match receiver.recv(&mut small) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Err(e),
+                other => Ok(outcome(other, |n| *n)),
+            })
+            .unwrap();
+            assert_eq!(got, outcome(reference.recv(&mut std_small), |n| *n));
+            assert_eq!(got, expected, "recv");
+            assert_eq!(&small[..], &datagram[..10]);
+        }
+        // The rest of the datagram is gone.
+        assert!(would_block(&receiver.recv(&mut small).unwrap_err()));
+    }
 }
 
 #[test]

@@ -59,10 +59,13 @@
 //!
 //! # Datagrams
 //!
-//! A datagram larger than the buffer passed to `recv`, `recv_from`, `peek` or `peek_from` is
-//! truncated to the buffer's length and the rest is discarded, as on every Unix system (on
-//! Windows mio reports an error instead). An empty datagram is a real datagram: the socket is
-//! readable and the receive returns `Ok(0)`.
+//! A datagram larger than the buffer passed to `recv`, `recv_from`, `peek` or `peek_from` fills
+//! the buffer with its first part, and the result is the one std's sockets give on the same
+//! platform: on Unix the receive returns the buffer's length, on Windows it fails with
+//! `WSAEMSGSIZE` (`raw_os_error()` 10040), as std and mio do there. Either way `recv` and
+//! `recv_from` discard the rest of the datagram, while `peek` and `peek_from` leave it queued.
+//! An empty datagram is a real datagram: the socket is readable and the receive returns
+//! `Ok(0)`.
 //!
 //! # Unix-domain addresses
 //!

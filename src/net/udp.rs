@@ -13,8 +13,8 @@ use crate::Interest;
 /// Without [`connect`](UdpSocket::connect) it sends to and receives from anyone
 /// ([`send_to`](UdpSocket::send_to), [`recv_from`](UdpSocket::recv_from)); once connected,
 /// [`send`](UdpSocket::send) and [`recv`](UdpSocket::recv) talk to the one peer. A receive
-/// into a buffer shorter than the datagram truncates it (see the
-/// [module documentation](crate::net#datagrams)).
+/// into a buffer shorter than the datagram gets its first part, and on Windows an error (see
+/// the [module documentation](crate::net#datagrams)).
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {

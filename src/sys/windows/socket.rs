@@ -15,8 +15,9 @@
 //! on Windows it lets another socket steal the port, unlike on Unix. Winsock is started once
 //! per process, before the first socket is made.
 //!
-//! A datagram larger than the receive buffer is truncated and reported with the buffer's
-//! length, as on Unix (Winsock reports `WSAEMSGSIZE`, which is turned into that result).
+//! A datagram larger than the receive buffer fills the buffer with its first part and the
+//! receive fails with `WSAEMSGSIZE`, as std's and mio's sockets do on Windows (a `recv` or
+//! `recv_from` discards the rest; a `peek` leaves the datagram queued).
 //! Errors are the Winsock errors (`WSAGetLastError`), unwrapped; `WSAEWOULDBLOCK` from a
 //! stream `connect` is success (the connection is in progress).
 
@@ -322,12 +323,11 @@ fn clamp_len(len: usize) -> i32 {
     len.min(i32::MAX as usize) as i32
 }
 
-/// Turns `WSAEMSGSIZE` (a datagram longer than the buffer, truncated) into the buffer's
-/// length, and `WSAESHUTDOWN` on a receive into end-of-file, as on Unix.
-fn recv_result(ret: i32, len: usize) -> io::Result<usize> {
+/// Turns `WSAESHUTDOWN` on a receive into end-of-file, as std does. `WSAEMSGSIZE` (a datagram
+/// longer than the buffer) stays an error, as in std.
+fn recv_result(ret: i32) -> io::Result<usize> {
     match cvt(ret) {
         Ok(n) => Ok(n as usize),
-        Err(e) if e.raw_os_error() == Some(ws::WSAEMSGSIZE) => Ok(len),
         Err(e) if e.raw_os_error() == Some(ws::WSAESHUTDOWN) => Ok(0),
         Err(e) => Err(e),
     }
@@ -337,7 +337,7 @@ fn recv_flags(s: BorrowedSocket<'_>, buf: &mut [u8], flags: i32) -> io::Result<u
     let len = clamp_len(buf.len());
     // SAFETY: `buf` is writable for `len` bytes.
     let ret = unsafe { ws::recv(raw(s), buf.as_mut_ptr(), len, flags) };
-    recv_result(ret, len as usize)
+    recv_result(ret)
 }
 
 /// One `recv`.
@@ -423,7 +423,7 @@ fn recv_from_flags(
             &mut addr_len,
         )
     };
-    let n = recv_result(ret, len as usize)?;
+    let n = recv_result(ret)?;
     Ok((n, from_raw(&storage)?))
 }
 
