@@ -125,7 +125,9 @@ impl Registry {
     /// # Errors
     ///
     /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered"),
-    /// except on kqueue, where it cannot be told apart and the source gets registered.
+    /// except on kqueue, where it cannot be told apart and the source gets registered. On
+    /// Windows, a source registered with another `Poll` returns
+    /// [`io::ErrorKind::AlreadyExists`] ("registered with another Poll"), as with mio.
     pub fn reregister<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,
@@ -141,6 +143,8 @@ impl Registry {
     /// # Errors
     ///
     /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered").
+    /// On Windows, a source registered with another `Poll` returns
+    /// [`io::ErrorKind::AlreadyExists`] ("registered with another Poll"), as with mio.
     pub fn deregister<S>(&self, source: &mut S) -> io::Result<()>
     where
         S: Source + ?Sized,

@@ -157,3 +157,45 @@ fn tcp_keepalive_with_or_without_the_tcp_keep_options() {
         }
     }
 }
+
+/// A socket registered with one `Poll` and reregistered or deregistered through another's
+/// registry gets `AlreadyExists`, as a named pipe does and as mio answers; once the first
+/// `Poll` is gone, the socket counts as registered nowhere (`NotFound`).
+#[test]
+fn reregister_deregister_through_another_poll() {
+    let poll = Poll::new().unwrap();
+    let other = Poll::new().unwrap();
+    let mut udp = UdpSocket::bind(local()).unwrap();
+    let listener = TcpListener::bind(local()).unwrap();
+    let mut tcp = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    poll.registry()
+        .register(&mut udp, Token(0), Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .register(&mut tcp, Token(1), Interest::READABLE)
+        .unwrap();
+    for err in [
+        other
+            .registry()
+            .reregister(&mut udp, Token(0), Interest::WRITABLE)
+            .unwrap_err(),
+        other.registry().deregister(&mut udp).unwrap_err(),
+        other
+            .registry()
+            .reregister(&mut tcp, Token(1), Interest::WRITABLE)
+            .unwrap_err(),
+        other.registry().deregister(&mut tcp).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+    }
+    // Still registered with the first Poll.
+    poll.registry()
+        .reregister(&mut udp, Token(2), Interest::READABLE)
+        .unwrap();
+    poll.registry().deregister(&mut udp).unwrap();
+    let err = other.registry().deregister(&mut udp).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+    drop(poll);
+    let err = other.registry().deregister(&mut tcp).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+}

@@ -233,3 +233,30 @@ fn no_events_after_deregister() {
     );
     drop(server);
 }
+
+/// mio's `reregister_deregister_different_poll`: a pipe registered with one `Poll` and then
+/// reregistered or deregistered through another's registry gets `AlreadyExists`, and stays
+/// registered with the first.
+#[test]
+fn reregister_deregister_through_another_poll() {
+    let poll = Poll::new().unwrap();
+    let other = Poll::new().unwrap();
+    let mut server = NamedPipe::new(unique_name()).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE)
+        .unwrap();
+    let err = other
+        .registry()
+        .reregister(&mut server, SERVER, Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+    let err = other.registry().deregister(&mut server).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+    // Still registered with the first Poll; once deregistered there, it is registered nowhere.
+    poll.registry()
+        .reregister(&mut server, SERVER, Interest::WRITABLE)
+        .unwrap();
+    poll.registry().deregister(&mut server).unwrap();
+    let err = other.registry().deregister(&mut server).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+}

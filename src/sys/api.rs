@@ -125,6 +125,19 @@ pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
     )
 }
 
+/// A source registered with one `Poll` was reregistered or deregistered through another's
+/// registry (the error mio gives for that mistake).
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) fn registered_with_another() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        RegistrationError {
+            message: "source registered with another Poll",
+            os: None,
+        },
+    )
+}
+
 #[cfg_attr(all(windows, not(feature = "net")), allow(dead_code))]
 pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
     io::Error::new(

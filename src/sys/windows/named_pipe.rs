@@ -45,7 +45,7 @@ use super::afd;
 use super::iocp::{CompletionPort, KEY_PIPE};
 use super::Event;
 use crate::event::Source;
-use crate::sys::{already_registered, not_registered};
+use crate::sys::{already_registered, not_registered, registered_with_another};
 use crate::{Interest, Registry, Token};
 
 /// The size of the internal read buffer.
@@ -521,10 +521,7 @@ impl Source for NamedPipe {
     fn reregister(&mut self, registry: &Registry, token: Token, _: Interest) -> io::Result<()> {
         let port = registry.selector().shared_port();
         let mut io = lock(&self.inner.io);
-        match (&io.port, io.token) {
-            (Some(p), Some(_)) if Arc::ptr_eq(p, &port) => {}
-            _ => return Err(not_registered(None)),
-        }
+        check_registered(&io, &port)?;
         io.token = Some(token);
         self.start_registered(&mut io);
         Ok(())
@@ -533,12 +530,19 @@ impl Source for NamedPipe {
     fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
         let port = registry.selector().shared_port();
         let mut io = lock(&self.inner.io);
-        match (&io.port, io.token) {
-            (Some(p), Some(_)) if Arc::ptr_eq(p, &port) => {}
-            _ => return Err(not_registered(None)),
-        }
+        check_registered(&io, &port)?;
         io.token = None;
         Ok(())
+    }
+}
+
+/// `Ok` if the pipe is registered with the poller of `port`; `AlreadyExists` if it is
+/// registered with another one (as mio answers), `NotFound` if it is not registered.
+fn check_registered(io: &Io, port: &Arc<CompletionPort>) -> io::Result<()> {
+    match (&io.port, io.token) {
+        (Some(p), Some(_)) if Arc::ptr_eq(p, port) => Ok(()),
+        (Some(_), Some(_)) => Err(registered_with_another()),
+        _ => Err(not_registered(None)),
     }
 }
 

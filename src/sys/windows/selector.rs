@@ -35,7 +35,9 @@ use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, OVERLAPPED_ENTRY};
 use super::afd::{self, Afd, PollInfo};
 use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
 use super::{timeout_ms, Event, EventFlags};
-use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi};
+use crate::sys::{
+    already_registered, not_registered, registered_with_another, IoSourceApi, SelectorApi,
+};
 use crate::{Interest, Token};
 
 /// How many sockets share one AFD helper handle.
@@ -506,10 +508,16 @@ pub(crate) struct IoSourceState {
 }
 
 impl IoSourceState {
-    fn registered_with(&self, selector: &Selector) -> Option<&Registered> {
-        self.inner
-            .as_ref()
-            .filter(|r| Arc::ptr_eq(&r.selector, &selector.inner))
+    /// The registration with `selector`; `AlreadyExists` if the socket is registered with
+    /// another poller that still exists (as mio answers), `NotFound` if it is not registered.
+    fn registered_with(&self, selector: &Selector) -> io::Result<&Registered> {
+        match &self.inner {
+            Some(r) if Arc::ptr_eq(&r.selector, &selector.inner) => Ok(r),
+            Some(r) if r.selector.handles.load(Ordering::SeqCst) != 0 => {
+                Err(registered_with_another())
+            }
+            _ => Err(not_registered(None)),
+        }
     }
 }
 
@@ -575,9 +583,7 @@ impl IoSourceApi for IoSourceState {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
-        let Some(reg) = self.registered_with(selector) else {
-            return Err(not_registered(None));
-        };
+        let reg = self.registered_with(selector)?;
         {
             let mut s = lock(&reg.state);
             let flags = afd_flags(interests);
@@ -591,9 +597,7 @@ impl IoSourceApi for IoSourceState {
     }
 
     fn deregister(&mut self, selector: &Selector, _socket: RawSocket) -> io::Result<()> {
-        if self.registered_with(selector).is_none() {
-            return Err(not_registered(None));
-        }
+        self.registered_with(selector)?;
         if let Some(reg) = self.inner.take() {
             lock(&reg.state).mark_deleted();
         }
