@@ -260,3 +260,77 @@ fn reregister_deregister_through_another_poll() {
     let err = other.registry().deregister(&mut server).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
 }
+
+/// Asserts that a zero-timeout poll, and then a short watch, report nothing for `token`.
+fn nothing_yet(poll: &mut Poll, events: &mut Events, token: Token) {
+    poll.poll(events, Some(std::time::Duration::ZERO)).unwrap();
+    assert!(
+        events.iter().all(|e| e.token() != token),
+        "unexpected event {:?}",
+        events.iter().find(|e| e.token() == token)
+    );
+    expect_no_events(poll, events, &[token]);
+}
+
+/// mio's `connect_before_client`: a fresh server pipe registered for both directions reports
+/// nothing until a client connects; the pending `connect`'s completion is then a writable
+/// event.
+#[test]
+fn no_event_before_a_client_connects() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let name = unique_name();
+    let mut server = NamedPipe::new(&name).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    nothing_yet(&mut poll, &mut events, SERVER);
+    assert_eq!(
+        server.connect().unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+    nothing_yet(&mut poll, &mut events, SERVER);
+    let mut client = client(&name);
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[
+            Expect::new(SERVER, Interest::WRITABLE),
+            Expect::new(CLIENT, Interest::WRITABLE),
+        ],
+    );
+    assert!(server.take_error().unwrap().is_none());
+}
+
+/// mio's `connect_after_client`: nothing is reported for the registered server before the
+/// client opens the pipe; a `connect` made after that succeeds at once and is followed by a
+/// writable event.
+#[test]
+fn connect_after_the_client_opened_the_pipe() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let name = unique_name();
+    let mut server = NamedPipe::new(&name).unwrap();
+    poll.registry()
+        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    nothing_yet(&mut poll, &mut events, SERVER);
+    let mut client = client(&name);
+    poll.registry()
+        .register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
+        .unwrap();
+    until_ready(&mut poll, &mut events, || server.connect()).unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(SERVER, Interest::WRITABLE)],
+    );
+    // And the pipe works both ways.
+    until_ready(&mut poll, &mut events, || client.write(b"hi")).unwrap();
+    let mut buf = [0u8; 4];
+    let n = until_ready(&mut poll, &mut events, || server.read(&mut buf)).unwrap();
+    assert_eq!(&buf[..n], b"hi");
+}

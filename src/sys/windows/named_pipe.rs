@@ -59,7 +59,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// `os-ext`).
 ///
 /// Make the server end with [`NamedPipe::new`] and wait for a client with
-/// [`connect`](NamedPipe::connect). Make a client end by opening the pipe's name with
+/// [`connect`](NamedPipe::connect); a registered server end reports nothing before a client
+/// has connected, and then a writable event. Make a client end by opening the pipe's name with
 /// `std::fs::OpenOptions` and `FILE_FLAG_OVERLAPPED` (through
 /// `std::os::windows::fs::OpenOptionsExt::custom_flags`), then
 /// [`from_raw_handle`](FromRawHandle::from_raw_handle).
@@ -105,6 +106,9 @@ struct Io {
     read: ReadState,
     write: WriteState,
     connecting: bool,
+    /// A read found the server end waiting for a client (`ERROR_PIPE_LISTENING`): nothing can
+    /// be read or written, so registering reports nothing until a client connects.
+    listening: bool,
     connect_error: Option<io::Error>,
 }
 
@@ -186,9 +190,12 @@ fn schedule_read(pipe: &Arc<Inner>, io: &mut Io) {
         ReadFile(handle, data, len, ptr::null_mut(), ov)
     });
     match result {
-        Ok(()) => io.read = ReadState::Pending,
+        Ok(()) => {
+            io.read = ReadState::Pending;
+            io.listening = false;
+        }
         // Not connected yet: the read starts when the connect completes.
-        Err(e) if e.raw_os_error() == Some(ERROR_PIPE_LISTENING as i32) => {}
+        Err(e) if e.raw_os_error() == Some(ERROR_PIPE_LISTENING as i32) => io.listening = true,
         Err(e) => {
             io.read = ReadState::Err(e);
             notify(pipe, io, true, false);
@@ -228,6 +235,7 @@ pub(crate) fn complete(entry: &OVERLAPPED_ENTRY, events: &mut Vec<Event>) {
         }
         OpKind::Connect => {
             io.connecting = false;
+            io.listening = false;
             flags |= afd::POLL_SEND;
             match result {
                 Ok(_) => schedule_read(&pipe, &mut io),
@@ -350,7 +358,10 @@ impl NamedPipe {
                 Err(io::ErrorKind::WouldBlock.into())
             }
             Err(e) if e.raw_os_error() == Some(ERROR_PIPE_CONNECTED as i32) => {
-                schedule_read(&self.inner, &mut io);
+                // A client was already there: the pipe is connected now, which is reported as
+                // a registration would (a read, and a writable event).
+                io.listening = false;
+                self.start_registered(&mut io);
                 Ok(())
             }
             Err(e) => Err(e),
@@ -420,11 +431,14 @@ impl NamedPipe {
 
     /// Starts what a new registration needs: a read (or a readable event for data or an
     /// error that arrived while the pipe was not registered), and a writable event if a write
-    /// could start now.
+    /// could start now. A server end still waiting for its client gets nothing: its
+    /// `connect`'s completion is the first event.
     fn start_registered(&self, io: &mut Io) {
         schedule_read(&self.inner, io);
         let readable = matches!(io.read, ReadState::Data(..) | ReadState::Err(_));
-        let writable = matches!(io.write, WriteState::Idle | WriteState::Err(_));
+        let writable = matches!(io.write, WriteState::Idle | WriteState::Err(_))
+            && !io.listening
+            && !io.connecting;
         if readable || writable {
             notify(&self.inner, io, readable, writable);
         }
@@ -449,6 +463,7 @@ impl FromRawHandle for NamedPipe {
                     read: ReadState::Idle,
                     write: WriteState::Idle,
                     connecting: false,
+                    listening: false,
                     connect_error: None,
                 }),
             }),
