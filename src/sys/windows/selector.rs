@@ -77,7 +77,9 @@ struct Io {
 
 struct SockState {
     io: Box<Io>,
-    afd: Arc<Afd>,
+    /// The helper handle the requests go through; released (set to `None`) once the state is
+    /// deleted and no request is in flight, so that an unused helper can be closed.
+    afd: Option<Arc<Afd>>,
     base: RawSocket,
     token: Token,
     /// The bits of the registered interests.
@@ -104,6 +106,10 @@ type StateRef = Arc<Mutex<SockState>>;
 impl SockState {
     /// Submits, cancels or leaves the request as the armed bits require.
     fn update(&mut self, me: &StateRef) -> io::Result<()> {
+        let Some(afd) = &self.afd else {
+            // Deleted: nothing to watch any more.
+            return Ok(());
+        };
         match self.status {
             Status::Pending => {
                 if self.armed & afd::KNOWN_EVENTS & !self.pending != 0 {
@@ -111,7 +117,7 @@ impl SockState {
                     // resubmits with the current set.
                     // SAFETY: the request is in flight on `afd` and its packet not dequeued
                     // (it would have set the status to Idle under this lock).
-                    unsafe { self.afd.cancel(self.io.iosb.get()) }?;
+                    unsafe { afd.cancel(self.io.iosb.get()) }?;
                     self.status = Status::Cancelled;
                 }
                 Ok(())
@@ -138,13 +144,10 @@ impl SockState {
                 // SAFETY: the buffers are boxed in the state, which the reference passed as
                 // `context` keeps alive until the packet is dequeued; they are not touched
                 // while the status is Pending or Cancelled.
-                let result = unsafe {
-                    self.afd
-                        .poll(self.io.info.get(), self.io.iosb.get(), context)
-                };
+                let result = unsafe { afd.poll(self.io.info.get(), self.io.iosb.get(), context) };
                 match result {
                     Ok(()) => {
-                        self.afd.in_flight.fetch_add(1, Ordering::Relaxed);
+                        afd.in_flight.fetch_add(1, Ordering::Relaxed);
                         self.status = Status::Pending;
                         self.pending = self.armed;
                         Ok(())
@@ -165,23 +168,36 @@ impl SockState {
     }
 
     /// Stops every report for this registration. The state is freed when its last packet
-    /// (if any) has been dequeued.
-    fn mark_deleted(&mut self) {
-        if self.deleted {
-            return;
+    /// (if any) has been dequeued. Returns the helper handle if the state no longer needs it
+    /// (no request in flight), for [`Inner::release_afd`].
+    #[must_use]
+    fn mark_deleted(&mut self) -> Option<Arc<Afd>> {
+        if !self.deleted {
+            self.deleted = true;
+            if let (Status::Pending, Some(afd)) = (self.status, &self.afd) {
+                // SAFETY: as in `update`: in flight on `afd`, packet not dequeued. A failure
+                // only delays the packet, which is then dropped unread.
+                let _ = unsafe { afd.cancel(self.io.iosb.get()) };
+                self.status = Status::Cancelled;
+            }
         }
-        self.deleted = true;
-        if self.status == Status::Pending {
-            // SAFETY: as in `update`: in flight on `afd`, packet not dequeued. A failure only
-            // delays the packet, which is then dropped unread.
-            let _ = unsafe { self.afd.cancel(self.io.iosb.get()) };
-            self.status = Status::Cancelled;
+        self.done_with_afd()
+    }
+
+    /// The helper handle, taken out of a deleted state that has no request in flight.
+    fn done_with_afd(&mut self) -> Option<Arc<Afd>> {
+        if self.deleted && self.status == Status::Idle {
+            self.afd.take()
+        } else {
+            None
         }
     }
 
     /// Reads the finished request and returns the event bits to report (0 for none).
     fn complete(&mut self) -> u32 {
-        self.afd.in_flight.fetch_sub(1, Ordering::Relaxed);
+        if let Some(afd) = &self.afd {
+            afd.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
         self.status = Status::Idle;
         self.pending = 0;
         if self.deleted {
@@ -227,13 +243,28 @@ impl Inner {
     /// An AFD helper handle with room for one more socket.
     fn afd(&self) -> io::Result<Arc<Afd>> {
         let mut afds = lock(&self.afds);
-        afds.retain(|a| Arc::strong_count(a) > 1);
-        if let Some(afd) = afds.iter().find(|a| Arc::strong_count(a) <= AFD_GROUP_SIZE) {
+        trim(&mut afds);
+        // Fill the helpers in use first; the spare one is taken last.
+        let in_use = afds
+            .iter()
+            .find(|a| (2..=AFD_GROUP_SIZE).contains(&Arc::strong_count(a)));
+        if let Some(afd) = in_use.or_else(|| afds.iter().find(|a| Arc::strong_count(a) == 1)) {
             return Ok(Arc::clone(afd));
         }
         let afd = Arc::new(Afd::new(&self.port)?);
         afds.push(Arc::clone(&afd));
         Ok(afd)
+    }
+
+    /// Drops a state's reference on its helper handle, closing helpers that no socket uses
+    /// (but one, kept for the next registration).
+    fn release_afd(&self, afd: Arc<Afd>) {
+        // Only the selector's list and `afd` hold it: after the drop it is unused.
+        let unused = Arc::strong_count(&afd) <= 2;
+        drop(afd);
+        if unused {
+            trim(&mut lock(&self.afds));
+        }
     }
 
     /// Queues a state whose armed set changed and, when a thread is waiting in `select`,
@@ -272,6 +303,11 @@ impl Inner {
                 Ok(()) => {
                     s.queued = false;
                     s.error = None;
+                    // The socket turned out to be closed.
+                    if let Some(afd) = s.done_with_afd() {
+                        drop(s);
+                        self.release_afd(afd);
+                    }
                 }
                 Err(err) => {
                     // Stays marked as queued: it goes back into the queue below.
@@ -325,6 +361,10 @@ impl Inner {
                 let mut s = lock(&state);
                 let bits = s.complete();
                 if s.deleted {
+                    if let Some(afd) = s.done_with_afd() {
+                        drop(s);
+                        self.release_afd(afd);
+                    }
                     continue;
                 }
                 if bits != 0 {
@@ -384,6 +424,20 @@ impl Drop for Inner {
             }
         }
     }
+}
+
+/// Closes the helper handles no socket uses, except one kept for the next registration, so
+/// that the handle count follows the number of registered sockets (one helper per
+/// `AFD_GROUP_SIZE` of them) instead of the number of registrations ever made.
+fn trim(afds: &mut Vec<Arc<Afd>>) {
+    let mut spare_kept = false;
+    afds.retain(|a| {
+        if Arc::strong_count(a) > 1 {
+            true
+        } else {
+            !mem::replace(&mut spare_kept, true)
+        }
+    });
 }
 
 /// The selector: a completion port shared by `Poll`, its `Registry` clones and the states.
@@ -502,6 +556,16 @@ struct Registered {
     state: StateRef,
 }
 
+impl Registered {
+    /// Ends the registration (deregister, drop).
+    fn release(self) {
+        let afd = lock(&self.state).mark_deleted();
+        if let Some(afd) = afd {
+            self.selector.release_afd(afd);
+        }
+    }
+}
+
 /// The registration of one socket, kept by the `IoSource` adapter.
 pub(crate) struct IoSourceState {
     inner: Option<Registered>,
@@ -542,7 +606,9 @@ impl IoSourceApi for IoSourceState {
                 return Err(already_registered(None));
             }
             if let Some(old) = self.inner.take() {
-                lock(&old.state).mark_deleted();
+                if let Some(afd) = lock(&old.state).mark_deleted() {
+                    old.selector.release_afd(afd);
+                }
             }
         }
         let base = afd::base_socket(socket)?;
@@ -553,7 +619,7 @@ impl IoSourceApi for IoSourceState {
                 iosb: UnsafeCell::new(IO_STATUS_BLOCK::default()),
                 info: UnsafeCell::new(PollInfo::empty()),
             }),
-            afd,
+            afd: Some(afd),
             base,
             token,
             registered: flags,
@@ -599,7 +665,7 @@ impl IoSourceApi for IoSourceState {
     fn deregister(&mut self, selector: &Selector, _socket: RawSocket) -> io::Result<()> {
         self.registered_with(selector)?;
         if let Some(reg) = self.inner.take() {
-            lock(&reg.state).mark_deleted();
+            reg.release();
         }
         Ok(())
     }
@@ -644,7 +710,7 @@ impl IoSourceApi for IoSourceState {
 impl Drop for IoSourceState {
     fn drop(&mut self) {
         if let Some(reg) = self.inner.take() {
-            lock(&reg.state).mark_deleted();
+            reg.release();
         }
     }
 }
