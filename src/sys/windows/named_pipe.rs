@@ -11,7 +11,9 @@
 //!   return `WouldBlock`;
 //! - `connect` starts an overlapped `ConnectNamedPipe`; its completion is a writable event.
 //!
-//! Every operation in flight owns a heap block (`Op`) whose first field is its `OVERLAPPED`;
+//! Every operation in flight owns a heap block (`Op`) whose first field is its `OVERLAPPED`
+//! (so each read, write, connect and queued event allocates one, and reads and writes their
+//! buffer too);
 //! the block also holds a reference on the pipe. The block is handed to the system and comes
 //! back exactly once in a completion packet (key `KEY_PIPE`), or at once when the call failed
 //! without queuing one, so nothing is freed while the system may still write to it.

@@ -18,6 +18,15 @@
 //! Deregistration marks the state deleted under its lock and cancels its request; packets of
 //! deleted states are dropped unread, so no poll that starts after `deregister` returned
 //! reports the token.
+//!
+//! Allocation: registering a socket allocates its state (and, for the first socket of each
+//! group of `AFD_GROUP_SIZE`, opens an AFD helper handle). After that, reregistering, the
+//! re-arming after `WouldBlock`, deregistering and `select` allocate nothing, once the update
+//! queue's two buffers have grown to the largest number of sockets queued between two
+//! updates; this holds with any number of threads, because updates run one at a time under
+//! the spare buffer's lock and only ever swap the two buffers. The exceptions are error paths
+//! (a failed submission records its state in a list) and named pipes, whose operations
+//! allocate (see `named_pipe.rs`).
 
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
@@ -229,8 +238,13 @@ struct Inner {
     port: Arc<CompletionPort>,
     /// States whose request must be (re)submitted, or whose last submission failed.
     queue: Mutex<VecDeque<StateRef>>,
-    /// An empty buffer to swap with `queue`.
+    /// The other buffer of the queue, swapped with `queue` by each update. Its lock is held
+    /// for the whole update, so updates (the poller's, and those of `after_change` in other
+    /// threads) run one at a time and the two buffers are only ever swapped, never replaced.
     spare: Mutex<VecDeque<StateRef>>,
+    /// The states whose submission failed in the last update (they are queued again too),
+    /// for `report_errors`.
+    failed: Mutex<Vec<StateRef>>,
     afds: Mutex<Vec<Arc<Afd>>>,
     /// A thread is in (or about to enter) `select`'s wait.
     polling: AtomicBool,
@@ -286,13 +300,19 @@ impl Inner {
     /// Submits every queued state. Returns whether any submission failed (those states stay
     /// queued with their error).
     ///
-    /// Lock order: a state's lock may be held while taking the queue's (`queue_state`), never
-    /// the other way round, so the queue is emptied first and the states are locked after.
+    /// Lock order: `spare`, then `failed`, then a state, then `queue` (a state's lock may be
+    /// held while taking the queue's, in `queue_state`, never the other way round), then
+    /// `afds`. So the queue is emptied first and the states are locked after.
     fn update_queued(&self) -> bool {
-        // Swap the queue with a spare buffer, so that no poll allocates once warm.
-        let mut batch = mem::take(&mut *lock(&self.spare));
-        mem::swap(&mut batch, &mut *lock(&self.queue));
-        let mut failed = Vec::new();
+        // Swap the queue's two buffers. Both keep their capacity, so once each has grown to
+        // the largest number of states queued between two updates, no update, and no
+        // `queue_state`, allocates.
+        let mut batch = lock(&self.spare);
+        mem::swap(&mut *batch, &mut *lock(&self.queue));
+        #[cfg(test)]
+        hooks::after_swap(self);
+        let mut failed = lock(&self.failed);
+        failed.clear();
         for state in batch.drain(..) {
             let mut s = lock(&state);
             if s.deleted {
@@ -317,23 +337,20 @@ impl Inner {
                 }
             }
         }
-        *lock(&self.spare) = batch;
         let any_failed = !failed.is_empty();
         if any_failed {
-            lock(&self.queue).extend(failed);
+            lock(&self.queue).extend(failed.iter().cloned());
         }
         any_failed
     }
 
-    /// Reports an error event for each queued state whose last submission failed.
+    /// Reports an error event for each state whose last submission failed.
     fn report_errors(&self, events: &mut Vec<Event>) {
-        // A snapshot, so that no state is locked while the queue is (see `update_queued`).
-        let queued: Vec<StateRef> = lock(&self.queue).iter().cloned().collect();
-        for state in queued {
+        for state in lock(&self.failed).iter() {
             if events.len() >= events.capacity() {
                 return;
             }
-            let s = lock(&state);
+            let s = lock(state);
             if let (Some(_), false) = (s.error, s.deleted) {
                 events.push(Event::new(s.token, EventFlags::SUBMIT_FAILED));
             }
@@ -475,6 +492,7 @@ impl SelectorApi for Selector {
                 port: Arc::new(CompletionPort::new()?),
                 queue: Mutex::new(VecDeque::new()),
                 spare: Mutex::new(VecDeque::new()),
+                failed: Mutex::new(Vec::new()),
                 afds: Mutex::new(Vec::new()),
                 polling: AtomicBool::new(false),
                 handles: AtomicUsize::new(1),
@@ -712,5 +730,41 @@ impl Drop for IoSourceState {
         if let Some(reg) = self.inner.take() {
             reg.release();
         }
+    }
+}
+
+/// Test hooks: a pause inside an update, to line up a race with another thread's update.
+#[cfg(test)]
+pub(super) mod hooks {
+    use std::sync::mpsc::{Receiver, Sender};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    /// The selector whose next update pauses, the channel that says it has paused (after
+    /// swapping the queue), and the one it waits on (at most 10 s) before going on.
+    type Pause = (usize, Sender<()>, Receiver<()>);
+    static PAUSE: Mutex<Option<Pause>> = Mutex::new(None);
+
+    /// Makes the next update of `selector`'s queue pause after its swap.
+    pub(crate) fn pause_next_update(selector: &super::Selector) -> (Receiver<()>, Sender<()>) {
+        let (paused_tx, paused_rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel();
+        let key = std::sync::Arc::as_ptr(&selector.inner) as usize;
+        *super::lock(&PAUSE) = Some((key, paused_tx, go_rx));
+        (paused_rx, go_tx)
+    }
+
+    pub(super) fn after_swap(inner: &super::Inner) {
+        let key = inner as *const super::Inner as usize;
+        let mut armed = super::lock(&PAUSE);
+        if !matches!(&*armed, Some((k, ..)) if *k == key) {
+            return;
+        }
+        let Some((_, paused, go)) = armed.take() else {
+            return;
+        };
+        drop(armed);
+        let _ = paused.send(());
+        let _ = go.recv_timeout(Duration::from_secs(10));
     }
 }

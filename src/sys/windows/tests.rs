@@ -49,6 +49,55 @@ fn connected_pair() -> (TcpStream, TcpStream) {
 #[cfg(feature = "net")]
 type Source = crate::io_source::IoSource<TcpStream>;
 
+/// A global allocator that counts the allocations each thread makes, so that a test can check
+/// that a path allocates nothing.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn count() {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    }
+
+    struct Counting;
+
+    // SAFETY: every call is passed on unchanged to the system allocator; only a thread-local
+    // counter (which never allocates: a `Cell<usize>` with no destructor) is touched besides.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            count();
+            // SAFETY: the caller's promises about `layout` are passed on.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            count();
+            // SAFETY: as in `alloc`.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            count();
+            // SAFETY: `ptr` came from this allocator, that is from `System`.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` came from this allocator, that is from `System`.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+
+    /// How many allocations this thread has made so far.
+    pub(super) fn allocations() -> usize {
+        ALLOCATIONS.try_with(|c| c.get()).unwrap_or(0)
+    }
+}
+
 #[test]
 fn timeouts_round_up_and_clamp() {
     assert_eq!(timeout_ms(None), u32::MAX);
@@ -325,5 +374,75 @@ mod sockets {
         for t in threads {
             t.join().unwrap();
         }
+    }
+
+    /// Issue 13, item 12: an update made by another thread (a registration change while the
+    /// poller is in `select`) that runs at the same time as the poller's own update must not
+    /// cost the queue one of its two buffers. Once warm, changing registrations and polling
+    /// allocate nothing, also after such a race (lined up with a pause inside the update).
+    #[test]
+    fn warm_updates_allocate_nothing_even_after_a_race() {
+        use crate::net::UdpSocket;
+
+        let mut poll = Poll::new().unwrap();
+        let mut events = Events::with_capacity(64);
+        let mut sockets: Vec<UdpSocket> = (0..32)
+            .map(|_| UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap())
+            .collect();
+        for (i, socket) in sockets.iter_mut().enumerate() {
+            poll.registry()
+                .register(socket, Token(i), Interest::READABLE)
+                .unwrap();
+        }
+        // Each reregistration queues its socket.
+        fn reregister_all(poll: &Poll, sockets: &mut [UdpSocket]) {
+            for (i, socket) in sockets.iter_mut().enumerate() {
+                poll.registry()
+                    .reregister(socket, Token(i), Interest::READABLE)
+                    .unwrap();
+            }
+        }
+        // Warm up: both buffers of the queue grow to 32 states.
+        for _ in 0..2 {
+            reregister_all(&poll, &mut sockets);
+            poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
+        }
+
+        // The race: the poller pauses inside its update, right after swapping the buffers,
+        // while another thread changes a registration (and so updates too).
+        reregister_all(&poll, &mut sockets);
+        let (paused, go) =
+            super::super::selector::hooks::pause_next_update(poll.registry().selector());
+        let registry = poll.registry().try_clone().unwrap();
+        let mut moved = sockets.pop().unwrap();
+        std::thread::scope(|scope| {
+            let poller = scope.spawn(|| poll.poll(&mut events, Some(Duration::ZERO)));
+            paused
+                .recv_timeout(TIMEOUT)
+                .expect("the poller's update paused");
+            let other = scope.spawn(move || {
+                registry
+                    .reregister(&mut moved, Token(99), Interest::READABLE)
+                    .unwrap();
+                moved
+            });
+            // Give the other update time to run to its end, if it can while the poller's is
+            // under way.
+            let deadline = Instant::now() + Duration::from_millis(300);
+            while !other.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            go.send(()).unwrap();
+            poller.join().unwrap().unwrap();
+            sockets.push(other.join().unwrap());
+        });
+
+        let before = counting::allocations();
+        for _ in 0..3 {
+            reregister_all(&poll, &mut sockets);
+            poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
+        }
+        let allocations = counting::allocations() - before;
+        assert_eq!(allocations, 0, "warm reregistrations and polls allocated");
     }
 }
