@@ -44,7 +44,12 @@ fn read_all(stream: &mut TcpStream, into: &mut Vec<u8>) {
 /// Writes all of `data` (small, so it never blocks on loopback).
 fn write_all(stream: &mut TcpStream, data: &[u8]) {
     let n = stream.write(data).unwrap();
-    assert_eq!(n, data.len(), "a short write of a {}-byte message", data.len());
+    assert_eq!(
+        n,
+        data.len(),
+        "a short write of a {}-byte message",
+        data.len()
+    );
 }
 
 #[test]
@@ -113,6 +118,14 @@ fn a_round_trip_takes_two_polls_and_no_spurious_event() {
     }
     println!("{ROUND_TRIPS} round trips: {polls} polls, {event_count} events");
     assert_eq!(writable_only, 0, "spurious writable events");
-    assert_eq!(polls, 2 * ROUND_TRIPS, "polls for {ROUND_TRIPS} round trips");
-    assert_eq!(event_count, 2 * ROUND_TRIPS, "events for {ROUND_TRIPS} round trips");
+    assert_eq!(
+        polls,
+        2 * ROUND_TRIPS,
+        "polls for {ROUND_TRIPS} round trips"
+    );
+    assert_eq!(
+        event_count,
+        2 * ROUND_TRIPS,
+        "events for {ROUND_TRIPS} round trips"
+    );
 }
