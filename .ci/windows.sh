@@ -2,10 +2,9 @@
 # CI step: ferrio on Windows, from this Debian machine.
 #
 #   1. type-check x86_64-pc-windows-msvc (`cargo clippy --all-targets --all-features`,
-#      -D warnings) with std built from source (-Zbuild-std) by Debian's rustc-web toolchain,
-#      and build its docs as docs.rs does (`--cfg docsrs`, -D warnings);
+#      -D warnings) and build its docs as docs.rs does (`--cfg docsrs`, -D warnings);
 #   2. build the test suite (unit and integration tests) for x86_64-pc-windows-gnu (mingw
-#      linker, same toolchain) and run it under Wine 8, each test binary under a time limit,
+#      linker) and run it under Wine 8, each test binary under a time limit,
 #      the whole run under another (`api_windows` names every Windows-only public item);
 #   3. run the doc-tests under Wine (`cargo test --doc --target x86_64-pc-windows-gnu`; cargo
 #      hands the Wine runner to rustdoc), under a time limit. Examples that name Unix-only items
@@ -16,13 +15,15 @@
 #      bind_before_connect) are portable and self-testing, and a failure status fails the step.
 #      demo runs with a smaller load than its default (see below).
 #
-# rustup has only the host's standard library here and cannot add targets, hence build-std.
+# The toolchain is rustup's (the one `cargo` on PATH selects), with the two targets' standard
+# libraries added by `rustup target add` (a download of about 60 MB once; far faster than
+# building std from source). `--cfg docsrs` needs `feature(doc_cfg)`, so the rustdoc run sets
+# RUSTC_BOOTSTRAP=1, as docs.rs's nightly does not need to.
 # Wine 8.0 lacks bcryptprimitives.dll!ProcessPrng, which std imports: a stub DLL built with
 # mingw is put on WINEPATH (without it every .exe exits with status 53, DLL not found).
-# The rustup toolchain first on PATH is left alone: only this script's commands use /usr/bin.
 #
 # Usage: bash .ci/windows.sh              (from anywhere; checks the clone the script is in)
-# Env:   SKIP_INSTALL=1     do not apt-get anything
+# Env:   SKIP_INSTALL=1     do not apt-get or rustup anything
 #        SKIP_WINE=1        only type-check
 #        XT_TARGET_DIR=dir  build artifacts (default ~/.cache/ferrio-ci/windows, kept warm)
 #        TEST_TIMEOUT=secs  limit per test binary under Wine (default 300)
@@ -41,7 +42,7 @@ EXAMPLE_TIMEOUT=${EXAMPLE_TIMEOUT:-120}
 
 if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   need=()
-  for p in rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine wine64; do
+  for p in gcc-mingw-w64-x86-64 wine wine64; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -49,25 +50,26 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
     timeout 600 apt-get update -qq
     timeout 900 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
+  installed=$(rustup target list --installed)
+  for t in x86_64-pc-windows-msvc x86_64-pc-windows-gnu; do
+    grep -qx "$t" <<<"$installed" || timeout 600 rustup target add "$t"
+  done
+  rustup component list --installed | grep -q '^clippy' || timeout 600 rustup component add clippy
 fi
 
-# Debian's cargo with its rustc (RUSTC set explicitly, else rustup's proxy on PATH is used);
-# RUSTC_BOOTSTRAP lets that stable rustc accept the -Z flags build-std passes.
+# rustup's cargo, with this step's own target directory and warnings denied.
 xcargo() {
-  env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_DIR="$XT_TARGET_DIR" RUSTFLAGS="-D warnings" \
-    /usr/bin/cargo "$@"
+  env CARGO_TARGET_DIR="$XT_TARGET_DIR" RUSTFLAGS="-D warnings" cargo "$@"
 }
 export -f xcargo
 export XT_TARGET_DIR
 
 echo "=== clippy --target x86_64-pc-windows-msvc"
-xcargo clippy -Zbuild-std --target x86_64-pc-windows-msvc --all-targets --all-features \
-  -- -D warnings
+xcargo clippy --target x86_64-pc-windows-msvc --all-targets --all-features -- -D warnings
 
 echo "=== rustdoc --target x86_64-pc-windows-msvc (as docs.rs builds it)"
-RUSTDOCFLAGS="-D warnings --cfg docsrs" xcargo doc -q -Zbuild-std --target x86_64-pc-windows-msvc \
-  --no-deps --all-features
+RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-D warnings --cfg docsrs" xcargo doc -q \
+  --target x86_64-pc-windows-msvc --no-deps --all-features
 
 [ "${SKIP_WINE:-0}" = 1 ] && exit 0
 
@@ -76,10 +78,10 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 list=$(mktemp)
 json=$(mktemp)
 trap 'rm -f "$list" "$json"' EXIT
-if ! xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests \
+if ! xcargo test --target x86_64-pc-windows-gnu --all-features --lib --tests \
   --no-run --message-format=json >"$json" 2>/dev/null; then
   # Show the compiler's messages (the JSON run above hides them).
-  xcargo test -Zbuild-std --target x86_64-pc-windows-gnu --all-features --lib --tests --no-run || true
+  xcargo test --target x86_64-pc-windows-gnu --all-features --lib --tests --no-run || true
   echo "building the Windows test suite failed" >&2
   exit 1
 fi
@@ -137,15 +139,15 @@ while read -r exe; do
 done <"$list"
 
 echo "=== doc-tests under Wine (limit ${DOC_TIMEOUT}s)"
-if ! timeout -k 10 "$DOC_TIMEOUT" bash -c 'xcargo test -q -Zbuild-std \
+if ! timeout -k 10 "$DOC_TIMEOUT" bash -c 'xcargo test -q \
     --target x86_64-pc-windows-gnu --all-features --doc -- --test-threads=2'; then
   failed+=("doc-tests")
 fi
 
 echo "=== build examples --target x86_64-pc-windows-gnu"
-if ! xcargo build -Zbuild-std --target x86_64-pc-windows-gnu --all-features --examples \
+if ! xcargo build --target x86_64-pc-windows-gnu --all-features --examples \
   --message-format=json >"$json" 2>/dev/null; then
-  xcargo build -Zbuild-std --target x86_64-pc-windows-gnu --all-features --examples || true
+  xcargo build --target x86_64-pc-windows-gnu --all-features --examples || true
   failed+=("building the examples")
 else
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$json" >"$list"
