@@ -125,6 +125,18 @@ pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
     )
 }
 
+/// A source of this crate registered with one `Poll`, used through another one's registry.
+#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+pub(crate) fn registered_with_another_poll() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        RegistrationError {
+            message: "source already registered with another Poll",
+            os: None,
+        },
+    )
+}
+
 #[cfg_attr(all(windows, not(feature = "net")), allow(dead_code))]
 pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
     io::Error::new(
