@@ -16,23 +16,55 @@
 //! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
 //! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`) and `ferrio_keepalive_params` (per-socket
 //! keep-alive idle time, interval and probe count).
+//!
+//! Every cfg the crate tests, those above and the ones users set, is declared to rustc's
+//! `unexpected_cfgs` check with `cargo:rustc-check-cfg`, but only for cargo 1.80 and later:
+//! older cargo prints a warning for each such line, in the build of every crate that depends on
+//! ferrio (the MSRV is 1.71; `.ci/msrv` checks that such a build prints no warning). For the
+//! same reason the list is here rather than in a `[lints]` table of Cargo.toml, which cargo
+//! before 1.74 reports as an unused manifest key.
 use std::env;
+use std::process::Command;
+
+/// Every cfg name the crate's code tests: set by this script, or by the user (`docsrs` by
+/// docs.rs, the two that force poll(2)).
+const CFGS: &[&str] = &[
+    "docsrs",
+    "ferrio_force_poll",
+    "mio_unsupported_force_poll_poll",
+    "ferrio_epoll",
+    "ferrio_kqueue",
+    "ferrio_poll",
+    "ferrio_windows",
+    "ferrio_unsupported",
+    "ferrio_reuseport",
+    "ferrio_tclass_v6",
+    "ferrio_sock_flags",
+    "ferrio_msg_nosignal",
+    "ferrio_keepalive_params",
+];
+
+/// The minor version of the cargo running this script (`cargo 1.80.0 (...)` gives 80), from
+/// the `CARGO` it sets; `None` if it cannot be told.
+fn cargo_minor_version() -> Option<u32> {
+    let cargo = env::var_os("CARGO")?;
+    let output = Command::new(cargo).arg("--version").output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let version = text.split_whitespace().nth(1)?;
+    let mut parts = version.split('.');
+    match (parts.next()?, parts.next()?) {
+        ("1", minor) => minor.parse().ok(),
+        _ => None,
+    }
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    for cfg in [
-        "ferrio_epoll",
-        "ferrio_kqueue",
-        "ferrio_poll",
-        "ferrio_windows",
-        "ferrio_unsupported",
-        "ferrio_reuseport",
-        "ferrio_tclass_v6",
-        "ferrio_sock_flags",
-        "ferrio_msg_nosignal",
-        "ferrio_keepalive_params",
-    ] {
-        println!("cargo:rustc-check-cfg=cfg({cfg})");
+    // A cargo that cannot be told is taken to be a recent one.
+    if cargo_minor_version().map_or(true, |minor| minor >= 80) {
+        for cfg in CFGS {
+            println!("cargo:rustc-check-cfg=cfg({cfg})");
+        }
     }
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();

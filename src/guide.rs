@@ -459,7 +459,11 @@
 //! [`NotFound`](std::io::ErrorKind::NotFound) ("not registered"). The epoll and poll(2)
 //! backends detect this exactly. kqueue cannot tell without bookkeeping that would cost every
 //! registration, so there it is best-effort: a second `register` adds to the first, and a
-//! `reregister` of an unregistered source registers it.
+//! `reregister` of an unregistered source registers it. ferrio's own sockets and pipes also
+//! know which `Poll` they belong to, on every backend: using one through another `Poll`'s
+//! registry (`register`, `reregister` or `deregister`) gives `AlreadyExists` ("already
+//! registered with another Poll") and leaves it where it was. A `SourceFd` has no such record
+//! (see [`Registry::register`](crate::Registry::register)).
 //!
 //! ```
 //! # #[cfg(unix)]

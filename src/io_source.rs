@@ -12,7 +12,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 
+use std::sync::{Arc, Weak};
+
 use crate::event::Source;
+use crate::poll::PollerId;
 use crate::sys::{self, IoSourceApi, RawSource};
 use crate::{Interest, Registry, Token};
 
@@ -39,13 +42,66 @@ pub(crate) struct IoSource<T> {
     // Declared first so it drops first: a backend that keeps a table of fds removes this one
     // before the fd is closed and its number can be reused.
     state: sys::IoSourceState,
+    /// The poller this source is registered with, if any (see [`Owner`]).
+    owner: Owner,
     inner: T,
+}
+
+/// Which `Poll` a source is registered with, so that registering it with a second one, or
+/// reregistering or deregistering it through another one, is refused with `AlreadyExists` on
+/// every backend and in every build, before the backend sees the call. (The kernel would accept
+/// the second registration on epoll and kqueue, and both pollers would then report the
+/// source.) Only `register`, `reregister` and `deregister` touch it, each of which makes a
+/// system call anyway: the check is a pointer comparison and a load, keeping the reference
+/// costs one atomic increment at `register` and one decrement when it is dropped, and the
+/// I/O operations never look at it.
+///
+/// The reference is weak: a poller that no longer exists (every `Poll` and `Registry` of it
+/// dropped) holds no source, so the source may then be registered elsewhere, as the kernel
+/// ended its old registration with the poller.
+#[derive(Default)]
+struct Owner(Option<Weak<PollerId>>);
+
+/// Where a source stands with respect to the `Registry` of a call.
+enum Standing {
+    /// Not registered with any poller that still exists, as far as this source knows.
+    Unregistered,
+    /// Registered with this registry's poller.
+    Here,
+    /// Registered with another poller that still exists.
+    Elsewhere,
+}
+
+impl Owner {
+    fn standing(&mut self, registry: &Registry) -> Standing {
+        match &self.0 {
+            None => Standing::Unregistered,
+            Some(weak) if std::ptr::eq(weak.as_ptr(), Arc::as_ptr(registry.poller())) => {
+                Standing::Here
+            }
+            Some(weak) if weak.strong_count() > 0 => Standing::Elsewhere,
+            Some(_) => {
+                // That poller is gone, and its registrations with it.
+                self.0 = None;
+                Standing::Unregistered
+            }
+        }
+    }
+
+    /// Refuses a call through `registry` when the source belongs to another live poller.
+    fn check(&mut self, registry: &Registry) -> io::Result<Standing> {
+        match self.standing(registry) {
+            Standing::Elsewhere => Err(sys::registered_with_another_poll()),
+            standing => Ok(standing),
+        }
+    }
 }
 
 impl<T: AsRawSource> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
+            owner: Owner::default(),
             inner,
         }
     }
@@ -107,7 +163,7 @@ impl<T: AsRawSource> IoSource<T> {
     /// Unwraps the I/O object, dropping any registration state first.
     pub(crate) fn into_inner(self) -> T {
         // The state is dropped here (deregistering on backends that keep a table).
-        let IoSource { state: _, inner } = self;
+        let IoSource { inner, .. } = self;
         inner
     }
 }
@@ -147,9 +203,13 @@ impl<T: AsRawSource> Source for IoSource<T> {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
+        // With the same poller, the backend answers (AlreadyExists where it can tell).
+        self.owner.check(registry)?;
         let fd = self.inner.as_raw_source();
         self.state
-            .register(registry.selector(), fd, token, interests)
+            .register(registry.selector(), fd, token, interests)?;
+        self.owner.0 = Some(Arc::downgrade(registry.poller()));
+        Ok(())
     }
 
     fn reregister(
@@ -158,14 +218,29 @@ impl<T: AsRawSource> Source for IoSource<T> {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
+        let standing = self.owner.check(registry)?;
         let fd = self.inner.as_raw_source();
         self.state
-            .reregister(registry.selector(), fd, token, interests)
+            .reregister(registry.selector(), fd, token, interests)?;
+        if let Standing::Unregistered = standing {
+            // kqueue registers an unknown source on reregister.
+            self.owner.0 = Some(Arc::downgrade(registry.poller()));
+        }
+        Ok(())
     }
 
     fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        self.owner.check(registry)?;
         let fd = self.inner.as_raw_source();
-        self.state.deregister(registry.selector(), fd)
+        let result = self.state.deregister(registry.selector(), fd);
+        // NotFound: the registration was already gone (removed through a `SourceFd`).
+        if result
+            .as_ref()
+            .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
+        {
+            self.owner.0 = None;
+        }
+        result
     }
 }
 

@@ -164,6 +164,10 @@
 //! never sends. The guide's section on
 //! [the poll(2) backend](guide#the-poll2-backend) explains the difference.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// Clippy checks every API use against `rust-version` (1.71); CI's clippy runs with
+// `-D warnings`, so tests and examples get the same check. (Not in a `[lints]` table of
+// Cargo.toml: cargo 1.71 would warn about it in every dependent's build.)
+#![deny(clippy::incompatible_msrv)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The prose names Unix-only items (`ferrio::unix`, the Unix-domain sockets), which a Windows
 // build does not have: there those names stay plain text instead of failing the docs build.

@@ -1,4 +1,5 @@
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::event::{Events, Source};
@@ -51,7 +52,15 @@ pub struct Poll {
 /// what happens to events that are already on their way.
 pub struct Registry {
     selector: sys::Selector,
+    /// Shared by every `Registry` of one poller. A source of this crate keeps a weak reference
+    /// to it while registered (see `IoSource`): the address tells which poller the source is
+    /// registered with, the strong count whether that poller still exists.
+    poller: Arc<PollerId>,
 }
+
+/// The identity of one poller, shared by its registries (see `Registry::poller`).
+#[derive(Debug)]
+pub(crate) struct PollerId;
 
 impl Poll {
     /// Opens a new poller: an epoll or kqueue instance, the poll(2) backend's table where
@@ -65,7 +74,10 @@ impl Poll {
     #[cfg_attr(docsrs, doc(cfg(feature = "os-poll")))]
     pub fn new() -> io::Result<Poll> {
         sys::Selector::new().map(|selector| Poll {
-            registry: Registry { selector },
+            registry: Registry {
+                selector,
+                poller: Arc::new(PollerId),
+            },
         })
     }
 
@@ -104,13 +116,29 @@ impl Poll {
 impl Registry {
     /// Starts watching `source` for `interests`; its events will carry `token`.
     ///
+    /// A source belongs to one `Poll` at a time; its registration ends with
+    /// [`deregister`](Registry::deregister), or when the `Poll` and every [`Registry`] cloned
+    /// from it are dropped.
+    ///
     /// # Errors
     ///
-    /// Registering a source that is already registered with this `Poll` returns
-    /// [`io::ErrorKind::AlreadyExists`] ("already registered"). The backends of this crate
-    /// detect it exactly (epoll, poll(2)), except kqueue, which cannot tell without
-    /// bookkeeping: there a second registration succeeds, (re)adding the directions it names
-    /// with its token and leaving the others as they were.
+    /// Registering a source that is already registered returns
+    /// [`io::ErrorKind::AlreadyExists`]. What is checked where:
+    ///
+    /// * **With another `Poll`**: the socket types of `ferrio::net` and the pipes of
+    ///   `ferrio::unix::pipe` remember which `Poll` they are registered with, so `register`,
+    ///   [`reregister`](Registry::reregister) and [`deregister`](Registry::deregister) through
+    ///   another `Poll`'s registry fail with `AlreadyExists` ("already registered with another
+    ///   Poll") and leave the registration as it was, on every backend and in every build.
+    ///   (The check is a pointer comparison in these three calls, next to the system call
+    ///   they make anyway; I/O operations never pay for it.) A `unix::SourceFd` or a source
+    ///   type of your own carries no such record: every backend accepts the same descriptor
+    ///   in two pollers, and both then report it.
+    /// * **With the same `Poll` again** ("already registered with this Poll"): epoll,
+    ///   poll(2) and Windows detect it exactly, and the OS error (epoll's `EEXIST`) stays
+    ///   reachable as the error's source. kqueue cannot tell without bookkeeping: there a
+    ///   second registration succeeds, (re)adding the directions it names with its token and
+    ///   leaving the others as they were.
     pub fn register<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,
@@ -125,9 +153,9 @@ impl Registry {
     /// # Errors
     ///
     /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered"),
-    /// except on kqueue, where it cannot be told apart and the source gets registered. On
-    /// Windows, a source registered with another `Poll` returns
-    /// [`io::ErrorKind::AlreadyExists`] ("registered with another Poll"), as with mio.
+    /// except on kqueue, where it cannot be told apart and the source gets registered. A
+    /// source of this crate registered with another `Poll` returns
+    /// [`io::ErrorKind::AlreadyExists`] (see [`register`](Registry::register)).
     pub fn reregister<S>(&self, source: &mut S, token: Token, interests: Interest) -> io::Result<()>
     where
         S: Source + ?Sized,
@@ -143,8 +171,9 @@ impl Registry {
     /// # Errors
     ///
     /// A source that is not registered returns [`io::ErrorKind::NotFound`] ("not registered").
-    /// On Windows, a source registered with another `Poll` returns
-    /// [`io::ErrorKind::AlreadyExists`] ("registered with another Poll"), as with mio.
+    /// A source of this crate registered with another `Poll` returns
+    /// [`io::ErrorKind::AlreadyExists`] and stays registered there (see
+    /// [`register`](Registry::register)).
     pub fn deregister<S>(&self, source: &mut S) -> io::Result<()>
     where
         S: Source + ?Sized,
@@ -160,14 +189,24 @@ impl Registry {
     /// On epoll and kqueue this duplicates the poller's descriptor (close-on-exec); on the
     /// poll(2) backend it shares the backend's table and cannot fail.
     pub fn try_clone(&self) -> io::Result<Registry> {
-        self.selector
-            .try_clone()
-            .map(|selector| Registry { selector })
+        self.selector.try_clone().map(|selector| Registry {
+            selector,
+            poller: Arc::clone(&self.poller),
+        })
     }
 
     /// The backend selector, for the `Source` implementations of this crate.
     pub(crate) fn selector(&self) -> &sys::Selector {
         &self.selector
+    }
+
+    /// This poller's identity, for the `Source` implementations of this crate.
+    #[cfg_attr(
+        not(any(feature = "net", all(unix, feature = "os-ext"))),
+        allow(dead_code)
+    )]
+    pub(crate) fn poller(&self) -> &Arc<PollerId> {
+        &self.poller
     }
 }
 

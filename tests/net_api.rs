@@ -350,18 +350,29 @@ fn send_and_sync() {
     util::assert_send_sync::<TcpKeepalive>();
 }
 
-/// On epoll a source needs no state of its own, so each type is exactly its std counterpart.
+/// On epoll a source needs no backend state of its own, so each type is its std counterpart
+/// plus one pointer: the record of the `Poll` it is registered with (which refuses a second
+/// `Poll`, see tests/registration_multi_poll.rs).
 #[cfg(ferrio_epoll)]
 #[test]
-fn same_size_as_std_on_epoll() {
+fn std_size_plus_a_pointer_on_epoll() {
     use std::mem::size_of;
-    assert_eq!(size_of::<TcpListener>(), size_of::<net::TcpListener>());
-    assert_eq!(size_of::<TcpStream>(), size_of::<net::TcpStream>());
-    assert_eq!(size_of::<UdpSocket>(), size_of::<net::UdpSocket>());
-    assert_eq!(size_of::<UnixDatagram>(), size_of::<unet::UnixDatagram>());
-    assert_eq!(size_of::<UnixListener>(), size_of::<unet::UnixListener>());
-    assert_eq!(size_of::<UnixStream>(), size_of::<unet::UnixStream>());
-    // And an Option of one costs nothing extra (the fd's niche).
+    fn plus_pointer<T>() -> usize {
+        size_of::<(T, usize)>()
+    }
+    assert_eq!(size_of::<TcpListener>(), plus_pointer::<net::TcpListener>());
+    assert_eq!(size_of::<TcpStream>(), plus_pointer::<net::TcpStream>());
+    assert_eq!(size_of::<UdpSocket>(), plus_pointer::<net::UdpSocket>());
+    assert_eq!(
+        size_of::<UnixDatagram>(),
+        plus_pointer::<unet::UnixDatagram>()
+    );
+    assert_eq!(
+        size_of::<UnixListener>(),
+        plus_pointer::<unet::UnixListener>()
+    );
+    assert_eq!(size_of::<UnixStream>(), plus_pointer::<unet::UnixStream>());
+    // And an Option of one costs nothing extra (a niche of the fd or of the pointer).
     assert_eq!(size_of::<Option<TcpStream>>(), size_of::<TcpStream>());
 }
 

@@ -1,5 +1,6 @@
 //! Writes to a broken stream return `EPIPE` and never raise `SIGPIPE`, even in a process that
-//! keeps `SIGPIPE` at its default action (terminate). Each test runs in a child process with
+//! keeps `SIGPIPE` at its default action (terminate); writes to a broken `unix::pipe` do raise
+//! it, as documented. Each test runs in a child process with
 //! the signal reset to `SIG_DFL`: if any write raised it, the child would die and the test
 //! fail. (Rust programs normally ignore `SIGPIPE`, which hides the bug; C hosts and some
 //! runtimes do not.)
@@ -96,4 +97,55 @@ fn unix_writes_to_closed_peer_return_epipe_without_signal() {
         let e = write_until_error(&mut a, vectored);
         assert_eq!(e.raw_os_error(), Some(libc::EPIPE), "{e}");
     }
+}
+
+/// Pipes are the exception, as documented on `unix::pipe::Sender`: a pipe has no
+/// `MSG_NOSIGNAL`, so a write to one whose reader is gone raises `SIGPIPE` (harmless in a Rust
+/// program, which ignores the signal, unless it restored the default). The signal is blocked
+/// here so that it stays pending instead of killing the child, and then collected.
+#[cfg(feature = "os-ext")]
+#[test]
+fn pipe_writes_to_closed_reader_raise_sigpipe() {
+    use std::mem::MaybeUninit;
+
+    if !util::in_child() {
+        return util::run_in_child("pipe_writes_to_closed_reader_raise_sigpipe");
+    }
+    default_sigpipe();
+    // SAFETY: `set` is a live local, initialised by sigemptyset before it is read.
+    let pipe_only = unsafe {
+        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(set.as_mut_ptr());
+        libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+        set.assume_init()
+    };
+    // SAFETY: blocks SIGPIPE in this thread only; `pipe_only` is initialised, no old mask is
+    // asked for.
+    let blocked =
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &pipe_only, std::ptr::null_mut()) };
+    assert_eq!(blocked, 0);
+    // SAFETY: `set` is a live local, initialised by sigemptyset, then filled by sigpending.
+    let pending = || unsafe {
+        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(set.as_mut_ptr());
+        assert_eq!(libc::sigpending(set.as_mut_ptr()), 0);
+        libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
+    };
+
+    // A socket first: EPIPE and no signal.
+    let (a, b) = UnixStream::pair().unwrap();
+    drop(b);
+    let e = write_until_error(&a, false);
+    assert_eq!(e.raw_os_error(), Some(libc::EPIPE), "{e}");
+    assert!(!pending(), "a socket write raised SIGPIPE");
+
+    // A pipe: EPIPE, and the signal.
+    let (tx, rx) = ferrio::unix::pipe::new().unwrap();
+    drop(rx);
+    let e = write_until_error(&tx, false);
+    assert_eq!(e.raw_os_error(), Some(libc::EPIPE), "{e}");
+    assert!(
+        pending(),
+        "the pipe write raised no SIGPIPE: update the docs"
+    );
 }

@@ -29,6 +29,9 @@
 //! | `TcpStream::bind_connect`      | socket, setsockopt(IP_BIND_ADDRESS_NO_PORT) if port 0, bind, connect |
 //! | `TcpSocket::new_v4`, `listen`  | socket; listen                                 |
 //!
+//! The same trace checks that `TcpListener::bind` and `UnixListener::bind` pass `listen` the
+//! backlog that std's listeners pass.
+//!
 //! Without strace on PATH (or where ptrace is not allowed) the test prints a note and passes.
 #![cfg(all(target_os = "linux", feature = "net", feature = "os-poll"))]
 
@@ -100,6 +103,9 @@ fn strace_child_mode() {
     let mut events = Events::with_capacity(16);
 
     let mut listener = measured("tcp_bind", || TcpListener::bind(any_local()).unwrap());
+    let _std_listener = measured("std_tcp_bind", || {
+        std::net::TcpListener::bind(any_local()).unwrap()
+    });
     let addr = listener.local_addr().unwrap();
     poll.registry()
         .register(&mut listener, Token(0), Interest::READABLE)
@@ -176,6 +182,9 @@ fn strace_child_mode() {
     let dir = net_common::temp_dir("strace");
     let path = dir.join("s.sock");
     let mut ulistener = measured("unix_bind", || UnixListener::bind(&path).unwrap());
+    let _std_ulistener = measured("std_unix_bind", || {
+        std::os::unix::net::UnixListener::bind(dir.join("std.sock")).unwrap()
+    });
     poll.registry()
         .register(&mut ulistener, Token(4), Interest::READABLE)
         .unwrap();
@@ -207,6 +216,24 @@ fn syscall_name(line: &str) -> Option<&str> {
 
 /// The calls strace recorded between each start marker and the following end marker.
 fn regions(trace: &str) -> BTreeMap<String, Vec<String>> {
+    regions_of(trace, |line| syscall_name(line).map(str::to_string))
+}
+
+/// The backlog argument of each `listen` call, per region.
+fn listen_backlogs(trace: &str) -> BTreeMap<String, Vec<String>> {
+    regions_of(trace, |line| {
+        if syscall_name(line)? != "listen" {
+            return None;
+        }
+        let args = &line[line.find("listen(")? + "listen(".len()..];
+        let (_, rest) = args.split_once(", ")?;
+        Some(rest[..rest.find(')')?].to_string())
+    })
+}
+
+/// What `pick` takes from each line strace recorded between each start marker and the
+/// following end marker.
+fn regions_of(trace: &str, pick: impl Fn(&str) -> Option<String>) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let mut current: Option<(String, Vec<String>)> = None;
     for line in trace.lines() {
@@ -225,8 +252,8 @@ fn regions(trace: &str) -> BTreeMap<String, Vec<String>> {
             }
             continue;
         }
-        if let (Some((_, calls)), Some(name)) = (current.as_mut(), syscall_name(line)) {
-            calls.push(name.to_string());
+        if let (Some((_, calls)), Some(picked)) = (current.as_mut(), pick(line)) {
+            calls.push(picked);
         }
     }
     out
@@ -290,6 +317,15 @@ fn syscall_counts_under_strace() {
         "unexpected system calls:\n{}",
         failures.join("\n")
     );
+
+    // The listeners listen with the backlog std's listeners use.
+    let backlogs = listen_backlogs(&text);
+    for (ours, std) in [("tcp_bind", "std_tcp_bind"), ("unix_bind", "std_unix_bind")] {
+        let (got, want) = (backlogs.get(ours), backlogs.get(std));
+        println!("{ours}: listen backlog {got:?}, std's {want:?}");
+        assert_eq!(got.map(Vec::len), Some(1), "{backlogs:?}");
+        assert_eq!(got, want, "{ours}: {backlogs:?}");
+    }
 }
 
 #[test]
@@ -305,4 +341,10 @@ fn trace_parsing() {
     let r = regions(trace);
     assert_eq!(r["tcp_bind"], ["socket", "setsockopt"]);
     assert_eq!(r.len(), 1);
+    let listen = "\
+7 write(-1, \"FERRIO_MARK a\", 13) = -1 EBADF (Bad file descriptor)
+7 listen(3, 128) = 0
+7 write(-1, \"FERRIO_MARK end\", 15) = -1 EBADF (Bad file descriptor)
+";
+    assert_eq!(listen_backlogs(listen)["a"], ["128"]);
 }

@@ -95,8 +95,9 @@
 //! returns [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) with a message that
 //! names the method. Failed binds and connects close the socket they created.
 //!
-//! [`TcpListener::bind`] listens with a backlog of 128 (the value of std and mio);
-//! [`TcpSocket::listen`] takes any backlog.
+//! [`TcpListener::bind`] listens with the backlog std's `TcpListener::bind` uses, as mio
+//! does since 1.1: 128 (20 on Horizon, 32 on Haiku), on Windows too; [`TcpSocket::listen`]
+//! takes any backlog.
 //!
 //! # Options not offered here
 //!

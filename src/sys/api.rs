@@ -125,14 +125,13 @@ pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
     )
 }
 
-/// A source registered with one `Poll` was reregistered or deregistered through another's
-/// registry (the error mio gives for that mistake).
-#[cfg_attr(not(windows), allow(dead_code))]
-pub(crate) fn registered_with_another() -> io::Error {
+/// A source of this crate registered with one `Poll`, used through another one's registry.
+#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
+pub(crate) fn registered_with_another_poll() -> io::Error {
     io::Error::new(
         io::ErrorKind::AlreadyExists,
         RegistrationError {
-            message: "source registered with another Poll",
+            message: "source already registered with another Poll",
             os: None,
         },
     )

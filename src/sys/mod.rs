@@ -8,7 +8,7 @@
 //! |--------------------|-----------------------------------------------|----------------------|
 //! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
 //! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
-//! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll.rs`       |
+//! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll/`         |
 //! | `ferrio_windows`   | Windows                                       | `windows/selector.rs` (IOCP + AFD) |
 //!
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
@@ -66,6 +66,7 @@ impl<T: std::os::windows::io::AsSocket + ?Sized> AsSource for T {
 /// `#[repr(transparent)]` wrapper around it.
 pub(crate) fn public_event(raw: &Event) -> &PublicEvent {
     // SAFETY: `crate::event::Event` is `#[repr(transparent)]` over `sys::Event` (its only
-    // field), so both types have the same layout and the reference stays valid for 'a.
+    // field), so both types have the same layout; the result borrows from `raw` (elided
+    // lifetime), so it lives no longer than the event it views.
     unsafe { &*(raw as *const Event as *const PublicEvent) }
 }

@@ -48,8 +48,11 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
 
 /// The writing end of a pipe. Register it for [`Interest::WRITABLE`]; its events show
 /// `is_write_closed` once the reading end is gone, and a write then fails with `BrokenPipe`.
-/// (Unlike ferrio's sockets, a pipe write to a closed pipe also raises `SIGPIPE` unless the
-/// process ignores that signal, which Rust programs do by default.)
+/// Unlike a write to ferrio's sockets, a write to a pipe whose reading end is gone also raises
+/// `SIGPIPE` (a pipe has no equivalent of `MSG_NOSIGNAL`, and masking the signal around each
+/// write would cost system calls on every write). Rust programs ignore that signal by default,
+/// so the write just fails with `BrokenPipe`; a program that restores the default action is
+/// killed instead, unless it ignores or blocks `SIGPIPE` itself.
 ///
 /// Requires the `os-ext` cargo feature; Unix only.
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]

@@ -111,7 +111,7 @@ impl TcpSocket {
     ///
     /// The kernel caps the backlog silently (Linux: `net.core.somaxconn`, 4096 by default
     /// since Linux 5.4; FreeBSD: `kern.ipc.soacceptqueue`); values above `i32::MAX` are
-    /// clamped. [`TcpListener::bind`] uses 128, like std and mio. A socket that was not bound
+    /// clamped. [`TcpListener::bind`] uses std's value, 128 on most systems. A socket that was not bound
     /// gets a free port on all addresses. On error the socket is closed.
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         socket::listen(self.inner.as_source(), backlog)?;

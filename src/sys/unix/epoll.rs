@@ -187,35 +187,41 @@ impl EventApi for Event {
 ///
 /// # Coalescing
 ///
-/// mio writes the eventfd on every `wake`. Here only the first `wake` after the poller last
-/// returned from `epoll_wait` writes; the others are covered by that write. The state is two
+/// mio writes the eventfd on every `wake`. Here a `wake` skips the write when another one
+/// already wrote successfully since the poller last returned from `epoll_wait`. The state is two
 /// counters and no lock:
 ///
 /// * `generation` (shared with the selector): `select` adds one after every `epoll_wait`
 ///   return, then issues a `SeqCst` fence, before handing the events to its caller;
-/// * `armed_at` (this Waker's): the generation in which it last wrote, or `NEVER`.
+/// * `armed_at` (this Waker's): a generation in which a write succeeded, or `NEVER`.
 ///
 /// `wake` issues a `SeqCst` fence, loads the generation `g`, and returns at once if
-/// `armed_at == g`; otherwise it swaps `g` into `armed_at` and writes the eventfd unless the
-/// swap returned `g` (another thread armed it in the meantime). The token plays no part, so
-/// tokens may repeat and any number of Wakers may share a poller.
+/// `armed_at == g`; otherwise it writes the eventfd and, once the write has succeeded, stores
+/// `g` into `armed_at`. The token plays no part, so tokens may repeat and any number of Wakers
+/// may share a poller.
+///
+/// `armed_at` is published only *after* the write: were it claimed before (as an earlier
+/// version did, swapping `g` in and writing unless the swap returned `g`), a `wake` that saw
+/// the claim would return `Ok` while the claiming write could still fail, and that `Ok` would
+/// be followed by no wake-up. The price is that the `wake`s that arrive while the first write
+/// of a generation is in flight write too: at most one write per waking thread per
+/// generation, still never more than mio's one per call.
 ///
 /// Why a skipped write never loses a wake-up. Take a `wake` W that loaded `g` and found
-/// `armed_at == g`. Every store to `armed_at` writes the generation its `wake` loaded, so
-/// walking back through the modification order of `armed_at` from the value W read, over the
-/// run of stores of `g`, reaches the first of them, by a `wake` Wk that loaded `g` and whose
-/// swap returned something else: Wk writes the eventfd. That write is an edge that stays
-/// pending until some `epoll_wait` E reports it, and E returns after the write, so after Wk
-/// loaded `g`; the increment that `select` does after E therefore stores at least `g + 1`.
-/// W read `g`, a value older than that increment, after its fence; had the fence that follows
-/// the increment come first in the single total order of `SeqCst` fences, W's load would have
-/// had to see the increment. So W's fence precedes E's fence, and everything W's caller did
-/// before `wake` (pushing to a queue, setting a flag) is visible to the poller's caller once
-/// the `poll` that ran E returns, with Wk's event in it (or in a later `poll`, if the buffer
-/// was full). Both fences are needed: without them a store buffer could let W read the old
-/// generation while the poller, already past E, misses the caller's data.
+/// `armed_at == g`. Every store to `armed_at` writes the generation its `wake` loaded, after
+/// that `wake`'s write succeeded, so the store W read was made by a `wake` Wk that loaded `g`
+/// and then wrote the eventfd. That write is an edge that stays pending until some
+/// `epoll_wait` E reports it, and E returns after the write, so after Wk loaded `g`; the
+/// increment that `select` does after E therefore stores at least `g + 1`. W read `g`, a value
+/// older than that increment, after its fence; had the fence that follows the increment come
+/// first in the single total order of `SeqCst` fences, W's load would have had to see the
+/// increment. So W's fence precedes E's fence, and everything W's caller did before `wake`
+/// (pushing to a queue, setting a flag) is visible to the poller's caller once the `poll` that
+/// ran E returns, with Wk's event in it (or in a later `poll`, if the buffer was full). Both
+/// fences are needed: without them a store buffer could let W read the old generation while
+/// the poller, already past E, misses the caller's data.
 ///
-/// A write that fails resets `armed_at` to `NEVER`, so the next `wake` tries again.
+/// A write that fails stores nothing and returns its error: no other `wake` relied on it.
 #[derive(Debug)]
 pub(crate) struct Waker {
     notifier: Notifier,
@@ -241,23 +247,116 @@ impl Waker {
     pub(crate) fn wake(&self) -> io::Result<()> {
         fence(Ordering::SeqCst);
         let generation = self.generation.load(Ordering::Relaxed);
-        // A plain load first: while a wake-up is pending, waking threads only read the shared
-        // cache lines instead of bouncing `armed_at` between them.
-        if self.armed_at.load(Ordering::Relaxed) == generation
-            || self.armed_at.swap(generation, Ordering::Relaxed) == generation
-        {
+        // A plain load: while a wake-up is pending, waking threads only read the shared cache
+        // lines instead of bouncing `armed_at` between them.
+        if self.armed_at.load(Ordering::Relaxed) == generation {
             return Ok(());
         }
-        self.write()
+        self.write(generation)
     }
 
     /// The system call, out of line so that the skip path above stays a few instructions.
     #[cold]
     #[inline(never)]
-    fn write(&self) -> io::Result<()> {
-        self.notifier.notify().map_err(|e| {
-            self.armed_at.store(NEVER, Ordering::Relaxed);
-            e
-        })
+    fn write(&self, generation: u64) -> io::Result<()> {
+        match inject::take_failure(self.notifier.fd()) {
+            Some(err) => return Err(err),
+            None => self.notifier.notify()?,
+        }
+        // Only now may other `wake`s of this generation count on a pending wake-up. (A store
+        // of an older generation over a newer one only costs a later `wake` its write.)
+        self.armed_at.store(generation, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Failure injection for the unit tests: the next write of one Waker's eventfd fails.
+#[cfg(test)]
+mod inject {
+    use std::io;
+    use std::os::fd::RawFd;
+    use std::sync::Mutex;
+
+    type Failure = Box<dyn FnOnce() -> io::Error + Send>;
+
+    static FAIL: Mutex<Option<(RawFd, Failure)>> = Mutex::new(None);
+
+    /// Makes the next write to eventfd `fd` fail with the error `failure` returns; `failure`
+    /// runs on the writing thread, in place of the write, so it can line threads up first.
+    pub(super) fn fail_next_write(fd: RawFd, failure: impl FnOnce() -> io::Error + Send + 'static) {
+        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((fd, Box::new(failure)));
+    }
+
+    pub(super) fn take_failure(fd: RawFd) -> Option<io::Error> {
+        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
+        match fail.take() {
+            Some((f, failure)) if f == fd => {
+                drop(fail);
+                Some(failure())
+            }
+            other => {
+                *fail = other;
+                None
+            }
+        }
+    }
+}
+
+#[cfg(not(test))]
+mod inject {
+    #[inline(always)]
+    pub(super) fn take_failure(_fd: std::os::fd::RawFd) -> Option<std::io::Error> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Barrier};
+    use std::thread;
+    use std::time::Duration;
+
+    use super::{inject, Selector, Waker};
+    use crate::sys::{EventApi, SelectorApi};
+    use crate::Token;
+
+    /// Two wakes in one generation, the first of which fails to write: the second must not
+    /// count on the first one's write. Thread A's write is replaced by a failure that lets
+    /// thread B wake while A is in the middle of it, and returns only once B's `wake` has.
+    #[test]
+    fn a_failed_write_does_not_swallow_a_concurrent_wake() {
+        let selector = Selector::new().unwrap();
+        let waker = Arc::new(Waker::new(&selector, Token(7)).unwrap());
+        let a_writing = Arc::new(Barrier::new(2));
+        let b_done = Arc::new(Barrier::new(2));
+        let (writing, done) = (Arc::clone(&a_writing), Arc::clone(&b_done));
+        inject::fail_next_write(waker.notifier.fd(), move || {
+            writing.wait();
+            done.wait();
+            io::Error::from_raw_os_error(libc::EIO)
+        });
+
+        let a = {
+            let waker = Arc::clone(&waker);
+            thread::spawn(move || waker.wake())
+        };
+        a_writing.wait();
+        let b = waker.wake();
+        b_done.wait();
+        let a = a.join().unwrap();
+
+        assert_eq!(a.unwrap_err().raw_os_error(), Some(libc::EIO));
+        b.unwrap();
+        // B was told its wake succeeded: a wake-up must be pending.
+        let mut events = Vec::with_capacity(8);
+        selector
+            .select(&mut events, Some(Duration::from_secs(2)))
+            .unwrap();
+        assert!(
+            events.iter().any(|e| e.token() == Token(7)),
+            "B's successful wake() was lost: {} events",
+            events.len()
+        );
     }
 }

@@ -81,6 +81,9 @@ impl IoSourceApi for IoSourceState {
 }
 
 /// The raw handle the selectors watch: a file descriptor.
+// Only sources (`net`, `os-ext`) name it outside the selector interface; without them older
+// compilers (1.71, forced poll(2)) find it unused.
+#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
 pub(crate) type RawSource = std::os::fd::RawFd;
 
 /// The events buffer every backend fills: a vector whose capacity is the caller's limit.

@@ -10,9 +10,10 @@ use super::cvt;
 
 #[derive(Debug)]
 pub(crate) struct Notifier {
-    /// The end that is watched for readability (for eventfd, the only fd).
+    /// The end that is watched for readability (for eventfd, the only fd, also written to).
     read: OwnedFd,
-    /// The end that is written to; `None` for eventfd.
+    /// The pipe's end that is written to. (eventfd has one fd for both: the field exists only
+    /// where the notifier is a pipe.)
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     write: OwnedFd,
 }

@@ -134,9 +134,11 @@ pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedFd> {
     new_socket(if v6 { libc::AF_INET6 } else { libc::AF_INET }, kind)
 }
 
-/// The `listen` backlog of [`tcp_listener`]: the value std and mio use, so that swapping mio
-/// for ferrio changes nothing. The kernel caps it at `net.core.somaxconn`. Servers that need a
-/// longer queue use `TcpSocket::listen` (which calls [`listen`]) with any backlog.
+/// The `listen` backlog of [`tcp_listener`]: the value std's `TcpListener::bind` passes on
+/// each system (128, except Horizon and Haiku, whose kernels take less), and mio's since 1.1,
+/// so that swapping std or mio for ferrio changes nothing (tests/net_syscalls.rs compares the
+/// traced calls). The kernel caps it at `net.core.somaxconn`. Servers that need a longer
+/// queue use `TcpSocket::listen` (which calls [`listen`]) with any backlog.
 const TCP_BACKLOG: c_int = if cfg!(target_os = "horizon") {
     20
 } else if cfg!(target_os = "haiku") {

@@ -47,7 +47,7 @@ use super::afd;
 use super::iocp::{CompletionPort, KEY_PIPE};
 use super::Event;
 use crate::event::Source;
-use crate::sys::{already_registered, not_registered, registered_with_another};
+use crate::sys::{already_registered, not_registered, registered_with_another_poll};
 use crate::{Interest, Registry, Token};
 
 /// The size of the internal read buffer.
@@ -558,7 +558,7 @@ impl Source for NamedPipe {
 fn check_registered(io: &Io, port: &Arc<CompletionPort>) -> io::Result<()> {
     match (&io.port, io.token) {
         (Some(p), Some(_)) if Arc::ptr_eq(p, port) => Ok(()),
-        (Some(_), Some(_)) => Err(registered_with_another()),
+        (Some(_), Some(_)) => Err(registered_with_another_poll()),
         _ => Err(not_registered(None)),
     }
 }

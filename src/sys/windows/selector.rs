@@ -45,7 +45,7 @@ use super::afd::{self, Afd, PollInfo};
 use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
 use super::{timeout_ms, Event, EventFlags};
 use crate::sys::{
-    already_registered, not_registered, registered_with_another, IoSourceApi, SelectorApi,
+    already_registered, not_registered, registered_with_another_poll, IoSourceApi, SelectorApi,
 };
 use crate::{Interest, Token};
 
@@ -596,7 +596,7 @@ impl IoSourceState {
         match &self.inner {
             Some(r) if Arc::ptr_eq(&r.selector, &selector.inner) => Ok(r),
             Some(r) if r.selector.handles.load(Ordering::SeqCst) != 0 => {
-                Err(registered_with_another())
+                Err(registered_with_another_poll())
             }
             _ => Err(not_registered(None)),
         }

@@ -253,11 +253,12 @@ pub(crate) fn connect_stream(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Re
     }
 }
 
-/// socket + bind + listen (backlog 1024). No `SO_REUSEADDR`: see the module docs.
+/// socket + bind + listen, with the backlog std's `TcpListener::bind` uses on Windows (128). No
+/// `SO_REUSEADDR`: see the module docs.
 pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedSocket> {
     let s = inet_socket(addr, Kind::Stream)?;
     bind(borrow(&s), addr)?;
-    listen(borrow(&s), 1024)?;
+    listen(borrow(&s), 128)?;
     Ok(s)
 }
 
