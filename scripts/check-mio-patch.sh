@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that a project's dependency graph runs on ferrio: every mio 1.x in its lock file must
-# be one of ferrio's compatibility packages (compat/mio, compat/mio-1.0), none from crates.io.
+# be one of ferrio's compatibility packages (compat/mio, compat/mio-1.0: a package named mio
+# that depends on ferrio, by path or from git), none from crates.io or another registry.
 #
 # Usage: scripts/check-mio-patch.sh [PROJECT_DIR]     (default: the current directory)
 #
@@ -67,8 +68,11 @@ while read -r version source ferrio; do
     [[ -n $version ]] || continue
     if [[ $version != 1.* ]]; then
         echo "note: mio $version ($source) is mio's older API, which ferrio does not replace"
-    elif [[ $source == - && $ferrio == yes ]]; then
-        echo "ok: mio $version is a ferrio compatibility package"
+    elif [[ $ferrio == yes && $source != registry+* && $source != sparse+* ]]; then
+        # A path package, or ferrio's repository through git: either way, ferrio under mio's name.
+        from=""
+        [[ $source == - ]] || from=" (from $source)"
+        echo "ok: mio $version is a ferrio compatibility package$from"
         good=$((good + 1))
     else
         bad=$((bad + 1))
