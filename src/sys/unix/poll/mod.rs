@@ -55,7 +55,8 @@ const POLLRDHUP: c_short = libc::POLLRDHUP;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const POLLRDHUP: c_short = 0;
 
-/// Whether `revents` says the peer shut down its writing half (never, where POLLRDHUP is absent).
+/// Whether `revents` says the reading half is shut: the peer shut down its writing half, or
+/// this end shut down reading (never, where POLLRDHUP is absent).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn peer_shut_down(revents: c_short) -> bool {
     revents & POLLRDHUP != 0

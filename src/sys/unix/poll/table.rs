@@ -17,7 +17,7 @@ use std::os::fd::RawFd;
 
 use libc::{c_short, pollfd};
 
-use super::{Event, POLLRDHUP};
+use super::{peer_shut_down, Event, POLLRDHUP};
 use crate::sys::unix::{already_registered, not_registered};
 use crate::Token;
 
@@ -102,7 +102,7 @@ pub(super) fn disarm(armed: c_short, revents: c_short) -> c_short {
         return 0;
     }
     let mut clear = 0;
-    if revents & POLLRDHUP != 0 {
+    if peer_shut_down(revents) {
         clear |= libc::POLLIN | POLLRDHUP;
     } else if revents & libc::POLLIN != 0 {
         clear |= libc::POLLIN;
@@ -299,7 +299,7 @@ impl Table {
                 // The reading half is shut: the fd reads end of stream, so it is readable as
                 // well, which poll(2) does not say when POLLIN was not asked for (epoll says
                 // it in the same case).
-                let revents = if revents & POLLRDHUP != 0 {
+                let revents = if peer_shut_down(revents) {
                     revents | libc::POLLIN
                 } else {
                     revents
