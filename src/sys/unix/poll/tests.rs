@@ -159,6 +159,18 @@ fn wait_until_polling(selector: &Selector) {
     }
 }
 
+/// Wakes the poller thread with its stop Waker and waits (bounded) for it to end.
+fn stop_poller(waker: &Waker, events: &mpsc::Receiver<Token>, poller: thread::JoinHandle<()>) {
+    waker.wake().unwrap();
+    // The poller's sender goes away when it returns.
+    match events.recv_timeout(TIMEOUT) {
+        Ok(token) => panic!("unexpected event for {token:?}"),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the poller did not stop"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {}
+    }
+    poller.join().unwrap();
+}
+
 fn wakes(selector: &Selector) -> usize {
     selector.shared.wakes.load(SeqCst)
 }
@@ -223,9 +235,7 @@ fn rearming_an_armed_direction_does_not_wake_the_poller() {
     // And the re-arm took effect.
     peer.write_all(b"y").unwrap();
     assert_eq!(events.recv_timeout(TIMEOUT), Ok(Token(1)));
-    waker.wake().unwrap();
-    poller.join().unwrap();
-    assert!(events.try_recv().is_err());
+    stop_poller(&waker, &events, poller);
 }
 
 /// Issue 13, item 11: a modifier that cannot wake a poller blocked in poll(2) with no timeout
@@ -276,12 +286,32 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     peer.write_all(b"y").unwrap();
     assert_eq!(events.recv_timeout(TIMEOUT), Ok(Token(1)));
 
-    waker.wake().unwrap();
-    poller.join().unwrap();
+    stop_poller(&waker, &events, poller);
     drop(state);
     assert_eq!(
         selector.shared.lock().pollfds_mut().len(),
         2,
         "notifier and Waker left"
     );
+}
+
+/// A modifier that gives up without taking the lock (after a failed wake-up) while the poller
+/// is parked waiting for it must release the poller.
+#[test]
+fn withdrawing_modifier_releases_a_parked_poller() {
+    let selector = Selector::new().unwrap();
+    let waker = Waker::new(&selector, Token(99)).unwrap();
+    let (events, poller) = spawn_poller(&selector, Token(99));
+    wait_until_polling(&selector);
+    // A modifier announces itself and wakes the poller, which parks until it is done.
+    selector.shared.waiting.fetch_add(1, SeqCst);
+    selector.shared.notifier.notify().unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while !selector.shared.lock().poller_parked {
+        assert!(Instant::now() < deadline, "the poller never parked");
+        thread::yield_now();
+    }
+    selector.shared.withdraw();
+    wait_until_polling(&selector);
+    stop_poller(&waker, &events, poller);
 }
