@@ -446,11 +446,13 @@
 //! before dropping it.
 //!
 //! **A [`SourceFd`](crate::unix::SourceFd) must be deregistered before its file descriptor is
-//! closed.** ferrio does not own that descriptor and cannot know when it closes. On the
-//! poll(2) backend an entry left behind stays in the table under the old token: it reports the
-//! closed descriptor once, or whatever file the system opens next under the same number, and
-//! registering that new file fails with `AlreadyExists`. On epoll and kqueue, closing the
-//! descriptor ends the registration (on epoll, unless it was duplicated).
+//! closed.** ferrio does not own that descriptor and cannot know when it closes. On epoll and
+//! kqueue, closing the descriptor ends the registration silently (on epoll, unless it was
+//! duplicated). On the poll(2) backend the next `poll` finds the descriptor closed, reports
+//! one event under the old token with `is_error()` set (and nothing else), and forgets the
+//! entry: a later `deregister` returns `NotFound`, and the number can be registered again. If
+//! the system hands the number to a new file before that `poll`, the entry reports the new
+//! file under the old token instead, and registering the new file fails with `AlreadyExists`.
 //!
 //! A source belongs to one `Poll` at a time. To move it to another, deregister it from the
 //! first. Mistakes are reported: registering a source that is already registered gives
@@ -692,8 +694,11 @@
 //! descriptor on every call for as long as it stays ready. To make that edge-triggered, the
 //! backend stops watching a direction (reading or writing) of a source as soon as it has
 //! reported it, and starts again when an operation on that source returns `WouldBlock` in that
-//! direction, or when the source is reregistered. A hang-up or an error stops all watching of
-//! the source until then, so a closed descriptor cannot make every poll return at once. Every
+//! direction, or when the source is reregistered. What was not reported is still watched: a
+//! shutdown of the reading half (where poll(2) can tell, as on Linux), a hang-up or an error
+//! that comes after a readable or writable event is reported once. A hang-up or an error stops
+//! all watching of the source until it is re-armed, so a closed connection cannot make every
+//! poll return at once. Every
 //! operation of ferrio's own types that can return `WouldBlock` goes through one internal
 //! wrapper that does this re-arming, so none of them can forget it; and only the direction
 //! that blocked is re-armed, so a blocked read does not bring a spurious writable event. At

@@ -448,3 +448,59 @@ fn registration_errors() {
             .unwrap();
     }
 }
+
+/// Issue 13, item 9: a `SourceFd` whose fd is closed without deregistering. poll(2) reports
+/// POLLNVAL for it: the backend reports one error event and forgets the fd, so the next file
+/// with that number can be registered. epoll forgets a closed fd by itself (the fd was not
+/// duplicated), silently. Runs in a child process: it reuses an exact fd number, which other
+/// test threads could otherwise be given meanwhile.
+#[test]
+fn closed_source_fd_is_reported_and_its_number_freed() {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    if !util::in_child() {
+        return util::run_in_child("closed_source_fd_is_reported_and_its_number_freed");
+    }
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let (_tx, rx) = pipe::new().unwrap();
+    let fd = rx.as_raw_fd();
+    poll.registry()
+        .register(&mut SourceFd(&fd), Token(1), Interest::READABLE)
+        .unwrap();
+    drop(rx);
+    if cfg!(ferrio_poll) {
+        let seen = expect_token(&mut poll, &mut events, Token(1));
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].error, "{seen:?}");
+        assert!(!seen[0].readable && !seen[0].writable, "{seen:?}");
+        // The entry is gone.
+        let err = poll.registry().deregister(&mut SourceFd(&fd)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+    expect_no_events(&mut poll, &mut events, &[]);
+
+    // A new file under the same number registers, and reports under its own token.
+    let (mut tx2, rx2) = pipe::new().unwrap();
+    // The lowest free number is usually the closed one; if the pipe got others, a duplicate
+    // of its reading end is put there.
+    let reused = (rx2.as_raw_fd() != fd).then(|| {
+        // SAFETY: dup2 onto `fd`, a number this (single-threaded) process has just closed;
+        // the result is a new fd that the `OwnedFd` owns.
+        unsafe {
+            let n = libc::dup2(rx2.as_raw_fd(), fd);
+            assert_eq!(n, fd, "dup2: {}", io::Error::last_os_error());
+            OwnedFd::from_raw_fd(n)
+        }
+    });
+    poll.registry()
+        .register(&mut SourceFd(&fd), Token(2), Interest::READABLE)
+        .unwrap();
+    tx2.write_all(b"x").unwrap();
+    let seen = expect_token(&mut poll, &mut events, Token(2));
+    assert!(
+        seen.iter().all(|s| s.token == Token(2) && !s.error),
+        "{seen:?}"
+    );
+    poll.registry().deregister(&mut SourceFd(&fd)).unwrap();
+    drop((reused, rx2));
+}

@@ -19,9 +19,15 @@ use crate::{Interest, Registry, Token};
 /// Requires the `os-ext` cargo feature; Unix only.
 ///
 /// `SourceFd` borrows the fd for the registration calls only; the caller keeps it open while
-/// registered and must deregister it before closing it (on the poll(2) backend a stale entry
-/// would otherwise report whatever file reuses the fd number under the old token, and make a
-/// later registration of that number fail).
+/// registered and must deregister it before closing it.
+///
+/// If the fd is closed while registered, epoll and kqueue drop the registration without a word
+/// (epoll only once no duplicate of the fd is left open). The poll(2) backend hears of it from
+/// the next `poll`: it reports one event under the old token with
+/// [`is_error`](crate::event::Event::is_error) set and every other flag clear, and forgets the
+/// fd; after that, [`Registry::deregister`] returns `NotFound` and the number can be registered
+/// again. Until that event, the stale entry stays: a file that gets the same number first is
+/// reported under the old token, and registering it fails with `AlreadyExists`.
 ///
 /// ferrio cannot see the I/O done on a foreign fd, so on the poll(2) backend it cannot re-arm
 /// the fd after `WouldBlock`: there, after each event, call [`Registry::reregister`] to hear

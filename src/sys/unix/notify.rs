@@ -43,6 +43,9 @@ impl Notifier {
     /// Makes the fd readable. A full counter or pipe is drained and the write retried, so a
     /// notification is never lost to back-pressure.
     pub(crate) fn notify(&self) -> io::Result<()> {
+        if let Some(err) = inject::take_failure(self.fd()) {
+            return Err(err);
+        }
         loop {
             match self.write_once() {
                 Ok(()) => return Ok(()),
@@ -95,5 +98,41 @@ pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Failure injection for the tests: the next notifications of one notifier (named by its
+/// readable fd) fail.
+#[cfg(test)]
+pub(crate) mod inject {
+    use std::io;
+    use std::os::fd::RawFd;
+    use std::sync::Mutex;
+
+    static FAIL: Mutex<Option<(RawFd, usize, i32)>> = Mutex::new(None);
+
+    /// Makes the next `count` calls of `notify` on the notifier whose readable fd is `fd`
+    /// fail with OS error `code`.
+    pub(crate) fn fail_next(fd: RawFd, count: usize, code: i32) {
+        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((fd, count, code));
+    }
+
+    pub(super) fn take_failure(fd: RawFd) -> Option<io::Error> {
+        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
+        match *fail {
+            Some((f, count, code)) if f == fd && count > 0 => {
+                *fail = (count > 1).then_some((f, count - 1, code));
+                Some(io::Error::from_raw_os_error(code))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(not(test))]
+mod inject {
+    #[inline(always)]
+    pub(super) fn take_failure(_fd: std::os::fd::RawFd) -> Option<std::io::Error> {
+        None
     }
 }

@@ -4,12 +4,15 @@
 //! poll(2) is level-triggered and keeps no state, so this backend keeps the registrations in a
 //! table (see `table.rs`) and emulates edge triggering on top of it:
 //!
-//! * when a source is reported, the reported directions are disarmed (a later hang-up or
-//!   error is still reported once); a hang-up or error disarms it entirely (its fd is stored
-//!   negated, which poll(2) skips), so it cannot make poll spin;
+//! * when a source is reported, the reported directions are disarmed; what was not reported
+//!   yet is still watched, so a later shutdown of the reading half (POLLRDHUP, where the system
+//!   has it), hang-up or error is reported once; a hang-up or error disarms it entirely (its fd
+//!   is stored negated, which poll(2) skips), so it cannot make poll spin;
 //! * a direction is armed again by `reregister`, or by [`IoSourceState::do_io`] when the
 //!   operation returns `WouldBlock` (only the directions that blocked). `SourceFd` users, whose
-//!   I/O ferrio cannot see, re-arm by calling `reregister` after each event.
+//!   I/O ferrio cannot see, re-arm by calling `reregister` after each event;
+//! * an fd closed while registered (POLLNVAL) is reported once as an error and its slot is
+//!   removed, so that the number can be registered again.
 //!
 //! The polling thread holds the table's lock while it sleeps in poll(2). A thread that changes
 //! the table (register, re-arm, a Waker's drop) announces itself in `waiting` and, if the poller
@@ -18,12 +21,24 @@
 //! effect in the same `select` call. Both flags are `SeqCst`: a modifier either sees the poller
 //! in poll(2) and wakes it, or the poller sees the modifier and yields before polling. Changes
 //! made while nobody polls cost no system call beyond the uncontended lock.
+//!
+//! Re-arming after `WouldBlock` is the hot path: a direction that is still armed must not cost
+//! a wake-up. Each registration remembers what was armed and the poller's `epoch`, which the
+//! poller advances (under the lock) whenever it disarms anything. If the epoch has not moved,
+//! nothing was disarmed since, and the re-arm is skipped without touching the lock. If the
+//! poller is disarming the source right now (the epoch is about to move), it is also about to
+//! report it, so the caller hears from the source again either way.
+//!
+//! Waking the poller can fail only if writing to the notifier fails, which ferrio's own
+//! notifier does not do in practice. If it does, the change is not made and the error is
+//! returned: waiting for the lock could take until poll(2) times out, which is never for a
+//! `None` timeout.
 
 mod table;
 
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -40,7 +55,8 @@ const POLLRDHUP: c_short = libc::POLLRDHUP;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const POLLRDHUP: c_short = 0;
 
-/// Whether `revents` says the peer shut down its writing half (never, where POLLRDHUP is absent).
+/// Whether `revents` says the reading half is shut: the peer shut down its writing half, or
+/// this end shut down reading (never, where POLLRDHUP is absent).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn peer_shut_down(revents: c_short) -> bool {
     revents & POLLRDHUP != 0
@@ -88,6 +104,12 @@ struct Shared {
     handles: AtomicUsize,
     /// Watched in slot 0 of the table: wakes the poller for modifiers.
     notifier: Notifier,
+    /// Advanced under the table's lock whenever the poller disarms a source; see
+    /// [`Registration::armed`].
+    epoch: AtomicU64,
+    /// How many times a modifier tried to wake the poller (for the tests).
+    #[cfg(test)]
+    wakes: AtomicUsize,
 }
 
 /// Holds the table for a modifier; on drop it leaves the `waiting` count (while still holding
@@ -113,18 +135,61 @@ impl Shared {
     }
 
     /// Runs `f` on the table, waking the poller out of poll(2) first if it is in there.
-    fn modify<R>(&self, f: impl FnOnce(&mut Table) -> R) -> R {
+    ///
+    /// If the poller is in poll(2) and cannot be woken (writing to the notifier failed), `f`
+    /// is not run and the error is returned: the poller would hold the lock until its poll(2)
+    /// returns, which with a `None` timeout is never.
+    fn modify<R>(&self, f: impl FnOnce(&mut Table) -> R) -> io::Result<R> {
         self.waiting.fetch_add(1, SeqCst);
         if self.polling.load(SeqCst) {
-            // Cannot fail in practice (a full counter or pipe is drained and retried); were it
-            // to, the poller would still release the lock when its poll(2) returns.
-            let _ = self.notifier.notify();
+            #[cfg(test)]
+            self.wakes.fetch_add(1, SeqCst);
+            // A full counter or pipe is drained and retried inside `notify`, and EINTR is
+            // retried, so an error here is one that would come back on every try.
+            if let Err(err) = self.notifier.notify() {
+                self.withdraw();
+                return Err(err);
+            }
         }
         let mut guard = ModifyGuard {
             shared: self,
             table: self.lock(),
         };
-        f(&mut guard.table)
+        Ok(f(&mut guard.table))
+    }
+
+    /// Leaves the `waiting` count without having taken the lock (a modifier that could not
+    /// wake the poller). The poller may be parked on `modifiers_done` waiting for this very
+    /// modifier, or about to park; it must not be left there.
+    fn withdraw(&self) {
+        if self.waiting.fetch_sub(1, SeqCst) != 1 {
+            // Another modifier is still announced; the last one to leave (with the lock
+            // held, in `ModifyGuard::drop`, or here) signals the poller.
+            return;
+        }
+        loop {
+            let table = match self.table.try_lock() {
+                Ok(table) => Some(table),
+                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            if let Some(table) = table {
+                // With the lock held the poller is either parked (the flag says so) or will
+                // check `waiting` again before parking, and find it lowered.
+                if table.poller_parked {
+                    self.modifiers_done.notify_all();
+                }
+                return;
+            }
+            if self.polling.load(SeqCst) {
+                // The poller passed its last check of `waiting` and is in (or entering)
+                // poll(2), not parked; it checks `waiting` again before it ever parks.
+                return;
+            }
+            // The lock is held briefly: by the poller between poll(2) and parking, or by
+            // another modifier.
+            std::thread::yield_now();
+        }
     }
 
     /// Waits until no modifier wants the lock, then marks the poller as polling. Returns with
@@ -148,16 +213,24 @@ impl Shared {
         }
     }
 
-    fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.modify(|t| t.add(fd, token, interests_to_poll(interests), false))
+    /// Adds `fd`, fully armed; returns the epoch at that moment.
+    fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<u64> {
+        self.modify(|t| {
+            t.add(fd, token, interests_to_poll(interests), false)?;
+            Ok(self.epoch.load(SeqCst))
+        })?
     }
 
-    fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.modify(|t| t.modify(fd, token, interests_to_poll(interests)))
+    /// Replaces token and interests of `fd` and arms it fully; returns the epoch then.
+    fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<u64> {
+        self.modify(|t| {
+            t.modify(fd, token, interests_to_poll(interests))?;
+            Ok(self.epoch.load(SeqCst))
+        })?
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
-        self.modify(|t| t.remove(fd, false))
+        self.modify(|t| t.remove(fd, false))?
     }
 }
 
@@ -203,6 +276,9 @@ impl SelectorApi for Selector {
                 waiting: AtomicUsize::new(0),
                 handles: AtomicUsize::new(1),
                 notifier,
+                epoch: AtomicU64::new(0),
+                #[cfg(test)]
+                wakes: AtomicUsize::new(0),
             }),
         })
     }
@@ -246,12 +322,16 @@ impl SelectorApi for Selector {
                 _ => {
                     // Results are used only under the lock held since poll(2) returned:
                     // no deregistration can have happened in between.
-                    let woken = table.collect(events, |fd| {
+                    let found = table.collect(events, |fd| {
                         // Best effort: a Waker fd that cannot be read stays readable and is
                         // reported again, which is harmless.
                         let _ = notify::drain_fd(fd);
                     });
-                    if woken {
+                    if found.disarmed {
+                        // Still under the lock: see `Registration::armed`.
+                        shared.epoch.fetch_add(1, SeqCst);
+                    }
+                    if found.woken {
                         let _ = shared.notifier.drain();
                     }
                     if !events.is_empty() {
@@ -269,11 +349,11 @@ impl SelectorApi for Selector {
     }
 
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.shared.register(fd, token, interests)
+        self.shared.register(fd, token, interests).map(drop)
     }
 
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.shared.reregister(fd, token, interests)
+        self.shared.reregister(fd, token, interests).map(drop)
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
@@ -292,7 +372,8 @@ impl EventApi for Event {
         self.revents & libc::POLLOUT != 0
     }
     fn is_error(&self) -> bool {
-        self.revents & libc::POLLERR != 0
+        // POLLNVAL: the fd was closed while registered (the slot is gone after this event).
+        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
     }
     fn is_read_closed(&self) -> bool {
         let r = self.revents;
@@ -327,6 +408,70 @@ impl EventApi for Event {
 struct Registration {
     shared: Arc<Shared>,
     fd: RawFd,
+    /// The poll(2) bits of the registered interests.
+    interests: c_short,
+    /// What is known to be armed: a record (see [`armed_record`]) of `epoch` and `bits` means
+    /// the slot had (at least) `bits` armed when the poller's epoch was `epoch`. Recorded
+    /// under the table's lock; as long as
+    /// the epoch has not moved since, the poller has disarmed nothing, so re-arming `bits`
+    /// would change nothing and is skipped without waking the poller. Threads doing I/O on
+    /// the same source may overwrite each other's record; that only costs a re-arm that
+    /// could have been skipped.
+    armed: AtomicU64,
+}
+
+/// The poll(2) bits a registration can have armed, each stored as one bit of a record.
+const ARMABLE: [c_short; 4] = [libc::POLLIN, libc::POLLPRI, libc::POLLOUT, POLLRDHUP];
+
+/// The bits of `ARMABLE` that `bits` has, packed into the low 4 bits.
+fn compact(bits: c_short) -> u64 {
+    ARMABLE
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b != 0 && bits & b == b)
+        .fold(0, |acc, (i, _)| acc | 1 << i)
+}
+
+/// Packs a record for [`Registration::armed`]: the epoch above 4 bits of `compact(bits)`. Its
+/// 60 bits of epoch would take over 30 000 years to wrap at a million polls a second.
+fn armed_record(epoch: u64, bits: c_short) -> u64 {
+    epoch << 4 | compact(bits)
+}
+
+impl Registration {
+    fn new(shared: &Arc<Shared>, fd: RawFd, interests: Interest, epoch: u64) -> Registration {
+        let interests = interests_to_poll(interests);
+        Registration {
+            shared: Arc::clone(shared),
+            fd,
+            interests,
+            armed: AtomicU64::new(armed_record(epoch, interests)),
+        }
+    }
+
+    /// Arms `bits` again (after `WouldBlock`), unless they are known to be armed still.
+    fn rearm(&self, bits: c_short) -> io::Result<()> {
+        let wanted = bits & self.interests;
+        if wanted == 0 {
+            return Ok(());
+        }
+        // `wanted` holds only bits of `ARMABLE`, so `compact` loses nothing of it.
+        let record = self.armed.load(SeqCst);
+        if record >> 4 == self.shared.epoch.load(SeqCst) & (u64::MAX >> 4)
+            && compact(wanted) & !record & 0xf == 0
+        {
+            return Ok(());
+        }
+        let shared = &*self.shared;
+        let fd = self.fd;
+        let record = shared.modify(|t| {
+            // Unknown (removed behind our back through `SourceFd`): nothing to arm, ever.
+            let now = t.rearm(fd, bits).unwrap_or(wanted);
+            armed_record(shared.epoch.load(SeqCst), now)
+        })?;
+        self.armed.store(record, SeqCst);
+        Ok(())
+    }
 }
 
 impl Drop for Selector {
@@ -385,11 +530,8 @@ impl IoSourceApi for IoSourceState {
             // fd ends every registration): forget that registration.
             self.registration = None;
         }
-        selector.shared.register(fd, token, interests)?;
-        self.registration = Some(Registration {
-            shared: Arc::clone(&selector.shared),
-            fd,
-        });
+        let epoch = selector.shared.register(fd, token, interests)?;
+        self.registration = Some(Registration::new(&selector.shared, fd, interests, epoch));
         Ok(())
     }
 
@@ -401,7 +543,9 @@ impl IoSourceApi for IoSourceState {
         interests: Interest,
     ) -> io::Result<()> {
         self.registered_with(selector)?;
-        selector.shared.reregister(fd, token, interests)
+        let epoch = selector.shared.reregister(fd, token, interests)?;
+        self.registration = Some(Registration::new(&selector.shared, fd, interests, epoch));
+        Ok(())
     }
 
     fn deregister(&mut self, selector: &Selector, fd: RawFd) -> io::Result<()> {
@@ -417,7 +561,7 @@ impl IoSourceApi for IoSourceState {
         result
     }
 
-    fn do_io<T, F>(&self, fd: RawFd, blocked: Interest, f: F) -> io::Result<T>
+    fn do_io<T, F>(&self, _fd: RawFd, blocked: Interest, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>,
     {
@@ -430,7 +574,9 @@ impl IoSourceApi for IoSourceState {
                     blocked.is_priority(),
                     true,
                 );
-                r.shared.modify(|t| t.rearm(fd, bits));
+                // A re-arm that could not be made would leave the caller waiting for an
+                // event that never comes: its error replaces `WouldBlock`.
+                r.rearm(bits)?;
             }
         }
         result
@@ -460,7 +606,7 @@ impl Waker {
         let notifier = Notifier::new()?;
         selector
             .shared
-            .modify(|t| t.add(notifier.fd(), token, libc::POLLIN, true))?;
+            .modify(|t| t.add(notifier.fd(), token, libc::POLLIN, true))??;
         Ok(Waker {
             shared: Arc::clone(&selector.shared),
             notifier,
@@ -481,118 +627,4 @@ impl Drop for Waker {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(revents: c_short) -> Event {
-        Event {
-            token: Token(usize::MAX),
-            revents,
-        }
-    }
-
-    #[test]
-    fn revents_decoding() {
-        use libc::{POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI};
-        let e = event(POLLIN);
-        assert!(e.is_readable() && !e.is_writable() && !e.is_read_closed() && !e.is_priority());
-        assert_eq!(e.token(), Token(usize::MAX));
-        let e = event(POLLPRI);
-        assert!(e.is_readable() && e.is_priority());
-        let e = event(POLLOUT);
-        assert!(e.is_writable() && !e.is_readable() && !e.is_write_closed());
-        let e = event(POLLHUP);
-        assert!(e.is_read_closed() && e.is_write_closed() && !e.is_error());
-        let e = event(POLLERR);
-        assert!(e.is_error() && e.is_write_closed() && !e.is_read_closed());
-        let e = event(POLLOUT | POLLERR);
-        assert!(e.is_write_closed() && e.is_writable());
-        let e = event(POLLIN | POLLERR);
-        assert!(!e.is_write_closed());
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        {
-            assert!(event(POLLIN | POLLRDHUP).is_read_closed());
-            assert!(!event(POLLRDHUP).is_read_closed());
-        }
-        assert!(!event(POLLIN).is_aio() && !event(POLLIN).is_lio());
-    }
-
-    #[test]
-    fn remaining_time() {
-        assert_eq!(remaining_ms(None, None), Some(-1));
-        assert_eq!(remaining_ms(Some(Duration::ZERO), None), None);
-        assert_eq!(
-            remaining_ms(Some(Duration::MAX), None),
-            Some(MAX_TIMEOUT_MS)
-        );
-        let now = Instant::now();
-        assert_eq!(remaining_ms(Some(Duration::from_secs(1)), Some(now)), None);
-        let later = now + Duration::from_secs(100);
-        let left = remaining_ms(Some(Duration::from_secs(100)), Some(later)).unwrap();
-        assert!(left > 90_000 && left <= 100_000, "{left}");
-    }
-
-    #[test]
-    fn send_sync() {
-        fn check<T: Send + Sync>() {}
-        check::<Selector>();
-        check::<Event>();
-        check::<IoSourceState>();
-        check::<Waker>();
-    }
-
-    #[test]
-    fn select_with_waker_and_internal_wakes() {
-        let selector = Selector::new().unwrap();
-        let waker = Waker::new(&selector, Token(7)).unwrap();
-        let mut events = Vec::with_capacity(4);
-        selector.select(&mut events, Some(Duration::ZERO)).unwrap();
-        assert!(events.is_empty());
-        // A modification while nobody polls leaves no pending internal wake-up.
-        selector.shared.modify(|_| ());
-        let mut byte = [0u8; 8];
-        // SAFETY: reading into a live 8-byte buffer from the (non-blocking) notifier fd.
-        let n = unsafe { libc::read(selector.shared.notifier.fd(), byte.as_mut_ptr().cast(), 8) };
-        assert_eq!(n, -1, "no wake-up was sent");
-        waker.wake().unwrap();
-        waker.wake().unwrap();
-        selector
-            .select(&mut events, Some(Duration::from_secs(5)))
-            .unwrap();
-        assert_eq!(events.len(), 1);
-        assert!(events[0].is_readable() && events[0].token() == Token(7));
-        // Drained: no second report.
-        selector.select(&mut events, Some(Duration::ZERO)).unwrap();
-        assert!(events.is_empty());
-        // A stale internal wake-up is absorbed without returning early.
-        selector.shared.notifier.notify().unwrap();
-        let start = Instant::now();
-        selector
-            .select(&mut events, Some(Duration::from_millis(30)))
-            .unwrap();
-        assert!(events.is_empty());
-        assert!(start.elapsed() >= Duration::from_millis(30));
-        drop(waker);
-        assert_eq!(selector.shared.lock().pollfds_mut().len(), 1);
-    }
-
-    #[test]
-    fn poisoned_lock_is_recovered() {
-        let selector = Selector::new().unwrap();
-        let clone = selector.try_clone().unwrap();
-        let result = std::thread::spawn(move || {
-            let _table = clone.shared.lock();
-            panic!("poisoning the table lock on purpose");
-        })
-        .join();
-        assert!(result.is_err());
-        assert!(selector.shared.table.is_poisoned());
-        let waker = Waker::new(&selector, Token(1)).unwrap();
-        waker.wake().unwrap();
-        let mut events = Vec::with_capacity(2);
-        selector
-            .select(&mut events, Some(Duration::from_secs(5)))
-            .unwrap();
-        assert_eq!(events.len(), 1);
-    }
-}
+mod tests;

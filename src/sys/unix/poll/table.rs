@@ -17,7 +17,7 @@ use std::os::fd::RawFd;
 
 use libc::{c_short, pollfd};
 
-use super::{Event, POLLRDHUP};
+use super::{peer_shut_down, Event, POLLRDHUP};
 use crate::sys::unix::{already_registered, not_registered};
 use crate::Token;
 
@@ -35,6 +35,17 @@ struct Entry {
     interests: c_short,
     /// A Waker's notifier: drained when reported, never disarmed.
     waker: bool,
+    /// poll(2) said the fd is not open (POLLNVAL): the slot is removed once reported.
+    closed: bool,
+}
+
+/// What [`Table::collect`] found besides the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Collected {
+    /// The internal notifier (slot 0) was readable.
+    pub(super) woken: bool,
+    /// At least one source was reported, and so disarmed in some direction.
+    pub(super) disarmed: bool,
 }
 
 #[derive(Debug)]
@@ -81,13 +92,20 @@ pub(super) fn interest_bits(
 }
 
 /// What is still armed after `revents` was reported for a slot armed with `armed`.
+///
+/// Readable data (POLLIN) disarms POLLIN only: POLLRDHUP stays armed, so that a later
+/// shutdown of the reading half (by the peer, or locally) is still reported once, as epoll
+/// reports it as a new edge. poll(2) reports POLLRDHUP only while it is asked for and, unlike
+/// POLLIN, only once the reading half is shut, so watching it cannot repeat the data event.
 pub(super) fn disarm(armed: c_short, revents: c_short) -> c_short {
     if revents & FATAL != 0 {
         return 0;
     }
     let mut clear = 0;
-    if revents & (libc::POLLIN | POLLRDHUP) != 0 {
+    if peer_shut_down(revents) {
         clear |= libc::POLLIN | POLLRDHUP;
+    } else if revents & libc::POLLIN != 0 {
+        clear |= libc::POLLIN;
     }
     if revents & libc::POLLPRI != 0 {
         clear |= libc::POLLPRI;
@@ -124,6 +142,7 @@ impl Table {
                 token: Token(0),
                 interests: libc::POLLIN,
                 waker: false,
+                closed: false,
             }],
             by_fd: Vec::new(),
             start: 0,
@@ -174,6 +193,7 @@ impl Table {
             token,
             interests,
             waker,
+            closed: false,
         });
         Ok(())
     }
@@ -190,29 +210,31 @@ impl Table {
     /// Removes the slot of `fd` (a user registration, or a Waker with `waker == true`).
     pub(super) fn remove(&mut self, fd: RawFd, waker: bool) -> io::Result<()> {
         let i = self.slot_of(fd, waker)?;
-        self.by_fd[fd as usize] = NONE;
+        self.remove_slot(i);
+        Ok(())
+    }
+
+    /// Removes slot `i` (not 0), moving the last slot into its place.
+    fn remove_slot(&mut self, i: usize) {
+        self.by_fd[self.entries[i].fd as usize] = NONE;
         self.pollfds.swap_remove(i);
         self.entries.swap_remove(i);
         if let Some(moved) = self.entries.get(i) {
             self.by_fd[moved.fd as usize] = i as u32;
         }
-        Ok(())
     }
 
     /// Arms again the directions `bits` of a user registration, as far as it registered them.
-    /// Returns whether anything changed; an unknown fd is ignored.
-    pub(super) fn rearm(&mut self, fd: RawFd, bits: c_short) -> bool {
-        let Ok(i) = self.slot_of(fd, false) else {
-            return false;
-        };
+    /// Returns what is armed afterwards (`None` for an unknown fd, which is ignored).
+    pub(super) fn rearm(&mut self, fd: RawFd, bits: c_short) -> Option<c_short> {
+        let i = self.slot_of(fd, false).ok()?;
         let pfd = &mut self.pollfds[i];
         let wanted = bits & self.entries[i].interests;
-        if wanted == 0 || (pfd.fd >= 0 && pfd.events & wanted == wanted) {
-            return false;
+        if wanted != 0 && (pfd.fd < 0 || pfd.events & wanted != wanted) {
+            // A dead slot (negative fd) has `events == 0`, so this arms exactly `wanted`.
+            set_armed(pfd, fd, pfd.events | wanted);
         }
-        // A dead slot (negative fd) has `events == 0`, so this arms exactly `wanted`.
-        set_armed(pfd, fd, pfd.events | wanted);
-        true
+        Some(if pfd.fd < 0 { 0 } else { pfd.events })
     }
 
     /// The array to hand to poll(2).
@@ -223,17 +245,24 @@ impl Table {
     /// Turns the results of the last poll(2) into events, at most `events.capacity()` of them
     /// (the buffer never grows), disarming each reported source; slots not reached stay armed
     /// and are reported by the next call. Waker slots are passed to `drain` and stay armed.
-    /// Returns whether the internal notifier (slot 0) was readable; it is not drained here.
+    /// A slot whose fd was closed (POLLNVAL) is reported once as an error and removed, so the
+    /// fd number can be registered again.
+    /// Returns whether the internal notifier (slot 0) was readable (it is not drained here),
+    /// and whether any source was disarmed.
     pub(super) fn collect(
         &mut self,
         events: &mut Vec<Event>,
         mut drain: impl FnMut(RawFd),
-    ) -> bool {
-        let woken = self.pollfds[0].revents != 0;
+    ) -> Collected {
+        let mut result = Collected {
+            woken: self.pollfds[0].revents != 0,
+            disarmed: false,
+        };
         let users = self.pollfds.len() - 1;
         if users == 0 {
-            return woken;
+            return result;
         }
+        let mut closed = false;
         let start = self.start % users;
         for k in 0..users {
             let offset = (start + k) % users;
@@ -245,10 +274,10 @@ impl Table {
             if events.len() >= events.capacity() {
                 // Full: the next scan starts after the last slot reported (set below), so
                 // every slot gets its turn.
-                return woken;
+                break;
             }
             self.pollfds[i].revents = 0;
-            let entry = &self.entries[i];
+            let entry = &mut self.entries[i];
             if entry.waker {
                 drain(entry.fd);
                 events.push(Event {
@@ -259,9 +288,22 @@ impl Table {
                 let pfd = &mut self.pollfds[i];
                 if revents & FATAL != 0 {
                     set_dead(pfd, entry.fd);
+                    if revents & libc::POLLNVAL != 0 {
+                        entry.closed = true;
+                        closed = true;
+                    }
                 } else {
                     pfd.events = disarm(pfd.events, revents);
                 }
+                result.disarmed = true;
+                // The reading half is shut: the fd reads end of stream, so it is readable as
+                // well, which poll(2) does not say when POLLIN was not asked for (epoll says
+                // it in the same case).
+                let revents = if peer_shut_down(revents) {
+                    revents | libc::POLLIN
+                } else {
+                    revents
+                };
                 events.push(Event {
                     token: entry.token,
                     revents,
@@ -269,7 +311,18 @@ impl Table {
             }
             self.start = offset + 1;
         }
-        woken
+        if closed {
+            let mut i = 1;
+            while i < self.entries.len() {
+                if self.entries[i].closed {
+                    // Moves the last slot into `i`, which is looked at next.
+                    self.remove_slot(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        result
     }
 
     /// The number of user slots (sources and Wakers).
@@ -327,10 +380,15 @@ mod tests {
     #[test]
     fn disarm_per_direction() {
         let all = R | W | libc::POLLPRI;
-        assert_eq!(disarm(all, libc::POLLIN), W | libc::POLLPRI);
+        // Data leaves the shutdown of the reading half armed; the shutdown disarms both.
+        assert_eq!(disarm(all, libc::POLLIN), W | libc::POLLPRI | POLLRDHUP);
+        assert_eq!(disarm(all, libc::POLLIN | POLLRDHUP), W | libc::POLLPRI);
         assert_eq!(disarm(all, libc::POLLOUT), R | libc::POLLPRI);
         assert_eq!(disarm(all, libc::POLLPRI), R | W);
-        assert_eq!(disarm(all, libc::POLLIN | libc::POLLOUT), libc::POLLPRI);
+        assert_eq!(
+            disarm(all, libc::POLLIN | libc::POLLOUT),
+            libc::POLLPRI | POLLRDHUP
+        );
         for fatal in [
             libc::POLLHUP,
             libc::POLLERR,
@@ -392,30 +450,38 @@ mod tests {
 
     #[test]
     fn edge_emulation_disarm_and_rearm() {
+        const RDHUP: c_short = POLLRDHUP;
         let mut t = Table::new(100);
         t.add(3, Token(1), R | W, false).unwrap();
         let mut events = Vec::with_capacity(4);
 
         t.report(Some(3), libc::POLLIN);
-        assert!(!t.collect(&mut events, |_| unreachable!()));
+        let found = t.collect(&mut events, |_| unreachable!());
+        assert_eq!(
+            found,
+            Collected {
+                woken: false,
+                disarmed: true
+            }
+        );
         assert_eq!(tokens(&events), [1]);
         assert!(events[0].is_readable());
-        assert_eq!(t.pollfd(3).events, W);
+        // Data disarms POLLIN only; the shutdown of the reading half is still watched.
+        assert_eq!(t.pollfd(3).events, W | RDHUP);
 
         // Re-arming a direction that is not registered changes nothing.
         t.modify(3, Token(1), R).unwrap();
         t.report(Some(3), libc::POLLIN);
         events.clear();
         t.collect(&mut events, |_| {});
-        // Nothing armed, but the fd is still watched for hang-ups and errors.
-        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, 0));
-        assert!(!t.rearm(3, libc::POLLOUT));
-        assert_eq!(t.pollfd(3).events, 0);
-        assert!(t.rearm(3, interest_bits(true, false, false, true)));
+        // Nothing armed but POLLRDHUP; the fd is still watched for hang-ups and errors.
+        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, RDHUP));
+        assert_eq!(t.rearm(3, libc::POLLOUT), Some(RDHUP));
+        assert_eq!(t.rearm(3, interest_bits(true, false, false, true)), Some(R));
         assert_eq!(t.pollfd(3).fd, 3);
         assert_eq!(t.pollfd(3).events, R);
-        assert!(!t.rearm(3, R), "already armed");
-        assert!(!t.rearm(9, R), "unknown fd ignored");
+        assert_eq!(t.rearm(3, R), Some(R), "already armed");
+        assert_eq!(t.rearm(9, R), None, "unknown fd ignored");
 
         // A hang-up disarms everything, even the directions not reported.
         t.modify(3, Token(2), R | W).unwrap();
@@ -434,19 +500,87 @@ mod tests {
         t.report(Some(3), libc::POLLERR);
         events.clear();
         t.collect(&mut events, |_| {});
+        assert!(events[0].is_error());
         assert_eq!(t.pollfd(3).fd, !3);
-        assert!(!t.rearm(3, R));
+        assert_eq!(t.rearm(3, R), Some(0));
         assert_eq!(t.pollfd(3).fd, !3);
         // do_io re-arms only what blocked; reregister re-arms everything.
-        t.modify(3, Token(2), R | W).unwrap();
-        t.report(Some(3), libc::POLLNVAL);
-        events.clear();
-        t.collect(&mut events, |_| {});
-        assert_eq!(t.pollfd(3).fd, !3);
-        assert!(t.rearm(3, W));
+        assert_eq!(t.rearm(3, W), Some(W));
         assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, W));
         t.modify(3, Token(2), R | W).unwrap();
         assert_eq!(t.pollfd(3).events, R | W);
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn read_hang_up_after_data_is_reported_once() {
+        let mut t = Table::new(100);
+        t.add(3, Token(1), R | W, false).unwrap();
+        let mut events = Vec::with_capacity(4);
+        t.report(Some(3), libc::POLLIN | libc::POLLOUT);
+        t.collect(&mut events, |_| {});
+        assert_eq!(t.pollfd(3).events, POLLRDHUP);
+        // poll(2) reports only what was asked for: POLLRDHUP alone. The event says readable
+        // (end of stream) and read-closed, as epoll's would.
+        t.report(Some(3), POLLRDHUP);
+        events.clear();
+        t.collect(&mut events, |_| {});
+        assert!(events[0].is_read_closed() && events[0].is_readable());
+        assert!(!events[0].is_write_closed() && !events[0].is_error());
+        // Nothing left but hang-ups and errors, which poll(2) reports unasked.
+        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, 0));
+        t.report(Some(3), libc::POLLHUP | libc::POLLERR);
+        events.clear();
+        t.collect(&mut events, |_| {});
+        assert!(events[0].is_write_closed() && events[0].is_error());
+        assert_eq!(t.pollfd(3).fd, !3);
+        // Data and the shut-down together disarm the whole reading direction.
+        assert_eq!(disarm(R | W, libc::POLLIN | POLLRDHUP), W);
+    }
+
+    #[test]
+    fn closed_fd_is_reported_once_and_removed() {
+        let mut t = Table::new(100);
+        for fd in 3..7 {
+            t.add(fd, Token(fd as usize), R, false).unwrap();
+        }
+        t.report(Some(3), libc::POLLNVAL);
+        t.report(Some(5), libc::POLLNVAL);
+        t.report(Some(6), libc::POLLIN);
+        let mut events = Vec::with_capacity(4);
+        t.collect(&mut events, |_| {});
+        let mut got: Vec<(usize, bool)> =
+            events.iter().map(|e| (e.token().0, e.is_error())).collect();
+        got.sort_unstable();
+        assert_eq!(got, [(3, true), (5, true), (6, false)]);
+        assert_eq!(t.len(), 2);
+        assert!(t.slot(3).is_none() && t.slot(5).is_none());
+        assert_eq!(t.pollfd(4).fd, 4);
+        assert_eq!(t.pollfd(6).events, POLLRDHUP);
+        // The numbers can be registered again; the other slots are intact.
+        t.add(5, Token(50), W, false).unwrap();
+        t.add(3, Token(30), W, false).unwrap();
+        t.remove(6, false).unwrap();
+        assert_eq!(t.len(), 3);
+        for fd in [3, 4, 5] {
+            assert_eq!(t.pollfd(fd).fd, fd);
+        }
+        // A closed fd that did not fit in the buffer stays until it is reported. (Slots not
+        // reached keep their `revents`, as a level-triggered poll(2) would report them again.)
+        t.report(Some(4), libc::POLLNVAL);
+        t.report(Some(5), libc::POLLOUT);
+        t.report(Some(3), libc::POLLOUT);
+        let mut one = Vec::with_capacity(1);
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            one.clear();
+            t.collect(&mut one, |_| {});
+            seen.extend(tokens(&one));
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, [4, 30, 50]);
+        assert!(t.slot(4).is_none());
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
@@ -460,14 +594,14 @@ mod tests {
         let mut events = Vec::with_capacity(4);
         let mut drained = Vec::new();
         assert!(
-            t.collect(&mut events, |fd| drained.push(fd)),
+            t.collect(&mut events, |fd| drained.push(fd)).woken,
             "internal notifier seen"
         );
         assert_eq!(drained, [4]);
         assert_eq!(tokens(&events), [5, 5]);
         assert!(events.iter().all(EventApi::is_readable));
         assert_eq!((t.pollfd(4).fd, t.pollfd(4).events), (4, libc::POLLIN));
-        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, 0));
+        assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, POLLRDHUP));
     }
 
     #[test]
@@ -483,7 +617,7 @@ mod tests {
         // reported ones are disarmed, so each fd is delivered exactly once over 4 calls.
         for _ in 0..4 {
             for fd in 10..20 {
-                let armed = t.pollfd(fd).events != 0;
+                let armed = t.pollfd(fd).events & libc::POLLIN != 0;
                 t.report(Some(fd), if armed { libc::POLLIN } else { 0 });
             }
             events.clear();
