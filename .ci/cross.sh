@@ -6,44 +6,42 @@
 # rustc and clippy), once with the target's own backend (kqueue) and once with the poll(2)
 # backend forced (`--cfg ferrio_force_poll`), so both compile wherever they may be chosen.
 #
-# rustup has only the host's standard library, so std is built from source (`-Zbuild-std`)
-# with Debian's rustc-web toolchain, its std sources (rust-web-src) and its clippy
-# (rust-web-clippy), which this script installs when missing. The rustup toolchain first on
-# PATH is left alone: only this script's commands put /usr/bin first.
-#
-# Targets whose std cannot be checked this way are left out (see TARGETS below).
+# Everything runs on rustup's stable toolchain (the one that also lints the host), so every
+# target sees the same lints. A target's standard library comes from rustup where rustup
+# serves it (`rustup target add`: seconds); where it does not (tier-3 targets such as OpenBSD
+# and DragonFly, and any target whose download is refused), std is built from stable's own
+# `rust-src` component with `-Zbuild-std` (RUSTC_BOOTSTRAP=1 lets stable take the flag): about
+# half a minute per target and pass, cold.
 #
 # Usage: bash .ci/cross.sh            (from anywhere; checks the clone the script is in)
 # Env:   XTARGETS="t1 t2"    check only these targets
-#        SKIP_INSTALL=1      do not apt-get anything
 #        SKIP_FORCED_POLL=1  skip the forced poll(2) pass
 #        POLL_TARGETS="t1 t2" targets that also get the forced poll(2) pass
 #        XT_TARGET_DIR=dir   where build artifacts go (default: outside the clone, kept warm)
 #        STEP_TIMEOUT=secs   limit for one install or check step (default 900)
 #
-# Timings on the project's 2-core machine (shared with other jobs, load ~5): warm (artifacts
-# in XT_TARGET_DIR, the usual case on a machine that ran it before) ~15 s for all steps; cold
-# 7 min on a quiet machine and up to ~18 min on a loaded one, nearly all of it building std
-# from source, once per target and pass (30-100 s each), plus ~25 s of apt-get on a machine
-# without the packages. SKIP_FORCED_POLL=1 saves two of those std builds.
+# Timings on the project's 2-core machine: warm (artifacts in XT_TARGET_DIR) ~15 s for all
+# steps; cold 2m12s (measured while two other builds ran), most of it the four -Zbuild-std
+# targets (x86_64-apple-ios and i686-unknown-freebsd, whose downloads this machine's rustup is
+# refused, OpenBSD and DragonFly).
 set -euo pipefail
 
 CRATE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$CRATE_DIR"
 
-# Checked on every run. Every kqueue one has EVFILT_USER; all build std from rust-web-src.
+# Checked on every run. Every kqueue one has EVFILT_USER.
 # i686-unknown-freebsd stands for the 32-bit systems (32-bit time_t, intptr_t and c_long).
 TARGETS="x86_64-apple-darwin aarch64-apple-darwin x86_64-apple-ios x86_64-unknown-freebsd
 i686-unknown-freebsd x86_64-unknown-netbsd x86_64-unknown-openbsd x86_64-unknown-dragonfly
 aarch64-linux-android"
-# Every target tried builds its std this way, so none is left out. tvOS, visionOS and
-# watchOS (tier 3, same Apple code paths as macOS and iOS) are not checked.
+# tvOS, visionOS and watchOS (tier 3, same Apple code paths as macOS and iOS) are not checked.
 XTARGETS=${XTARGETS:-$TARGETS}
 # The forced poll(2) pass is the same portable code everywhere; one Apple and one BSD target
 # catch what differs between them (libc types, missing pipe2/accept4) at a quarter of the cost.
 POLL_TARGETS=${POLL_TARGETS:-"x86_64-apple-darwin x86_64-unknown-netbsd"}
 STEP_TIMEOUT=${STEP_TIMEOUT:-900}
 XT_TARGET_DIR=${XT_TARGET_DIR:-${HOME:-/root}/.cache/ferrio-ci/xtarget}
+TOOLCHAIN=stable
 
 # step LABEL COMMAND...: runs COMMAND under the time limit and reports how long it took.
 step() {
@@ -60,32 +58,33 @@ step() {
 }
 
 # ---------------------------------------------------------------------------- install ---
-# rustc-web, cargo-web, rust-web-clippy and rust-web-src (Debian bookworm-security) put a
-# newer rustc, cargo and clippy in /usr/bin and the std sources in /usr/lib/rustlib/src/rust.
-if [ "${SKIP_INSTALL:-0}" != 1 ]; then
-  need=()
-  for p in rustc-web cargo-web rust-web-src rust-web-clippy; do
-    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-  done
-  if [ ${#need[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    # Other jobs on the machine may hold the dpkg lock for a while: wait for it.
-    step "apt-get update" apt-get -o DPkg::Lock::Timeout=300 update -qq
-    step "apt-get install ${need[*]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}" \
-      >/dev/null
+# clippy and rust-src for the toolchain; nothing from apt.
+for component in clippy rust-src; do
+  if ! rustup component list --installed --toolchain "$TOOLCHAIN" 2>/dev/null | grep -q "^$component"; then
+    step "rustup component add $component" rustup component add --toolchain "$TOOLCHAIN" "$component"
   fi
-fi
+done
+
+# std_from TARGET: "rustup" when rustup has (or now adds) the target's standard library,
+# "build-std" otherwise.
+std_from() {
+  if rustup target list --installed --toolchain "$TOOLCHAIN" | grep -qx "$1"; then
+    echo rustup
+  elif timeout --kill-after=30 300 rustup target add --toolchain "$TOOLCHAIN" "$1" >/dev/null 2>&1; then
+    echo rustup
+  else
+    echo build-std
+  fi
+}
 
 # ------------------------------------------------------------------ type-checks ---
-# Debian's cargo takes -Z flags as they are; its rustc needs RUSTC_BOOTSTRAP=1 for the ones
-# build-std passes. RUSTC, and /usr/bin first on PATH (for cargo-clippy), keep cargo from
-# picking rustup's tools, whose toolchain has no std sources. std itself is compiled by plain
-# rustc; only ferrio goes through clippy.
 xcheck() {
-  local dir=$1 flags=$2 target=$3
-  step "clippy --target $target, RUSTFLAGS=\"$flags\"" env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \
-    RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$dir" RUSTFLAGS="$flags" \
-    /usr/bin/cargo clippy -q -Zbuild-std --target "$target" --all-targets --all-features \
+  local dir=$1 flags=$2 target=$3 from=$4
+  local zflags=()
+  if [ "$from" = build-std ]; then zflags=(-Zbuild-std); fi
+  step "clippy --target $target (std: $from), RUSTFLAGS=\"$flags\"" env RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_DIR="$dir" RUSTFLAGS="$flags" \
+    cargo "+$TOOLCHAIN" clippy -q "${zflags[@]}" --target "$target" --all-targets --all-features \
     -- -D warnings
 }
 
@@ -95,9 +94,10 @@ failed=()
 for t in $XTARGETS; do
   # Separate target directories: a change of RUSTFLAGS rebuilds std, so the two passes would
   # otherwise evict each other's std on every run.
-  xcheck "$XT_TARGET_DIR/native" "-D warnings" "$t" || failed+=("$t")
+  from=$(std_from "$t")
+  xcheck "$XT_TARGET_DIR/native" "-D warnings" "$t" "$from" || failed+=("$t")
   if [ "${SKIP_FORCED_POLL:-0}" != 1 ] && [[ " $POLL_TARGETS " == *" $t "* ]]; then
-    xcheck "$XT_TARGET_DIR/forced-poll" "-D warnings --cfg ferrio_force_poll" "$t" \
+    xcheck "$XT_TARGET_DIR/forced-poll" "-D warnings --cfg ferrio_force_poll" "$t" "$from" \
       || failed+=("$t (forced poll)")
   fi
 done
@@ -106,9 +106,10 @@ done
 # closing "could not compile".
 unsupported=wasm32-unknown-unknown
 echo "=== unsupported target $unsupported: expect one compile_error"
-out=$(timeout --kill-after=30 "$STEP_TIMEOUT" env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc \
-  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$XT_TARGET_DIR/unsupported" \
-  /usr/bin/cargo check -q -Zbuild-std=core,alloc,std --target "$unsupported" --lib 2>&1 || true)
+out=$(timeout --kill-after=30 "$STEP_TIMEOUT" env RUSTC_BOOTSTRAP=1 \
+  CARGO_TARGET_DIR="$XT_TARGET_DIR/unsupported" \
+  cargo "+$TOOLCHAIN" check -q $([ "$(std_from "$unsupported")" = build-std ] && echo -Zbuild-std) \
+  --target "$unsupported" --lib 2>&1 || true)
 errors=$(grep -c '^error' <<<"$out" || true)
 if grep -q "ferrio does not support the target .$unsupported." <<<"$out" && [ "$errors" = 2 ]; then
   echo "    ok: one compile_error naming $unsupported"
