@@ -164,6 +164,13 @@
 //! never sends. The guide's section on
 //! [the poll(2) backend](guide#the-poll2-backend) explains the difference.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// The unsafe rules: an `unsafe fn` body is not one big unsafe block, and every unsafe block
+// carries a `// SAFETY:` comment arguing for that block alone, with one unsafe operation in it.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 // Clippy checks every API use against `rust-version` (1.71); CI's clippy runs with
 // `-D warnings`, so tests and examples get the same check. (Not in a `[lints]` table of
 // Cargo.toml: cargo 1.71 would warn about it in every dependent's build.)

@@ -24,9 +24,8 @@ impl Notifier {
         // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
         let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
         // SAFETY: `fd` was just returned by eventfd and is owned by nobody else.
-        Ok(Notifier {
-            read: unsafe { OwnedFd::from_raw_fd(fd) },
-        })
+        let read = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Notifier { read })
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
