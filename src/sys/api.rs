@@ -1,5 +1,4 @@
-//! The internal interface every backend implements, shared by Unix and Windows, and the
-//! registration error helpers. A backend names its raw handle type as `RawSource` (a `RawFd`
+//! The internal interface every backend implements, shared by Unix and Windows. A backend names its raw handle type as `RawSource` (a `RawFd`
 //! on Unix, a `RawSocket` on Windows), so the portable code never names either.
 
 use std::io;
@@ -87,63 +86,4 @@ pub(crate) trait IoSourceApi: Sized {
     fn take_error(&self) -> Option<io::Error> {
         None
     }
-}
-
-/// An error about how a source was registered, naming the mistake. The OS error, if any,
-/// stays reachable through `source()`.
-#[derive(Debug)]
-pub(crate) struct RegistrationError {
-    message: &'static str,
-    os: Option<io::Error>,
-}
-
-impl std::fmt::Display for RegistrationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message)?;
-        if let Some(os) = &self.os {
-            write!(f, " ({os})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for RegistrationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.os.as_ref().map(|e| e as _)
-    }
-}
-
-// kqueue cannot detect a double registration.
-#[cfg_attr(any(ferrio_kqueue, ferrio_windows), allow(dead_code))]
-pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with this Poll",
-            os,
-        },
-    )
-}
-
-/// A source of this crate registered with one `Poll`, used through another one's registry.
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-pub(crate) fn registered_with_another_poll() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with another Poll",
-            os: None,
-        },
-    )
-}
-
-#[cfg_attr(all(windows, not(feature = "net")), allow(dead_code))]
-pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        RegistrationError {
-            message: "source not registered with this Poll",
-            os,
-        },
-    )
 }

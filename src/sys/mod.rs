@@ -18,6 +18,10 @@
 #![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
 
 mod api;
+mod error;
+
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi};
+pub(crate) use self::error::*;
 
 #[cfg(unix)]
 mod unix;

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::notify::Notifier;
-use super::{already_registered, cvt, not_registered, timeout_ms, EventApi, SelectorApi};
+use super::{cvt, timeout_ms};
+use crate::sys::{already_registered, not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// A raw epoll event; the public `Event` wraps it.

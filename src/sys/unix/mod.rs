@@ -7,7 +7,8 @@
 use std::io;
 use std::time::Duration;
 
-pub(crate) use super::api::*;
+#[cfg(any(ferrio_epoll, ferrio_kqueue))]
+use crate::sys::{IoSourceApi, SelectorApi};
 
 #[cfg(ferrio_epoll)]
 mod epoll;

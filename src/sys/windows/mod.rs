@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use windows_sys::Win32::System::Threading::INFINITE;
 
+use crate::sys::EventApi;
 use crate::Token;
 
 // Sockets are registered only through the `IoSource` adapter, which only `net` uses here.
@@ -28,8 +29,6 @@ pub(crate) mod named_pipe;
 pub(crate) use self::selector::IoSourceState;
 pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;
-
-pub(crate) use super::api::*;
 
 /// The raw handle the selector watches: a socket.
 pub(crate) type RawSource = std::os::windows::io::RawSocket;

@@ -47,7 +47,9 @@ use super::afd;
 use super::iocp::{CompletionPort, KEY_PIPE};
 use super::Event;
 use crate::event::Source;
-use crate::sys::{already_registered, not_registered, registered_with_another_poll};
+use crate::sys::{
+    already_registered, bound_to_another_poll, not_registered, registered_with_another_poll,
+};
 use crate::{Interest, Registry, Token};
 
 /// The size of the internal read buffer.
@@ -294,7 +296,9 @@ pub(crate) fn complete(entry: &OVERLAPPED_ENTRY, events: &mut Vec<Event>) {
 
 /// Frees the `Op` of a packet that will not be handled (the selector is closing).
 pub(crate) fn release(entry: &OVERLAPPED_ENTRY) {
-    // SAFETY: as in `complete`.
+    // SAFETY: the selector passes only packets with key KEY_PIPE here, and those carry an
+    // `Op` made by `new_op` and given to the system (or to `post`) exactly once; the packet was
+    // dequeued, so the system no longer uses it.
     drop(unsafe { Box::from_raw(entry.lpOverlapped as *mut Op) });
 }
 
@@ -517,13 +521,7 @@ impl Source for NamedPipe {
             return Err(already_registered(None));
         }
         match &io.port {
-            Some(p) if !Arc::ptr_eq(p, &port) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "a named pipe can be attached to one Poll only, and this one was attached \
-                     to another",
-                ))
-            }
+            Some(p) if !Arc::ptr_eq(p, &port) => return Err(bound_to_another_poll()),
             Some(_) => {}
             None => {
                 port.add_handle(self.inner.raw(), KEY_PIPE)?;

@@ -433,7 +433,9 @@ impl Drop for Inner {
                     && overlapped != wake_sentinel()
                     && entry.lpCompletionKey == KEY_AFD
                 {
-                    // SAFETY: as in `feed`.
+                    // SAFETY: packets with key KEY_AFD carry the context of
+                    // `SockState::update`: a strong reference made by `Arc::into_raw`, which
+                    // the dequeued packet returns to us exactly once.
                     let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
                     lock(&state).complete();
                 } else if !overlapped.is_null()

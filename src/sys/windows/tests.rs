@@ -75,7 +75,7 @@ mod counting {
         }
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
             count();
-            // SAFETY: as in `alloc`.
+            // SAFETY: the caller's promises about `layout` are passed on.
             unsafe { System.alloc_zeroed(layout) }
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {

@@ -13,7 +13,8 @@ use std::ptr;
 use std::time::Duration;
 
 use super::rules::{self, Action, Change, Consts, Failure, Filter, Op, RawEvent, UData};
-use crate::sys::unix::{cvt, not_registered, EventApi, SelectorApi};
+use crate::sys::unix::cvt;
+use crate::sys::{not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// The kevent constants of the target, for the rules.
@@ -62,7 +63,8 @@ pub(crate) struct Event(libc::kevent);
 // stores a token in it and reads the token back; it is never dereferenced, so sharing or
 // sending an event shares or sends nothing but numbers.
 unsafe impl Send for Event {}
-// SAFETY: as for `Send`: `udata` is never dereferenced.
+// SAFETY: `udata`, the only field that is not plain data, is never dereferenced: ferrio
+// reads a token back from it, so a shared event shares nothing but numbers.
 unsafe impl Sync for Event {}
 
 impl Event {
@@ -406,7 +408,8 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::{Event, Selector, Waker};
-    use crate::sys::unix::{pipe, EventApi, SelectorApi};
+    use crate::sys::unix::pipe;
+    use crate::sys::{EventApi, SelectorApi};
     use crate::{Interest, Token};
 
     const WAIT: Duration = Duration::from_secs(5);

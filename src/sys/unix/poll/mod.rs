@@ -46,7 +46,8 @@ use libc::c_short;
 
 use self::table::{interest_bits, Table};
 use super::notify::{self, Notifier};
-use super::{not_registered, timeout_ms, EventApi, IoSourceApi, SelectorApi};
+use super::timeout_ms;
+use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// POLLRDHUP (the peer shut down its writing half) exists on Linux and Android only.
@@ -292,9 +293,8 @@ impl SelectorApi for Selector {
 
     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        if events.capacity() == 0 {
-            return Err(io::ErrorKind::InvalidInput.into());
-        }
+        // `Poll::poll`, the only caller, refuses a buffer without room.
+        debug_assert!(events.capacity() > 0);
         let shared = &*self.shared;
         let deadline = match timeout {
             Some(t) if !t.is_zero() => Instant::now().checked_add(t),
@@ -524,7 +524,7 @@ impl IoSourceApi for IoSourceState {
         if let Some(old) = &self.registration {
             if old.shared.handles.load(SeqCst) != 0 {
                 // Registered already, with this poller or another one that still exists.
-                return Err(super::already_registered(None));
+                return Err(already_registered(None));
             }
             // The poller it was registered with is gone (as on epoll, where closing the epoll
             // fd ends every registration): forget that registration.

@@ -18,7 +18,7 @@ use std::os::fd::RawFd;
 use libc::{c_short, pollfd};
 
 use super::{peer_shut_down, Event, POLLRDHUP};
-use crate::sys::unix::{already_registered, not_registered};
+use crate::sys::{already_registered, not_registered};
 use crate::Token;
 
 /// `by_fd` value of an fd number that has no slot.
@@ -348,7 +348,7 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::unix::EventApi;
+    use crate::sys::EventApi;
     use crate::Interest;
 
     const R: c_short = libc::POLLIN | POLLRDHUP;
