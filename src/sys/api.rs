@@ -30,6 +30,17 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     fn deregister(&self, fd: RawSource) -> io::Result<()>;
 }
 
+/// What every backend's Waker offers: `ferrio::Waker` is a thin wrapper around it. Each
+/// backend keeps its Waker in a `waker.rs` next to its selector.
+pub(crate) trait WakerApi: Sized + Send + Sync {
+    /// The selector of the same backend.
+    type Selector: SelectorApi;
+    /// A Waker whose wake-ups `selector`'s poller reports as readable events carrying `token`.
+    fn new(selector: &Self::Selector, token: Token) -> io::Result<Self>;
+    /// Makes the poller report the Waker's event; never blocks.
+    fn wake(&self) -> io::Result<()>;
+}
+
 /// How the public `Event` reads a backend's raw event.
 pub(crate) trait EventApi {
     fn token(&self) -> Token;

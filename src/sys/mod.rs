@@ -20,7 +20,7 @@
 mod api;
 mod error;
 
-pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi};
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi};
 pub(crate) use self::error::*;
 
 #[cfg(unix)]

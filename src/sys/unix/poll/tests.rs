@@ -2,6 +2,7 @@
 //! internal wake-ups, and failure injection into the notifier.
 
 use super::*;
+use crate::sys::WakerApi;
 
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -77,7 +78,7 @@ fn select_with_waker_and_internal_wakes() {
     selector.select(&mut events, Some(Duration::ZERO)).unwrap();
     assert!(events.is_empty());
     // A modification while nobody polls leaves no pending internal wake-up.
-    selector.shared.modify(|_| ()).unwrap();
+    selector.shared.wake_and_lock(|_| ()).unwrap();
     let mut byte = [0u8; 8];
     // SAFETY: reading into a live 8-byte buffer from the (non-blocking) notifier fd.
     let n = unsafe { libc::read(selector.shared.notifier.fd(), byte.as_mut_ptr().cast(), 8) };
