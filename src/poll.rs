@@ -198,10 +198,6 @@ impl Registry {
     }
 
     /// This poller's identity, for the `Source` implementations of this crate.
-    #[cfg_attr(
-        not(any(feature = "net", all(unix, feature = "os-ext"))),
-        allow(dead_code)
-    )]
     pub(crate) fn poller(&self) -> &Arc<PollerId> {
         &self.poller
     }

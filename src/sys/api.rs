@@ -8,6 +8,9 @@ use super::RawSource;
 use crate::{Interest, Token};
 
 /// What every selector offers. `Selector` is shared by `Poll` and every `Registry` clone.
+// `register`, `reregister` and `deregister` serve `unix::SourceFd` and the backends' own
+// sources; Windows has neither (its sockets and pipes register through their own state).
+#[cfg_attr(windows, allow(dead_code))]
 pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// The backend's raw event.
     type Event: EventApi;
@@ -18,15 +21,11 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// Waits for events. `events` is cleared first and receives at most `events.capacity()`
     /// entries, which is never zero (checked by the caller).
     fn select(&self, events: &mut Vec<Self::Event>, timeout: Option<Duration>) -> io::Result<()>;
-    /// Starts watching `fd`. (Without `os-ext` (`SourceFd`) only a backend's own code may
-    /// call these three, and the poll(2) backend's Waker and IoSourceState do not.)
-    #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
+    /// Starts watching `fd`.
     fn register(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
     /// Replaces token and interests of a watched `fd`.
-    #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
     fn reregister(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
     /// Stops watching `fd`.
-    #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
     fn deregister(&self, fd: RawSource) -> io::Result<()>;
 }
 
@@ -59,13 +58,6 @@ pub(crate) trait EventApi {
 /// The per-source state that the `IoSource` adapter keeps for a backend. Backends that emulate
 /// edge triggering (poll(2)) remember the registration here so that an operation that returns
 /// `WouldBlock` can re-arm the direction that blocked.
-#[cfg_attr(
-    any(
-        not(any(feature = "net", feature = "os-ext")),
-        all(windows, not(feature = "net"))
-    ),
-    allow(dead_code)
-)]
 pub(crate) trait IoSourceApi: Sized {
     /// The selector of the same backend.
     type Selector: SelectorApi;

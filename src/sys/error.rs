@@ -40,7 +40,6 @@ pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
 }
 
 /// A source of this crate registered with one `Poll`, used through another one's registry.
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
 pub(crate) fn registered_with_another_poll() -> io::Error {
     io::Error::new(
         io::ErrorKind::AlreadyExists,

@@ -14,9 +14,6 @@
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
 //! `--cfg mio_unsupported_force_poll_poll`.
 
-// Without `os-poll` no selector is ever opened, so constructors go unused.
-#![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
-
 mod api;
 mod error;
 

@@ -22,7 +22,6 @@ mod poll;
 // The kqueue Waker is a user filter: there, only the poll(2) backend uses a notifier.
 #[cfg_attr(ferrio_kqueue, allow(dead_code))]
 mod notify;
-#[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
@@ -41,7 +40,6 @@ pub(crate) use self::backend::{Event, Selector, Waker};
 /// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
 /// it by itself, so every call goes straight to the selector. (poll(2) has its own.)
 #[cfg(any(ferrio_epoll, ferrio_kqueue))]
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) struct IoSourceState;
 

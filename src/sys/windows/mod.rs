@@ -11,11 +11,8 @@ use windows_sys::Win32::System::Threading::INFINITE;
 use crate::sys::EventApi;
 use crate::Token;
 
-// Sockets are registered only through the `IoSource` adapter, which only `net` uses here.
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
 mod afd;
 mod iocp;
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
 mod selector;
 mod waker;
 

@@ -485,7 +485,6 @@ impl Registration {
 /// Per-source state: the registration, so that `do_io` can re-arm the source and dropping it
 /// removes the table entry before the fd is closed (a reused fd number never meets a stale
 /// entry).
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) struct IoSourceState {
     registration: Option<Registration>,
