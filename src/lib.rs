@@ -213,58 +213,53 @@ compile_error!(concat!(
     "`: it needs a Unix (epoll, kqueue or poll(2)) or Windows."
 ));
 
-// Every item below is compiled only on targets that have a backend (`ferrio_unsupported` is
-// set by build.rs otherwise), so an unsupported target gets the one `compile_error!` above
-// instead of a pile of unresolved names.
-#[cfg(not(ferrio_unsupported))]
-mod interest;
-#[cfg(not(ferrio_unsupported))]
-mod poll;
-#[cfg(not(ferrio_unsupported))]
-mod sys;
-#[cfg(not(ferrio_unsupported))]
-mod token;
-#[cfg(not(ferrio_unsupported))]
-mod waker;
-
-#[cfg(not(ferrio_unsupported))]
-pub mod event;
-
-#[cfg(all(
-    not(ferrio_unsupported),
-    any(feature = "net", all(unix, feature = "os-ext"))
-))]
-mod io_source;
-
-#[cfg(all(not(ferrio_unsupported), feature = "net"))]
-#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
-pub mod net;
-
-#[cfg(all(not(ferrio_unsupported), unix, feature = "os-ext"))]
-#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
-pub mod unix;
-
-/// Windows-only types (feature `os-ext`).
-#[cfg(all(not(ferrio_unsupported), windows, feature = "os-ext"))]
-#[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
-pub mod windows {
-    pub use crate::sys::named_pipe::NamedPipe;
+/// Compiles each item inside only on targets that have a backend (`ferrio_unsupported` is set
+/// by build.rs otherwise), so that an unsupported target gets the one `compile_error!` above
+/// instead of a pile of unresolved names. It adds that one `cfg` and nothing else.
+macro_rules! with_backend {
+    ($($item:item)*) => {
+        $(
+            #[cfg(not(ferrio_unsupported))]
+            $item
+        )*
+    };
 }
 
-#[cfg(not(ferrio_unsupported))]
-pub mod guide;
+with_backend! {
+    mod interest;
+    mod poll;
+    mod sys;
+    mod token;
+    mod waker;
 
-#[cfg(not(ferrio_unsupported))]
-#[doc(no_inline)]
-pub use event::Events;
-#[cfg(not(ferrio_unsupported))]
-pub use interest::Interest;
-#[cfg(not(ferrio_unsupported))]
-pub use poll::{Poll, Registry};
-#[cfg(not(ferrio_unsupported))]
-pub use token::Token;
-#[cfg(not(ferrio_unsupported))]
-pub use waker::Waker;
+    pub mod event;
+    pub mod guide;
+
+    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+    mod io_source;
+
+    #[cfg(feature = "net")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+    pub mod net;
+
+    #[cfg(all(unix, feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
+    pub mod unix;
+
+    /// Windows-only types (feature `os-ext`).
+    #[cfg(all(windows, feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
+    pub mod windows {
+        pub use crate::sys::named_pipe::NamedPipe;
+    }
+
+    #[doc(no_inline)]
+    pub use event::Events;
+    pub use interest::Interest;
+    pub use poll::{Poll, Registry};
+    pub use token::Token;
+    pub use waker::Waker;
+}
 
 /// The code blocks of README.md, compiled and run as doc-tests so that the README cannot drift
 /// from the API.
