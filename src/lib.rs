@@ -202,7 +202,9 @@
         ferrio_tclass_v6,
         ferrio_sock_flags,
         ferrio_msg_nosignal,
-        ferrio_keepalive_params
+        ferrio_keepalive_params,
+        ferrio_aio,
+        ferrio_lio
     )))
 )]
 

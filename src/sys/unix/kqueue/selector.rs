@@ -28,30 +28,14 @@ const OS: Consts = Consts {
     ev_error: libc::EV_ERROR as u64,
 };
 
-#[cfg(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "ios",
-    target_os = "macos",
-    target_os = "tvos",
-    target_os = "visionos",
-    target_os = "watchos"
-))]
+// The filters of `Interest::AIO` and `Interest::LIO`, where they exist (build.rs).
+#[cfg(ferrio_aio)]
 const FILT_AIO: Option<i64> = Some(libc::EVFILT_AIO as i64);
-#[cfg(not(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "ios",
-    target_os = "macos",
-    target_os = "tvos",
-    target_os = "visionos",
-    target_os = "watchos"
-)))]
+#[cfg(not(ferrio_aio))]
 const FILT_AIO: Option<i64> = None;
-
-#[cfg(target_os = "freebsd")]
+#[cfg(ferrio_lio)]
 const FILT_LIO: Option<i64> = Some(libc::EVFILT_LIO as i64);
-#[cfg(not(target_os = "freebsd"))]
+#[cfg(not(ferrio_lio))]
 const FILT_LIO: Option<i64> = None;
 
 /// A returned kevent; the public `Event` wraps it.
