@@ -49,8 +49,13 @@ pub(crate) trait EventApi {
     fn is_read_closed(&self) -> bool;
     fn is_write_closed(&self) -> bool;
     fn is_priority(&self) -> bool;
-    fn is_aio(&self) -> bool;
-    fn is_lio(&self) -> bool;
+    /// AIO and LIO completions exist on some kqueue systems only; elsewhere never reported.
+    fn is_aio(&self) -> bool {
+        false
+    }
+    fn is_lio(&self) -> bool {
+        false
+    }
     /// The raw OS fields, for `{:#?}` output only.
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
 }

@@ -27,52 +27,41 @@ impl std::error::Error for RegistrationError {
     }
 }
 
+/// A [`RegistrationError`] of `kind`, wrapped in an `io::Error`.
+fn registration_error(
+    kind: io::ErrorKind,
+    message: &'static str,
+    os: Option<io::Error>,
+) -> io::Error {
+    io::Error::new(kind, RegistrationError { message, os })
+}
+
 /// A source registered twice with the same poller. (kqueue cannot detect it.)
 #[cfg_attr(ferrio_kqueue, allow(dead_code))]
 pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with this Poll",
-            os,
-        },
-    )
+    let message = "source already registered with this Poll";
+    registration_error(io::ErrorKind::AlreadyExists, message, os)
 }
 
 /// A source of this crate registered with one `Poll`, used through another one's registry.
 pub(crate) fn registered_with_another_poll() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with another Poll",
-            os: None,
-        },
-    )
+    let message = "source already registered with another Poll";
+    registration_error(io::ErrorKind::AlreadyExists, message, None)
 }
 
 /// A source that this poller does not watch.
 pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        RegistrationError {
-            message: "source not registered with this Poll",
-            os,
-        },
-    )
+    let message = "source not registered with this Poll";
+    registration_error(io::ErrorKind::NotFound, message, os)
 }
 
 /// A named pipe registered with a `Poll` other than the first one it was registered with: its
 /// completion port cannot be changed, even after `deregister`.
 #[cfg(all(windows, feature = "os-ext"))]
 pub(crate) fn bound_to_another_poll() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "a named pipe can be attached to one Poll only, and this one was attached \
-                      to another",
-            os: None,
-        },
-    )
+    let message = "a named pipe can be attached to one Poll only, and this one was attached to \
+                   another";
+    registration_error(io::ErrorKind::AlreadyExists, message, None)
 }
 
 /// `Poll::poll` with an `Events` buffer of capacity 0, which could never receive an event.

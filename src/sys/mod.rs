@@ -16,6 +16,8 @@
 
 mod api;
 mod error;
+#[cfg(test)]
+mod inject;
 
 pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi};
 pub(crate) use self::error::*;

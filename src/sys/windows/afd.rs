@@ -310,29 +310,18 @@ pub(crate) fn base_socket(socket: RawSocket) -> io::Result<RawSocket> {
 /// Failure injection for the tests: the next submissions for one base socket fail.
 #[cfg(test)]
 pub(crate) mod inject {
-    use std::io;
-    use std::sync::Mutex;
+    use crate::sys::inject::Failures;
 
-    static FAIL: Mutex<Option<(usize, usize, i32)>> = Mutex::new(None);
+    /// Keyed by base socket.
+    static FAILURES: Failures = Failures::new();
 
     /// Makes the next `count` submissions for base socket `socket` fail with OS error `code`.
     pub(crate) fn fail_next(socket: usize, count: usize, code: i32) {
-        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((socket, count, code));
+        FAILURES.fail_next(socket, count, code);
     }
 
-    pub(super) fn take_failure(socket: usize) -> Option<io::Error> {
-        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
-        match *fail {
-            Some((s, count, code)) if s == socket && count > 0 => {
-                *fail = if count > 1 {
-                    Some((s, count - 1, code))
-                } else {
-                    None
-                };
-                Some(io::Error::from_raw_os_error(code))
-            }
-            _ => None,
-        }
+    pub(super) fn take_failure(socket: usize) -> Option<std::io::Error> {
+        FAILURES.take(socket)
     }
 }
 

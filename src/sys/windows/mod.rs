@@ -77,12 +77,6 @@ impl EventApi for Event {
     fn is_priority(&self) -> bool {
         self.flags & afd::POLL_RECEIVE_EXPEDITED != 0
     }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "afd_flags: {:#x}", self.flags)
     }

@@ -167,12 +167,6 @@ impl EventApi for Event {
     fn is_priority(&self) -> bool {
         self.events & libc::EPOLLPRI as u32 != 0
     }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (events, data) = (self.events, self.u64);
         f.debug_struct("epoll_event")

@@ -396,12 +396,6 @@ impl EventApi for Event {
     fn is_priority(&self) -> bool {
         self.revents & libc::POLLPRI != 0
     }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let revents = self.revents;
         f.debug_struct("pollfd")

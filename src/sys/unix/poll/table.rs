@@ -39,12 +39,12 @@ struct Entry {
     closed: bool,
 }
 
-/// What a user slot of the table watches.
+/// What a user slot of the table watches: a registered `Source` (disarmed in the directions
+/// reported, re-armed on demand) or a `Waker`'s notifier (drained when reported, never
+/// disarmed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum SlotKind {
-    /// A registered source: disarmed in the directions reported, re-armed on demand.
     Source,
-    /// A Waker's notifier: drained when reported, never disarmed.
     Waker,
 }
 

@@ -125,6 +125,16 @@ fn poisoned_lock_is_recovered() {
     assert_eq!(events.len(), 1);
 }
 
+/// The token of the Waker that stops a poller thread.
+const STOP: Token = Token(99);
+
+/// A selector, and the Waker that stops its poller thread.
+fn selector_and_stop_waker() -> (Selector, Waker) {
+    let selector = Selector::new().unwrap();
+    let waker = Waker::new(&selector, STOP).unwrap();
+    (selector, waker)
+}
+
 /// A thread polling `selector` with no timeout, sending every event's token, until it sees
 /// `stop` (a Waker's token).
 fn spawn_poller(
@@ -198,15 +208,14 @@ fn armed_records() {
 /// blocked in poll(2); a direction that was disarmed (reported) costs one wake-up to re-arm.
 #[test]
 fn rearming_an_armed_direction_does_not_wake_the_poller() {
-    let selector = Selector::new().unwrap();
-    let waker = Waker::new(&selector, Token(99)).unwrap();
+    let (selector, waker) = selector_and_stop_waker();
     let (local, mut peer) = UnixStream::pair().unwrap();
     local.set_nonblocking(true).unwrap();
     let mut state = IoSourceState::new();
     state
         .register(&selector, local.as_raw_fd(), Token(1), Interest::READABLE)
         .unwrap();
-    let (events, poller) = spawn_poller(&selector, Token(99));
+    let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
 
     // Armed since registration: 1000 blocked reads change nothing and wake nobody.
@@ -243,12 +252,11 @@ fn rearming_an_armed_direction_does_not_wake_the_poller() {
 /// gets the error back, with nothing changed, instead of waiting for the lock forever.
 #[test]
 fn failed_wake_returns_the_error_and_changes_nothing() {
-    let selector = Selector::new().unwrap();
-    let waker = Waker::new(&selector, Token(99)).unwrap();
+    let (selector, waker) = selector_and_stop_waker();
     let (local, mut peer) = UnixStream::pair().unwrap();
     local.set_nonblocking(true).unwrap();
     peer.write_all(b"x").unwrap();
-    let (events, poller) = spawn_poller(&selector, Token(99));
+    let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
 
     // Registration: done on another thread, so that a hang fails the test instead of hanging.
@@ -300,9 +308,8 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
 /// is parked waiting for it must release the poller.
 #[test]
 fn withdrawing_modifier_releases_a_parked_poller() {
-    let selector = Selector::new().unwrap();
-    let waker = Waker::new(&selector, Token(99)).unwrap();
-    let (events, poller) = spawn_poller(&selector, Token(99));
+    let (selector, waker) = selector_and_stop_waker();
+    let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
     // A modifier announces itself and wakes the poller, which parks until it is done.
     selector.shared.waiting.fetch_add(1, SeqCst);
