@@ -154,7 +154,7 @@ fn start(op: *mut Op, call: impl FnOnce(*mut OVERLAPPED) -> i32) -> io::Result<(
         return Ok(());
     }
     // SAFETY: the call failed without queuing a packet, so the system holds no pointer to the
-    // `Op`: it is ours again (this is the case mio once freed twice).
+    // `Op`: it is ours again, and freed here only (the caller never sees it).
     drop(unsafe { Box::from_raw(op) });
     Err(err)
 }

@@ -203,7 +203,7 @@ mod sockets {
         assert_eq!(&buf[..n], b"hello");
     }
 
-    /// mio #1963: a read that blocks must not re-arm WRITABLE (no spurious writable event).
+    /// A read that blocks re-arms READABLE only: no spurious writable event follows.
     #[test]
     fn blocked_read_rearms_only_readable() {
         let (mut poll, mut events, source, mut server) =

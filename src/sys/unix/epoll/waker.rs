@@ -15,9 +15,8 @@ use crate::{Interest, Token};
 ///
 /// # Coalescing
 ///
-/// mio writes the eventfd on every `wake`. Here a `wake` skips the write when another one
-/// already wrote successfully since the poller last returned from `epoll_wait`. The state is two
-/// counters and no lock:
+/// A `wake` skips the write when another one already wrote successfully since the poller last
+/// returned from `epoll_wait`. The state is two counters and no lock:
 ///
 /// * `generation` (shared with the selector): `select` adds one after every `epoll_wait`
 ///   return, then issues a `SeqCst` fence, before handing the events to its caller;
@@ -28,12 +27,12 @@ use crate::{Interest, Token};
 /// `g` into `armed_at`. The token plays no part, so tokens may repeat and any number of Wakers
 /// may share a poller.
 ///
-/// `armed_at` is published only *after* the write: were it claimed before (as an earlier
-/// version did, swapping `g` in and writing unless the swap returned `g`), a `wake` that saw
+/// `armed_at` is published only *after* the write: were it claimed before (swapping `g` in
+/// and writing unless the swap returned `g`), a `wake` that saw
 /// the claim would return `Ok` while the claiming write could still fail, and that `Ok` would
 /// be followed by no wake-up. The price is that the `wake`s that arrive while the first write
 /// of a generation is in flight write too: at most one write per waking thread per
-/// generation, still never more than mio's one per call.
+/// generation, still never more than one per call.
 ///
 /// Why a skipped write never loses a wake-up. Take a `wake` W that loaded `g` and found
 /// `armed_at == g`. Every store to `armed_at` writes the generation its `wake` loaded, after

@@ -201,7 +201,7 @@ impl SelectorApi for Selector {
         // that the early return below closes it.
         let kq = unsafe { OwnedFd::from_raw_fd(kq) };
         // Not atomic with the creation (kqueue() takes no flags on every system), so another
-        // thread's fork+exec may inherit it in between, as with mio. Child processes do not
+        // thread's fork+exec may inherit it in between. Child processes do not
         // inherit kqueues anyway; exec is what the flag is about.
         // SAFETY: fcntl on an fd we own, with an integer argument.
         cvt(unsafe { libc::fcntl(kq.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;

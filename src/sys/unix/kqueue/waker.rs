@@ -47,8 +47,8 @@ impl WakerApi for Waker {
     fn wake(&self) -> io::Result<()> {
         // Never EV_CLEAR here: the EVFILT_USER code of FreeBSD, NetBSD and OpenBSD resets the
         // trigger when a change carries EV_CLEAR, which would cancel this very wake. EV_ADD on
-        // the existing filter only updates it (as mio does on every kqueue system). `udata` is
-        // passed again because an update overwrites it.
+        // the existing filter only updates it, on every kqueue system. `udata` is passed again
+        // because an update overwrites it.
         let mut trigger = user_change(self.ident(), self.token);
         trigger.flags |= libc::EV_ADD;
         trigger.fflags = libc::NOTE_TRIGGER;
