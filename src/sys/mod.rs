@@ -1,5 +1,6 @@
 //! All operating-system code lives below this module; the public types above it call only the
-//! small interface re-exported here.
+//! small interface re-exported here. ARCHITECTURE.md, at the repository's root, describes the
+//! layers and how to add a backend.
 //!
 //! One backend is compiled in as *the* selector for each target. build.rs picks it and sets one
 //! cfg, so this table is the whole story:
