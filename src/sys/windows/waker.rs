@@ -21,10 +21,8 @@ impl WakerApi for Waker {
     type Selector = Selector;
 
     fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
-        Ok(Waker {
-            port: selector.shared_port(),
-            token,
-        })
+        let port = selector.shared_port();
+        Ok(Waker { port, token })
     }
 
     fn wake(&self) -> io::Result<()> {

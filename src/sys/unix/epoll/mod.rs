@@ -18,6 +18,42 @@ use crate::{Interest, Token};
 /// A raw epoll event; the public `Event` wraps it.
 pub(crate) type Event = libc::epoll_event;
 
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        Token(self.u64 as usize)
+    }
+    fn is_readable(&self) -> bool {
+        self.events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0
+    }
+    fn is_writable(&self) -> bool {
+        self.events & libc::EPOLLOUT as u32 != 0
+    }
+    fn is_error(&self) -> bool {
+        self.events & libc::EPOLLERR as u32 != 0
+    }
+    fn is_read_closed(&self) -> bool {
+        let e = self.events;
+        e & libc::EPOLLHUP as u32 != 0
+            || (e & libc::EPOLLIN as u32 != 0 && e & libc::EPOLLRDHUP as u32 != 0)
+    }
+    fn is_write_closed(&self) -> bool {
+        let e = self.events;
+        e & libc::EPOLLHUP as u32 != 0
+            || (e & libc::EPOLLOUT as u32 != 0 && e & libc::EPOLLERR as u32 != 0)
+            || e == libc::EPOLLERR as u32
+    }
+    fn is_priority(&self) -> bool {
+        self.events & libc::EPOLLPRI as u32 != 0
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (events, data) = (self.events, self.u64);
+        f.debug_struct("epoll_event")
+            .field("events", &format_args!("{events:#x}"))
+            .field("u64", &data)
+            .finish()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Selector {
     ep: OwnedFd,
@@ -137,42 +173,6 @@ fn map_enoent(e: io::Error) -> io::Error {
         not_registered(Some(e))
     } else {
         e
-    }
-}
-
-impl EventApi for Event {
-    fn token(&self) -> Token {
-        Token(self.u64 as usize)
-    }
-    fn is_readable(&self) -> bool {
-        self.events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0
-    }
-    fn is_writable(&self) -> bool {
-        self.events & libc::EPOLLOUT as u32 != 0
-    }
-    fn is_error(&self) -> bool {
-        self.events & libc::EPOLLERR as u32 != 0
-    }
-    fn is_read_closed(&self) -> bool {
-        let e = self.events;
-        e & libc::EPOLLHUP as u32 != 0
-            || (e & libc::EPOLLIN as u32 != 0 && e & libc::EPOLLRDHUP as u32 != 0)
-    }
-    fn is_write_closed(&self) -> bool {
-        let e = self.events;
-        e & libc::EPOLLHUP as u32 != 0
-            || (e & libc::EPOLLOUT as u32 != 0 && e & libc::EPOLLERR as u32 != 0)
-            || e == libc::EPOLLERR as u32
-    }
-    fn is_priority(&self) -> bool {
-        self.events & libc::EPOLLPRI as u32 != 0
-    }
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (events, data) = (self.events, self.u64);
-        f.debug_struct("epoll_event")
-            .field("events", &format_args!("{events:#x}"))
-            .field("u64", &data)
-            .finish()
     }
 }
 

@@ -61,6 +61,56 @@ impl Event {
     }
 }
 
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.0.udata.token()
+    }
+    fn is_readable(&self) -> bool {
+        self.raw().is_readable(&OS)
+    }
+    fn is_writable(&self) -> bool {
+        self.raw().is_writable(&OS)
+    }
+    fn is_error(&self) -> bool {
+        self.raw().is_error(&OS)
+    }
+    fn is_read_closed(&self) -> bool {
+        self.raw().is_read_closed(&OS)
+    }
+    fn is_write_closed(&self) -> bool {
+        self.raw().is_write_closed(&OS)
+    }
+    fn is_priority(&self) -> bool {
+        false
+    }
+    fn is_aio(&self) -> bool {
+        self.raw().is_aio(&OS)
+    }
+    fn is_lio(&self) -> bool {
+        self.raw().is_lio(&OS)
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Copies: on x86_64 macOS the struct is packed, so its fields cannot be borrowed.
+        let libc::kevent {
+            ident,
+            filter,
+            flags,
+            fflags,
+            data,
+            udata,
+            ..
+        } = self.0;
+        f.debug_struct("kevent")
+            .field("ident", &ident)
+            .field("filter", &filter)
+            .field("flags", &format_args!("{flags:#x}"))
+            .field("fflags", &format_args!("{fflags:#x}"))
+            .field("data", &data)
+            .field("udata", &format_args!("{:#x}", udata.token().0))
+            .finish()
+    }
+}
+
 /// An all-zero kevent: no ident, no filter, no flags, null `udata`.
 pub(super) fn empty_kevent() -> libc::kevent {
     // SAFETY: kevent is a C struct of integers, a pointer (or integer) `udata` and, on some
@@ -255,56 +305,6 @@ impl SelectorApi for Selector {
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
         self.apply(fd, Token(0), Op::Deregister)
-    }
-}
-
-impl EventApi for Event {
-    fn token(&self) -> Token {
-        self.0.udata.token()
-    }
-    fn is_readable(&self) -> bool {
-        self.raw().is_readable(&OS)
-    }
-    fn is_writable(&self) -> bool {
-        self.raw().is_writable(&OS)
-    }
-    fn is_error(&self) -> bool {
-        self.raw().is_error(&OS)
-    }
-    fn is_read_closed(&self) -> bool {
-        self.raw().is_read_closed(&OS)
-    }
-    fn is_write_closed(&self) -> bool {
-        self.raw().is_write_closed(&OS)
-    }
-    fn is_priority(&self) -> bool {
-        false
-    }
-    fn is_aio(&self) -> bool {
-        self.raw().is_aio(&OS)
-    }
-    fn is_lio(&self) -> bool {
-        self.raw().is_lio(&OS)
-    }
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Copies: on x86_64 macOS the struct is packed, so its fields cannot be borrowed.
-        let libc::kevent {
-            ident,
-            filter,
-            flags,
-            fflags,
-            data,
-            udata,
-            ..
-        } = self.0;
-        f.debug_struct("kevent")
-            .field("ident", &ident)
-            .field("filter", &filter)
-            .field("flags", &format_args!("{flags:#x}"))
-            .field("fflags", &format_args!("{fflags:#x}"))
-            .field("data", &data)
-            .field("udata", &format_args!("{:#x}", udata.token().0))
-            .finish()
     }
 }
 

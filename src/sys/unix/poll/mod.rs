@@ -85,6 +85,42 @@ pub(crate) struct Event {
     revents: c_short,
 }
 
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.token
+    }
+    fn is_readable(&self) -> bool {
+        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+    }
+    fn is_writable(&self) -> bool {
+        self.revents & libc::POLLOUT != 0
+    }
+    fn is_error(&self) -> bool {
+        // POLLNVAL: the fd was closed while registered (the slot is gone after this event).
+        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
+    }
+    fn is_read_closed(&self) -> bool {
+        let r = self.revents;
+        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && peer_shut_down(r))
+    }
+    fn is_write_closed(&self) -> bool {
+        let r = self.revents;
+        r & libc::POLLHUP != 0
+            || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
+            || r == libc::POLLERR
+    }
+    fn is_priority(&self) -> bool {
+        self.revents & libc::POLLPRI != 0
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let revents = self.revents;
+        f.debug_struct("pollfd")
+            .field("revents", &format_args!("{revents:#x}"))
+            .field("token", &self.token.0)
+            .finish()
+    }
+}
+
 /// The state every clone of a selector (and every registered source and Waker) shares.
 struct Shared {
     table: Mutex<Table>,
@@ -366,42 +402,6 @@ impl SelectorApi for Selector {
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
         self.shared.deregister(fd)
-    }
-}
-
-impl EventApi for Event {
-    fn token(&self) -> Token {
-        self.token
-    }
-    fn is_readable(&self) -> bool {
-        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
-    }
-    fn is_writable(&self) -> bool {
-        self.revents & libc::POLLOUT != 0
-    }
-    fn is_error(&self) -> bool {
-        // POLLNVAL: the fd was closed while registered (the slot is gone after this event).
-        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
-    }
-    fn is_read_closed(&self) -> bool {
-        let r = self.revents;
-        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && peer_shut_down(r))
-    }
-    fn is_write_closed(&self) -> bool {
-        let r = self.revents;
-        r & libc::POLLHUP != 0
-            || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
-            || r == libc::POLLERR
-    }
-    fn is_priority(&self) -> bool {
-        self.revents & libc::POLLPRI != 0
-    }
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let revents = self.revents;
-        f.debug_struct("pollfd")
-            .field("revents", &format_args!("{revents:#x}"))
-            .field("token", &self.token.0)
-            .finish()
     }
 }
 
