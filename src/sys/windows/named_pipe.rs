@@ -120,8 +120,8 @@ enum OpKind {
     Connect,
     Read(Vec<u8>),
     Write(Vec<u8>),
-    /// No I/O: an event to deliver through the port (readable, writable).
-    Notify(bool, bool),
+    /// No I/O: an event to deliver through the port, with these AFD event bits.
+    Notify(u32),
 }
 
 /// One operation handed to the system. `overlapped` comes first, so the `OVERLAPPED` pointer
@@ -169,10 +169,11 @@ impl Inner {
     }
 }
 
-/// Queues an event for the pipe through the port (from a thread that is not polling).
-fn notify(pipe: &Arc<Inner>, io: &Io, readable: bool, writable: bool) {
+/// Queues an event with the AFD event bits `flags` (`POLL_RECEIVE`, `POLL_SEND`) for the pipe
+/// through the port (from a thread that is not polling).
+fn notify(pipe: &Arc<Inner>, io: &Io, flags: u32) {
     let Some(port) = &io.port else { return };
-    let op = new_op(pipe, OpKind::Notify(readable, writable));
+    let op = new_op(pipe, OpKind::Notify(flags));
     if port.post(KEY_PIPE, op as *mut OVERLAPPED).is_err() {
         // SAFETY: the packet was not queued; the `Op` is ours again.
         drop(unsafe { Box::from_raw(op) });
@@ -202,7 +203,7 @@ fn schedule_read(pipe: &Arc<Inner>, io: &mut Io) {
         Err(e) if e.raw_os_error() == Some(ERROR_PIPE_LISTENING as i32) => io.listening = true,
         Err(e) => {
             io.read = ReadState::Err(e);
-            notify(pipe, io, true, false);
+            notify(pipe, io, afd::POLL_RECEIVE);
         }
     }
 }
@@ -229,14 +230,7 @@ pub(crate) fn complete(entry: &OVERLAPPED_ENTRY, events: &mut Vec<Event>) {
     let mut io = lock(&pipe.io);
     let mut flags = 0;
     match kind {
-        OpKind::Notify(readable, writable) => {
-            if readable {
-                flags |= afd::POLL_RECEIVE;
-            }
-            if writable {
-                flags |= afd::POLL_SEND;
-            }
-        }
+        OpKind::Notify(bits) => flags |= bits,
         OpKind::Connect => {
             io.connecting = false;
             io.listening = false;
@@ -441,12 +435,18 @@ impl NamedPipe {
     /// `connect`'s completion is the first event.
     fn start_registered(&self, io: &mut Io) {
         schedule_read(&self.inner, io);
-        let readable = matches!(io.read, ReadState::Data(..) | ReadState::Err(_));
-        let writable = matches!(io.write, WriteState::Idle | WriteState::Err(_))
+        let mut flags = 0;
+        if matches!(io.read, ReadState::Data(..) | ReadState::Err(_)) {
+            flags |= afd::POLL_RECEIVE;
+        }
+        if matches!(io.write, WriteState::Idle | WriteState::Err(_))
             && !io.listening
-            && !io.connecting;
-        if readable || writable {
-            notify(&self.inner, io, readable, writable);
+            && !io.connecting
+        {
+            flags |= afd::POLL_SEND;
+        }
+        if flags != 0 {
+            notify(&self.inner, io, flags);
         }
     }
 }
