@@ -1,8 +1,9 @@
 //! Unix: the selectors, the Waker and pipe primitives, and (with `net`) the socket layer.
 //!
-//! Every selector implements [`SelectorApi`], [`EventApi`] and [`IoSourceApi`], so the compiler
-//! checks that each backend offers exactly the interface the portable code calls. The poll(2)
-//! backend is compiled on every Unix build, selected or not, so it never rots.
+//! Every backend (`epoll/`, `kqueue/`, `poll/`) implements the traits of `sys/api.rs`
+//! (`SelectorApi`, `EventApi`, `IoSourceApi`, `WakerApi`), so the compiler checks that each
+//! offers exactly the interface the portable code calls; each keeps its Waker in `waker.rs`.
+//! The poll(2) backend is compiled on every Unix build, selected or not, so it never rots.
 
 use std::io;
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! Windows: a selector on an I/O completion port with AFD polling per socket (`selector.rs`,
-//! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`).
+//! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`), implementing the
+//! traits of `sys/api.rs` like the Unix backends.
 //!
 //! `socket.rs` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
 //! `ferrio::windows::NamedPipe`.
