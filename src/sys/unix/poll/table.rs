@@ -27,18 +27,6 @@ const NONE: u32 = u32::MAX;
 /// Bits that end an fd's readiness for every direction until it is re-armed.
 const FATAL: c_short = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
 
-#[derive(Debug)]
-struct Entry {
-    fd: RawFd,
-    token: Token,
-    /// Everything the registration asked for (what a full re-arm restores).
-    interests: c_short,
-    /// A source's slot, or a Waker's notifier (drained when reported, never disarmed).
-    kind: SlotKind,
-    /// poll(2) said the fd is not open (POLLNVAL): the slot is removed once reported.
-    closed: bool,
-}
-
 /// What a user slot of the table watches: a registered `Source` (disarmed in the directions
 /// reported, re-armed on demand) or a `Waker`'s notifier (drained when reported, never
 /// disarmed).
@@ -46,6 +34,18 @@ struct Entry {
 pub(super) enum SlotKind {
     Source,
     Waker,
+}
+
+#[derive(Debug)]
+struct Entry {
+    fd: RawFd,
+    token: Token,
+    /// Everything the registration asked for (what a full re-arm restores).
+    interests: c_short,
+    /// What the slot watches.
+    kind: SlotKind,
+    /// poll(2) said the fd is not open (POLLNVAL): the slot is removed once reported.
+    closed: bool,
 }
 
 /// What [`Table::collect`] found besides the events.
