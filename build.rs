@@ -42,6 +42,67 @@ const CFGS: &[&str] = &[
     "ferrio_sock_flags",
     "ferrio_msg_nosignal",
     "ferrio_keepalive_params",
+    "ferrio_aio",
+    "ferrio_lio",
+];
+
+/// A cfg set on the Unix systems that have some feature.
+struct Fact {
+    cfg: &'static str,
+    /// Also on Apple's systems (macOS, iOS, tvOS, visionOS, watchOS).
+    apple: bool,
+    /// The other systems (`target_os` values), separated by spaces.
+    systems: &'static str,
+}
+
+/// Platform facts beyond the backend, each tested by the code as one cfg.
+const UNIX_FACTS: &[Fact] = &[
+    // SO_REUSEPORT: not on illumos, Solaris or Cygwin.
+    Fact {
+        cfg: "ferrio_reuseport",
+        apple: true,
+        systems: "linux android fuchsia freebsd dragonfly netbsd openbsd aix haiku hurd nto redox",
+    },
+    // IPV6_TCLASS: not on Haiku or Redox.
+    Fact {
+        cfg: "ferrio_tclass_v6",
+        apple: true,
+        systems: "linux android fuchsia freebsd dragonfly netbsd openbsd illumos solaris aix hurd \
+                  nto cygwin",
+    },
+    // Per-socket keep-alive parameters: idle time (TCP_KEEPIDLE, Apple's TCP_KEEPALIVE),
+    // TCP_KEEPINTVL and TCP_KEEPCNT.
+    Fact {
+        cfg: "ferrio_keepalive_params",
+        apple: true,
+        systems: "linux android fuchsia freebsd dragonfly netbsd illumos solaris aix hurd cygwin",
+    },
+    // SOCK_NONBLOCK | SOCK_CLOEXEC accepted by socket(2) (elsewhere: fcntl afterwards).
+    Fact {
+        cfg: "ferrio_sock_flags",
+        apple: false,
+        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris hurd fuchsia \
+                  cygwin redox",
+    },
+    // MSG_NOSIGNAL for send(2) (Apple uses the SO_NOSIGPIPE socket option instead).
+    Fact {
+        cfg: "ferrio_msg_nosignal",
+        apple: false,
+        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris hurd fuchsia \
+                  cygwin haiku aix nto",
+    },
+    // kqueue's EVFILT_AIO (`Interest::AIO`).
+    Fact {
+        cfg: "ferrio_aio",
+        apple: true,
+        systems: "dragonfly freebsd",
+    },
+    // kqueue's EVFILT_LIO (`Interest::LIO`).
+    Fact {
+        cfg: "ferrio_lio",
+        apple: false,
+        systems: "freebsd",
+    },
 ];
 
 /// The minor version of the cargo running this script (`cargo 1.80.0 (...)` gives 80), from
@@ -88,102 +149,13 @@ fn main() {
     };
     println!("cargo:rustc-cfg={backend}");
 
-    // Socket options that exist on some Unix systems only (where libc defines them), named
-    // once here instead of as long target lists at every use.
+    // Facts of some Unix systems (where libc defines the constant), named once here instead
+    // of as long target lists at every use.
     let apple = env::var("CARGO_CFG_TARGET_VENDOR").is_ok_and(|v| v == "apple");
-    let has = |list: &[&str]| unix && (apple || list.contains(&os.as_str()));
-    // SO_REUSEPORT: not on illumos, Solaris or Cygwin.
-    let reuseport = [
-        "linux",
-        "android",
-        "fuchsia",
-        "freebsd",
-        "dragonfly",
-        "netbsd",
-        "openbsd",
-        "aix",
-        "haiku",
-        "hurd",
-        "nto",
-        "redox",
-    ];
-    if has(&reuseport) {
-        println!("cargo:rustc-cfg=ferrio_reuseport");
-    }
-    // IPV6_TCLASS: not on Haiku or Redox.
-    let tclass = [
-        "linux",
-        "android",
-        "fuchsia",
-        "freebsd",
-        "dragonfly",
-        "netbsd",
-        "openbsd",
-        "illumos",
-        "solaris",
-        "aix",
-        "hurd",
-        "nto",
-        "cygwin",
-    ];
-    if has(&tclass) {
-        println!("cargo:rustc-cfg=ferrio_tclass_v6");
-    }
-    // Per-socket keep-alive parameters: idle time (TCP_KEEPIDLE, Apple's TCP_KEEPALIVE),
-    // TCP_KEEPINTVL and TCP_KEEPCNT.
-    let keepalive = [
-        "linux",
-        "android",
-        "fuchsia",
-        "freebsd",
-        "dragonfly",
-        "netbsd",
-        "illumos",
-        "solaris",
-        "aix",
-        "hurd",
-        "cygwin",
-    ];
-    if has(&keepalive) {
-        println!("cargo:rustc-cfg=ferrio_keepalive_params");
-    }
-    // SOCK_NONBLOCK | SOCK_CLOEXEC accepted by socket(2) (elsewhere: fcntl afterwards).
-    let sock_flags = [
-        "linux",
-        "android",
-        "freebsd",
-        "dragonfly",
-        "netbsd",
-        "openbsd",
-        "illumos",
-        "solaris",
-        "hurd",
-        "fuchsia",
-        "cygwin",
-        "redox",
-    ];
-    if unix && sock_flags.contains(&os.as_str()) {
-        println!("cargo:rustc-cfg=ferrio_sock_flags");
-    }
-    // MSG_NOSIGNAL for send(2) (Apple uses the SO_NOSIGPIPE socket option instead).
-    let msg_nosignal = [
-        "linux",
-        "android",
-        "freebsd",
-        "dragonfly",
-        "netbsd",
-        "openbsd",
-        "illumos",
-        "solaris",
-        "hurd",
-        "fuchsia",
-        "cygwin",
-        "haiku",
-        "aix",
-        "nto",
-    ];
-    if unix && msg_nosignal.contains(&os.as_str()) {
-        println!("cargo:rustc-cfg=ferrio_msg_nosignal");
+    for fact in UNIX_FACTS {
+        if unix && ((apple && fact.apple) || fact.systems.split(' ').any(|s| s == os)) {
+            println!("cargo:rustc-cfg={}", fact.cfg);
+        }
     }
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",

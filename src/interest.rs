@@ -37,6 +37,17 @@ const fn from_bits(bits: u8) -> Interest {
     }
 }
 
+/// Defines the `is_*` queries, one per kind: whether `self` has that kind's bit.
+macro_rules! is_methods {
+    ($($(#[$doc:meta])* $name:ident => $bit:ident;)*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub const fn $name(self) -> bool {
+            self.0.get() & $bit != 0
+        }
+    )*};
+}
+
 impl Interest {
     /// Readiness to read: data, a new connection, end of stream or an error.
     pub const READABLE: Interest = from_bits(READABLE);
@@ -60,22 +71,14 @@ impl Interest {
             target_os = "watchos"
         )))
     )]
-    #[cfg(any(
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "ios",
-        target_os = "macos",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos"
-    ))]
+    #[cfg(ferrio_aio)]
     pub const AIO: Interest = from_bits(AIO);
 
     /// Completion of a `lio_listio` batch (`EVFILT_LIO`).
     ///
     /// Exists only on FreeBSD; elsewhere, code that names it needs a `#[cfg]`.
     #[cfg_attr(docsrs, doc(cfg(target_os = "freebsd")))]
-    #[cfg(target_os = "freebsd")]
+    #[cfg(ferrio_lio)]
     pub const LIO: Interest = from_bits(LIO);
 
     /// Priority data, such as TCP out-of-band data (`EPOLLPRI`, or `POLLPRI` on the poll(2)
@@ -100,34 +103,17 @@ impl Interest {
         NonZeroU8::new(self.0.get() & !other.0.get()).map(Interest)
     }
 
-    /// Whether readable readiness is wanted.
-    #[must_use]
-    pub const fn is_readable(self) -> bool {
-        self.0.get() & READABLE != 0
-    }
-
-    /// Whether writable readiness is wanted.
-    #[must_use]
-    pub const fn is_writable(self) -> bool {
-        self.0.get() & WRITABLE != 0
-    }
-
-    /// Whether AIO completion is wanted (always false where `AIO` does not exist).
-    #[must_use]
-    pub const fn is_aio(self) -> bool {
-        self.0.get() & AIO != 0
-    }
-
-    /// Whether LIO completion is wanted (always false where `LIO` does not exist).
-    #[must_use]
-    pub const fn is_lio(self) -> bool {
-        self.0.get() & LIO != 0
-    }
-
-    /// Whether priority readiness is wanted (always false where `PRIORITY` does not exist).
-    #[must_use]
-    pub const fn is_priority(self) -> bool {
-        self.0.get() & PRIORITY != 0
+    is_methods! {
+        /// Whether readable readiness is wanted.
+        is_readable => READABLE;
+        /// Whether writable readiness is wanted.
+        is_writable => WRITABLE;
+        /// Whether AIO completion is wanted (always false where `AIO` does not exist).
+        is_aio => AIO;
+        /// Whether LIO completion is wanted (always false where `LIO` does not exist).
+        is_lio => LIO;
+        /// Whether priority readiness is wanted (always false where `PRIORITY` does not exist).
+        is_priority => PRIORITY;
     }
 }
 
@@ -152,19 +138,8 @@ impl fmt::Debug for Interest {
         let names: [(bool, &str); 5] = [
             (self.is_readable(), "READABLE"),
             (self.is_writable(), "WRITABLE"),
-            (
-                cfg!(any(
-                    target_os = "dragonfly",
-                    target_os = "freebsd",
-                    target_os = "ios",
-                    target_os = "macos",
-                    target_os = "tvos",
-                    target_os = "visionos",
-                    target_os = "watchos"
-                )) && self.is_aio(),
-                "AIO",
-            ),
-            (cfg!(target_os = "freebsd") && self.is_lio(), "LIO"),
+            (cfg!(ferrio_aio) && self.is_aio(), "AIO"),
+            (cfg!(ferrio_lio) && self.is_lio(), "LIO"),
             (
                 cfg!(any(target_os = "linux", target_os = "android")) && self.is_priority(),
                 "PRIORITY",

@@ -164,10 +164,25 @@
 //! never sends. The guide's section on
 //! [the poll(2) backend](guide#the-poll2-backend) explains the difference.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// The unsafe rules: an `unsafe fn` body is not one big unsafe block, and every unsafe block
+// carries a `// SAFETY:` comment arguing for that block alone, with one unsafe operation in it.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 // Clippy checks every API use against `rust-version` (1.71); CI's clippy runs with
 // `-D warnings`, so tests and examples get the same check. (Not in a `[lints]` table of
 // Cargo.toml: cargo 1.71 would warn about it in every dependent's build.)
 #![deny(clippy::incompatible_msrv)]
+// Builds without some features leave internal items unused (no poller without `os-poll`, no
+// sources without `net` and `os-ext`). Dead code is checked in the build with every feature,
+// which CI lints on every backend; the allowances that remain on single items are for code
+// that no feature set uses on some backend.
+#![cfg_attr(
+    not(all(feature = "os-poll", feature = "net", feature = "os-ext")),
+    allow(dead_code)
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The prose names Unix-only items (`ferrio::unix`, the Unix-domain sockets), which a Windows
 // build does not have: there those names stay plain text instead of failing the docs build.
@@ -187,7 +202,9 @@
         ferrio_tclass_v6,
         ferrio_sock_flags,
         ferrio_msg_nosignal,
-        ferrio_keepalive_params
+        ferrio_keepalive_params,
+        ferrio_aio,
+        ferrio_lio
     )))
 )]
 
@@ -198,58 +215,53 @@ compile_error!(concat!(
     "`: it needs a Unix (epoll, kqueue or poll(2)) or Windows."
 ));
 
-// Every item below is compiled only on targets that have a backend (`ferrio_unsupported` is
-// set by build.rs otherwise), so an unsupported target gets the one `compile_error!` above
-// instead of a pile of unresolved names.
-#[cfg(not(ferrio_unsupported))]
-mod interest;
-#[cfg(not(ferrio_unsupported))]
-mod poll;
-#[cfg(not(ferrio_unsupported))]
-mod sys;
-#[cfg(not(ferrio_unsupported))]
-mod token;
-#[cfg(not(ferrio_unsupported))]
-mod waker;
-
-#[cfg(not(ferrio_unsupported))]
-pub mod event;
-
-#[cfg(all(
-    not(ferrio_unsupported),
-    any(feature = "net", all(unix, feature = "os-ext"))
-))]
-mod io_source;
-
-#[cfg(all(not(ferrio_unsupported), feature = "net"))]
-#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
-pub mod net;
-
-#[cfg(all(not(ferrio_unsupported), unix, feature = "os-ext"))]
-#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
-pub mod unix;
-
-/// Windows-only types (feature `os-ext`).
-#[cfg(all(not(ferrio_unsupported), windows, feature = "os-ext"))]
-#[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
-pub mod windows {
-    pub use crate::sys::named_pipe::NamedPipe;
+/// Compiles each item inside only on targets that have a backend (`ferrio_unsupported` is set
+/// by build.rs otherwise), so that an unsupported target gets the one `compile_error!` above
+/// instead of a pile of unresolved names. It adds that one `cfg` and nothing else.
+macro_rules! with_backend {
+    ($($item:item)*) => {
+        $(
+            #[cfg(not(ferrio_unsupported))]
+            $item
+        )*
+    };
 }
 
-#[cfg(not(ferrio_unsupported))]
-pub mod guide;
+with_backend! {
+    mod interest;
+    mod poll;
+    mod sys;
+    mod token;
+    mod waker;
 
-#[cfg(not(ferrio_unsupported))]
-#[doc(no_inline)]
-pub use event::Events;
-#[cfg(not(ferrio_unsupported))]
-pub use interest::Interest;
-#[cfg(not(ferrio_unsupported))]
-pub use poll::{Poll, Registry};
-#[cfg(not(ferrio_unsupported))]
-pub use token::Token;
-#[cfg(not(ferrio_unsupported))]
-pub use waker::Waker;
+    pub mod event;
+    pub mod guide;
+
+    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+    mod io_source;
+
+    #[cfg(feature = "net")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+    pub mod net;
+
+    #[cfg(all(unix, feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
+    pub mod unix;
+
+    /// Windows-only types (feature `os-ext`).
+    #[cfg(all(windows, feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(windows, feature = "os-ext"))))]
+    pub mod windows {
+        pub use crate::sys::named_pipe::NamedPipe;
+    }
+
+    #[doc(no_inline)]
+    pub use event::Events;
+    pub use interest::Interest;
+    pub use poll::{Poll, Registry};
+    pub use token::Token;
+    pub use waker::Waker;
+}
 
 /// The code blocks of README.md, compiled and run as doc-tests so that the README cannot drift
 /// from the API.

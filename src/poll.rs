@@ -104,10 +104,7 @@ impl Poll {
     pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         if events.capacity() == 0 {
             events.clear();
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "Poll::poll: the Events buffer has capacity 0 and can hold no event",
-            ));
+            return Err(sys::no_room_for_events());
         }
         self.registry.selector.select(events.sys_mut(), timeout)
     }
@@ -201,10 +198,6 @@ impl Registry {
     }
 
     /// This poller's identity, for the `Source` implementations of this crate.
-    #[cfg_attr(
-        not(any(feature = "net", all(unix, feature = "os-ext"))),
-        allow(dead_code)
-    )]
     pub(crate) fn poller(&self) -> &Arc<PollerId> {
         &self.poller
     }

@@ -1,6 +1,7 @@
 use std::io;
 
-use crate::{sys, Registry, Token};
+use crate::sys::{self, WakerApi};
+use crate::{Registry, Token};
 
 /// Wakes a [`Poll`](crate::Poll) from another thread.
 ///

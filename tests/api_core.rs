@@ -8,6 +8,12 @@
 //! The Unix items (pipes, `SourceFd`, fd traits) are checked on Unix only; elsewhere the
 //! sources are loopback TCP connections (see [`channel`]).
 #![cfg(any(unix, all(windows, feature = "net")))]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 

@@ -2,6 +2,12 @@
 //! (mio 1.x) fails to compile: `windows::NamedPipe` (feature `os-ext`). The `net` types, with
 //! their socket handle traits on Windows, are checked by `net_api.rs` on every platform.
 #![cfg(all(windows, feature = "net", feature = "os-ext"))]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 

@@ -4,6 +4,12 @@
 //!
 //! Run against poll(2) with `RUSTFLAGS="--cfg ferrio_force_poll" cargo test --test poll_backend`.
 #![cfg(all(unix, feature = "os-ext"))]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 
@@ -484,13 +490,12 @@ fn closed_source_fd_is_reported_and_its_number_freed() {
     // The lowest free number is usually the closed one; if the pipe got others, a duplicate
     // of its reading end is put there.
     let reused = (rx2.as_raw_fd() != fd).then(|| {
-        // SAFETY: dup2 onto `fd`, a number this (single-threaded) process has just closed;
-        // the result is a new fd that the `OwnedFd` owns.
-        unsafe {
-            let n = libc::dup2(rx2.as_raw_fd(), fd);
-            assert_eq!(n, fd, "dup2: {}", io::Error::last_os_error());
-            OwnedFd::from_raw_fd(n)
-        }
+        // SAFETY: dup2 from the live `rx2` onto `fd`, a number this (single-threaded) process
+        // has just closed and so owns nothing else; no pointers are passed.
+        let n = unsafe { libc::dup2(rx2.as_raw_fd(), fd) };
+        assert_eq!(n, fd, "dup2: {}", io::Error::last_os_error());
+        // SAFETY: `n` is the new fd dup2 just made; nothing else owns it.
+        unsafe { OwnedFd::from_raw_fd(n) }
     });
     poll.registry()
         .register(&mut SourceFd(&fd), Token(2), Interest::READABLE)

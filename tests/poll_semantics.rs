@@ -8,6 +8,12 @@
 //! The sources are pipes on Unix and loopback TCP connections on Windows (see [`channel`]);
 //! the signal test is Unix-only.
 #![cfg(any(unix, all(windows, feature = "net")))]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 
@@ -240,18 +246,17 @@ fn signal_interrupts_a_blocked_poll() {
     if !util::in_child() {
         return util::run_in_child("signal_interrupts_a_blocked_poll");
     }
-    // SAFETY: `action` is fully initialised (zeroed, then an empty mask and the handler); the
-    // handler does nothing, so it is async-signal-safe. This runs in a child process of its own.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = ignore_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::sigemptyset(&mut action.sa_mask);
-        action.sa_flags = 0;
-        assert_eq!(
-            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
-            0
-        );
-    }
+    // SAFETY: `sigaction` is a plain C struct for which all-zero bytes are a valid value.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = ignore_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: `sa_mask` is a live, writable `sigset_t` inside `action`.
+    assert_eq!(unsafe { libc::sigemptyset(&mut action.sa_mask) }, 0);
+    action.sa_flags = 0;
+    // SAFETY: `action` is fully initialised (zeroed, an empty mask, the handler); the handler
+    // does nothing, so it is async-signal-safe; this runs in a child process of its own, so
+    // replacing the disposition of SIGUSR1 affects no other test.
+    let installed = unsafe { libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) };
+    assert_eq!(installed, 0);
 
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(8);

@@ -2,6 +2,12 @@
 //! more data than the pipe holds, and pipes adopted from child processes.
 // Unix only: Unix pipes.
 #![cfg(unix)]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 
@@ -23,13 +29,10 @@ const TX: Token = Token(2);
 fn new_pipes_are_non_blocking_and_close_on_exec() {
     let (tx, rx) = pipe::new().unwrap();
     for fd in [tx.as_raw_fd(), rx.as_raw_fd()] {
-        // SAFETY: fcntl on a live fd with integer arguments.
-        let (fl, fd_flags) = unsafe {
-            (
-                libc::fcntl(fd, libc::F_GETFL),
-                libc::fcntl(fd, libc::F_GETFD),
-            )
-        };
+        // SAFETY: F_GETFL on `fd`, which the live `tx` or `rx` owns; no pointers are passed.
+        let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        // SAFETY: F_GETFD on `fd`, which the live `tx` or `rx` owns; no pointers are passed.
+        let fd_flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
         assert!(fl >= 0 && fd_flags >= 0);
         assert_ne!(fl & libc::O_NONBLOCK, 0, "fd {fd} is blocking");
         assert_ne!(
@@ -40,17 +43,13 @@ fn new_pipes_are_non_blocking_and_close_on_exec() {
     }
     // set_nonblocking switches both ways.
     rx.set_nonblocking(false).unwrap();
-    // SAFETY: as above.
-    assert_eq!(
-        unsafe { libc::fcntl(rx.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK,
-        0
-    );
+    // SAFETY: F_GETFL on the fd of the live `rx`; no pointers are passed.
+    let fl = unsafe { libc::fcntl(rx.as_raw_fd(), libc::F_GETFL) };
+    assert_eq!(fl & libc::O_NONBLOCK, 0);
     rx.set_nonblocking(true).unwrap();
-    // SAFETY: as above.
-    assert_ne!(
-        unsafe { libc::fcntl(rx.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK,
-        0
-    );
+    // SAFETY: F_GETFL on the fd of the live `rx`; no pointers are passed.
+    let fl = unsafe { libc::fcntl(rx.as_raw_fd(), libc::F_GETFL) };
+    assert_ne!(fl & libc::O_NONBLOCK, 0);
 }
 
 #[test]

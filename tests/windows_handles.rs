@@ -5,6 +5,12 @@
 //! The test runs in a child process of its own, so that no other test opens or closes handles
 //! while it counts them.
 #![cfg(all(windows, feature = "net", feature = "os-poll"))]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 
@@ -27,9 +33,11 @@ const SLACK: u32 = 4;
 /// after a long run of unused values.
 fn handle_count() -> u32 {
     let mut count = 0u32;
-    // SAFETY: the pseudo-handle of the current process needs no closing; `count` is a valid
-    // place for the result.
-    let ok = unsafe { GetProcessHandleCount(GetCurrentProcess(), &mut count) };
+    // SAFETY: takes no arguments; the pseudo-handle it returns needs no closing.
+    let me = unsafe { GetCurrentProcess() };
+    // SAFETY: `me` is the current process's pseudo-handle, always valid; `count` is a live,
+    // writable place for the result.
+    let ok = unsafe { GetProcessHandleCount(me, &mut count) };
     assert_ne!(
         ok,
         0,

@@ -2,6 +2,12 @@
 //! larger than them), I/O while unregistered, writes to a disconnected pipe, and no events
 //! after `deregister`.
 #![cfg(all(windows, feature = "os-ext"))]
+// The crate's unsafe rules (see src/lib.rs) hold in the tests too.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod util;
 

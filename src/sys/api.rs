@@ -1,5 +1,4 @@
-//! The internal interface every backend implements, shared by Unix and Windows, and the
-//! registration error helpers. A backend names its raw handle type as `RawSource` (a `RawFd`
+//! The internal interface every backend implements, shared by Unix and Windows. A backend names its raw handle type as `RawSource` (a `RawFd`
 //! on Unix, a `RawSocket` on Windows), so the portable code never names either.
 
 use std::io;
@@ -9,6 +8,9 @@ use super::RawSource;
 use crate::{Interest, Token};
 
 /// What every selector offers. `Selector` is shared by `Poll` and every `Registry` clone.
+// `register`, `reregister` and `deregister` serve `unix::SourceFd` and the backends' own
+// sources; Windows has neither (its sockets and pipes register through their own state).
+#[cfg_attr(windows, allow(dead_code))]
 pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// The backend's raw event.
     type Event: EventApi;
@@ -19,16 +21,23 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// Waits for events. `events` is cleared first and receives at most `events.capacity()`
     /// entries, which is never zero (checked by the caller).
     fn select(&self, events: &mut Vec<Self::Event>, timeout: Option<Duration>) -> io::Result<()>;
-    /// Starts watching `fd`. (Without `os-ext` (`SourceFd`) only a backend's own code may
-    /// call these three, and the poll(2) backend's Waker and IoSourceState do not.)
-    #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
+    /// Starts watching `fd`.
     fn register(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
     /// Replaces token and interests of a watched `fd`.
-    #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
     fn reregister(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
     /// Stops watching `fd`.
-    #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
     fn deregister(&self, fd: RawSource) -> io::Result<()>;
+}
+
+/// What every backend's Waker offers: `ferrio::Waker` is a thin wrapper around it. Each
+/// backend keeps its Waker in a `waker.rs` next to its selector.
+pub(crate) trait WakerApi: Sized + Send + Sync {
+    /// The selector of the same backend.
+    type Selector: SelectorApi;
+    /// A Waker whose wake-ups `selector`'s poller reports as readable events carrying `token`.
+    fn new(selector: &Self::Selector, token: Token) -> io::Result<Self>;
+    /// Makes the poller report the Waker's event; never blocks.
+    fn wake(&self) -> io::Result<()>;
 }
 
 /// How the public `Event` reads a backend's raw event.
@@ -40,8 +49,13 @@ pub(crate) trait EventApi {
     fn is_read_closed(&self) -> bool;
     fn is_write_closed(&self) -> bool;
     fn is_priority(&self) -> bool;
-    fn is_aio(&self) -> bool;
-    fn is_lio(&self) -> bool;
+    /// AIO and LIO completions exist on some kqueue systems only; elsewhere never reported.
+    fn is_aio(&self) -> bool {
+        false
+    }
+    fn is_lio(&self) -> bool {
+        false
+    }
     /// The raw OS fields, for `{:#?}` output only.
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
 }
@@ -49,13 +63,6 @@ pub(crate) trait EventApi {
 /// The per-source state that the `IoSource` adapter keeps for a backend. Backends that emulate
 /// edge triggering (poll(2)) remember the registration here so that an operation that returns
 /// `WouldBlock` can re-arm the direction that blocked.
-#[cfg_attr(
-    any(
-        not(any(feature = "net", feature = "os-ext")),
-        all(windows, not(feature = "net"))
-    ),
-    allow(dead_code)
-)]
 pub(crate) trait IoSourceApi: Sized {
     /// The selector of the same backend.
     type Selector: SelectorApi;
@@ -87,63 +94,4 @@ pub(crate) trait IoSourceApi: Sized {
     fn take_error(&self) -> Option<io::Error> {
         None
     }
-}
-
-/// An error about how a source was registered, naming the mistake. The OS error, if any,
-/// stays reachable through `source()`.
-#[derive(Debug)]
-pub(crate) struct RegistrationError {
-    message: &'static str,
-    os: Option<io::Error>,
-}
-
-impl std::fmt::Display for RegistrationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message)?;
-        if let Some(os) = &self.os {
-            write!(f, " ({os})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for RegistrationError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.os.as_ref().map(|e| e as _)
-    }
-}
-
-// kqueue cannot detect a double registration.
-#[cfg_attr(any(ferrio_kqueue, ferrio_windows), allow(dead_code))]
-pub(crate) fn already_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with this Poll",
-            os,
-        },
-    )
-}
-
-/// A source of this crate registered with one `Poll`, used through another one's registry.
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-pub(crate) fn registered_with_another_poll() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        RegistrationError {
-            message: "source already registered with another Poll",
-            os: None,
-        },
-    )
-}
-
-#[cfg_attr(all(windows, not(feature = "net")), allow(dead_code))]
-pub(crate) fn not_registered(os: Option<io::Error>) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        RegistrationError {
-            message: "source not registered with this Poll",
-            os,
-        },
-    )
 }

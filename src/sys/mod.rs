@@ -1,5 +1,6 @@
 //! All operating-system code lives below this module; the public types above it call only the
-//! small interface re-exported here.
+//! small interface re-exported here. ARCHITECTURE.md, at the repository's root, describes the
+//! layers and how to add a backend.
 //!
 //! One backend is compiled in as *the* selector for each target. build.rs picks it and sets one
 //! cfg, so this table is the whole story:
@@ -14,10 +15,13 @@
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
 //! `--cfg mio_unsupported_force_poll_poll`.
 
-// Without `os-poll` no selector is ever opened, so constructors go unused.
-#![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
-
 mod api;
+mod error;
+#[cfg(test)]
+mod inject;
+
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi};
+pub(crate) use self::error::*;
 
 #[cfg(unix)]
 mod unix;

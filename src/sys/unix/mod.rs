@@ -1,26 +1,28 @@
 //! Unix: the selectors, the Waker and pipe primitives, and (with `net`) the socket layer.
 //!
-//! Every selector implements [`SelectorApi`], [`EventApi`] and [`IoSourceApi`], so the compiler
-//! checks that each backend offers exactly the interface the portable code calls. The poll(2)
-//! backend is compiled on every Unix build, selected or not, so it never rots.
+//! Every backend (`epoll/`, `kqueue/`, `poll/`) implements the traits of `sys/api.rs`
+//! (`SelectorApi`, `EventApi`, `IoSourceApi`, `WakerApi`), so the compiler checks that each
+//! offers exactly the interface the portable code calls; each keeps its Waker in `waker.rs`.
+//! The poll(2) backend is compiled on every Unix build, selected or not, so it never rots.
 
 use std::io;
 use std::time::Duration;
 
-pub(crate) use super::api::*;
+#[cfg(any(ferrio_epoll, ferrio_kqueue))]
+use crate::sys::{IoSourceApi, SelectorApi};
 
 #[cfg(ferrio_epoll)]
 mod epoll;
 // Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
 #[cfg(any(ferrio_kqueue, test))]
 mod kqueue;
-#[cfg_attr(not(ferrio_poll), allow(dead_code))]
+// Compiled on every Unix so that it never rots; unused unless it is the selector.
+#[cfg_attr(not(ferrio_poll), allow(dead_code, unused_imports))]
 mod poll;
 
 // The kqueue Waker is a user filter: there, only the poll(2) backend uses a notifier.
 #[cfg_attr(ferrio_kqueue, allow(dead_code))]
 mod notify;
-#[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
@@ -39,7 +41,6 @@ pub(crate) use self::backend::{Event, Selector, Waker};
 /// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
 /// it by itself, so every call goes straight to the selector. (poll(2) has its own.)
 #[cfg(any(ferrio_epoll, ferrio_kqueue))]
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) struct IoSourceState;
 

@@ -24,9 +24,8 @@ impl Notifier {
         // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
         let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
         // SAFETY: `fd` was just returned by eventfd and is owned by nobody else.
-        Ok(Notifier {
-            read: unsafe { OwnedFd::from_raw_fd(fd) },
-        })
+        let read = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Notifier { read })
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -105,27 +104,20 @@ pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
 /// readable fd) fail.
 #[cfg(test)]
 pub(crate) mod inject {
-    use std::io;
     use std::os::fd::RawFd;
-    use std::sync::Mutex;
 
-    static FAIL: Mutex<Option<(RawFd, usize, i32)>> = Mutex::new(None);
+    use crate::sys::inject::Failures;
+
+    static FAILURES: Failures = Failures::new();
 
     /// Makes the next `count` calls of `notify` on the notifier whose readable fd is `fd`
     /// fail with OS error `code`.
     pub(crate) fn fail_next(fd: RawFd, count: usize, code: i32) {
-        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((fd, count, code));
+        FAILURES.fail_next(fd as usize, count, code);
     }
 
-    pub(super) fn take_failure(fd: RawFd) -> Option<io::Error> {
-        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
-        match *fail {
-            Some((f, count, code)) if f == fd && count > 0 => {
-                *fail = (count > 1).then_some((f, count - 1, code));
-                Some(io::Error::from_raw_os_error(code))
-            }
-            _ => None,
-        }
+    pub(super) fn take_failure(fd: RawFd) -> Option<std::io::Error> {
+        FAILURES.take(fd as usize)
     }
 }
 

@@ -28,7 +28,7 @@ use windows_sys::Win32::Storage::FileSystem::{
     SetFileCompletionNotificationModes, FILE_SHARE_READ, FILE_SHARE_WRITE, SYNCHRONIZE,
 };
 use windows_sys::Win32::System::WindowsProgramming::FILE_SKIP_SET_EVENT_ON_HANDLE;
-use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
+use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, IO_STATUS_BLOCK_0};
 
 use super::iocp::{CompletionPort, KEY_AFD};
 
@@ -186,25 +186,41 @@ impl Afd {
         iosb: *mut IO_STATUS_BLOCK,
         context: *const c_void,
     ) -> io::Result<()> {
-        if let Some(err) = inject::take_failure((*info).handles[0].handle as usize) {
+        // SAFETY: the caller promises that `info` points to a live `PollInfo` that nobody else
+        // reads or writes until the packet is dequeued; none is pending yet, so reading it here
+        // races with nothing.
+        let target = unsafe { (*info).handles[0].handle };
+        if let Some(err) = inject::take_failure(target as usize) {
             return Err(err);
         }
-        (*iosb).Anonymous.Status = STATUS_PENDING;
+        // SAFETY: the caller promises that `iosb` is valid and used by no one else until the
+        // packet is dequeued; the request is not submitted yet, so the driver does not touch it.
+        unsafe {
+            iosb.write(IO_STATUS_BLOCK {
+                Anonymous: IO_STATUS_BLOCK_0 {
+                    Status: STATUS_PENDING,
+                },
+                Information: 0,
+            })
+        };
         let size = mem::size_of::<PollInfo>() as u32;
-        // SAFETY (of the call, relying on the caller's promise): the buffers stay valid until
-        // the completion; `context` is only carried to the packet.
-        let status = NtDeviceIoControlFile(
-            self.raw(),
-            ptr::null_mut(),
-            None,
-            context,
-            iosb,
-            IOCTL_AFD_POLL,
-            info as *const c_void,
-            size,
-            info as *mut c_void,
-            size,
-        );
+        // SAFETY: `info` (of `size` bytes, input and output) and `iosb` stay valid and unmoved
+        // until the completion packet is dequeued, as the caller promises; the event and APC
+        // routine are absent, and `context` is only carried to the packet, never dereferenced.
+        let status = unsafe {
+            NtDeviceIoControlFile(
+                self.raw(),
+                ptr::null_mut(),
+                None,
+                context,
+                iosb,
+                IOCTL_AFD_POLL,
+                info as *const c_void,
+                size,
+                info as *mut c_void,
+                size,
+            )
+        };
         if status == STATUS_SUCCESS || status == STATUS_PENDING {
             Ok(())
         } else {
@@ -220,11 +236,21 @@ impl Afd {
     /// `iosb` must be the status block of a request submitted on this handle whose packet has
     /// not been dequeued yet.
     pub(crate) unsafe fn cancel(&self, iosb: *mut IO_STATUS_BLOCK) -> io::Result<()> {
-        if (*iosb).Anonymous.Status != STATUS_PENDING {
+        // SAFETY: the caller promises that `iosb` belongs to a request whose packet has not
+        // been dequeued, so it points to a live status block. The driver may be finishing the
+        // request: the copy is read volatile, and any value it holds is handled below.
+        let block = unsafe { iosb.read_volatile() };
+        // SAFETY: both variants of the union are plain integers of the same size (a status or
+        // a pointer-sized value), so every bit pattern is a valid `NTSTATUS`.
+        let pending = unsafe { block.Anonymous.Status } == STATUS_PENDING;
+        if !pending {
             return Ok(());
         }
         let mut cancel_iosb = IO_STATUS_BLOCK::default();
-        let status = NtCancelIoFileEx(self.raw(), iosb, &mut cancel_iosb);
+        // SAFETY: `iosb` identifies a request on this handle that is still owned by the driver
+        // (the caller's promise), and `cancel_iosb` is a live local for the call to write
+        // (cancelling is synchronous: nothing is written into it after the call returns).
+        let status = unsafe { NtCancelIoFileEx(self.raw(), iosb, &mut cancel_iosb) };
         if status == STATUS_SUCCESS || status == STATUS_NOT_FOUND {
             Ok(())
         } else {
@@ -284,29 +310,18 @@ pub(crate) fn base_socket(socket: RawSocket) -> io::Result<RawSocket> {
 /// Failure injection for the tests: the next submissions for one base socket fail.
 #[cfg(test)]
 pub(crate) mod inject {
-    use std::io;
-    use std::sync::Mutex;
+    use crate::sys::inject::Failures;
 
-    static FAIL: Mutex<Option<(usize, usize, i32)>> = Mutex::new(None);
+    /// Keyed by base socket.
+    static FAILURES: Failures = Failures::new();
 
     /// Makes the next `count` submissions for base socket `socket` fail with OS error `code`.
     pub(crate) fn fail_next(socket: usize, count: usize, code: i32) {
-        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((socket, count, code));
+        FAILURES.fail_next(socket, count, code);
     }
 
-    pub(super) fn take_failure(socket: usize) -> Option<io::Error> {
-        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
-        match *fail {
-            Some((s, count, code)) if s == socket && count > 0 => {
-                *fail = if count > 1 {
-                    Some((s, count - 1, code))
-                } else {
-                    None
-                };
-                Some(io::Error::from_raw_os_error(code))
-            }
-            _ => None,
-        }
+    pub(super) fn take_failure(socket: usize) -> Option<std::io::Error> {
+        FAILURES.take(socket)
     }
 }
 

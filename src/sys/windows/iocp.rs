@@ -22,7 +22,6 @@ use windows_sys::Win32::System::IO::{
 pub(crate) const KEY_AFD: usize = 1;
 /// The completion key of named pipes (their `OVERLAPPED` pointer is an operation of
 /// `named_pipe.rs`).
-#[cfg_attr(not(feature = "os-ext"), allow(dead_code))]
 pub(crate) const KEY_PIPE: usize = 2;
 
 /// The target of the `OVERLAPPED` pointer of an internal wake-up packet. Only its address is

@@ -1,5 +1,6 @@
 //! Windows: a selector on an I/O completion port with AFD polling per socket (`selector.rs`,
-//! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`).
+//! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`), implementing the
+//! traits of `sys/api.rs` like the Unix backends.
 //!
 //! `socket.rs` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
 //! `ferrio::windows::NamedPipe`.
@@ -8,13 +9,11 @@ use std::time::Duration;
 
 use windows_sys::Win32::System::Threading::INFINITE;
 
+use crate::sys::EventApi;
 use crate::Token;
 
-// Sockets are registered only through the `IoSource` adapter, which only `net` uses here.
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
 mod afd;
 mod iocp;
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
 mod selector;
 mod waker;
 
@@ -28,8 +27,6 @@ pub(crate) mod named_pipe;
 pub(crate) use self::selector::IoSourceState;
 pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;
-
-pub(crate) use super::api::*;
 
 /// The raw handle the selector watches: a socket.
 pub(crate) type RawSource = std::os::windows::io::RawSocket;
@@ -80,12 +77,6 @@ impl EventApi for Event {
     }
     fn is_priority(&self) -> bool {
         self.flags & afd::POLL_RECEIVE_EXPEDITED != 0
-    }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
     }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "afd_flags: {:#x}", self.flags)

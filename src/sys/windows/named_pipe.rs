@@ -47,7 +47,9 @@ use super::afd;
 use super::iocp::{CompletionPort, KEY_PIPE};
 use super::Event;
 use crate::event::Source;
-use crate::sys::{already_registered, not_registered, registered_with_another_poll};
+use crate::sys::{
+    already_registered, bound_to_another_poll, not_registered, registered_with_another_poll,
+};
 use crate::{Interest, Registry, Token};
 
 /// The size of the internal read buffer.
@@ -118,8 +120,8 @@ enum OpKind {
     Connect,
     Read(Vec<u8>),
     Write(Vec<u8>),
-    /// No I/O: an event to deliver through the port (readable, writable).
-    Notify(bool, bool),
+    /// No I/O: an event to deliver through the port, with these AFD event bits.
+    Notify(u32),
 }
 
 /// One operation handed to the system. `overlapped` comes first, so the `OVERLAPPED` pointer
@@ -152,7 +154,7 @@ fn start(op: *mut Op, call: impl FnOnce(*mut OVERLAPPED) -> i32) -> io::Result<(
         return Ok(());
     }
     // SAFETY: the call failed without queuing a packet, so the system holds no pointer to the
-    // `Op`: it is ours again (this is the case mio once freed twice).
+    // `Op`: it is ours again, and freed here only (the caller never sees it).
     drop(unsafe { Box::from_raw(op) });
     Err(err)
 }
@@ -167,10 +169,11 @@ impl Inner {
     }
 }
 
-/// Queues an event for the pipe through the port (from a thread that is not polling).
-fn notify(pipe: &Arc<Inner>, io: &Io, readable: bool, writable: bool) {
+/// Queues an event with the AFD event bits `flags` (`POLL_RECEIVE`, `POLL_SEND`) for the pipe
+/// through the port (from a thread that is not polling).
+fn notify(pipe: &Arc<Inner>, io: &Io, flags: u32) {
     let Some(port) = &io.port else { return };
-    let op = new_op(pipe, OpKind::Notify(readable, writable));
+    let op = new_op(pipe, OpKind::Notify(flags));
     if port.post(KEY_PIPE, op as *mut OVERLAPPED).is_err() {
         // SAFETY: the packet was not queued; the `Op` is ours again.
         drop(unsafe { Box::from_raw(op) });
@@ -200,7 +203,7 @@ fn schedule_read(pipe: &Arc<Inner>, io: &mut Io) {
         Err(e) if e.raw_os_error() == Some(ERROR_PIPE_LISTENING as i32) => io.listening = true,
         Err(e) => {
             io.read = ReadState::Err(e);
-            notify(pipe, io, true, false);
+            notify(pipe, io, afd::POLL_RECEIVE);
         }
     }
 }
@@ -227,14 +230,7 @@ pub(crate) fn complete(entry: &OVERLAPPED_ENTRY, events: &mut Vec<Event>) {
     let mut io = lock(&pipe.io);
     let mut flags = 0;
     match kind {
-        OpKind::Notify(readable, writable) => {
-            if readable {
-                flags |= afd::POLL_RECEIVE;
-            }
-            if writable {
-                flags |= afd::POLL_SEND;
-            }
-        }
+        OpKind::Notify(bits) => flags |= bits,
         OpKind::Connect => {
             io.connecting = false;
             io.listening = false;
@@ -294,7 +290,9 @@ pub(crate) fn complete(entry: &OVERLAPPED_ENTRY, events: &mut Vec<Event>) {
 
 /// Frees the `Op` of a packet that will not be handled (the selector is closing).
 pub(crate) fn release(entry: &OVERLAPPED_ENTRY) {
-    // SAFETY: as in `complete`.
+    // SAFETY: the selector passes only packets with key KEY_PIPE here, and those carry an
+    // `Op` made by `new_op` and given to the system (or to `post`) exactly once; the packet was
+    // dequeued, so the system no longer uses it.
     drop(unsafe { Box::from_raw(entry.lpOverlapped as *mut Op) });
 }
 
@@ -437,12 +435,18 @@ impl NamedPipe {
     /// `connect`'s completion is the first event.
     fn start_registered(&self, io: &mut Io) {
         schedule_read(&self.inner, io);
-        let readable = matches!(io.read, ReadState::Data(..) | ReadState::Err(_));
-        let writable = matches!(io.write, WriteState::Idle | WriteState::Err(_))
+        let mut flags = 0;
+        if matches!(io.read, ReadState::Data(..) | ReadState::Err(_)) {
+            flags |= afd::POLL_RECEIVE;
+        }
+        if matches!(io.write, WriteState::Idle | WriteState::Err(_))
             && !io.listening
-            && !io.connecting;
-        if readable || writable {
-            notify(&self.inner, io, readable, writable);
+            && !io.connecting
+        {
+            flags |= afd::POLL_SEND;
+        }
+        if flags != 0 {
+            notify(&self.inner, io, flags);
         }
     }
 }
@@ -517,13 +521,7 @@ impl Source for NamedPipe {
             return Err(already_registered(None));
         }
         match &io.port {
-            Some(p) if !Arc::ptr_eq(p, &port) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "a named pipe can be attached to one Poll only, and this one was attached \
-                     to another",
-                ))
-            }
+            Some(p) if !Arc::ptr_eq(p, &port) => return Err(bound_to_another_poll()),
             Some(_) => {}
             None => {
                 port.add_handle(self.inner.raw(), KEY_PIPE)?;

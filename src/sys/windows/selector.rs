@@ -184,8 +184,9 @@ impl SockState {
         if !self.deleted {
             self.deleted = true;
             if let (Status::Pending, Some(afd)) = (self.status, &self.afd) {
-                // SAFETY: as in `update`: in flight on `afd`, packet not dequeued. A failure
-                // only delays the packet, which is then dropped unread.
+                // SAFETY: the status is Pending, so the request was submitted on `afd` and its
+                // packet has not been dequeued (dequeuing sets Idle under this same lock). A
+                // failure only delays the packet, which is then dropped unread.
                 let _ = unsafe { afd.cancel(self.io.iosb.get()) };
                 self.status = Status::Cancelled;
             }
@@ -212,8 +213,12 @@ impl SockState {
         if self.deleted {
             return 0;
         }
-        // SAFETY: the packet was dequeued, so the driver is done with the buffers.
-        let (iosb, info) = unsafe { (&*self.io.iosb.get(), &*self.io.info.get()) };
+        // SAFETY: the packet was dequeued, so the driver no longer writes the status block, and
+        // `self` (borrowed mutably) is the only other user of it.
+        let iosb = unsafe { &*self.io.iosb.get() };
+        // SAFETY: the packet was dequeued, so the driver no longer writes the poll buffer, and
+        // `self` (borrowed mutably) is the only other user of it.
+        let info = unsafe { &*self.io.info.get() };
         // SAFETY: the union holds the status once the request finished.
         let status = unsafe { iosb.Anonymous.Status };
         let events = if status == STATUS_CANCELLED {
@@ -428,7 +433,9 @@ impl Drop for Inner {
                     && overlapped != wake_sentinel()
                     && entry.lpCompletionKey == KEY_AFD
                 {
-                    // SAFETY: as in `feed`.
+                    // SAFETY: packets with key KEY_AFD carry the context of
+                    // `SockState::update`: a strong reference made by `Arc::into_raw`, which
+                    // the dequeued packet returns to us exactly once.
                     let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
                     lock(&state).complete();
                 } else if !overlapped.is_null()

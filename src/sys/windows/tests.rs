@@ -75,7 +75,7 @@ mod counting {
         }
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
             count();
-            // SAFETY: as in `alloc`.
+            // SAFETY: the caller's promises about `layout` are passed on.
             unsafe { System.alloc_zeroed(layout) }
         }
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -180,19 +180,20 @@ mod sockets {
     use super::*;
     use crate::event::Source as _;
 
+    /// A new poller, a connected socket registered with it under `token` for `interests`, and
+    /// the socket's peer.
+    fn registered_pair(token: Token, interests: Interest) -> (Poll, Events, Source, TcpStream) {
+        let poll = Poll::new().unwrap();
+        let (client, server) = connected_pair();
+        let mut source = Source::new(client);
+        source.register(poll.registry(), token, interests).unwrap();
+        (poll, Events::with_capacity(8), source, server)
+    }
+
     #[test]
     fn readable_and_writable() {
-        let mut poll = Poll::new().unwrap();
-        let mut events = Events::with_capacity(8);
-        let (client, mut server) = connected_pair();
-        let mut source = Source::new(client);
-        source
-            .register(
-                poll.registry(),
-                Token(1),
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .unwrap();
+        let (mut poll, mut events, source, mut server) =
+            registered_pair(Token(1), Interest::READABLE | Interest::WRITABLE);
         assert!(wait_for(&mut poll, &mut events, Token(1)).is_writable());
         server.write_all(b"hello").unwrap();
         let event = wait_for(&mut poll, &mut events, Token(1));
@@ -202,20 +203,11 @@ mod sockets {
         assert_eq!(&buf[..n], b"hello");
     }
 
-    /// mio #1963: a read that blocks must not re-arm WRITABLE (no spurious writable event).
+    /// A read that blocks re-arms READABLE only: no spurious writable event follows.
     #[test]
     fn blocked_read_rearms_only_readable() {
-        let mut poll = Poll::new().unwrap();
-        let mut events = Events::with_capacity(8);
-        let (client, mut server) = connected_pair();
-        let mut source = Source::new(client);
-        source
-            .register(
-                poll.registry(),
-                Token(2),
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .unwrap();
+        let (mut poll, mut events, source, mut server) =
+            registered_pair(Token(2), Interest::READABLE | Interest::WRITABLE);
         assert!(wait_for(&mut poll, &mut events, Token(2)).is_writable());
         let mut buf = [0u8; 16];
         for _ in 0..3 {
@@ -231,13 +223,8 @@ mod sockets {
 
     #[test]
     fn no_event_after_deregister() {
-        let mut poll = Poll::new().unwrap();
-        let mut events = Events::with_capacity(8);
-        let (client, mut server) = connected_pair();
-        let mut source = Source::new(client);
-        source
-            .register(poll.registry(), Token(3), Interest::READABLE)
-            .unwrap();
+        let (mut poll, mut events, mut source, mut server) =
+            registered_pair(Token(3), Interest::READABLE);
         // Let the request reach the kernel, then make it complete right after deregistering.
         poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
         source.deregister(poll.registry()).unwrap();

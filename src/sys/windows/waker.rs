@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::iocp::CompletionPort;
 use super::Selector;
+use crate::sys::WakerApi;
 use crate::Token;
 
 #[derive(Debug)]
@@ -16,15 +17,15 @@ pub(crate) struct Waker {
     token: Token,
 }
 
-impl Waker {
-    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
-        Ok(Waker {
-            port: selector.shared_port(),
-            token,
-        })
+impl WakerApi for Waker {
+    type Selector = Selector;
+
+    fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+        let port = selector.shared_port();
+        Ok(Waker { port, token })
     }
 
-    pub(crate) fn wake(&self) -> io::Result<()> {
+    fn wake(&self) -> io::Result<()> {
         self.port.post(self.token.0, ptr::null_mut())
     }
 }

@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(plan(Op::Deregister).changes(), [del(Read), del(Write)]);
     }
 
-    #[cfg(target_os = "freebsd")]
+    #[cfg(ferrio_lio)]
     #[test]
     fn filterless_interests_submit_nothing() {
         assert!(plan(Op::Register(Interest::AIO)).changes().is_empty());

@@ -1,4 +1,4 @@
-//! The kqueue system calls: selector, events, Waker.
+//! The kqueue system calls: the selector and its events.
 //!
 //! Each source gets one filter per direction (`EVFILT_READ`, `EVFILT_WRITE`), added with
 //! `EV_CLEAR` so that it reports edges, with the token in `udata`. Changes go to the kernel
@@ -13,7 +13,8 @@ use std::ptr;
 use std::time::Duration;
 
 use super::rules::{self, Action, Change, Consts, Failure, Filter, Op, RawEvent, UData};
-use crate::sys::unix::{cvt, not_registered, EventApi, SelectorApi};
+use crate::sys::unix::cvt;
+use crate::sys::{not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// The kevent constants of the target, for the rules.
@@ -27,30 +28,14 @@ const OS: Consts = Consts {
     ev_error: libc::EV_ERROR as u64,
 };
 
-#[cfg(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "ios",
-    target_os = "macos",
-    target_os = "tvos",
-    target_os = "visionos",
-    target_os = "watchos"
-))]
+// The filters of `Interest::AIO` and `Interest::LIO`, where they exist (build.rs).
+#[cfg(ferrio_aio)]
 const FILT_AIO: Option<i64> = Some(libc::EVFILT_AIO as i64);
-#[cfg(not(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "ios",
-    target_os = "macos",
-    target_os = "tvos",
-    target_os = "visionos",
-    target_os = "watchos"
-)))]
+#[cfg(not(ferrio_aio))]
 const FILT_AIO: Option<i64> = None;
-
-#[cfg(target_os = "freebsd")]
+#[cfg(ferrio_lio)]
 const FILT_LIO: Option<i64> = Some(libc::EVFILT_LIO as i64);
-#[cfg(not(target_os = "freebsd"))]
+#[cfg(not(ferrio_lio))]
 const FILT_LIO: Option<i64> = None;
 
 /// A returned kevent; the public `Event` wraps it.
@@ -62,7 +47,8 @@ pub(crate) struct Event(libc::kevent);
 // stores a token in it and reads the token back; it is never dereferenced, so sharing or
 // sending an event shares or sends nothing but numbers.
 unsafe impl Send for Event {}
-// SAFETY: as for `Send`: `udata` is never dereferenced.
+// SAFETY: `udata`, the only field that is not plain data, is never dereferenced: ferrio
+// reads a token back from it, so a shared event shares nothing but numbers.
 unsafe impl Sync for Event {}
 
 impl Event {
@@ -75,8 +61,58 @@ impl Event {
     }
 }
 
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.0.udata.token()
+    }
+    fn is_readable(&self) -> bool {
+        self.raw().is_readable(&OS)
+    }
+    fn is_writable(&self) -> bool {
+        self.raw().is_writable(&OS)
+    }
+    fn is_error(&self) -> bool {
+        self.raw().is_error(&OS)
+    }
+    fn is_read_closed(&self) -> bool {
+        self.raw().is_read_closed(&OS)
+    }
+    fn is_write_closed(&self) -> bool {
+        self.raw().is_write_closed(&OS)
+    }
+    fn is_priority(&self) -> bool {
+        false
+    }
+    fn is_aio(&self) -> bool {
+        self.raw().is_aio(&OS)
+    }
+    fn is_lio(&self) -> bool {
+        self.raw().is_lio(&OS)
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Copies: on x86_64 macOS the struct is packed, so its fields cannot be borrowed.
+        let libc::kevent {
+            ident,
+            filter,
+            flags,
+            fflags,
+            data,
+            udata,
+            ..
+        } = self.0;
+        f.debug_struct("kevent")
+            .field("ident", &ident)
+            .field("filter", &filter)
+            .field("flags", &format_args!("{flags:#x}"))
+            .field("fflags", &format_args!("{fflags:#x}"))
+            .field("data", &data)
+            .field("udata", &format_args!("{:#x}", udata.token().0))
+            .finish()
+    }
+}
+
 /// An all-zero kevent: no ident, no filter, no flags, null `udata`.
-fn empty_kevent() -> libc::kevent {
+pub(super) fn empty_kevent() -> libc::kevent {
     // SAFETY: kevent is a C struct of integers, a pointer (or integer) `udata` and, on some
     // systems, an array of integers; all-zero bytes are a valid value of each.
     unsafe { std::mem::zeroed() }
@@ -175,7 +211,7 @@ impl Selector {
     }
 
     /// Submits one change for a user filter (a Waker) and returns its own error, if any.
-    fn apply_user(&self, change: libc::kevent) -> io::Result<()> {
+    pub(super) fn apply_user(&self, change: libc::kevent) -> io::Result<()> {
         let mut receipt = [MaybeUninit::<libc::kevent>::uninit(); 1];
         match self.submit(&[change], &mut receipt)?.first() {
             Some(r) => match OS.receipt_errno(u64::from(r.flags), data_of(r)) {
@@ -215,7 +251,7 @@ impl SelectorApi for Selector {
         // that the early return below closes it.
         let kq = unsafe { OwnedFd::from_raw_fd(kq) };
         // Not atomic with the creation (kqueue() takes no flags on every system), so another
-        // thread's fork+exec may inherit it in between, as with mio. Child processes do not
+        // thread's fork+exec may inherit it in between. Child processes do not
         // inherit kqueues anyway; exec is what the flag is about.
         // SAFETY: fcntl on an fd we own, with an integer argument.
         cvt(unsafe { libc::fcntl(kq.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;
@@ -272,131 +308,6 @@ impl SelectorApi for Selector {
     }
 }
 
-impl EventApi for Event {
-    fn token(&self) -> Token {
-        self.0.udata.token()
-    }
-    fn is_readable(&self) -> bool {
-        self.raw().is_readable(&OS)
-    }
-    fn is_writable(&self) -> bool {
-        self.raw().is_writable(&OS)
-    }
-    fn is_error(&self) -> bool {
-        self.raw().is_error(&OS)
-    }
-    fn is_read_closed(&self) -> bool {
-        self.raw().is_read_closed(&OS)
-    }
-    fn is_write_closed(&self) -> bool {
-        self.raw().is_write_closed(&OS)
-    }
-    fn is_priority(&self) -> bool {
-        false
-    }
-    fn is_aio(&self) -> bool {
-        self.raw().is_aio(&OS)
-    }
-    fn is_lio(&self) -> bool {
-        self.raw().is_lio(&OS)
-    }
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Copies: on x86_64 macOS the struct is packed, so its fields cannot be borrowed.
-        let libc::kevent {
-            ident,
-            filter,
-            flags,
-            fflags,
-            data,
-            udata,
-            ..
-        } = self.0;
-        f.debug_struct("kevent")
-            .field("ident", &ident)
-            .field("filter", &filter)
-            .field("flags", &format_args!("{flags:#x}"))
-            .field("fflags", &format_args!("{fflags:#x}"))
-            .field("data", &data)
-            .field("udata", &format_args!("{:#x}", udata.token().0))
-            .finish()
-    }
-}
-
-/// A Waker is an `EVFILT_USER` filter of its own, with the caller's token, reported as
-/// readable. Every kqueue system ferrio supports has `EVFILT_USER` in its current releases:
-/// macOS, FreeBSD and DragonFly for many years, NetBSD from 10.0, OpenBSD from 7.8 (on older
-/// ones `Waker::new` fails with the kernel's error, EINVAL).
-///
-/// - Its ident is the address of a heap byte the Waker owns, so every live Waker has a
-///   different ident and any number of them can share a `Poll`.
-/// - It holds its own duplicate of the kqueue fd: a Waker that outlives its `Poll` wakes a
-///   kqueue nobody waits on, never a recycled fd number.
-/// - `EV_CLEAR` resets the trigger once the event is delivered, so several wakes before a
-///   poll coalesce into one event.
-/// - Dropping it deletes the filter.
-#[derive(Debug)]
-pub(crate) struct Waker {
-    kq: Selector,
-    /// Its address is the filter's ident; its value is never read.
-    ident_cell: Box<u8>,
-    token: Token,
-}
-
-impl Waker {
-    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
-        let kq = selector.try_clone()?;
-        let ident_cell = Box::new(0u8);
-        let mut add = user_change(ident_of(&ident_cell), token);
-        add.flags |= libc::EV_ADD | libc::EV_CLEAR;
-        // On failure nothing was added, and the duplicate fd and the cell are dropped here.
-        kq.apply_user(add)?;
-        Ok(Waker {
-            kq,
-            ident_cell,
-            token,
-        })
-    }
-
-    pub(crate) fn wake(&self) -> io::Result<()> {
-        // Never EV_CLEAR here: the EVFILT_USER code of FreeBSD, NetBSD and OpenBSD resets the
-        // trigger when a change carries EV_CLEAR, which would cancel this very wake. EV_ADD on
-        // the existing filter only updates it (as mio does on every kqueue system). `udata` is
-        // passed again because an update overwrites it.
-        let mut trigger = user_change(self.ident(), self.token);
-        trigger.flags |= libc::EV_ADD;
-        trigger.fflags = libc::NOTE_TRIGGER;
-        self.kq.apply_user(trigger)
-    }
-
-    fn ident(&self) -> usize {
-        ident_of(&self.ident_cell)
-    }
-}
-
-impl Drop for Waker {
-    fn drop(&mut self) {
-        let mut delete = user_change(self.ident(), self.token);
-        delete.flags |= libc::EV_DELETE;
-        // Nothing to do on failure: the filter goes with the kqueue once its last fd closes.
-        let _ = self.kq.apply_user(delete);
-    }
-}
-
-fn ident_of(cell: &u8) -> usize {
-    cell as *const u8 as usize
-}
-
-/// A change of a Waker's user filter, with `EV_RECEIPT` and the token; the caller adds the
-/// action's flags.
-fn user_change(ident: usize, token: Token) -> libc::kevent {
-    let mut kev = empty_kevent();
-    kev.ident = ident;
-    kev.filter = libc::EVFILT_USER;
-    kev.flags = libc::EV_RECEIPT;
-    kev.udata = UData::from_token(token);
-    kev
-}
-
 /// These need a kqueue kernel: CI only type-checks them (no such machine here); they run on
 /// any macOS or BSD box with `cargo test --lib kqueue`.
 #[cfg(test)]
@@ -405,8 +316,10 @@ mod tests {
     use std::os::fd::{AsRawFd, OwnedFd};
     use std::time::{Duration, Instant};
 
-    use super::{Event, Selector, Waker};
-    use crate::sys::unix::{pipe, EventApi, SelectorApi};
+    use super::super::waker::Waker;
+    use super::{Event, Selector};
+    use crate::sys::unix::pipe;
+    use crate::sys::{EventApi, SelectorApi, WakerApi};
     use crate::{Interest, Token};
 
     const WAIT: Duration = Duration::from_secs(5);

@@ -35,6 +35,7 @@
 //! `None` timeout.
 
 mod table;
+mod waker;
 
 use std::io;
 use std::os::fd::RawFd;
@@ -44,10 +45,13 @@ use std::time::{Duration, Instant};
 
 use libc::c_short;
 
-use self::table::{interest_bits, Table};
+use self::table::{blocked_bits, interest_bits, SlotKind, Table};
 use super::notify::{self, Notifier};
-use super::{not_registered, timeout_ms, EventApi, IoSourceApi, SelectorApi};
+use super::timeout_ms;
+use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi};
 use crate::{Interest, Token};
+
+pub(crate) use self::waker::Waker;
 
 /// POLLRDHUP (the peer shut down its writing half) exists on Linux and Android only.
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -81,13 +85,40 @@ pub(crate) struct Event {
     revents: c_short,
 }
 
-fn interests_to_poll(interests: Interest) -> c_short {
-    interest_bits(
-        interests.is_readable(),
-        interests.is_writable(),
-        interests.is_priority(),
-        false,
-    )
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        self.token
+    }
+    fn is_readable(&self) -> bool {
+        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+    }
+    fn is_writable(&self) -> bool {
+        self.revents & libc::POLLOUT != 0
+    }
+    fn is_error(&self) -> bool {
+        // POLLNVAL: the fd was closed while registered (the slot is gone after this event).
+        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
+    }
+    fn is_read_closed(&self) -> bool {
+        let r = self.revents;
+        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && peer_shut_down(r))
+    }
+    fn is_write_closed(&self) -> bool {
+        let r = self.revents;
+        r & libc::POLLHUP != 0
+            || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
+            || r == libc::POLLERR
+    }
+    fn is_priority(&self) -> bool {
+        self.revents & libc::POLLPRI != 0
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let revents = self.revents;
+        f.debug_struct("pollfd")
+            .field("revents", &format_args!("{revents:#x}"))
+            .field("token", &self.token.0)
+            .finish()
+    }
 }
 
 /// The state every clone of a selector (and every registered source and Waker) shares.
@@ -112,14 +143,22 @@ struct Shared {
     wakes: AtomicUsize,
 }
 
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("notify_fd", &self.notifier.fd())
+            .finish()
+    }
+}
+
 /// Holds the table for a modifier; on drop it leaves the `waiting` count (while still holding
 /// the lock, so the poller's check-then-park cannot miss it) and then unlocks.
-struct ModifyGuard<'a> {
+struct ModifierGuard<'a> {
     shared: &'a Shared,
     table: MutexGuard<'a, Table>,
 }
 
-impl Drop for ModifyGuard<'_> {
+impl Drop for ModifierGuard<'_> {
     fn drop(&mut self) {
         if self.shared.waiting.fetch_sub(1, SeqCst) == 1 && self.table.poller_parked {
             self.shared.modifiers_done.notify_all();
@@ -139,7 +178,7 @@ impl Shared {
     /// If the poller is in poll(2) and cannot be woken (writing to the notifier failed), `f`
     /// is not run and the error is returned: the poller would hold the lock until its poll(2)
     /// returns, which with a `None` timeout is never.
-    fn modify<R>(&self, f: impl FnOnce(&mut Table) -> R) -> io::Result<R> {
+    fn wake_and_lock<R>(&self, f: impl FnOnce(&mut Table) -> R) -> io::Result<R> {
         self.waiting.fetch_add(1, SeqCst);
         if self.polling.load(SeqCst) {
             #[cfg(test)]
@@ -151,7 +190,7 @@ impl Shared {
                 return Err(err);
             }
         }
-        let mut guard = ModifyGuard {
+        let mut guard = ModifierGuard {
             shared: self,
             table: self.lock(),
         };
@@ -164,7 +203,7 @@ impl Shared {
     fn withdraw(&self) {
         if self.waiting.fetch_sub(1, SeqCst) != 1 {
             // Another modifier is still announced; the last one to leave (with the lock
-            // held, in `ModifyGuard::drop`, or here) signals the poller.
+            // held, in `ModifierGuard::drop`, or here) signals the poller.
             return;
         }
         loop {
@@ -215,22 +254,22 @@ impl Shared {
 
     /// Adds `fd`, fully armed; returns the epoch at that moment.
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<u64> {
-        self.modify(|t| {
-            t.add(fd, token, interests_to_poll(interests), false)?;
+        self.wake_and_lock(|t| {
+            t.add(fd, token, interest_bits(interests), SlotKind::Source)?;
             Ok(self.epoch.load(SeqCst))
         })?
     }
 
     /// Replaces token and interests of `fd` and arms it fully; returns the epoch then.
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<u64> {
-        self.modify(|t| {
-            t.modify(fd, token, interests_to_poll(interests))?;
+        self.wake_and_lock(|t| {
+            t.reregister(fd, token, interest_bits(interests))?;
             Ok(self.epoch.load(SeqCst))
         })?
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
-        self.modify(|t| t.remove(fd, false))?
+        self.wake_and_lock(|t| t.remove(fd, SlotKind::Source))?
     }
 }
 
@@ -244,6 +283,12 @@ impl std::fmt::Debug for Selector {
         f.debug_struct("Selector")
             .field("notify_fd", &self.shared.notifier.fd())
             .finish()
+    }
+}
+
+impl Drop for Selector {
+    fn drop(&mut self) {
+        self.shared.handles.fetch_sub(1, SeqCst);
     }
 }
 
@@ -292,9 +337,8 @@ impl SelectorApi for Selector {
 
     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        if events.capacity() == 0 {
-            return Err(io::ErrorKind::InvalidInput.into());
-        }
+        // `Poll::poll`, the only caller, refuses a buffer without room.
+        debug_assert!(events.capacity() > 0);
         let shared = &*self.shared;
         let deadline = match timeout {
             Some(t) if !t.is_zero() => Instant::now().checked_add(t),
@@ -361,48 +405,6 @@ impl SelectorApi for Selector {
     }
 }
 
-impl EventApi for Event {
-    fn token(&self) -> Token {
-        self.token
-    }
-    fn is_readable(&self) -> bool {
-        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
-    }
-    fn is_writable(&self) -> bool {
-        self.revents & libc::POLLOUT != 0
-    }
-    fn is_error(&self) -> bool {
-        // POLLNVAL: the fd was closed while registered (the slot is gone after this event).
-        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
-    }
-    fn is_read_closed(&self) -> bool {
-        let r = self.revents;
-        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && peer_shut_down(r))
-    }
-    fn is_write_closed(&self) -> bool {
-        let r = self.revents;
-        r & libc::POLLHUP != 0
-            || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
-            || r == libc::POLLERR
-    }
-    fn is_priority(&self) -> bool {
-        self.revents & libc::POLLPRI != 0
-    }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let revents = self.revents;
-        f.debug_struct("pollfd")
-            .field("revents", &format_args!("{revents:#x}"))
-            .field("token", &self.token.0)
-            .finish()
-    }
-}
-
 /// Where a source is registered: its selector's shared state and its fd.
 #[derive(Debug)]
 struct Registration {
@@ -440,7 +442,7 @@ fn armed_record(epoch: u64, bits: c_short) -> u64 {
 
 impl Registration {
     fn new(shared: &Arc<Shared>, fd: RawFd, interests: Interest, epoch: u64) -> Registration {
-        let interests = interests_to_poll(interests);
+        let interests = interest_bits(interests);
         Registration {
             shared: Arc::clone(shared),
             fd,
@@ -464,7 +466,7 @@ impl Registration {
         }
         let shared = &*self.shared;
         let fd = self.fd;
-        let record = shared.modify(|t| {
+        let record = shared.wake_and_lock(|t| {
             // Unknown (removed behind our back through `SourceFd`): nothing to arm, ever.
             let now = t.rearm(fd, bits).unwrap_or(wanted);
             armed_record(shared.epoch.load(SeqCst), now)
@@ -474,24 +476,9 @@ impl Registration {
     }
 }
 
-impl Drop for Selector {
-    fn drop(&mut self) {
-        self.shared.handles.fetch_sub(1, SeqCst);
-    }
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("notify_fd", &self.notifier.fd())
-            .finish()
-    }
-}
-
 /// Per-source state: the registration, so that `do_io` can re-arm the source and dropping it
 /// removes the table entry before the fd is closed (a reused fd number never meets a stale
 /// entry).
-#[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) struct IoSourceState {
     registration: Option<Registration>,
@@ -524,7 +511,7 @@ impl IoSourceApi for IoSourceState {
         if let Some(old) = &self.registration {
             if old.shared.handles.load(SeqCst) != 0 {
                 // Registered already, with this poller or another one that still exists.
-                return Err(super::already_registered(None));
+                return Err(already_registered(None));
             }
             // The poller it was registered with is gone (as on epoll, where closing the epoll
             // fd ends every registration): forget that registration.
@@ -568,12 +555,7 @@ impl IoSourceApi for IoSourceState {
         let result = f();
         if let (Err(e), Some(r)) = (&result, &self.registration) {
             if e.kind() == io::ErrorKind::WouldBlock {
-                let bits = interest_bits(
-                    blocked.is_readable(),
-                    blocked.is_writable(),
-                    blocked.is_priority(),
-                    true,
-                );
+                let bits = blocked_bits(blocked);
                 // A re-arm that could not be made would leave the caller waiting for an
                 // event that never comes: its error replaces `WouldBlock`.
                 r.rearm(bits)?;
@@ -589,40 +571,6 @@ impl Drop for IoSourceState {
             // NotFound (deregistered behind our back through `SourceFd`) is fine.
             let _ = r.shared.deregister(r.fd);
         }
-    }
-}
-
-/// A Waker is its own notifier in the table, flagged as a Waker: the poller recognises its
-/// wake-ups by the slot, never by the token (which other sources may share), drains it when
-/// it reports it and keeps it armed.
-#[derive(Debug)]
-pub(crate) struct Waker {
-    shared: Arc<Shared>,
-    notifier: Notifier,
-}
-
-impl Waker {
-    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
-        let notifier = Notifier::new()?;
-        selector
-            .shared
-            .modify(|t| t.add(notifier.fd(), token, libc::POLLIN, true))??;
-        Ok(Waker {
-            shared: Arc::clone(&selector.shared),
-            notifier,
-        })
-    }
-
-    pub(crate) fn wake(&self) -> io::Result<()> {
-        self.notifier.notify()
-    }
-}
-
-impl Drop for Waker {
-    fn drop(&mut self) {
-        // The slot goes before the notifier's fd is closed (the fields drop after this).
-        let fd = self.notifier.fd();
-        let _ = self.shared.modify(|t| t.remove(fd, true));
     }
 }
 

@@ -10,7 +10,7 @@
 //! reports POLLHUP, POLLERR and POLLNVAL for the fd: a later hang-up or error is delivered once,
 //! like a new edge on epoll. A slot that reported one of those is disarmed entirely by storing
 //! its fd negated (`!fd`), which poll(2) skips, so a hung-up fd cannot make poll spin. Re-arming
-//! (`rearm`, `modify`) restores the fd.
+//! (`rearm`, `reregister`) restores the fd.
 
 use std::io;
 use std::os::fd::RawFd;
@@ -18,8 +18,8 @@ use std::os::fd::RawFd;
 use libc::{c_short, pollfd};
 
 use super::{peer_shut_down, Event, POLLRDHUP};
-use crate::sys::unix::{already_registered, not_registered};
-use crate::Token;
+use crate::sys::{already_registered, not_registered};
+use crate::{Interest, Token};
 
 /// `by_fd` value of an fd number that has no slot.
 const NONE: u32 = u32::MAX;
@@ -27,14 +27,23 @@ const NONE: u32 = u32::MAX;
 /// Bits that end an fd's readiness for every direction until it is re-armed.
 const FATAL: c_short = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
 
+/// What a user slot of the table watches: a registered `Source` (disarmed in the directions
+/// reported, re-armed on demand) or a `Waker`'s notifier (drained when reported, never
+/// disarmed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SlotKind {
+    Source,
+    Waker,
+}
+
 #[derive(Debug)]
 struct Entry {
     fd: RawFd,
     token: Token,
     /// Everything the registration asked for (what a full re-arm restores).
     interests: c_short,
-    /// A Waker's notifier: drained when reported, never disarmed.
-    waker: bool,
+    /// What the slot watches.
+    kind: SlotKind,
     /// poll(2) said the fd is not open (POLLNVAL): the slot is removed once reported.
     closed: bool,
 }
@@ -67,28 +76,30 @@ pub(super) struct Table {
     pub(super) poller_parked: bool,
 }
 
-/// The poll(2) bits that a set of interests (or of blocked directions) stands for. With
-/// `rearm`, READABLE also covers PRIORITY, since both are reported as readable.
-pub(super) fn interest_bits(
-    readable: bool,
-    writable: bool,
-    priority: bool,
-    rearm: bool,
-) -> c_short {
+/// The poll(2) bits that registered interests stand for.
+pub(super) fn interest_bits(interests: Interest) -> c_short {
     let mut bits = 0;
-    if readable {
+    if interests.is_readable() {
         bits |= libc::POLLIN | POLLRDHUP;
-        if rearm {
-            bits |= libc::POLLPRI;
-        }
     }
-    if writable {
+    if interests.is_writable() {
         bits |= libc::POLLOUT;
     }
-    if priority {
+    if interests.is_priority() {
         bits |= libc::POLLPRI;
     }
     bits
+}
+
+/// The poll(2) bits to re-arm for the directions an operation found blocked. A blocked read
+/// also re-arms PRIORITY, since both are reported as readable.
+pub(super) fn blocked_bits(blocked: Interest) -> c_short {
+    let bits = interest_bits(blocked);
+    if blocked.is_readable() {
+        bits | libc::POLLPRI
+    } else {
+        bits
+    }
 }
 
 /// What is still armed after `revents` was reported for a slot armed with `armed`.
@@ -141,7 +152,8 @@ impl Table {
                 fd: notify_fd,
                 token: Token(0),
                 interests: libc::POLLIN,
-                waker: false,
+                // Drained like a Waker's, but never looked up by fd nor scanned by `collect`.
+                kind: SlotKind::Waker,
                 closed: false,
             }],
             by_fd: Vec::new(),
@@ -155,10 +167,10 @@ impl Table {
         (i != NONE).then_some(i as usize)
     }
 
-    /// The slot of a user registration (`waker == false`) or of a Waker (`waker == true`).
-    fn slot_of(&self, fd: RawFd, waker: bool) -> io::Result<usize> {
+    /// The slot of `fd`, if it is of that kind.
+    fn slot_of(&self, fd: RawFd, kind: SlotKind) -> io::Result<usize> {
         match self.slot(fd) {
-            Some(i) if self.entries[i].waker == waker => Ok(i),
+            Some(i) if self.entries[i].kind == kind => Ok(i),
             _ => Err(not_registered(None)),
         }
     }
@@ -169,7 +181,7 @@ impl Table {
         fd: RawFd,
         token: Token,
         interests: c_short,
-        waker: bool,
+        kind: SlotKind,
     ) -> io::Result<()> {
         let Ok(index) = usize::try_from(fd) else {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
@@ -192,24 +204,29 @@ impl Table {
             fd,
             token,
             interests,
-            waker,
+            kind,
             closed: false,
         });
         Ok(())
     }
 
-    /// Replaces token and interests of a user registration and arms it fully.
-    pub(super) fn modify(&mut self, fd: RawFd, token: Token, interests: c_short) -> io::Result<()> {
-        let i = self.slot_of(fd, false)?;
+    /// Replaces token and interests of a source's slot and arms it fully.
+    pub(super) fn reregister(
+        &mut self,
+        fd: RawFd,
+        token: Token,
+        interests: c_short,
+    ) -> io::Result<()> {
+        let i = self.slot_of(fd, SlotKind::Source)?;
         self.entries[i].token = token;
         self.entries[i].interests = interests;
         set_armed(&mut self.pollfds[i], fd, interests);
         Ok(())
     }
 
-    /// Removes the slot of `fd` (a user registration, or a Waker with `waker == true`).
-    pub(super) fn remove(&mut self, fd: RawFd, waker: bool) -> io::Result<()> {
-        let i = self.slot_of(fd, waker)?;
+    /// Removes the slot of `fd`, if it is of that kind.
+    pub(super) fn remove(&mut self, fd: RawFd, kind: SlotKind) -> io::Result<()> {
+        let i = self.slot_of(fd, kind)?;
         self.remove_slot(i);
         Ok(())
     }
@@ -224,10 +241,10 @@ impl Table {
         }
     }
 
-    /// Arms again the directions `bits` of a user registration, as far as it registered them.
+    /// Arms again the directions `bits` of a source's slot, as far as it registered them.
     /// Returns what is armed afterwards (`None` for an unknown fd, which is ignored).
     pub(super) fn rearm(&mut self, fd: RawFd, bits: c_short) -> Option<c_short> {
-        let i = self.slot_of(fd, false).ok()?;
+        let i = self.slot_of(fd, SlotKind::Source).ok()?;
         let pfd = &mut self.pollfds[i];
         let wanted = bits & self.entries[i].interests;
         if wanted != 0 && (pfd.fd < 0 || pfd.events & wanted != wanted) {
@@ -278,7 +295,7 @@ impl Table {
             }
             self.pollfds[i].revents = 0;
             let entry = &mut self.entries[i];
-            if entry.waker {
+            if entry.kind == SlotKind::Waker {
                 drain(entry.fd);
                 events.push(Event {
                     token: entry.token,
@@ -348,15 +365,10 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::unix::EventApi;
-    use crate::Interest;
+    use crate::sys::EventApi;
 
     const R: c_short = libc::POLLIN | POLLRDHUP;
     const W: c_short = libc::POLLOUT;
-
-    fn bits(i: Interest) -> c_short {
-        interest_bits(i.is_readable(), i.is_writable(), i.is_priority(), false)
-    }
 
     fn tokens(events: &[Event]) -> Vec<usize> {
         events.iter().map(|e| e.token().0).collect()
@@ -364,17 +376,20 @@ mod tests {
 
     #[test]
     fn interest_mapping() {
-        assert_eq!(bits(Interest::READABLE), R);
-        assert_eq!(bits(Interest::WRITABLE), W);
+        assert_eq!(interest_bits(Interest::READABLE), R);
+        assert_eq!(interest_bits(Interest::WRITABLE), W);
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        assert_eq!(bits(Interest::PRIORITY), libc::POLLPRI);
-        assert_eq!(bits(Interest::READABLE | Interest::WRITABLE), R | W);
+        assert_eq!(interest_bits(Interest::PRIORITY), libc::POLLPRI);
+        assert_eq!(
+            interest_bits(Interest::READABLE | Interest::WRITABLE),
+            R | W
+        );
         #[cfg(any(target_os = "linux", target_os = "android"))]
         assert_eq!(POLLRDHUP, libc::POLLRDHUP);
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         assert_eq!(POLLRDHUP, 0);
         // Re-arming READABLE also re-arms PRIORITY.
-        assert_eq!(interest_bits(true, false, false, true), R | libc::POLLPRI);
+        assert_eq!(blocked_bits(Interest::READABLE), R | libc::POLLPRI);
     }
 
     #[test]
@@ -402,33 +417,35 @@ mod tests {
     #[test]
     fn register_errors() {
         let mut t = Table::new(100);
-        t.add(3, Token(1), R, false).unwrap();
-        let e = t.add(3, Token(2), W, false).unwrap_err();
+        t.add(3, Token(1), R, SlotKind::Source).unwrap();
+        let e = t.add(3, Token(2), W, SlotKind::Source).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
         assert!(e.to_string().contains("already registered"));
         for e in [
-            t.modify(4, Token(1), R).unwrap_err(),
-            t.remove(4, false).unwrap_err(),
+            t.reregister(4, Token(1), R).unwrap_err(),
+            t.remove(4, SlotKind::Source).unwrap_err(),
         ] {
             assert_eq!(e.kind(), io::ErrorKind::NotFound);
             assert!(e.to_string().contains("not registered"));
         }
         assert_eq!(
-            t.add(-1, Token(1), R, false).unwrap_err().raw_os_error(),
+            t.add(-1, Token(1), R, SlotKind::Source)
+                .unwrap_err()
+                .raw_os_error(),
             Some(libc::EBADF)
         );
         // A Waker slot is invisible to user reregister/deregister, and vice versa.
-        t.add(7, Token(1), libc::POLLIN, true).unwrap();
+        t.add(7, Token(1), libc::POLLIN, SlotKind::Waker).unwrap();
         assert_eq!(
-            t.remove(7, false).unwrap_err().kind(),
+            t.remove(7, SlotKind::Source).unwrap_err().kind(),
             io::ErrorKind::NotFound
         );
         assert_eq!(
-            t.remove(3, true).unwrap_err().kind(),
+            t.remove(3, SlotKind::Waker).unwrap_err().kind(),
             io::ErrorKind::NotFound
         );
-        t.remove(7, true).unwrap();
-        t.remove(3, false).unwrap();
+        t.remove(7, SlotKind::Waker).unwrap();
+        t.remove(3, SlotKind::Source).unwrap();
         assert_eq!(t.len(), 0);
     }
 
@@ -436,14 +453,14 @@ mod tests {
     fn remove_keeps_index_consistent() {
         let mut t = Table::new(100);
         for fd in 3..8 {
-            t.add(fd, Token(fd as usize), R, false).unwrap();
+            t.add(fd, Token(fd as usize), R, SlotKind::Source).unwrap();
         }
-        t.remove(4, false).unwrap(); // the last slot (fd 7) moves into its place
-        t.modify(7, Token(70), W).unwrap();
+        t.remove(4, SlotKind::Source).unwrap(); // the last slot (fd 7) moves into its place
+        t.reregister(7, Token(70), W).unwrap();
         assert_eq!(t.pollfd(7).events, W);
         assert_eq!(t.pollfd(7).fd, 7);
-        t.remove(7, false).unwrap();
-        t.add(4, Token(4), R, false).unwrap();
+        t.remove(7, SlotKind::Source).unwrap();
+        t.add(4, Token(4), R, SlotKind::Source).unwrap();
         let fds: Vec<RawFd> = t.pollfds[1..].iter().map(|p| p.fd).collect();
         assert_eq!(fds, [3, 6, 5, 4]);
     }
@@ -452,7 +469,7 @@ mod tests {
     fn edge_emulation_disarm_and_rearm() {
         const RDHUP: c_short = POLLRDHUP;
         let mut t = Table::new(100);
-        t.add(3, Token(1), R | W, false).unwrap();
+        t.add(3, Token(1), R | W, SlotKind::Source).unwrap();
         let mut events = Vec::with_capacity(4);
 
         t.report(Some(3), libc::POLLIN);
@@ -470,21 +487,21 @@ mod tests {
         assert_eq!(t.pollfd(3).events, W | RDHUP);
 
         // Re-arming a direction that is not registered changes nothing.
-        t.modify(3, Token(1), R).unwrap();
+        t.reregister(3, Token(1), R).unwrap();
         t.report(Some(3), libc::POLLIN);
         events.clear();
         t.collect(&mut events, |_| {});
         // Nothing armed but POLLRDHUP; the fd is still watched for hang-ups and errors.
         assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, RDHUP));
         assert_eq!(t.rearm(3, libc::POLLOUT), Some(RDHUP));
-        assert_eq!(t.rearm(3, interest_bits(true, false, false, true)), Some(R));
+        assert_eq!(t.rearm(3, blocked_bits(Interest::READABLE)), Some(R));
         assert_eq!(t.pollfd(3).fd, 3);
         assert_eq!(t.pollfd(3).events, R);
         assert_eq!(t.rearm(3, R), Some(R), "already armed");
         assert_eq!(t.rearm(9, R), None, "unknown fd ignored");
 
         // A hang-up disarms everything, even the directions not reported.
-        t.modify(3, Token(2), R | W).unwrap();
+        t.reregister(3, Token(2), R | W).unwrap();
         t.report(Some(3), libc::POLLHUP);
         events.clear();
         t.collect(&mut events, |_| {});
@@ -496,7 +513,7 @@ mod tests {
             "dead: skipped by poll(2)"
         );
         // A direction that is not registered does not revive it.
-        t.modify(3, Token(2), W).unwrap();
+        t.reregister(3, Token(2), W).unwrap();
         t.report(Some(3), libc::POLLERR);
         events.clear();
         t.collect(&mut events, |_| {});
@@ -507,7 +524,7 @@ mod tests {
         // do_io re-arms only what blocked; reregister re-arms everything.
         assert_eq!(t.rearm(3, W), Some(W));
         assert_eq!((t.pollfd(3).fd, t.pollfd(3).events), (3, W));
-        t.modify(3, Token(2), R | W).unwrap();
+        t.reregister(3, Token(2), R | W).unwrap();
         assert_eq!(t.pollfd(3).events, R | W);
     }
 
@@ -515,7 +532,7 @@ mod tests {
     #[test]
     fn read_hang_up_after_data_is_reported_once() {
         let mut t = Table::new(100);
-        t.add(3, Token(1), R | W, false).unwrap();
+        t.add(3, Token(1), R | W, SlotKind::Source).unwrap();
         let mut events = Vec::with_capacity(4);
         t.report(Some(3), libc::POLLIN | libc::POLLOUT);
         t.collect(&mut events, |_| {});
@@ -542,7 +559,7 @@ mod tests {
     fn closed_fd_is_reported_once_and_removed() {
         let mut t = Table::new(100);
         for fd in 3..7 {
-            t.add(fd, Token(fd as usize), R, false).unwrap();
+            t.add(fd, Token(fd as usize), R, SlotKind::Source).unwrap();
         }
         t.report(Some(3), libc::POLLNVAL);
         t.report(Some(5), libc::POLLNVAL);
@@ -558,9 +575,9 @@ mod tests {
         assert_eq!(t.pollfd(4).fd, 4);
         assert_eq!(t.pollfd(6).events, POLLRDHUP);
         // The numbers can be registered again; the other slots are intact.
-        t.add(5, Token(50), W, false).unwrap();
-        t.add(3, Token(30), W, false).unwrap();
-        t.remove(6, false).unwrap();
+        t.add(5, Token(50), W, SlotKind::Source).unwrap();
+        t.add(3, Token(30), W, SlotKind::Source).unwrap();
+        t.remove(6, SlotKind::Source).unwrap();
         assert_eq!(t.len(), 3);
         for fd in [3, 4, 5] {
             assert_eq!(t.pollfd(fd).fd, fd);
@@ -586,8 +603,8 @@ mod tests {
     #[test]
     fn wakers_stay_armed_and_are_drained() {
         let mut t = Table::new(100);
-        t.add(3, Token(5), R, false).unwrap();
-        t.add(4, Token(5), libc::POLLIN, true).unwrap();
+        t.add(3, Token(5), R, SlotKind::Source).unwrap();
+        t.add(4, Token(5), libc::POLLIN, SlotKind::Waker).unwrap();
         t.report(Some(3), libc::POLLIN);
         t.report(Some(4), libc::POLLIN);
         t.report(None, libc::POLLIN);
@@ -608,7 +625,7 @@ mod tests {
     fn capacity_limit_and_rotation() {
         let mut t = Table::new(100);
         for fd in 10..20 {
-            t.add(fd, Token(fd as usize), R, false).unwrap();
+            t.add(fd, Token(fd as usize), R, SlotKind::Source).unwrap();
         }
         let mut events = Vec::with_capacity(3);
         let cap = events.capacity();
@@ -631,7 +648,7 @@ mod tests {
 
         // Rotation: with slots that are re-armed every time, the later ones still get a turn.
         for fd in 10..20 {
-            t.modify(fd, Token(fd as usize), R).unwrap();
+            t.reregister(fd, Token(fd as usize), R).unwrap();
         }
         let mut counts = [0; 10];
         for _ in 0..10 {
@@ -651,8 +668,9 @@ mod tests {
     #[test]
     fn tokens_are_bit_exact() {
         let mut t = Table::new(100);
-        t.add(3, Token(usize::MAX), W, false).unwrap();
-        t.add(4, Token(usize::MAX - 1), libc::POLLIN, true).unwrap();
+        t.add(3, Token(usize::MAX), W, SlotKind::Source).unwrap();
+        t.add(4, Token(usize::MAX - 1), libc::POLLIN, SlotKind::Waker)
+            .unwrap();
         t.report(Some(3), libc::POLLOUT);
         t.report(Some(4), libc::POLLIN);
         let mut events = Vec::with_capacity(2);

@@ -2,6 +2,7 @@
 //! internal wake-ups, and failure injection into the notifier.
 
 use super::*;
+use crate::sys::WakerApi;
 
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -77,7 +78,7 @@ fn select_with_waker_and_internal_wakes() {
     selector.select(&mut events, Some(Duration::ZERO)).unwrap();
     assert!(events.is_empty());
     // A modification while nobody polls leaves no pending internal wake-up.
-    selector.shared.modify(|_| ()).unwrap();
+    selector.shared.wake_and_lock(|_| ()).unwrap();
     let mut byte = [0u8; 8];
     // SAFETY: reading into a live 8-byte buffer from the (non-blocking) notifier fd.
     let n = unsafe { libc::read(selector.shared.notifier.fd(), byte.as_mut_ptr().cast(), 8) };
@@ -122,6 +123,16 @@ fn poisoned_lock_is_recovered() {
         .select(&mut events, Some(Duration::from_secs(5)))
         .unwrap();
     assert_eq!(events.len(), 1);
+}
+
+/// The token of the Waker that stops a poller thread.
+const STOP: Token = Token(99);
+
+/// A selector, and the Waker that stops its poller thread.
+fn selector_and_stop_waker() -> (Selector, Waker) {
+    let selector = Selector::new().unwrap();
+    let waker = Waker::new(&selector, STOP).unwrap();
+    (selector, waker)
 }
 
 /// A thread polling `selector` with no timeout, sending every event's token, until it sees
@@ -197,15 +208,14 @@ fn armed_records() {
 /// blocked in poll(2); a direction that was disarmed (reported) costs one wake-up to re-arm.
 #[test]
 fn rearming_an_armed_direction_does_not_wake_the_poller() {
-    let selector = Selector::new().unwrap();
-    let waker = Waker::new(&selector, Token(99)).unwrap();
+    let (selector, waker) = selector_and_stop_waker();
     let (local, mut peer) = UnixStream::pair().unwrap();
     local.set_nonblocking(true).unwrap();
     let mut state = IoSourceState::new();
     state
         .register(&selector, local.as_raw_fd(), Token(1), Interest::READABLE)
         .unwrap();
-    let (events, poller) = spawn_poller(&selector, Token(99));
+    let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
 
     // Armed since registration: 1000 blocked reads change nothing and wake nobody.
@@ -242,12 +252,11 @@ fn rearming_an_armed_direction_does_not_wake_the_poller() {
 /// gets the error back, with nothing changed, instead of waiting for the lock forever.
 #[test]
 fn failed_wake_returns_the_error_and_changes_nothing() {
-    let selector = Selector::new().unwrap();
-    let waker = Waker::new(&selector, Token(99)).unwrap();
+    let (selector, waker) = selector_and_stop_waker();
     let (local, mut peer) = UnixStream::pair().unwrap();
     local.set_nonblocking(true).unwrap();
     peer.write_all(b"x").unwrap();
-    let (events, poller) = spawn_poller(&selector, Token(99));
+    let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
 
     // Registration: done on another thread, so that a hang fails the test instead of hanging.
@@ -299,9 +308,8 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
 /// is parked waiting for it must release the poller.
 #[test]
 fn withdrawing_modifier_releases_a_parked_poller() {
-    let selector = Selector::new().unwrap();
-    let waker = Waker::new(&selector, Token(99)).unwrap();
-    let (events, poller) = spawn_poller(&selector, Token(99));
+    let (selector, waker) = selector_and_stop_waker();
+    let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
     // A modifier announces itself and wakes the poller, which parks until it is done.
     selector.shared.waiting.fetch_add(1, SeqCst);

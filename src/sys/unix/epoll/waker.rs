@@ -1,195 +1,22 @@
-//! The epoll selector (Linux, Android).
-//!
-//! Edge-triggered (`EPOLLET`) registrations with the token in the 64-bit `data` field. Every
-//! operation is exactly one system call and allocates nothing: `select` is one `epoll_wait`
-//! straight into the caller's `Events` buffer. A `Waker` costs one `write` per wake-up the
-//! poller consumes, not one per `wake` call (see [`Waker`]).
+//! The epoll Waker: an eventfd of its own, registered edge-triggered under the caller's token,
+//! that writes only when no wake-up is already pending (see [`Waker`]).
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{fence, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use super::notify::Notifier;
-use super::{already_registered, cvt, not_registered, timeout_ms, EventApi, SelectorApi};
+use super::Selector;
+use crate::sys::unix::notify::Notifier;
+use crate::sys::{SelectorApi, WakerApi};
 use crate::{Interest, Token};
-
-/// A raw epoll event; the public `Event` wraps it.
-pub(crate) type Event = libc::epoll_event;
-
-#[derive(Debug)]
-pub(crate) struct Selector {
-    ep: OwnedFd,
-    /// The poll generation: how many times `epoll_wait` has returned on this epoll instance.
-    /// Shared by every `try_clone` of the selector and by every Waker registered with it.
-    generation: Arc<AtomicU64>,
-}
-
-fn interests_to_epoll(interests: Interest) -> u32 {
-    let mut flags = libc::EPOLLET as u32;
-    if interests.is_readable() {
-        flags |= (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
-    }
-    if interests.is_writable() {
-        flags |= libc::EPOLLOUT as u32;
-    }
-    if interests.is_priority() {
-        flags |= libc::EPOLLPRI as u32;
-    }
-    flags
-}
-
-impl Selector {
-    fn ctl(&self, op: libc::c_int, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let mut event = libc::epoll_event {
-            events: interests_to_epoll(interests),
-            u64: token.0 as u64,
-        };
-        // SAFETY: `event` is a live epoll_event for the duration of the call.
-        cvt(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut event) }).map(drop)
-    }
-
-    pub(crate) fn as_raw_fd(&self) -> RawFd {
-        self.ep.as_raw_fd()
-    }
-
-    pub(crate) fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        std::os::fd::AsFd::as_fd(&self.ep)
-    }
-}
-
-impl SelectorApi for Selector {
-    type Event = Event;
-
-    fn new() -> io::Result<Selector> {
-        // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we own.
-        let ep = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
-        // SAFETY: `ep` was just created and is owned by nobody else.
-        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
-        Ok(Selector {
-            ep,
-            generation: Arc::new(AtomicU64::new(0)),
-        })
-    }
-
-    fn try_clone(&self) -> io::Result<Selector> {
-        // OwnedFd::try_clone duplicates with F_DUPFD_CLOEXEC.
-        let ep = self.ep.try_clone()?;
-        Ok(Selector {
-            ep,
-            generation: Arc::clone(&self.generation),
-        })
-    }
-
-    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
-        events.clear();
-        let max = events.capacity().min(libc::c_int::MAX as usize) as libc::c_int;
-        let timeout = timeout_ms(timeout, libc::c_int::MAX);
-        // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
-        // which is at least `max` elements long.
-        let n = unsafe { libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout) };
-        // Re-open every Waker of this poller (see `Waker` for why this order is sound). Done
-        // on every return, errors included: an extra generation only costs a later `wake` its
-        // write, never a wake-up.
-        self.generation.fetch_add(1, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
-        let n = cvt(n)?;
-        // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
-        unsafe { events.set_len(n as usize) };
-        Ok(())
-    }
-
-    fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_ADD, fd, token, interests)
-            .map_err(|e| {
-                if e.raw_os_error() == Some(libc::EEXIST) {
-                    already_registered(Some(e))
-                } else {
-                    e
-                }
-            })
-    }
-
-    fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.ctl(libc::EPOLL_CTL_MOD, fd, token, interests)
-            .map_err(map_enoent)
-    }
-
-    fn deregister(&self, fd: RawFd) -> io::Result<()> {
-        // A null event pointer is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
-        // SAFETY: no pointer is dereferenced for EPOLL_CTL_DEL.
-        cvt(unsafe {
-            libc::epoll_ctl(
-                self.ep.as_raw_fd(),
-                libc::EPOLL_CTL_DEL,
-                fd,
-                std::ptr::null_mut(),
-            )
-        })
-        .map(drop)
-        .map_err(map_enoent)
-    }
-}
-
-fn map_enoent(e: io::Error) -> io::Error {
-    if e.raw_os_error() == Some(libc::ENOENT) {
-        not_registered(Some(e))
-    } else {
-        e
-    }
-}
-
-impl EventApi for Event {
-    fn token(&self) -> Token {
-        Token(self.u64 as usize)
-    }
-    fn is_readable(&self) -> bool {
-        self.events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0
-    }
-    fn is_writable(&self) -> bool {
-        self.events & libc::EPOLLOUT as u32 != 0
-    }
-    fn is_error(&self) -> bool {
-        self.events & libc::EPOLLERR as u32 != 0
-    }
-    fn is_read_closed(&self) -> bool {
-        let e = self.events;
-        e & libc::EPOLLHUP as u32 != 0
-            || (e & libc::EPOLLIN as u32 != 0 && e & libc::EPOLLRDHUP as u32 != 0)
-    }
-    fn is_write_closed(&self) -> bool {
-        let e = self.events;
-        e & libc::EPOLLHUP as u32 != 0
-            || (e & libc::EPOLLOUT as u32 != 0 && e & libc::EPOLLERR as u32 != 0)
-            || e == libc::EPOLLERR as u32
-    }
-    fn is_priority(&self) -> bool {
-        self.events & libc::EPOLLPRI as u32 != 0
-    }
-    fn is_aio(&self) -> bool {
-        false
-    }
-    fn is_lio(&self) -> bool {
-        false
-    }
-    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (events, data) = (self.events, self.u64);
-        f.debug_struct("epoll_event")
-            .field("events", &format_args!("{events:#x}"))
-            .field("u64", &data)
-            .finish()
-    }
-}
 
 /// A Waker is its own eventfd, registered edge-triggered under the caller's token. Every write
 /// to an eventfd is a new edge for epoll, so the poller never has to read the counter.
 ///
 /// # Coalescing
 ///
-/// mio writes the eventfd on every `wake`. Here a `wake` skips the write when another one
-/// already wrote successfully since the poller last returned from `epoll_wait`. The state is two
-/// counters and no lock:
+/// A `wake` skips the write when another one already wrote successfully since the poller last
+/// returned from `epoll_wait`. The state is two counters and no lock:
 ///
 /// * `generation` (shared with the selector): `select` adds one after every `epoll_wait`
 ///   return, then issues a `SeqCst` fence, before handing the events to its caller;
@@ -200,12 +27,12 @@ impl EventApi for Event {
 /// `g` into `armed_at`. The token plays no part, so tokens may repeat and any number of Wakers
 /// may share a poller.
 ///
-/// `armed_at` is published only *after* the write: were it claimed before (as an earlier
-/// version did, swapping `g` in and writing unless the swap returned `g`), a `wake` that saw
+/// `armed_at` is published only *after* the write: were it claimed before (swapping `g` in
+/// and writing unless the swap returned `g`), a `wake` that saw
 /// the claim would return `Ok` while the claiming write could still fail, and that `Ok` would
 /// be followed by no wake-up. The price is that the `wake`s that arrive while the first write
 /// of a generation is in flight write too: at most one write per waking thread per
-/// generation, still never more than mio's one per call.
+/// generation, still never more than one per call.
 ///
 /// Why a skipped write never loses a wake-up. Take a `wake` W that loaded `g` and found
 /// `armed_at == g`. Every store to `armed_at` writes the generation its `wake` loaded, after
@@ -233,8 +60,10 @@ pub(crate) struct Waker {
 /// polling to get here).
 const NEVER: u64 = u64::MAX;
 
-impl Waker {
-    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+impl WakerApi for Waker {
+    type Selector = Selector;
+
+    fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         let notifier = Notifier::new()?;
         selector.register(notifier.fd(), token, Interest::READABLE)?;
         Ok(Waker {
@@ -244,7 +73,7 @@ impl Waker {
         })
     }
 
-    pub(crate) fn wake(&self) -> io::Result<()> {
+    fn wake(&self) -> io::Result<()> {
         fence(Ordering::SeqCst);
         let generation = self.generation.load(Ordering::Relaxed);
         // A plain load: while a wake-up is pending, waking threads only read the shared cache
@@ -254,7 +83,9 @@ impl Waker {
         }
         self.write(generation)
     }
+}
 
+impl Waker {
     /// The system call, out of line so that the skip path above stays a few instructions.
     #[cold]
     #[inline(never)]
@@ -318,7 +149,7 @@ mod tests {
     use std::time::Duration;
 
     use super::{inject, Selector, Waker};
-    use crate::sys::{EventApi, SelectorApi};
+    use crate::sys::{EventApi, SelectorApi, WakerApi};
     use crate::Token;
 
     /// Two wakes in one generation, the first of which fails to write: the second must not

@@ -1,0 +1,181 @@
+//! The epoll selector (Linux, Android).
+//!
+//! Edge-triggered (`EPOLLET`) registrations with the token in the 64-bit `data` field. Every
+//! operation is exactly one system call and allocates nothing: `select` is one `epoll_wait`
+//! straight into the caller's `Events` buffer. A `Waker` costs one `write` per wake-up the
+//! poller consumes, not one per `wake` call (see [`Waker`]).
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{fence, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{cvt, timeout_ms};
+use crate::sys::{already_registered, not_registered, EventApi, SelectorApi};
+use crate::{Interest, Token};
+
+/// A raw epoll event; the public `Event` wraps it.
+pub(crate) type Event = libc::epoll_event;
+
+impl EventApi for Event {
+    fn token(&self) -> Token {
+        Token(self.u64 as usize)
+    }
+    fn is_readable(&self) -> bool {
+        self.events & (libc::EPOLLIN | libc::EPOLLPRI) as u32 != 0
+    }
+    fn is_writable(&self) -> bool {
+        self.events & libc::EPOLLOUT as u32 != 0
+    }
+    fn is_error(&self) -> bool {
+        self.events & libc::EPOLLERR as u32 != 0
+    }
+    fn is_read_closed(&self) -> bool {
+        let e = self.events;
+        e & libc::EPOLLHUP as u32 != 0
+            || (e & libc::EPOLLIN as u32 != 0 && e & libc::EPOLLRDHUP as u32 != 0)
+    }
+    fn is_write_closed(&self) -> bool {
+        let e = self.events;
+        e & libc::EPOLLHUP as u32 != 0
+            || (e & libc::EPOLLOUT as u32 != 0 && e & libc::EPOLLERR as u32 != 0)
+            || e == libc::EPOLLERR as u32
+    }
+    fn is_priority(&self) -> bool {
+        self.events & libc::EPOLLPRI as u32 != 0
+    }
+    fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (events, data) = (self.events, self.u64);
+        f.debug_struct("epoll_event")
+            .field("events", &format_args!("{events:#x}"))
+            .field("u64", &data)
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Selector {
+    ep: OwnedFd,
+    /// The poll generation: how many times `epoll_wait` has returned on this epoll instance.
+    /// Shared by every `try_clone` of the selector and by every Waker registered with it.
+    generation: Arc<AtomicU64>,
+}
+
+fn interests_to_epoll(interests: Interest) -> u32 {
+    let mut flags = libc::EPOLLET as u32;
+    if interests.is_readable() {
+        flags |= (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+    }
+    if interests.is_writable() {
+        flags |= libc::EPOLLOUT as u32;
+    }
+    if interests.is_priority() {
+        flags |= libc::EPOLLPRI as u32;
+    }
+    flags
+}
+
+impl Selector {
+    fn ctl(&self, op: libc::c_int, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        let mut event = libc::epoll_event {
+            events: interests_to_epoll(interests),
+            u64: token.0 as u64,
+        };
+        // SAFETY: `event` is a live epoll_event for the duration of the call.
+        cvt(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut event) }).map(drop)
+    }
+
+    pub(crate) fn as_raw_fd(&self) -> RawFd {
+        self.ep.as_raw_fd()
+    }
+
+    pub(crate) fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.ep)
+    }
+}
+
+impl SelectorApi for Selector {
+    type Event = Event;
+
+    fn new() -> io::Result<Selector> {
+        // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we own.
+        let ep = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        // SAFETY: `ep` was just created and is owned by nobody else.
+        let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+        Ok(Selector {
+            ep,
+            generation: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    fn try_clone(&self) -> io::Result<Selector> {
+        // OwnedFd::try_clone duplicates with F_DUPFD_CLOEXEC.
+        let ep = self.ep.try_clone()?;
+        Ok(Selector {
+            ep,
+            generation: Arc::clone(&self.generation),
+        })
+    }
+
+    fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+        events.clear();
+        let max = events.capacity().min(libc::c_int::MAX as usize) as libc::c_int;
+        let timeout = timeout_ms(timeout, libc::c_int::MAX);
+        // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
+        // which is at least `max` elements long.
+        let n = unsafe { libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout) };
+        // Re-open every Waker of this poller (see `Waker` for why this order is sound). Done
+        // on every return, errors included: an extra generation only costs a later `wake` its
+        // write, never a wake-up.
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        let n = cvt(n)?;
+        // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
+        unsafe { events.set_len(n as usize) };
+        Ok(())
+    }
+
+    fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, token, interests)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::EEXIST) {
+                    already_registered(Some(e))
+                } else {
+                    e
+                }
+            })
+    }
+
+    fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, token, interests)
+            .map_err(map_enoent)
+    }
+
+    fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        // A null event pointer is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
+        // SAFETY: no pointer is dereferenced for EPOLL_CTL_DEL.
+        cvt(unsafe {
+            libc::epoll_ctl(
+                self.ep.as_raw_fd(),
+                libc::EPOLL_CTL_DEL,
+                fd,
+                std::ptr::null_mut(),
+            )
+        })
+        .map(drop)
+        .map_err(map_enoent)
+    }
+}
+
+fn map_enoent(e: io::Error) -> io::Error {
+    if e.raw_os_error() == Some(libc::ENOENT) {
+        not_registered(Some(e))
+    } else {
+        e
+    }
+}
+
+mod waker;
+
+pub(crate) use self::waker::Waker;

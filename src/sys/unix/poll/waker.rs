@@ -1,0 +1,46 @@
+//! The poll(2) Waker: a notifier of its own in the selector's table (see [`Waker`]).
+
+use std::io;
+use std::sync::Arc;
+
+use super::table::SlotKind;
+use super::{Selector, Shared};
+use crate::sys::unix::notify::Notifier;
+use crate::sys::WakerApi;
+use crate::Token;
+
+/// A Waker is its own notifier in the table, flagged as a Waker: the poller recognises its
+/// wake-ups by the slot, never by the token (which other sources may share), drains it when
+/// it reports it and keeps it armed.
+#[derive(Debug)]
+pub(crate) struct Waker {
+    shared: Arc<Shared>,
+    notifier: Notifier,
+}
+
+impl WakerApi for Waker {
+    type Selector = Selector;
+
+    fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+        let notifier = Notifier::new()?;
+        selector
+            .shared
+            .wake_and_lock(|t| t.add(notifier.fd(), token, libc::POLLIN, SlotKind::Waker))??;
+        Ok(Waker {
+            shared: Arc::clone(&selector.shared),
+            notifier,
+        })
+    }
+
+    fn wake(&self) -> io::Result<()> {
+        self.notifier.notify()
+    }
+}
+
+impl Drop for Waker {
+    fn drop(&mut self) {
+        // The slot goes before the notifier's fd is closed (the fields drop after this).
+        let fd = self.notifier.fd();
+        let _ = self.shared.wake_and_lock(|t| t.remove(fd, SlotKind::Waker));
+    }
+}
