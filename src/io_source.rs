@@ -16,24 +16,24 @@ use std::sync::{Arc, Weak};
 
 use crate::event::Source;
 use crate::poll::PollerId;
-use crate::sys::{self, IoSourceApi, RawSource};
+use crate::sys::{self, IoSourceApi, RawIo};
 use crate::{Interest, Registry, Token};
 
 /// What the backend watches for a wrapped object: its fd on Unix, its socket on Windows.
-pub(crate) trait AsRawSource {
-    fn as_raw_source(&self) -> RawSource;
+pub(crate) trait AsRawIo {
+    fn as_raw_io(&self) -> RawIo;
 }
 
 #[cfg(unix)]
-impl<T: AsRawFd> AsRawSource for T {
-    fn as_raw_source(&self) -> RawSource {
+impl<T: AsRawFd> AsRawIo for T {
+    fn as_raw_io(&self) -> RawIo {
         self.as_raw_fd()
     }
 }
 
 #[cfg(windows)]
-impl<T: AsRawSocket> AsRawSource for T {
-    fn as_raw_source(&self) -> RawSource {
+impl<T: AsRawSocket> AsRawIo for T {
+    fn as_raw_io(&self) -> RawIo {
         self.as_raw_socket()
     }
 }
@@ -97,7 +97,7 @@ impl Owner {
     }
 }
 
-impl<T: AsRawSource> IoSource<T> {
+impl<T: AsRawIo> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
@@ -114,7 +114,7 @@ impl<T: AsRawSource> IoSource<T> {
         F: FnOnce(&T) -> io::Result<R>,
     {
         self.state
-            .do_io(self.inner.as_raw_source(), blocked, || f(&self.inner))
+            .do_io(self.inner.as_raw_io(), blocked, || f(&self.inner))
     }
 
     /// An operation that waits for readability (read, recv, accept, peek).
@@ -196,7 +196,7 @@ impl<T: AsSocket> AsSocket for IoSource<T> {
     }
 }
 
-impl<T: AsRawSource> Source for IoSource<T> {
+impl<T: AsRawIo> Source for IoSource<T> {
     fn register(
         &mut self,
         registry: &Registry,
@@ -205,7 +205,7 @@ impl<T: AsRawSource> Source for IoSource<T> {
     ) -> io::Result<()> {
         // With the same poller, the backend answers (AlreadyExists where it can tell).
         self.owner.check(registry)?;
-        let fd = self.inner.as_raw_source();
+        let fd = self.inner.as_raw_io();
         self.state
             .register(registry.selector(), fd, token, interests)?;
         self.owner.0 = Some(Arc::downgrade(registry.poller()));
@@ -219,7 +219,7 @@ impl<T: AsRawSource> Source for IoSource<T> {
         interests: Interest,
     ) -> io::Result<()> {
         let standing = self.owner.check(registry)?;
-        let fd = self.inner.as_raw_source();
+        let fd = self.inner.as_raw_io();
         self.state
             .reregister(registry.selector(), fd, token, interests)?;
         if let Standing::Unregistered = standing {
@@ -231,7 +231,7 @@ impl<T: AsRawSource> Source for IoSource<T> {
 
     fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
         self.owner.check(registry)?;
-        let fd = self.inner.as_raw_source();
+        let fd = self.inner.as_raw_io();
         let result = self.state.deregister(registry.selector(), fd);
         // NotFound: the registration was already gone (removed through a `SourceFd`).
         if result

@@ -275,9 +275,8 @@ macro_rules! stream_io {
 
         impl ::std::io::Read for &$ty {
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
-                self.inner.read_op(|s| {
-                    $crate::sys::socket::recv($crate::sys::AsSource::as_source(s), buf)
-                })
+                self.inner
+                    .read_op(|s| $crate::sys::socket::recv($crate::sys::AsIo::as_io(s), buf))
             }
 
             fn read_vectored(
@@ -285,7 +284,7 @@ macro_rules! stream_io {
                 bufs: &mut [::std::io::IoSliceMut<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner.read_op(|s| {
-                    $crate::sys::socket::recv_vectored($crate::sys::AsSource::as_source(s), bufs)
+                    $crate::sys::socket::recv_vectored($crate::sys::AsIo::as_io(s), bufs)
                 })
             }
         }
@@ -309,9 +308,8 @@ macro_rules! stream_io {
 
         impl ::std::io::Write for &$ty {
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
-                self.inner.write_op(|s| {
-                    $crate::sys::socket::send($crate::sys::AsSource::as_source(s), buf)
-                })
+                self.inner
+                    .write_op(|s| $crate::sys::socket::send($crate::sys::AsIo::as_io(s), buf))
             }
 
             fn write_vectored(
@@ -319,7 +317,7 @@ macro_rules! stream_io {
                 bufs: &[::std::io::IoSlice<'_>],
             ) -> ::std::io::Result<usize> {
                 self.inner.write_op(|s| {
-                    $crate::sys::socket::send_vectored($crate::sys::AsSource::as_source(s), bufs)
+                    $crate::sys::socket::send_vectored($crate::sys::AsIo::as_io(s), bufs)
                 })
             }
 

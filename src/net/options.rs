@@ -10,7 +10,7 @@
 //!   `UdpSocketBuilder`.
 //!
 //! Each macro adds an `impl` block to a type that has a private method
-//! `fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R>`
+//! `fn with_socket<R>(&self, f: impl FnOnce(BorrowedIo<'_>) -> io::Result<R>) -> io::Result<R>`
 //! (which goes through `IoSource::any_op` on registrable types). `$setup` is the doc-test code
 //! that makes a value `socket` of the type, `$setup6` the same for IPv6.
 //!
@@ -45,12 +45,12 @@ macro_rules! bind_options {
             /// # }
             /// ```
             pub fn set_reuseaddr(&self, reuseaddr: bool) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_reuseaddr(fd, reuseaddr))
+                self.with_socket(|fd| $crate::sys::socket::set_reuseaddr(fd, reuseaddr))
             }
 
             /// Whether `SO_REUSEADDR` is set; see [`set_reuseaddr`](Self::set_reuseaddr).
             pub fn reuseaddr(&self) -> ::std::io::Result<bool> {
-                self.with_fd($crate::sys::socket::reuseaddr)
+                self.with_socket($crate::sys::socket::reuseaddr)
             }
 
             /// Allows several sockets to bind the same address and port (`SO_REUSEPORT`),
@@ -84,7 +84,7 @@ macro_rules! bind_options {
                 ))))
             )]
             pub fn set_reuseport(&self, reuseport: bool) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_reuseport(fd, reuseport))
+                self.with_socket(|fd| $crate::sys::socket::set_reuseport(fd, reuseport))
             }
 
             /// Whether `SO_REUSEPORT` is set; see [`set_reuseport`](Self::set_reuseport) (also
@@ -99,7 +99,7 @@ macro_rules! bind_options {
                 ))))
             )]
             pub fn reuseport(&self) -> ::std::io::Result<bool> {
-                self.with_fd($crate::sys::socket::reuseport)
+                self.with_socket($crate::sys::socket::reuseport)
             }
 
             /// Restricts an IPv6 socket to IPv6 (`true`) or lets it also carry IPv4 through
@@ -120,14 +120,14 @@ macro_rules! bind_options {
             /// # }
             /// ```
             pub fn set_only_v6(&self, only_v6: bool) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_only_v6(fd, only_v6))
+                self.with_socket(|fd| $crate::sys::socket::set_only_v6(fd, only_v6))
             }
 
             /// Whether the IPv6 socket is restricted to IPv6 (`IPV6_V6ONLY`); on an IPv4
             /// socket [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput). See
             /// [`set_only_v6`](Self::set_only_v6).
             pub fn only_v6(&self) -> ::std::io::Result<bool> {
-                self.with_fd($crate::sys::socket::only_v6_named)
+                self.with_socket($crate::sys::socket::only_v6_named)
             }
 
             /// Binds the socket to a network interface by name (`SO_BINDTODEVICE`), such as
@@ -156,7 +156,7 @@ macro_rules! bind_options {
                 doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
             )]
             pub fn bind_device(&self, interface: Option<&[u8]>) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::bind_device(fd, interface))
+                self.with_socket(|fd| $crate::sys::socket::bind_device(fd, interface))
             }
 
             /// The name of the interface the socket is bound to (`SO_BINDTODEVICE`), or
@@ -167,7 +167,7 @@ macro_rules! bind_options {
                 doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
             )]
             pub fn device(&self) -> ::std::io::Result<Option<Vec<u8>>> {
-                self.with_fd($crate::sys::socket::device)
+                self.with_socket($crate::sys::socket::device)
             }
         }
     };
@@ -195,7 +195,7 @@ macro_rules! tcp_options {
                 &self,
                 linger: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_linger(fd, linger))
+                self.with_socket(|fd| $crate::sys::socket::set_linger(fd, linger))
             }
 
             /// Makes closing the socket reset the connection and discard unsent data:
@@ -216,19 +216,19 @@ macro_rules! tcp_options {
 
             /// The `SO_LINGER` setting, in whole seconds; see [`set_linger`](Self::set_linger).
             pub fn linger(&self) -> ::std::io::Result<Option<::std::time::Duration>> {
-                self.with_fd($crate::sys::socket::linger)
+                self.with_socket($crate::sys::socket::linger)
             }
 
             /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`), with the system's
             /// timing (on Linux: first probe after two hours idle). For other timing use
             /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on Unix and Windows.
             pub fn set_keepalive(&self, keepalive: bool) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_keepalive(fd, keepalive))
+                self.with_socket(|fd| $crate::sys::socket::set_keepalive(fd, keepalive))
             }
 
             /// Whether keep-alive probes are on (`SO_KEEPALIVE`).
             pub fn keepalive(&self) -> ::std::io::Result<bool> {
-                self.with_fd($crate::sys::socket::keepalive)
+                self.with_socket($crate::sys::socket::keepalive)
             }
 
             /// Turns keep-alive on and sets the parameters given in `params`; the others keep
@@ -258,7 +258,9 @@ macro_rules! tcp_options {
                 &self,
                 params: &$crate::net::TcpKeepalive,
             ) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_tcp_keepalive(fd, params.to_params()))
+                self.with_socket(|fd| {
+                    $crate::sys::socket::set_tcp_keepalive(fd, params.to_params())
+                })
             }
 
             /// The keep-alive parameters as the kernel reports them, in whole seconds. A
@@ -266,7 +268,7 @@ macro_rules! tcp_options {
             /// [`TcpKeepalive`](crate::net::TcpKeepalive)). Whether keep-alive is on at all is
             /// [`keepalive`](Self::keepalive).
             pub fn tcp_keepalive(&self) -> ::std::io::Result<$crate::net::TcpKeepalive> {
-                self.with_fd($crate::sys::socket::tcp_keepalive)
+                self.with_socket($crate::sys::socket::tcp_keepalive)
                     .map($crate::net::TcpKeepalive::from_params)
             }
         }
@@ -293,24 +295,24 @@ macro_rules! buffer_size_options {
             /// # }
             /// ```
             pub fn set_recv_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_recv_buffer_size(fd, size))
+                self.with_socket(|fd| $crate::sys::socket::set_recv_buffer_size(fd, size))
             }
 
             /// The size of the receive buffer as the kernel reports it (`SO_RCVBUF`).
             pub fn recv_buffer_size(&self) -> ::std::io::Result<u32> {
-                self.with_fd($crate::sys::socket::recv_buffer_size)
+                self.with_socket($crate::sys::socket::recv_buffer_size)
             }
 
             /// Asks for a send buffer of `size` bytes (`SO_SNDBUF`); the kernel adjusts the
             /// request as for [`set_recv_buffer_size`](Self::set_recv_buffer_size) (Linux caps
             /// it at `net.core.wmem_max`). Available on Unix and Windows.
             pub fn set_send_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_send_buffer_size(fd, size))
+                self.with_socket(|fd| $crate::sys::socket::set_send_buffer_size(fd, size))
             }
 
             /// The size of the send buffer as the kernel reports it (`SO_SNDBUF`).
             pub fn send_buffer_size(&self) -> ::std::io::Result<u32> {
-                self.with_fd($crate::sys::socket::send_buffer_size)
+                self.with_socket($crate::sys::socket::send_buffer_size)
             }
         }
     };
@@ -341,12 +343,12 @@ macro_rules! traffic_class_options {
             /// # }
             /// ```
             pub fn set_tos_v4(&self, tos: u32) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_tos_v4(fd, tos))
+                self.with_socket(|fd| $crate::sys::socket::set_tos_v4(fd, tos))
             }
 
             /// The type-of-service byte of outgoing IPv4 packets (`IP_TOS`).
             pub fn tos_v4(&self) -> ::std::io::Result<u32> {
-                self.with_fd($crate::sys::socket::tos_v4)
+                self.with_socket($crate::sys::socket::tos_v4)
             }
 
             /// The same as [`set_tos_v4`](Self::set_tos_v4), under the name older tokio
@@ -381,7 +383,7 @@ macro_rules! traffic_class_options {
             #[cfg(ferrio_tclass_v6)]
             #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
             pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
-                self.with_fd(|fd| $crate::sys::socket::set_tclass_v6(fd, tclass))
+                self.with_socket(|fd| $crate::sys::socket::set_tclass_v6(fd, tclass))
             }
 
             /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
@@ -389,7 +391,7 @@ macro_rules! traffic_class_options {
             #[cfg(ferrio_tclass_v6)]
             #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
             pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
-                self.with_fd($crate::sys::socket::tclass_v6)
+                self.with_socket($crate::sys::socket::tclass_v6)
             }
         }
     };

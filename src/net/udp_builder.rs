@@ -1,6 +1,6 @@
 //! A UDP socket configured before it binds.
 
-use crate::sys::{AsSource, BorrowedSource, OwnedSource};
+use crate::sys::{AsIo, BorrowedIo, OwnedIo};
 use std::io;
 use std::net::{self, SocketAddr};
 
@@ -45,7 +45,7 @@ use crate::sys::socket::{self, Kind};
 /// # }
 /// ```
 pub struct UdpSocketBuilder {
-    inner: OwnedSource,
+    inner: OwnedIo,
 }
 
 impl UdpSocketBuilder {
@@ -68,30 +68,30 @@ impl UdpSocketBuilder {
     /// registered. On error the socket is closed: a port in use fails with
     /// [`ErrorKind::AddrInUse`](io::ErrorKind::AddrInUse) and leaves no fd behind.
     pub fn bind(self, addr: SocketAddr) -> io::Result<UdpSocket> {
-        socket::bind(self.inner.as_source(), &addr)?;
+        socket::bind(self.inner.as_io(), &addr)?;
         Ok(UdpSocket::from_std(net::UdpSocket::from(self.inner)))
     }
 
     /// Allows sending to broadcast addresses (`SO_BROADCAST`); the same as
     /// [`UdpSocket::set_broadcast`] after binding. Available on Unix and Windows.
     pub fn set_broadcast(&self, broadcast: bool) -> io::Result<()> {
-        socket::set_broadcast(self.inner.as_source(), broadcast)
+        socket::set_broadcast(self.inner.as_io(), broadcast)
     }
 
     /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
     pub fn broadcast(&self) -> io::Result<bool> {
-        socket::broadcast(self.inner.as_source())
+        socket::broadcast(self.inner.as_io())
     }
 
     /// The address of the socket: before binding, the unspecified address of its family with
     /// port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        socket::local_addr(self.inner.as_source())
+        socket::local_addr(self.inner.as_io())
     }
 
     /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        f(self.inner.as_source())
+    fn with_socket<R>(&self, f: impl FnOnce(BorrowedIo<'_>) -> io::Result<R>) -> io::Result<R> {
+        f(self.inner.as_io())
     }
 }
 

@@ -1,11 +1,11 @@
 //! The internal interface every backend implements, shared by Unix and Windows, and the
-//! registration error helpers. A backend names its raw handle type as `RawSource` (a `RawFd`
+//! registration error helpers. A backend names its raw handle type as `RawIo` (a `RawFd`
 //! on Unix, a `RawSocket` on Windows), so the portable code never names either.
 
 use std::io;
 use std::time::Duration;
 
-use super::RawSource;
+use super::RawIo;
 use crate::{Interest, Token};
 
 /// What every selector offers. `Selector` is shared by `Poll` and every `Registry` clone.
@@ -22,13 +22,13 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// Starts watching `fd`. (Without `os-ext` (`SourceFd`) only a backend's own code may
     /// call these three, and the poll(2) backend's Waker and IoSourceState do not.)
     #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
-    fn register(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
+    fn register(&self, fd: RawIo, token: Token, interests: Interest) -> io::Result<()>;
     /// Replaces token and interests of a watched `fd`.
     #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
-    fn reregister(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
+    fn reregister(&self, fd: RawIo, token: Token, interests: Interest) -> io::Result<()>;
     /// Stops watching `fd`.
     #[cfg_attr(any(windows, not(feature = "os-ext")), allow(dead_code))]
-    fn deregister(&self, fd: RawSource) -> io::Result<()>;
+    fn deregister(&self, fd: RawIo) -> io::Result<()>;
 }
 
 /// How the public `Event` reads a backend's raw event.
@@ -63,21 +63,21 @@ pub(crate) trait IoSourceApi: Sized {
     fn register(
         &mut self,
         selector: &Self::Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: Token,
         interests: Interest,
     ) -> io::Result<()>;
     fn reregister(
         &mut self,
         selector: &Self::Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: Token,
         interests: Interest,
     ) -> io::Result<()>;
-    fn deregister(&mut self, selector: &Self::Selector, fd: RawSource) -> io::Result<()>;
+    fn deregister(&mut self, selector: &Self::Selector, fd: RawIo) -> io::Result<()>;
     /// Runs one operation on the source. If it returns `WouldBlock`, the directions in
     /// `blocked` (intersected with the registered interests) are armed again.
-    fn do_io<T, F>(&self, fd: RawSource, blocked: Interest, f: F) -> io::Result<T>
+    fn do_io<T, F>(&self, fd: RawIo, blocked: Interest, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>;
     /// Takes an error that the backend holds for this registration and that the OS does not

@@ -1,4 +1,4 @@
-use crate::sys::AsSource;
+use crate::sys::AsIo;
 use std::io;
 use std::net::{self, SocketAddr};
 
@@ -74,23 +74,23 @@ impl TcpListener {
     /// still needs to be registered.
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
-            .read_op(|l| socket::tcp_accept(l.as_source()))
+            .read_op(|l| socket::tcp_accept(l.as_io()))
             .map(|(fd, addr)| (TcpStream::from(fd), addr))
     }
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|l| socket::local_addr(l.as_source()))
+        self.inner.any_op(|l| socket::local_addr(l.as_io()))
     }
 
     /// Sets the time-to-live (`IP_TTL`) of packets sent from accepted sockets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|l| socket::set_ttl(l.as_source(), ttl))
+        self.inner.any_op(|l| socket::set_ttl(l.as_io(), ttl))
     }
 
     /// The time-to-live (`IP_TTL`) set by [`set_ttl`](TcpListener::set_ttl).
     pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|l| socket::ttl(l.as_source()))
+        self.inner.any_op(|l| socket::ttl(l.as_io()))
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
@@ -99,7 +99,7 @@ impl TcpListener {
     /// request the system refused, which also arrived as an error event) is returned first.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner
-            .take_error(Interest::READABLE, |l| socket::take_error(l.as_source()))
+            .take_error(Interest::READABLE, |l| socket::take_error(l.as_io()))
     }
 }
 

@@ -1,4 +1,4 @@
-use crate::sys::{AsSource, BorrowedSource, OwnedSource};
+use crate::sys::{AsIo, BorrowedIo, OwnedIo};
 use std::io;
 use std::net::{self, SocketAddr};
 
@@ -61,7 +61,7 @@ use crate::sys::socket::{self, Kind};
 /// # }
 /// ```
 pub struct TcpSocket {
-    inner: OwnedSource,
+    inner: OwnedIo,
 }
 
 impl TcpSocket {
@@ -94,7 +94,7 @@ impl TcpSocket {
     /// [`TcpStream::bind_connect`], which lets Linux share local ports between connections
     /// to different peers.
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        socket::bind(self.inner.as_source(), &addr)
+        socket::bind(self.inner.as_io(), &addr)
     }
 
     /// Starts connecting to `addr` and returns the stream at once, usually before the
@@ -102,7 +102,7 @@ impl TcpSocket {
     /// [connect protocol](crate::net#connecting). If the system refuses at once, the error is
     /// returned and the socket is closed.
     pub fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        socket::connect_stream(self.inner.as_source(), &addr)?;
+        socket::connect_stream(self.inner.as_io(), &addr)?;
         Ok(TcpStream::from(self.inner))
     }
 
@@ -114,51 +114,51 @@ impl TcpSocket {
     /// clamped. [`TcpListener::bind`] uses std's value, 128 on most systems. A socket that was not bound
     /// gets a free port on all addresses. On error the socket is closed.
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        socket::listen(self.inner.as_source(), backlog)?;
+        socket::listen(self.inner.as_io(), backlog)?;
         Ok(TcpListener::from(self.inner))
     }
 
     /// Wraps a std stream's socket, as tokio's method of the same name does. It is used as
     /// it is: make it non-blocking first if it will be connected through this type.
     pub fn from_std_stream(stream: net::TcpStream) -> TcpSocket {
-        TcpSocket::from(OwnedSource::from(stream))
+        TcpSocket::from(OwnedIo::from(stream))
     }
 
     /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); it carries over to the
     /// connection. Available on Unix and Windows.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        socket::set_nodelay(self.inner.as_source(), nodelay)
+        socket::set_nodelay(self.inner.as_io(), nodelay)
     }
 
     /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
     pub fn nodelay(&self) -> io::Result<bool> {
-        socket::nodelay(self.inner.as_source())
+        socket::nodelay(self.inner.as_io())
     }
 
     /// Sets the time-to-live (`IP_TTL`) of outgoing packets. Available on Unix and Windows.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        socket::set_ttl(self.inner.as_source(), ttl)
+        socket::set_ttl(self.inner.as_io(), ttl)
     }
 
     /// The time-to-live (`IP_TTL`) of outgoing packets.
     pub fn ttl(&self) -> io::Result<u32> {
-        socket::ttl(self.inner.as_source())
+        socket::ttl(self.inner.as_io())
     }
 
     /// The address the socket is bound to; before [`bind`](TcpSocket::bind), the unspecified
     /// address of its family with port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        socket::local_addr(self.inner.as_source())
+        socket::local_addr(self.inner.as_io())
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        socket::take_error(self.inner.as_source())
+        socket::take_error(self.inner.as_io())
     }
 
     /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        f(self.inner.as_source())
+    fn with_socket<R>(&self, f: impl FnOnce(BorrowedIo<'_>) -> io::Result<R>) -> io::Result<R> {
+        f(self.inner.as_io())
     }
 }
 

@@ -1,4 +1,4 @@
-use crate::sys::{AsSource, BorrowedSource};
+use crate::sys::{AsIo, BorrowedIo};
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 
@@ -109,39 +109,39 @@ impl TcpStream {
     /// `NotConnected` (`ENOTCONN`).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::peer_addr(s.as_source()))
+        self.inner.write_op(|s| socket::peer_addr(s.as_io()))
     }
 
     /// The local address of the stream.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::local_addr(s.as_source()))
+        self.inner.any_op(|s| socket::local_addr(s.as_io()))
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file (and its event shows `is_read_closed`).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_source(), how))
+        self.inner.any_op(|s| socket::shutdown(s.as_io(), how))
     }
 
     /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.inner
-            .any_op(|s| socket::set_nodelay(s.as_source(), nodelay))
+            .any_op(|s| socket::set_nodelay(s.as_io(), nodelay))
     }
 
     /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.inner.any_op(|s| socket::nodelay(s.as_source()))
+        self.inner.any_op(|s| socket::nodelay(s.as_io()))
     }
 
     /// Sets the time-to-live (`IP_TTL`) of outgoing packets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|s| socket::set_ttl(s.as_source(), ttl))
+        self.inner.any_op(|s| socket::set_ttl(s.as_io(), ttl))
     }
 
     /// The time-to-live (`IP_TTL`) of outgoing packets.
     pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|s| socket::ttl(s.as_source()))
+        self.inner.any_op(|s| socket::ttl(s.as_io()))
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any. After a writable
@@ -152,14 +152,14 @@ impl TcpStream {
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         // Part of the connect protocol, which waits for writability.
         self.inner
-            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_source()))
+            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_io()))
     }
 
     /// Reads waiting data without removing it from the socket (`MSG_PEEK`); returns
     /// `WouldBlock` if there is none. Peeking does not use up the readable event: if data is
     /// waiting, the next read finds it.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_op(|s| socket::peek(s.as_source(), buf))
+        self.inner.read_op(|s| socket::peek(s.as_io(), buf))
     }
 
     /// Runs `f`, which does I/O on this stream's fd by other means (for example through
@@ -178,8 +178,8 @@ impl TcpStream {
     }
 
     /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        self.inner.any_op(|s| f(s.as_source()))
+    fn with_socket<R>(&self, f: impl FnOnce(BorrowedIo<'_>) -> io::Result<R>) -> io::Result<R> {
+        self.inner.any_op(|s| f(s.as_io()))
     }
 }
 

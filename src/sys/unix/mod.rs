@@ -53,7 +53,7 @@ impl IoSourceApi for IoSourceState {
     fn register(
         &mut self,
         selector: &Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: crate::Token,
         interests: crate::Interest,
     ) -> io::Result<()> {
@@ -62,17 +62,17 @@ impl IoSourceApi for IoSourceState {
     fn reregister(
         &mut self,
         selector: &Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: crate::Token,
         interests: crate::Interest,
     ) -> io::Result<()> {
         selector.reregister(fd, token, interests)
     }
-    fn deregister(&mut self, selector: &Selector, fd: RawSource) -> io::Result<()> {
+    fn deregister(&mut self, selector: &Selector, fd: RawIo) -> io::Result<()> {
         selector.deregister(fd)
     }
     #[inline]
-    fn do_io<T, F>(&self, _fd: RawSource, _blocked: crate::Interest, f: F) -> io::Result<T>
+    fn do_io<T, F>(&self, _fd: RawIo, _blocked: crate::Interest, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>,
     {
@@ -84,7 +84,7 @@ impl IoSourceApi for IoSourceState {
 // Only sources (`net`, `os-ext`) name it outside the selector interface; without them older
 // compilers (1.71, forced poll(2)) find it unused.
 #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-pub(crate) type RawSource = std::os::fd::RawFd;
+pub(crate) type RawIo = std::os::fd::RawFd;
 
 /// The events buffer every backend fills: a vector whose capacity is the caller's limit.
 pub(crate) type Events = Vec<Event>;

@@ -32,7 +32,7 @@ pub(crate) use self::waker::Waker;
 pub(crate) use super::api::*;
 
 /// The raw handle the selector watches: a socket.
-pub(crate) type RawSource = std::os::windows::io::RawSocket;
+pub(crate) type RawIo = std::os::windows::io::RawSocket;
 
 /// The events buffer the selector fills: a vector whose capacity is the caller's limit.
 pub(crate) type Events = Vec<Event>;
