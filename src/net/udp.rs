@@ -5,7 +5,7 @@ use std::io;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::io_source::IoSource;
-use crate::sys::socket;
+use crate::sys::socket::{self, Membership};
 use crate::Interest;
 
 /// A UDP socket.
@@ -173,26 +173,26 @@ impl UdpSocket {
     /// (`0.0.0.0` lets the system choose).
     pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
         self.inner
-            .any_op(|s| socket::multicast_v4(s.as_io(), true, multiaddr, interface))
+            .any_op(|s| socket::multicast_v4(s.as_io(), Membership::Join, multiaddr, interface))
     }
 
     /// Joins the IPv6 multicast group `multiaddr` on the interface with index `interface`
     /// (0 lets the system choose).
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.inner
-            .any_op(|s| socket::multicast_v6(s.as_io(), true, multiaddr, interface))
+            .any_op(|s| socket::multicast_v6(s.as_io(), Membership::Join, multiaddr, interface))
     }
 
     /// Leaves a group joined with [`join_multicast_v4`](UdpSocket::join_multicast_v4).
     pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
         self.inner
-            .any_op(|s| socket::multicast_v4(s.as_io(), false, multiaddr, interface))
+            .any_op(|s| socket::multicast_v4(s.as_io(), Membership::Leave, multiaddr, interface))
     }
 
     /// Leaves a group joined with [`join_multicast_v6`](UdpSocket::join_multicast_v6).
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.inner
-            .any_op(|s| socket::multicast_v6(s.as_io(), false, multiaddr, interface))
+            .any_op(|s| socket::multicast_v6(s.as_io(), Membership::Leave, multiaddr, interface))
     }
 
     /// Whether an IPv6 socket is restricted to IPv6 (`IPV6_V6ONLY`); an error on IPv4

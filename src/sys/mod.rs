@@ -18,6 +18,8 @@
 #![cfg_attr(not(feature = "os-poll"), allow(dead_code))]
 
 mod api;
+#[cfg(feature = "net")]
+mod socket_api;
 
 #[cfg(unix)]
 mod unix;

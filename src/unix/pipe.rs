@@ -78,7 +78,7 @@ macro_rules! pipe_end {
             /// non-blocking; ends converted from child-process handles are not.
             pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
                 self.inner
-                    .any_op(|file| sys::pipe::set_nonblocking(file, nonblocking))
+                    .any_op(|file| sys::set_nonblocking(file.as_fd(), nonblocking))
             }
 
             /// Runs `f`, which does I/O on this pipe's fd by other means, and keeps the

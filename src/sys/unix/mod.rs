@@ -107,6 +107,38 @@ macro_rules! impl_is_minus_one {
 }
 impl_is_minus_one!(i32 i64 isize);
 
+/// Sets close-on-exec on `fd` (for systems whose calls cannot create fds with it).
+#[allow(dead_code)] // Only where `pipe2`, `SOCK_CLOEXEC` or `kqueue1` is missing.
+pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `F_SETFD` takes an integer argument and no pointer; `fd` is open while borrowed.
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
+}
+
+/// Turns `O_NONBLOCK` on or off for `fd`: one `F_GETFL`, and one `F_SETFL` if that changes
+/// anything.
+#[allow(dead_code)] // Without `os-ext`, only where `SOCK_NONBLOCK` is missing.
+pub(crate) fn set_nonblocking(
+    fd: std::os::fd::BorrowedFd<'_>,
+    nonblocking: bool,
+) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = fd.as_raw_fd();
+    // SAFETY: `F_GETFL` takes no argument; `fd` is open while borrowed.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let new = if nonblocking {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    if new != flags {
+        // SAFETY: `F_SETFL` takes an integer argument and no pointer; `fd` is open while
+        // borrowed.
+        cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, new) })?;
+    }
+    Ok(())
+}
+
 /// Converts a timeout to whole milliseconds for epoll_wait/poll: rounded up so that a
 /// sub-millisecond wait never becomes a busy poll, `Duration::ZERO` stays 0, `None` is -1
 /// (forever), and anything above `max_ms` is clamped to it (never overflowing into "forever").

@@ -18,9 +18,9 @@
 //! \* `IP_BIND_ADDRESS_NO_PORT`, only when the local port is 0.
 //!
 //! `tests/net_syscalls.rs` checks these counts under strace. Addresses are converted in
-//! `socket/addr.rs`; options are read and written in `socket/opt.rs` (those std has) and
-//! `socket/config.rs` (the configuration options beyond std: reuse, linger, keep-alive,
-//! buffers, traffic class, device).
+//! `addr.rs`; options are read and written in `opt/`, one file per topic. The functions the
+//! rest of the crate may call, and their signatures, are listed in `sys/socket_api.rs`, which
+//! the compiler checks against this module.
 //!
 //! New sockets are non-blocking and close-on-exec from the first instant where the OS can do
 //! that atomically (`SOCK_NONBLOCK | SOCK_CLOEXEC`, `accept4`); elsewhere two `fcntl` calls
@@ -37,36 +37,23 @@ use std::os::unix::net::SocketAddr as UnixAddr;
 
 use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
 
-use super::cvt;
+use super::{cvt, set_cloexec, set_nonblocking};
+use crate::sys::socket_api::same_family;
 
 mod addr;
-mod config;
 mod opt;
 
 use self::addr::{inet_from_raw, inet_to_raw, unix_from_storage, unix_to_raw};
 pub(crate) use self::addr::{local_addr, peer_addr, unix_local_addr, unix_peer_addr};
 use self::opt::set_flag;
-pub(crate) use self::opt::{
-    broadcast, multicast_loop_v4, multicast_loop_v6, multicast_ttl_v4, multicast_v4, multicast_v6,
-    nodelay, only_v6, set_broadcast, set_multicast_loop_v4, set_multicast_loop_v6,
-    set_multicast_ttl_v4, set_nodelay, set_ttl, take_error, ttl,
-};
+pub(crate) use self::opt::*;
+pub(crate) use crate::sys::socket_api::{only_v6_named, KeepaliveParams, Kind, Membership};
 
-pub(crate) use self::config::*;
-
-/// Whether a socket carries a byte stream or datagrams.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
-    Stream,
-    Datagram,
-}
-
-impl Kind {
-    fn raw(self) -> c_int {
-        match self {
-            Kind::Stream => libc::SOCK_STREAM,
-            Kind::Datagram => libc::SOCK_DGRAM,
-        }
+/// The `type` argument of `socket` for `kind`.
+fn sock_type(kind: Kind) -> c_int {
+    match kind {
+        Kind::Stream => libc::SOCK_STREAM,
+        Kind::Datagram => libc::SOCK_DGRAM,
     }
 }
 
@@ -95,30 +82,18 @@ const NOSIGNAL: c_int = 0;
 /// set atomically. On error the caller drops `fd`, which closes it.
 fn prepare(fd: &OwnedFd, atomic: bool) -> io::Result<()> {
     if !atomic {
-        set_cloexec(fd.as_raw_fd())?;
-        set_nonblocking(fd.as_raw_fd())?;
+        set_cloexec(borrow(fd))?;
+        set_nonblocking(borrow(fd), true)?;
     }
     #[cfg(target_vendor = "apple")]
     set_flag(borrow(fd), libc::SOL_SOCKET, libc::SO_NOSIGPIPE, true)?;
     Ok(())
 }
 
-fn set_cloexec(fd: c_int) -> io::Result<()> {
-    // SAFETY: fcntl on an fd we own, integer arguments only.
-    cvt(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
-}
-
-fn set_nonblocking(fd: c_int) -> io::Result<()> {
-    // SAFETY: as above.
-    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
-    // SAFETY: as above.
-    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) }).map(drop)
-}
-
 /// A new non-blocking, close-on-exec socket.
 fn new_socket(domain: c_int, kind: Kind) -> io::Result<OwnedFd> {
     // SAFETY: socket takes no pointers.
-    let raw = cvt(unsafe { libc::socket(domain, kind.raw() | ATOMIC_FLAGS, 0) })?;
+    let raw = cvt(unsafe { libc::socket(domain, sock_type(kind) | ATOMIC_FLAGS, 0) })?;
     // SAFETY: `raw` is a new fd that nothing else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
     prepare(&fd, ATOMIC_FLAGS != 0)?;
@@ -211,12 +186,7 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
 /// reserve one for the socket alone). Kernels before 4.2 lack that option; the bind then picks
 /// the port itself, as everywhere else.
 pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedFd> {
-    if local.is_ipv4() != target.is_ipv4() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "bind_connect: bind_addr and target_addr are of different address families",
-        ));
-    }
+    same_family(local, target)?;
     let fd = inet_socket(target, Kind::Stream)?;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if local.port() == 0 {
@@ -298,7 +268,7 @@ pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
     cvt(unsafe {
         libc::socketpair(
             libc::AF_UNIX,
-            kind.raw() | ATOMIC_FLAGS,
+            sock_type(kind) | ATOMIC_FLAGS,
             0,
             fds.as_mut_ptr(),
         )

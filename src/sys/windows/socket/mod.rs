@@ -1,4 +1,7 @@
-//! The Windows socket layer: every Winsock call ferrio makes for a socket is in this file.
+//! The Windows socket layer: every Winsock call ferrio makes for a socket is in this module
+//! (options in `opt/`, one file per topic as on Unix). The functions the rest of the crate may
+//! call, and their signatures, are listed in `sys/socket_api.rs`, which the compiler checks
+//! against this module.
 //!
 //! | operation                   | calls                                                  |
 //! |-----------------------------|--------------------------------------------------------|
@@ -27,7 +30,6 @@ use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAdd
 use std::os::windows::io::{AsRawSocket, BorrowedSocket, FromRawSocket, OwnedSocket};
 use std::ptr;
 use std::sync::Once;
-use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{SetHandleInformation, HANDLE, HANDLE_FLAG_INHERIT};
 use windows_sys::Win32::Networking::WinSock::{
@@ -35,19 +37,12 @@ use windows_sys::Win32::Networking::WinSock::{
     SOCKADDR_IN6_0, SOCKADDR_STORAGE, SOCKET, SOCKET_ERROR, WSABUF,
 };
 
+use crate::sys::socket_api::same_family;
+
 mod opt;
 
 pub(crate) use self::opt::*;
-
-/// Whether a socket carries a byte stream or datagrams.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
-    Stream,
-    Datagram,
-}
-
-/// Keep-alive parameters: idle time, probe interval, probe count (as on Unix).
-pub(crate) type KeepaliveParams = (Option<Duration>, Option<Duration>, Option<u32>);
+pub(crate) use crate::sys::socket_api::{only_v6_named, KeepaliveParams, Kind, Membership};
 
 fn last_error() -> io::Error {
     // SAFETY: reads this thread's last Winsock error.
@@ -271,12 +266,7 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedSocket> {
 
 /// socket + bind + connect.
 pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedSocket> {
-    if local.is_ipv4() != target.is_ipv4() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "bind_connect: bind_addr and target_addr are of different address families",
-        ));
-    }
+    same_family(local, target)?;
     let s = inet_socket(target, Kind::Stream)?;
     bind(borrow(&s), local)?;
     connect_stream(borrow(&s), target)?;

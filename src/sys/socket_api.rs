@@ -1,0 +1,219 @@
+//! The interface of the socket layer, and what both platforms' socket layers share.
+//!
+//! `crate::net` calls the socket layer only through the free functions of `sys::socket`
+//! (`sys/unix/socket/` or `sys/windows/socket/`). [`socket_interface!`] below lists each of
+//! them with its signature, written once in platform-neutral types ([`BorrowedIo`] is a
+//! `BorrowedFd` on Unix and a `BorrowedSocket` on Windows, [`OwnedIo`] likewise), and makes the
+//! compiler check the platform's module against that list: a function that is missing, or
+//! whose signature drifted on one platform, fails the build of that platform. This is what
+//! `SelectorApi` does for the selectors, kept as a list of functions rather than a trait so
+//! that each function stays where its topic is (`socket/opt/ip.rs`, `socket/opt/tcp.rs`, ...).
+//!
+//! Adding a socket option: write the getter and setter in the topic file of each platform's
+//! `socket/opt/` (`ip`, `ipv6`, `tcp`, `udp` for broadcast and multicast, `buffers` for buffer
+//! sizes and linger, `mod.rs` for the socket-level ones), list them here, and add the public
+//! methods to the option macros in `net/options.rs`.
+//!
+//! # Values out of range
+//!
+//! The public option methods take `u32` where the kernel takes a C `int` (or, for a few IPv4
+//! multicast options on the BSDs, a byte). A value too large for that type is never wrapped
+//! (`u32::MAX` would otherwise become `-1`, which some kernels read as "reset to the
+//! default"): it is clamped to the largest value the type holds ([`clamp_int`], [`clamp_u8`]),
+//! and the kernel then applies its own limits to it or refuses it with its own error. Times
+//! are rounded up to whole units and clamped the same way ([`whole_secs`]).
+
+use std::io;
+use std::time::Duration;
+
+// Signatures of the interface name these (see `socket_interface!`).
+#[allow(unused_imports)]
+use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+
+#[allow(unused_imports)]
+use super::{BorrowedIo, OwnedIo};
+
+/// Whether a socket carries a byte stream or datagrams.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    Stream,
+    Datagram,
+}
+
+/// Keep-alive parameters: idle time, probe interval, probe count. `None` means "leave as is"
+/// when setting and "this system has no such option" when reading.
+pub(crate) type KeepaliveParams = (Option<Duration>, Option<Duration>, Option<u32>);
+
+/// A `u32` option value as the C `int` the kernel takes: clamped, never wrapped.
+pub(crate) fn clamp_int(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// A `u32` option value as the byte some kernels take: clamped, never wrapped.
+#[allow(dead_code)] // Only the BSDs, illumos, Solaris and QNX take bytes.
+pub(crate) fn clamp_u8(v: u32) -> u8 {
+    u8::try_from(v).unwrap_or(u8::MAX)
+}
+
+/// A duration as whole seconds for the kernel: a fraction of a second counts as a full second
+/// (so a short non-zero time never becomes 0, which means "off" or is refused), and anything
+/// beyond `max` is clamped to it.
+pub(crate) fn whole_secs(d: Duration, max: u64) -> u64 {
+    d.as_secs()
+        .saturating_add(u64::from(d.subsec_nanos() > 0))
+        .min(max)
+}
+
+/// An option the target does not have. Allocates only on this error path.
+pub(crate) fn unsupported(message: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, message)
+}
+
+/// `bind_connect` with a local and a remote address of different families.
+pub(crate) fn same_family(local: &SocketAddr, target: &SocketAddr) -> io::Result<()> {
+    if local.is_ipv4() == target.is_ipv4() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "bind_connect: bind_addr and target_addr are of different address families",
+        ))
+    }
+}
+
+/// An IP address family, for [`named_family`](super::socket::named_family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    V4,
+    V6,
+}
+
+/// `IPV6_V6ONLY` as `TcpSocket::only_v6` and `UdpSocketBuilder::only_v6` report it: on an IPv4
+/// socket an `InvalidInput` error that names the method, where the system can tell. (The
+/// `only_v6` of `UdpSocket`, part of mio's API, keeps the plain OS error.)
+pub(crate) fn only_v6_named(s: BorrowedIo<'_>) -> io::Result<bool> {
+    super::socket::only_v6(s)
+        .map_err(|e| super::socket::named_family(s, Family::V6, "only_v6: socket is not IPv6", e))
+}
+
+/// Checks that `sys::socket` has each listed function with exactly the listed signature.
+macro_rules! socket_interface {
+    ($( $(#[cfg($cfg:meta)])* fn $name:ident($($arg:ty),* $(,)?) -> $ret:ty; )*) => {
+        #[allow(dead_code)]
+        const _: () = {
+            $( $(#[cfg($cfg)])* let _: fn($($arg),*) -> $ret = super::socket::$name; )*
+        };
+    };
+}
+
+socket_interface! {
+    // Creating sockets (non-blocking, close-on-exec or not inheritable, and on Apple systems
+    // without SIGPIPE), and the compound calls behind the public constructors.
+    fn inet_new(bool, Kind) -> io::Result<OwnedIo>;
+    fn tcp_listener(&SocketAddr) -> io::Result<OwnedIo>;
+    fn tcp_connect(&SocketAddr) -> io::Result<OwnedIo>;
+    fn tcp_bind_connect(&SocketAddr, &SocketAddr) -> io::Result<OwnedIo>;
+    fn udp_bind(&SocketAddr) -> io::Result<OwnedIo>;
+    fn bind(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
+    fn listen(BorrowedIo<'_>, u32) -> io::Result<()>;
+    fn connect_stream(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
+    fn udp_connect(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
+    fn tcp_accept(BorrowedIo<'_>) -> io::Result<(OwnedIo, SocketAddr)>;
+
+    // Addresses and data.
+    fn local_addr(BorrowedIo<'_>) -> io::Result<SocketAddr>;
+    fn peer_addr(BorrowedIo<'_>) -> io::Result<SocketAddr>;
+    fn recv(BorrowedIo<'_>, &mut [u8]) -> io::Result<usize>;
+    fn peek(BorrowedIo<'_>, &mut [u8]) -> io::Result<usize>;
+    fn recv_vectored(BorrowedIo<'_>, &mut [io::IoSliceMut<'_>]) -> io::Result<usize>;
+    fn send(BorrowedIo<'_>, &[u8]) -> io::Result<usize>;
+    fn send_vectored(BorrowedIo<'_>, &[io::IoSlice<'_>]) -> io::Result<usize>;
+    fn recv_from(BorrowedIo<'_>, &mut [u8]) -> io::Result<(usize, SocketAddr)>;
+    fn peek_from(BorrowedIo<'_>, &mut [u8]) -> io::Result<(usize, SocketAddr)>;
+    fn send_to(BorrowedIo<'_>, &[u8], &SocketAddr) -> io::Result<usize>;
+    fn shutdown(BorrowedIo<'_>, Shutdown) -> io::Result<()>;
+
+    // Socket-level options (`opt/mod.rs`).
+    fn take_error(BorrowedIo<'_>) -> io::Result<Option<io::Error>>;
+    fn named_family(BorrowedIo<'_>, Family, &'static str, io::Error) -> io::Error;
+    fn set_reuseaddr(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn reuseaddr(BorrowedIo<'_>) -> io::Result<bool>;
+    #[cfg(ferrio_reuseport)]
+    fn set_reuseport(BorrowedIo<'_>, bool) -> io::Result<()>;
+    #[cfg(ferrio_reuseport)]
+    fn reuseport(BorrowedIo<'_>) -> io::Result<bool>;
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    fn bind_device(BorrowedIo<'_>, Option<&[u8]>) -> io::Result<()>;
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    fn device(BorrowedIo<'_>) -> io::Result<Option<Vec<u8>>>;
+
+    // IP (`opt/ip.rs`) and IPv6 (`opt/ipv6.rs`).
+    fn set_ttl(BorrowedIo<'_>, u32) -> io::Result<()>;
+    fn ttl(BorrowedIo<'_>) -> io::Result<u32>;
+    fn set_tos_v4(BorrowedIo<'_>, u32) -> io::Result<()>;
+    fn tos_v4(BorrowedIo<'_>) -> io::Result<u32>;
+    fn set_only_v6(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn only_v6(BorrowedIo<'_>) -> io::Result<bool>;
+    #[cfg(ferrio_tclass_v6)]
+    fn set_tclass_v6(BorrowedIo<'_>, u32) -> io::Result<()>;
+    #[cfg(ferrio_tclass_v6)]
+    fn tclass_v6(BorrowedIo<'_>) -> io::Result<u32>;
+
+    // TCP (`opt/tcp.rs`).
+    fn set_nodelay(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn nodelay(BorrowedIo<'_>) -> io::Result<bool>;
+    fn set_keepalive(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn keepalive(BorrowedIo<'_>) -> io::Result<bool>;
+    fn set_tcp_keepalive(BorrowedIo<'_>, KeepaliveParams) -> io::Result<()>;
+    fn tcp_keepalive(BorrowedIo<'_>) -> io::Result<KeepaliveParams>;
+
+    // UDP: broadcast and multicast (`opt/udp.rs`).
+    fn set_broadcast(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn broadcast(BorrowedIo<'_>) -> io::Result<bool>;
+    fn set_multicast_loop_v4(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn multicast_loop_v4(BorrowedIo<'_>) -> io::Result<bool>;
+    fn set_multicast_ttl_v4(BorrowedIo<'_>, u32) -> io::Result<()>;
+    fn multicast_ttl_v4(BorrowedIo<'_>) -> io::Result<u32>;
+    fn set_multicast_loop_v6(BorrowedIo<'_>, bool) -> io::Result<()>;
+    fn multicast_loop_v6(BorrowedIo<'_>) -> io::Result<bool>;
+    fn multicast_v4(BorrowedIo<'_>, Membership, &Ipv4Addr, &Ipv4Addr) -> io::Result<()>;
+    fn multicast_v6(BorrowedIo<'_>, Membership, &Ipv6Addr, u32) -> io::Result<()>;
+
+    // Buffers and linger (`opt/buffers.rs`).
+    fn set_recv_buffer_size(BorrowedIo<'_>, u32) -> io::Result<()>;
+    fn recv_buffer_size(BorrowedIo<'_>) -> io::Result<u32>;
+    fn set_send_buffer_size(BorrowedIo<'_>, u32) -> io::Result<()>;
+    fn send_buffer_size(BorrowedIo<'_>) -> io::Result<u32>;
+    fn set_linger(BorrowedIo<'_>, Option<Duration>) -> io::Result<()>;
+    fn linger(BorrowedIo<'_>) -> io::Result<Option<Duration>>;
+}
+
+/// Joining or leaving a multicast group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Membership {
+    Join,
+    Leave,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_clamp() {
+        assert_eq!(clamp_int(u32::MAX), i32::MAX);
+        assert_eq!(clamp_int(i32::MAX as u32 + 1), i32::MAX);
+        assert_eq!(clamp_int(7), 7);
+        assert_eq!(clamp_u8(256), 255);
+        assert_eq!(clamp_u8(64), 64);
+    }
+
+    #[test]
+    fn seconds_round_up_and_clamp() {
+        assert_eq!(whole_secs(Duration::ZERO, 100), 0);
+        assert_eq!(whole_secs(Duration::from_millis(1), 100), 1);
+        assert_eq!(whole_secs(Duration::from_secs(5), 100), 5);
+        assert_eq!(whole_secs(Duration::from_millis(5_001), 100), 6);
+        assert_eq!(whole_secs(Duration::MAX, 100), 100);
+    }
+}

@@ -1,0 +1,59 @@
+//! Buffer sizes and linger: how much a socket holds, and how long closing waits for it.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::time::Duration;
+
+use libc::c_int;
+
+use super::{getsockopt, setsockopt, uint};
+use crate::sys::socket_api::{clamp_int, whole_secs};
+
+/// `SO_RCVBUF` (clamped to `c_int::MAX`; Linux doubles the value for its bookkeeping).
+pub(crate) fn set_recv_buffer_size(fd: BorrowedFd<'_>, size: u32) -> io::Result<()> {
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, clamp_int(size))
+}
+
+/// `SO_RCVBUF`.
+pub(crate) fn recv_buffer_size(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    uint(fd, libc::SOL_SOCKET, libc::SO_RCVBUF)
+}
+
+/// `SO_SNDBUF` (clamped like `SO_RCVBUF`).
+pub(crate) fn set_send_buffer_size(fd: BorrowedFd<'_>, size: u32) -> io::Result<()> {
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, clamp_int(size))
+}
+
+/// `SO_SNDBUF`.
+pub(crate) fn send_buffer_size(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    uint(fd, libc::SOL_SOCKET, libc::SO_SNDBUF)
+}
+
+/// Apple's `SO_LINGER` counts clock ticks; `SO_LINGER_SEC` takes seconds like everyone else.
+#[cfg(target_vendor = "apple")]
+const LINGER: c_int = libc::SO_LINGER_SEC;
+#[cfg(not(target_vendor = "apple"))]
+const LINGER: c_int = libc::SO_LINGER;
+
+/// The largest linger time the C struct holds (its fields are `unsigned short` on Cygwin).
+#[cfg(target_os = "cygwin")]
+const LINGER_MAX: u64 = u16::MAX as u64;
+#[cfg(not(target_os = "cygwin"))]
+const LINGER_MAX: u64 = c_int::MAX as u64;
+
+/// `SO_LINGER`: `Some(time)` makes close wait (at most `time`, whole seconds rounded up) for
+/// unsent data; `Some(ZERO)` makes close reset the connection; `None` is the default.
+pub(crate) fn set_linger(fd: BorrowedFd<'_>, linger: Option<Duration>) -> io::Result<()> {
+    let value = libc::linger {
+        l_onoff: linger.is_some() as _,
+        l_linger: linger.map_or(0, |d| whole_secs(d, LINGER_MAX)) as _,
+    };
+    setsockopt(fd, libc::SOL_SOCKET, LINGER, value)
+}
+
+/// `SO_LINGER`.
+pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
+    let value: libc::linger = getsockopt(fd, libc::SOL_SOCKET, LINGER)?;
+    let secs = u64::try_from(value.l_linger).unwrap_or(0);
+    Ok((value.l_onoff != 0).then(|| Duration::from_secs(secs)))
+}
