@@ -20,6 +20,7 @@
 mod api;
 #[cfg(feature = "net")]
 mod socket_api;
+mod timeout;
 
 #[cfg(unix)]
 mod unix;

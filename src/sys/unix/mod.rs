@@ -5,7 +5,6 @@
 //! backend is compiled on every Unix build, selected or not, so it never rots.
 
 use std::io;
-use std::time::Duration;
 
 pub(crate) use super::api::*;
 
@@ -139,49 +138,5 @@ pub(crate) fn set_nonblocking(
     Ok(())
 }
 
-/// Converts a timeout to whole milliseconds for epoll_wait/poll: rounded up so that a
-/// sub-millisecond wait never becomes a busy poll, `Duration::ZERO` stays 0, `None` is -1
-/// (forever), and anything above `max_ms` is clamped to it (never overflowing into "forever").
-// kqueue takes a timespec instead.
-#[cfg_attr(ferrio_kqueue, allow(dead_code))]
-pub(crate) fn timeout_ms(timeout: Option<Duration>, max_ms: libc::c_int) -> libc::c_int {
-    match timeout {
-        None => -1,
-        Some(t) => {
-            let ms = t
-                .as_secs()
-                .saturating_mul(1_000)
-                .saturating_add(u64::from((t.subsec_nanos() + 999_999) / 1_000_000));
-            ms.min(max_ms as u64) as libc::c_int
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::timeout_ms;
-    use std::time::Duration;
-
-    #[test]
-    fn timeouts_round_up_and_clamp() {
-        assert_eq!(timeout_ms(None, i32::MAX), -1);
-        assert_eq!(timeout_ms(Some(Duration::ZERO), i32::MAX), 0);
-        assert_eq!(timeout_ms(Some(Duration::from_nanos(1)), i32::MAX), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_micros(999)), i32::MAX), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_millis(1)), i32::MAX), 1);
-        assert_eq!(
-            timeout_ms(Some(Duration::from_nanos(1_000_001)), i32::MAX),
-            2
-        );
-        assert_eq!(timeout_ms(Some(Duration::from_secs(3)), i32::MAX), 3000);
-        assert_eq!(timeout_ms(Some(Duration::MAX), i32::MAX), i32::MAX);
-        assert_eq!(
-            timeout_ms(Some(Duration::from_secs(30 * 86_400)), i32::MAX),
-            i32::MAX
-        );
-        assert_eq!(
-            timeout_ms(Some(Duration::from_secs(3_000)), 1_789_569),
-            1_789_569
-        );
-    }
-}
+// The timeout rule of epoll_wait and poll (kqueue takes a timespec instead).
+pub(crate) use crate::sys::timeout::timeout_ms;
