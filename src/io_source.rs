@@ -14,7 +14,6 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
 
 use std::sync::{Arc, Weak};
 
-use crate::event::Source;
 use crate::poll::PollerId;
 use crate::sys::{self, IoSourceApi, RawIo};
 use crate::{Interest, Registry, Token};
@@ -196,53 +195,161 @@ impl<T: AsSocket> AsSocket for IoSource<T> {
     }
 }
 
-impl<T: AsRawIo> Source for IoSource<T> {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        // With the same poller, the backend answers (AlreadyExists where it can tell).
-        self.owner.check(registry)?;
-        let fd = self.inner.as_raw_io();
-        self.state
-            .register(registry.selector(), fd, token, interests)?;
-        self.owner.0 = Some(Arc::downgrade(registry.poller()));
-        Ok(())
-    }
+/// What a registration call asks for: the three methods of [`Source`] as one value, so that
+/// each registrable type writes its registration logic once ([`Registration`]) and
+/// [`impl_source!`] writes the `Source` impl for all of them.
+pub(crate) enum RegistryOp {
+    Register(Token, Interest),
+    Reregister(Token, Interest),
+    Deregister,
+}
 
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
+/// The registration logic of a type whose `Source` impl [`impl_source!`] writes.
+pub(crate) trait Registration {
+    fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()>;
+}
+
+/// Implements [`Source`] for `$ty` by handing each call to [`Registration::registration`] of
+/// `self.$field` (or of `self` itself when no field is named). Generic parameters of the impl,
+/// if any, come first in brackets.
+macro_rules! impl_source {
+    ([$($generics:tt)*] $ty:ty $(=> $field:ident)?) => {
+        impl<$($generics)*> $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                let op = $crate::io_source::RegistryOp::Register(token, interests);
+                $crate::io_source::Registration::registration(&mut (*self)$(.$field)?, registry, op)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                let op = $crate::io_source::RegistryOp::Reregister(token, interests);
+                $crate::io_source::Registration::registration(&mut (*self)$(.$field)?, registry, op)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                let op = $crate::io_source::RegistryOp::Deregister;
+                $crate::io_source::Registration::registration(&mut (*self)$(.$field)?, registry, op)
+            }
+        }
+    };
+    ($ty:ty $(=> $field:ident)?) => {
+        $crate::io_source::impl_source!([] $ty $(=> $field)?);
+    };
+}
+pub(crate) use impl_source;
+
+impl<T: AsRawIo> Registration for IoSource<T> {
+    fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()> {
         let standing = self.owner.check(registry)?;
-        let fd = self.inner.as_raw_io();
-        self.state
-            .reregister(registry.selector(), fd, token, interests)?;
-        if let Standing::Unregistered = standing {
-            // kqueue registers an unknown source on reregister.
-            self.owner.0 = Some(Arc::downgrade(registry.poller()));
+        let (selector, fd) = (registry.selector(), self.inner.as_raw_io());
+        match op {
+            RegistryOp::Register(token, interests) => {
+                // With the same poller, the backend answers (AlreadyExists where it can tell).
+                self.state.register(selector, fd, token, interests)?;
+                self.owner.0 = Some(Arc::downgrade(registry.poller()));
+            }
+            RegistryOp::Reregister(token, interests) => {
+                self.state.reregister(selector, fd, token, interests)?;
+                if let Standing::Unregistered = standing {
+                    // kqueue registers an unknown source on reregister.
+                    self.owner.0 = Some(Arc::downgrade(registry.poller()));
+                }
+            }
+            RegistryOp::Deregister => {
+                let result = self.state.deregister(selector, fd);
+                // NotFound: the registration was already gone (removed through a `SourceFd`).
+                if result
+                    .as_ref()
+                    .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
+                {
+                    self.owner.0 = None;
+                }
+                return result;
+            }
         }
         Ok(())
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.owner.check(registry)?;
-        let fd = self.inner.as_raw_io();
-        let result = self.state.deregister(registry.selector(), fd);
-        // NotFound: the registration was already gone (removed through a `SourceFd`).
-        if result
-            .as_ref()
-            .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
-        {
-            self.owner.0 = None;
-        }
-        result
     }
 }
+
+impl_source!([T: AsRawIo] IoSource<T>);
+
+/// `try_io` of a type whose `inner` is an [`IoSource`], with its documentation; `$what` names
+/// the type's kind ("stream", "socket", "pipe end") in the text.
+macro_rules! try_io_method {
+    ($what:literal) => {
+        #[doc = concat!("Runs `f`, which does I/O on this ", $what, "'s handle by other means")]
+        /// (for example `recvmsg` with ancillary data, or passing fds, through libc), so that a
+        /// `WouldBlock` from it is handled like one from ferrio's own methods: the next
+        /// readiness change is still reported, on every backend. `f` must return `WouldBlock`
+        /// if and only if the handle was not ready.
+        ///
+        /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms
+        /// every interest the source is registered for (on Windows and on the poll(2) backend,
+        /// which re-arm by hand): a spurious event in the other direction may follow.
+        pub fn try_io<F, T>(&self, f: F) -> ::std::io::Result<T>
+        where
+            F: FnOnce() -> ::std::io::Result<T>,
+        {
+            self.inner.any_op(|_| f())
+        }
+    };
+}
+pub(crate) use try_io_method;
+
+/// `Read` (`$trait` = `Read`, `$op` = `read_op`) or `Write` (`Write`, `write_op`) for `$ty`
+/// and `&$ty`, whose `inner` is an [`IoSource`]: the impl for `&$ty` runs `$one` (a plain
+/// transfer of `$buf`) or `$many` (a vectored one of `$bufs`) on the inner object `$io` as one
+/// operation of that direction, and the impl for `$ty` calls it. `flush` has nothing to do.
+macro_rules! io_impls {
+    (Read for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
+        $crate::io_source::io_impls!(@impl Read, read_op, $ty, |$io, $buf, $bufs| $one, $many,
+            read(&mut [u8]), read_vectored(&mut [::std::io::IoSliceMut<'_>]), {});
+    };
+    (Write for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
+        $crate::io_source::io_impls!(@impl Write, write_op, $ty, |$io, $buf, $bufs| $one, $many,
+            write(&[u8]), write_vectored(&[::std::io::IoSlice<'_>]), {
+                fn flush(&mut self) -> ::std::io::Result<()> {
+                    Ok(())
+                }
+            });
+    };
+    (@impl $trait:ident, $op:ident, $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr,
+        $many:expr, $one_fn:ident($one_ty:ty), $many_fn:ident($many_ty:ty), {$($flush:tt)*}) => {
+        impl ::std::io::$trait for $ty {
+            fn $one_fn(&mut self, buf: $one_ty) -> ::std::io::Result<usize> {
+                ::std::io::$trait::$one_fn(&mut &*self, buf)
+            }
+
+            fn $many_fn(&mut self, bufs: $many_ty) -> ::std::io::Result<usize> {
+                ::std::io::$trait::$many_fn(&mut &*self, bufs)
+            }
+
+            $($flush)*
+        }
+
+        impl ::std::io::$trait for &$ty {
+            fn $one_fn(&mut self, $buf: $one_ty) -> ::std::io::Result<usize> {
+                self.inner.$op(|$io| $one)
+            }
+
+            fn $many_fn(&mut self, $bufs: $many_ty) -> ::std::io::Result<usize> {
+                self.inner.$op(|$io| $many)
+            }
+
+            $($flush)*
+        }
+    };
+}
+pub(crate) use io_impls;
 
 impl<T: std::fmt::Debug> std::fmt::Debug for IoSource<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,21 +1,65 @@
 //! Socket-option methods shared by several types, written once so that an option has the same
 //! name, behaviour and documentation on every type that offers it:
 //!
+//! - `ttl_options!` (`IP_TTL`): `TcpListener`, `TcpStream`, `UdpSocket`, `TcpSocket`;
 //! - `bind_options!` (reuseaddr, reuseport, only_v6, bind_device/device): `TcpSocket`,
 //!   `UdpSocketBuilder`;
-//! - `tcp_options!` (linger, zero linger, keep-alive and `TcpKeepalive`): `TcpSocket`,
-//!   `TcpStream`;
+//! - `tcp_options!` (nodelay, linger, zero linger, keep-alive and `TcpKeepalive`):
+//!   `TcpSocket`, `TcpStream`;
+//! - `broadcast_options!` (`SO_BROADCAST`): `UdpSocket`, `UdpSocketBuilder`;
 //! - `buffer_size_options!` (receive and send buffer sizes) and `traffic_class_options!`
 //!   (tos_v4 and its older name tos, tclass_v6): `TcpSocket`, `TcpStream`, `UdpSocket`,
 //!   `UdpSocketBuilder`.
 //!
 //! Each macro adds an `impl` block to a type that has a private method
 //! `fn with_socket<R>(&self, f: impl FnOnce(BorrowedIo<'_>) -> io::Result<R>) -> io::Result<R>`
-//! (which goes through `IoSource::any_op` on registrable types). `$setup` is the doc-test code
-//! that makes a value `socket` of the type, `$setup6` the same for IPv6.
+//! (written by `socket_impls!` or `builder_impls!` in `net/impls.rs`; on registrable types it
+//! goes through `IoSource::any_op`). `$setup` is the doc-test code that makes a value `socket`
+//! of the type, `$setup6` the same for IPv6.
 //!
 //! The `cfg` lists name the targets where libc defines the option; they match the lists in
-//! `sys/unix/socket/config.rs`.
+//! `sys/unix/socket/opt/`. Values too large for the C type of an option are clamped, never
+//! wrapped (see "Configuring sockets" in the module documentation).
+
+/// `IP_TTL`.
+macro_rules! ttl_options {
+    ($ty:ident) => {
+        impl $ty {
+            /// Sets the time-to-live (`IP_TTL`) of outgoing packets (on a listener: of the
+            /// packets of the connections it accepts). Available on Unix and Windows.
+            ///
+            /// Kernels refuse values above 255 with their own error (Linux: `EINVAL`); values
+            /// above `i32::MAX` are clamped to it first, never wrapped.
+            pub fn set_ttl(&self, ttl: u32) -> ::std::io::Result<()> {
+                self.with_socket(|s| $crate::sys::socket::set_ttl(s, ttl))
+            }
+
+            /// The time-to-live (`IP_TTL`) of outgoing packets; see
+            /// [`set_ttl`](Self::set_ttl).
+            pub fn ttl(&self) -> ::std::io::Result<u32> {
+                self.with_socket($crate::sys::socket::ttl)
+            }
+        }
+    };
+}
+
+/// `SO_BROADCAST`.
+macro_rules! broadcast_options {
+    ($ty:ident) => {
+        impl $ty {
+            /// Allows or forbids sending to broadcast addresses (`SO_BROADCAST`). Available on
+            /// Unix and Windows.
+            pub fn set_broadcast(&self, on: bool) -> ::std::io::Result<()> {
+                self.with_socket(|s| $crate::sys::socket::set_broadcast(s, on))
+            }
+
+            /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
+            pub fn broadcast(&self) -> ::std::io::Result<bool> {
+                self.with_socket($crate::sys::socket::broadcast)
+            }
+        }
+    };
+}
 
 /// `SO_REUSEADDR`, `SO_REUSEPORT`, `IPV6_V6ONLY`, `SO_BINDTODEVICE`: options that matter
 /// before `bind`.
@@ -45,7 +89,7 @@ macro_rules! bind_options {
             /// # }
             /// ```
             pub fn set_reuseaddr(&self, reuseaddr: bool) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_reuseaddr(fd, reuseaddr))
+                self.with_socket(|s| $crate::sys::socket::set_reuseaddr(s, reuseaddr))
             }
 
             /// Whether `SO_REUSEADDR` is set; see [`set_reuseaddr`](Self::set_reuseaddr).
@@ -84,7 +128,7 @@ macro_rules! bind_options {
                 ))))
             )]
             pub fn set_reuseport(&self, reuseport: bool) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_reuseport(fd, reuseport))
+                self.with_socket(|s| $crate::sys::socket::set_reuseport(s, reuseport))
             }
 
             /// Whether `SO_REUSEPORT` is set; see [`set_reuseport`](Self::set_reuseport) (also
@@ -120,7 +164,7 @@ macro_rules! bind_options {
             /// # }
             /// ```
             pub fn set_only_v6(&self, only_v6: bool) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_only_v6(fd, only_v6))
+                self.with_socket(|s| $crate::sys::socket::set_only_v6(s, only_v6))
             }
 
             /// Whether the IPv6 socket is restricted to IPv6 (`IPV6_V6ONLY`); on an IPv4
@@ -156,7 +200,7 @@ macro_rules! bind_options {
                 doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
             )]
             pub fn bind_device(&self, interface: Option<&[u8]>) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::bind_device(fd, interface))
+                self.with_socket(|s| $crate::sys::socket::bind_device(s, interface))
             }
 
             /// The name of the interface the socket is bound to (`SO_BINDTODEVICE`), or
@@ -173,10 +217,21 @@ macro_rules! bind_options {
     };
 }
 
-/// `SO_LINGER` and keep-alive: TCP connection options.
+/// `TCP_NODELAY`, `SO_LINGER` and keep-alive: TCP connection options.
 macro_rules! tcp_options {
     ($ty:ident, $setup:expr) => {
         impl $ty {
+            /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); set before
+            /// connecting, it carries over to the connection. Available on Unix and Windows.
+            pub fn set_nodelay(&self, nodelay: bool) -> ::std::io::Result<()> {
+                self.with_socket(|s| $crate::sys::socket::set_nodelay(s, nodelay))
+            }
+
+            /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
+            pub fn nodelay(&self) -> ::std::io::Result<bool> {
+                self.with_socket($crate::sys::socket::nodelay)
+            }
+
             /// Sets what closing the socket does with data not yet sent (`SO_LINGER`).
             ///
             /// - `None` (the default): closing returns at once; the system keeps sending the
@@ -195,7 +250,7 @@ macro_rules! tcp_options {
                 &self,
                 linger: Option<::std::time::Duration>,
             ) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_linger(fd, linger))
+                self.with_socket(|s| $crate::sys::socket::set_linger(s, linger))
             }
 
             /// Makes closing the socket reset the connection and discard unsent data:
@@ -223,7 +278,7 @@ macro_rules! tcp_options {
             /// timing (on Linux: first probe after two hours idle). For other timing use
             /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on Unix and Windows.
             pub fn set_keepalive(&self, keepalive: bool) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_keepalive(fd, keepalive))
+                self.with_socket(|s| $crate::sys::socket::set_keepalive(s, keepalive))
             }
 
             /// Whether keep-alive probes are on (`SO_KEEPALIVE`).
@@ -258,9 +313,7 @@ macro_rules! tcp_options {
                 &self,
                 params: &$crate::net::TcpKeepalive,
             ) -> ::std::io::Result<()> {
-                self.with_socket(|fd| {
-                    $crate::sys::socket::set_tcp_keepalive(fd, params.to_params())
-                })
+                self.with_socket(|s| $crate::sys::socket::set_tcp_keepalive(s, params.to_params()))
             }
 
             /// The keep-alive parameters as the kernel reports them, in whole seconds. A
@@ -295,7 +348,7 @@ macro_rules! buffer_size_options {
             /// # }
             /// ```
             pub fn set_recv_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_recv_buffer_size(fd, size))
+                self.with_socket(|s| $crate::sys::socket::set_recv_buffer_size(s, size))
             }
 
             /// The size of the receive buffer as the kernel reports it (`SO_RCVBUF`).
@@ -307,7 +360,7 @@ macro_rules! buffer_size_options {
             /// request as for [`set_recv_buffer_size`](Self::set_recv_buffer_size) (Linux caps
             /// it at `net.core.wmem_max`). Available on Unix and Windows.
             pub fn set_send_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_send_buffer_size(fd, size))
+                self.with_socket(|s| $crate::sys::socket::set_send_buffer_size(s, size))
             }
 
             /// The size of the send buffer as the kernel reports it (`SO_SNDBUF`).
@@ -343,7 +396,7 @@ macro_rules! traffic_class_options {
             /// # }
             /// ```
             pub fn set_tos_v4(&self, tos: u32) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_tos_v4(fd, tos))
+                self.with_socket(|s| $crate::sys::socket::set_tos_v4(s, tos))
             }
 
             /// The type-of-service byte of outgoing IPv4 packets (`IP_TOS`).
@@ -383,7 +436,7 @@ macro_rules! traffic_class_options {
             #[cfg(ferrio_tclass_v6)]
             #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
             pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
-                self.with_socket(|fd| $crate::sys::socket::set_tclass_v6(fd, tclass))
+                self.with_socket(|s| $crate::sys::socket::set_tclass_v6(s, tclass))
             }
 
             /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
@@ -392,141 +445,6 @@ macro_rules! traffic_class_options {
             #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
             pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
                 self.with_socket($crate::sys::socket::tclass_v6)
-            }
-        }
-    };
-}
-
-#[cfg(unix)]
-/// The fd conversions of the types that are not (yet) sources: `TcpSocket` and
-/// `UdpSocketBuilder`, which hold a plain `OwnedFd` in `inner`.
-macro_rules! fd_impls {
-    ($ty:ident) => {
-        impl ::std::os::fd::AsFd for $ty {
-            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
-                ::std::os::fd::AsFd::as_fd(&self.inner)
-            }
-        }
-
-        impl ::std::os::fd::AsRawFd for $ty {
-            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
-                ::std::os::fd::AsRawFd::as_raw_fd(&self.inner)
-            }
-        }
-
-        impl ::std::os::fd::IntoRawFd for $ty {
-            fn into_raw_fd(self) -> ::std::os::fd::RawFd {
-                ::std::os::fd::IntoRawFd::into_raw_fd(self.inner)
-            }
-        }
-
-        impl ::std::os::fd::FromRawFd for $ty {
-            /// Adopts `fd` as it is: it is not made non-blocking.
-            ///
-            /// # Safety
-            ///
-            /// `fd` must be an open IPv4 or IPv6 socket of the right type that the caller owns
-            /// and hands over; nothing else may close it.
-            unsafe fn from_raw_fd(fd: ::std::os::fd::RawFd) -> $ty {
-                // SAFETY: the caller hands over ownership of an open socket fd.
-                let fd = unsafe {
-                    <::std::os::fd::OwnedFd as ::std::os::fd::FromRawFd>::from_raw_fd(fd)
-                };
-                $ty { inner: fd }
-            }
-        }
-
-        impl From<::std::os::fd::OwnedFd> for $ty {
-            /// Adopts `fd` as it is: it is not made non-blocking.
-            fn from(fd: ::std::os::fd::OwnedFd) -> $ty {
-                $ty { inner: fd }
-            }
-        }
-
-        impl From<$ty> for ::std::os::fd::OwnedFd {
-            fn from(socket: $ty) -> ::std::os::fd::OwnedFd {
-                socket.inner
-            }
-        }
-
-        impl ::std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                let fd = ::std::os::fd::AsFd::as_fd(&self.inner);
-                let mut d = f.debug_struct(stringify!($ty));
-                if let Ok(addr) = $crate::sys::socket::local_addr(fd) {
-                    d.field("addr", &addr);
-                }
-                d.field("fd", &::std::os::fd::AsRawFd::as_raw_fd(&fd))
-                    .finish()
-            }
-        }
-    };
-}
-
-/// The socket conversions of `TcpSocket` and `UdpSocketBuilder` on Windows, which hold a plain
-/// `OwnedSocket` in `inner`.
-#[cfg(windows)]
-macro_rules! fd_impls {
-    ($ty:ident) => {
-        impl ::std::os::windows::io::AsSocket for $ty {
-            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
-                ::std::os::windows::io::AsSocket::as_socket(&self.inner)
-            }
-        }
-
-        impl ::std::os::windows::io::AsRawSocket for $ty {
-            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
-                ::std::os::windows::io::AsRawSocket::as_raw_socket(&self.inner)
-            }
-        }
-
-        impl ::std::os::windows::io::IntoRawSocket for $ty {
-            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
-                ::std::os::windows::io::IntoRawSocket::into_raw_socket(self.inner)
-            }
-        }
-
-        impl ::std::os::windows::io::FromRawSocket for $ty {
-            /// Adopts `socket` as it is: it is not made non-blocking.
-            ///
-            /// # Safety
-            ///
-            /// `socket` must be an open IPv4 or IPv6 socket of the right type that the caller
-            /// owns and hands over; nothing else may close it.
-            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
-                // SAFETY: the caller hands over ownership of an open socket.
-                let socket = unsafe {
-                    <::std::os::windows::io::OwnedSocket as ::std::os::windows::io::FromRawSocket>::from_raw_socket(socket)
-                };
-                $ty { inner: socket }
-            }
-        }
-
-        impl From<::std::os::windows::io::OwnedSocket> for $ty {
-            /// Adopts `socket` as it is: it is not made non-blocking.
-            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
-                $ty { inner: socket }
-            }
-        }
-
-        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
-            fn from(socket: $ty) -> ::std::os::windows::io::OwnedSocket {
-                socket.inner
-            }
-        }
-
-        impl ::std::fmt::Debug for $ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                let socket = ::std::os::windows::io::AsSocket::as_socket(&self.inner);
-                let mut d = f.debug_struct(stringify!($ty));
-                if let Ok(addr) = $crate::sys::socket::local_addr(socket) {
-                    d.field("addr", &addr);
-                }
-                d.field(
-                    "socket",
-                    &::std::os::windows::io::AsRawSocket::as_raw_socket(&socket),
-                )
-                .finish()
             }
         }
     };

@@ -1,10 +1,9 @@
-use crate::sys::AsIo;
 use std::io;
 use std::net::{self, SocketAddr};
 
 use crate::io_source::IoSource;
 use crate::net::TcpStream;
-use crate::sys::socket;
+use crate::sys::{socket, AsIo};
 use crate::Interest;
 
 /// A TCP socket that listens for connections.
@@ -60,14 +59,6 @@ impl TcpListener {
         Ok(TcpListener::from_std(net::TcpListener::from(fd)))
     }
 
-    /// Wraps a std listener. It must already be non-blocking
-    /// (`listener.set_nonblocking(true)`): this function does not change it.
-    pub fn from_std(listener: net::TcpListener) -> TcpListener {
-        TcpListener {
-            inner: IoSource::new(listener),
-        }
-    }
-
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
     ///
     /// The new stream is non-blocking and close-on-exec (one `accept4` call on Linux) and
@@ -83,24 +74,8 @@ impl TcpListener {
         self.inner.any_op(|l| socket::local_addr(l.as_io()))
     }
 
-    /// Sets the time-to-live (`IP_TTL`) of packets sent from accepted sockets.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|l| socket::set_ttl(l.as_io(), ttl))
-    }
-
-    /// The time-to-live (`IP_TTL`) set by [`set_ttl`](TcpListener::set_ttl).
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|l| socket::ttl(l.as_io()))
-    }
-
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    ///
-    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
-    /// request the system refused, which also arrived as an error event) is returned first.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE, |l| socket::take_error(l.as_io()))
-    }
+    take_error_method!(ip: Interest::READABLE);
 }
 
 socket_impls!(TcpListener, net::TcpListener);
+ttl_options!(TcpListener);

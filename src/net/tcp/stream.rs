@@ -1,9 +1,8 @@
-use crate::sys::{AsIo, BorrowedIo};
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 
 use crate::io_source::IoSource;
-use crate::sys::socket;
+use crate::sys::{socket, AsIo};
 use crate::Interest;
 
 /// A TCP connection.
@@ -97,14 +96,6 @@ impl TcpStream {
         Ok(TcpStream::from_std(net::TcpStream::from(fd)))
     }
 
-    /// Wraps a std stream. It must already be non-blocking (`stream.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(stream: net::TcpStream) -> TcpStream {
-        TcpStream {
-            inner: IoSource::new(stream),
-        }
-    }
-
     /// The address of the peer. While a connect is still in progress this fails with
     /// `NotConnected` (`ENOTCONN`).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
@@ -123,37 +114,11 @@ impl TcpStream {
         self.inner.any_op(|s| socket::shutdown(s.as_io(), how))
     }
 
-    /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`).
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::set_nodelay(s.as_io(), nodelay))
-    }
-
-    /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
-    pub fn nodelay(&self) -> io::Result<bool> {
-        self.inner.any_op(|s| socket::nodelay(s.as_io()))
-    }
-
-    /// Sets the time-to-live (`IP_TTL`) of outgoing packets.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|s| socket::set_ttl(s.as_io(), ttl))
-    }
-
-    /// The time-to-live (`IP_TTL`) of outgoing packets.
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|s| socket::ttl(s.as_io()))
-    }
-
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any. After a writable
-    /// event on a connecting stream, `Some` means the connection failed.
-    ///
-    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
-    /// request the system refused, which also arrived as an error event) is returned first.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        // Part of the connect protocol, which waits for writability.
-        self.inner
-            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_io()))
-    }
+    // Part of the connect protocol, which waits for writability.
+    take_error_method!(
+        ip: Interest::WRITABLE,
+        #[doc = "After a writable event on a connecting stream, `Some` means the connection failed."]
+    );
 
     /// Reads waiting data without removing it from the socket (`MSG_PEEK`); returns
     /// `WouldBlock` if there is none. Peeking does not use up the readable event: if data is
@@ -162,29 +127,12 @@ impl TcpStream {
         self.inner.read_op(|s| socket::peek(s.as_io(), buf))
     }
 
-    /// Runs `f`, which does I/O on this stream's fd by other means (for example through
-    /// `as_raw_fd` and libc), so that a `WouldBlock` from it is handled like one from ferrio's
-    /// own methods: the next readiness change is still reported, on every backend. `f` must
-    /// return `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the stream is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
-
-    /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_socket<R>(&self, f: impl FnOnce(BorrowedIo<'_>) -> io::Result<R>) -> io::Result<R> {
-        self.inner.any_op(|s| f(s.as_io()))
-    }
+    crate::io_source::try_io_method!("stream");
 }
 
 socket_impls!(TcpStream, net::TcpStream);
 stream_io!(TcpStream);
+ttl_options!(TcpStream);
 
 /// Doc-test setup for the option methods: `socket` is a connecting IPv4 (IPv6) stream.
 macro_rules! stream_v4 {

@@ -48,14 +48,6 @@ impl UnixDatagram {
         Ok(UnixDatagram::from_std(net::UnixDatagram::from(fd)))
     }
 
-    /// Wraps a std socket. It must already be non-blocking (`socket.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(socket: net::UnixDatagram) -> UnixDatagram {
-        UnixDatagram {
-            inner: IoSource::new(socket),
-        }
-    }
-
     /// Sets the default peer to the socket at `path`: [`send`](UnixDatagram::send) goes
     /// there, and only its datagrams are received.
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
@@ -110,33 +102,14 @@ impl UnixDatagram {
         self.inner.write_op(|s| socket::send(s.as_fd(), buf))
     }
 
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE | Interest::WRITABLE, |s| {
-                socket::take_error(s.as_fd())
-            })
-    }
-
     /// Shuts down receiving, sending or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
     }
 
-    /// Runs `f`, which does I/O on this socket's fd by other means (for example `recvmsg`
-    /// with ancillary data through libc), so that a `WouldBlock` from it is handled like one
-    /// from ferrio's own methods: the next readiness change is still reported, on every
-    /// backend. `f` must return `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the socket is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
+    take_error_method!(Interest::READABLE | Interest::WRITABLE);
+
+    crate::io_source::try_io_method!("socket");
 }
 
 socket_impls!(UnixDatagram, net::UnixDatagram);

@@ -61,14 +61,6 @@ impl UnixListener {
         Ok(UnixListener::from_std(net::UnixListener::from(fd)))
     }
 
-    /// Wraps a std listener. It must already be non-blocking
-    /// (`listener.set_nonblocking(true)`): this function does not change it.
-    pub fn from_std(listener: net::UnixListener) -> UnixListener {
-        UnixListener {
-            inner: IoSource::new(listener),
-        }
-    }
-
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
     ///
     /// The new stream is non-blocking and close-on-exec (one `accept4` call on Linux). The
@@ -84,11 +76,7 @@ impl UnixListener {
         self.inner.any_op(|l| socket::unix_local_addr(l.as_fd()))
     }
 
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE, |l| socket::take_error(l.as_fd()))
-    }
+    take_error_method!(Interest::READABLE);
 }
 
 socket_impls!(UnixListener, net::UnixListener);

@@ -52,14 +52,6 @@ impl UnixStream {
         Ok(UnixStream::from_std(net::UnixStream::from(fd)))
     }
 
-    /// Wraps a std stream. It must already be non-blocking (`stream.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(stream: net::UnixStream) -> UnixStream {
-        UnixStream {
-            inner: IoSource::new(stream),
-        }
-    }
-
     /// Creates two streams connected to each other (`socketpair`), both non-blocking and
     /// close-on-exec.
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
@@ -78,33 +70,16 @@ impl UnixStream {
         self.inner.write_op(|s| socket::unix_peer_addr(s.as_fd()))
     }
 
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        // Part of the connect protocol, which waits for writability.
-        self.inner
-            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_fd()))
-    }
-
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
     }
 
-    /// Runs `f`, which does I/O on this stream's fd by other means (for example passing fds
-    /// with `sendmsg` through libc), so that a `WouldBlock` from it is handled like one from
-    /// ferrio's own methods: the next readiness change is still reported, on every backend.
-    /// `f` must return `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the stream is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
+    // Part of the connect protocol, which waits for writability.
+    take_error_method!(Interest::WRITABLE);
+
+    crate::io_source::try_io_method!("stream");
 }
 
 socket_impls!(UnixStream, net::UnixStream);
