@@ -19,7 +19,7 @@
 //! The public option methods take `u32` where the kernel takes a C `int` (or, for a few IPv4
 //! multicast options on the BSDs, a byte). A value too large for that type is never wrapped
 //! (`u32::MAX` would otherwise become `-1`, which some kernels read as "reset to the
-//! default"): it is clamped to the largest value the type holds ([`clamp_int`], [`clamp_u8`]),
+//! default"): it is clamped to the largest value the type holds ([`OptInt::clamp`]),
 //! and the kernel then applies its own limits to it or refuses it with its own error. Times
 //! are rounded up to whole units and clamped the same way ([`whole_secs`]).
 
@@ -44,15 +44,36 @@ pub(crate) enum Kind {
 /// when setting and "this system has no such option" when reading.
 pub(crate) type KeepaliveParams = (Option<Duration>, Option<Duration>, Option<u32>);
 
-/// A `u32` option value as the C `int` the kernel takes: clamped, never wrapped.
-pub(crate) fn clamp_int(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
+/// A C type an option value is passed as: a C `int` or `DWORD`, or on some systems a byte.
+pub(crate) trait OptInt: Copy {
+    /// A `u32` value from the public API: clamped to the type, never wrapped.
+    fn clamp(v: u32) -> Self;
+    /// The value as the public API reports it (a negative value, which no option here
+    /// reports, reads as 0).
+    fn to_u32(self) -> u32;
+    fn from_bool(on: bool) -> Self;
 }
 
-/// A `u32` option value as the byte some kernels take: clamped, never wrapped.
-#[allow(dead_code)] // Only the BSDs, illumos, Solaris and QNX take bytes.
-pub(crate) fn clamp_u8(v: u32) -> u8 {
-    u8::try_from(v).unwrap_or(u8::MAX)
+macro_rules! opt_int {
+    ($($t:ty)*) => {$(
+        impl OptInt for $t {
+            fn clamp(v: u32) -> $t {
+                <$t>::try_from(v).unwrap_or(<$t>::MAX)
+            }
+            fn to_u32(self) -> u32 {
+                u32::try_from(self).unwrap_or(0)
+            }
+            fn from_bool(on: bool) -> $t {
+                <$t>::from(on)
+            }
+        }
+    )*};
+}
+opt_int!(i32 u32 u8);
+
+/// A `u32` option value as the C `int` the kernel takes: clamped, never wrapped.
+pub(crate) fn clamp_int(v: u32) -> i32 {
+    OptInt::clamp(v)
 }
 
 /// A duration as whole seconds for the kernel: a fraction of a second counts as a full second
@@ -95,6 +116,52 @@ pub(crate) fn only_v6_named(s: BorrowedIo<'_>) -> io::Result<bool> {
     super::socket::only_v6(s)
         .map_err(|e| super::socket::named_family(s, Family::V6, "only_v6: socket is not IPv6", e))
 }
+
+/// The getters and setters of the options that are one boolean or integer, for one topic,
+/// written once for both platforms: `plain_options!(ip)` in `socket/opt/ip.rs` of each
+/// platform, and so on. Each entry is `kind(C type) getter, setter = level, name`; the C type
+/// (`Flag`, `Int`, `MulticastV4`), the module `c` of the constants (libc or WinSock) and
+/// `getsockopt`/`setsockopt` are those in scope where the macro is called.
+macro_rules! plain_options {
+    (socket) => { $crate::sys::socket_api::plain_options!(@fns
+        bool(Flag) reuseaddr, set_reuseaddr = SOL_SOCKET, SO_REUSEADDR;
+    ); };
+    (ip) => { $crate::sys::socket_api::plain_options!(@fns
+        u32(Int) ttl, set_ttl = IPPROTO_IP, IP_TTL;
+    ); };
+    (tcp) => { $crate::sys::socket_api::plain_options!(@fns
+        bool(Flag) nodelay, set_nodelay = IPPROTO_TCP, TCP_NODELAY;
+        bool(Flag) keepalive, set_keepalive = SOL_SOCKET, SO_KEEPALIVE;
+    ); };
+    (udp) => { $crate::sys::socket_api::plain_options!(@fns
+        bool(Flag) broadcast, set_broadcast = SOL_SOCKET, SO_BROADCAST;
+        bool(MulticastV4) multicast_loop_v4, set_multicast_loop_v4 = IPPROTO_IP, IP_MULTICAST_LOOP;
+        u32(MulticastV4) multicast_ttl_v4, set_multicast_ttl_v4 = IPPROTO_IP, IP_MULTICAST_TTL;
+        bool(Flag) multicast_loop_v6, set_multicast_loop_v6 = IPPROTO_IPV6, IPV6_MULTICAST_LOOP;
+    ); };
+    (buffers) => { $crate::sys::socket_api::plain_options!(@fns
+        u32(Int) recv_buffer_size, set_recv_buffer_size = SOL_SOCKET, SO_RCVBUF;
+        u32(Int) send_buffer_size, set_send_buffer_size = SOL_SOCKET, SO_SNDBUF;
+    ); };
+    (@fns $($kind:ident($c_type:ty) $get:ident, $set:ident = $level:ident, $name:ident;)*) => {$(
+        #[doc = concat!("`", stringify!($name), "`.")]
+        pub(crate) fn $set(s: $crate::sys::BorrowedIo<'_>, value: $kind) -> ::std::io::Result<()> {
+            let value = $crate::sys::socket_api::plain_options!(@to $kind $c_type, value);
+            setsockopt(s, c::$level, c::$name, value)
+        }
+
+        #[doc = concat!("`", stringify!($name), "`.")]
+        pub(crate) fn $get(s: $crate::sys::BorrowedIo<'_>) -> ::std::io::Result<$kind> {
+            let value = getsockopt::<$c_type>(s, c::$level, c::$name)?;
+            Ok($crate::sys::socket_api::plain_options!(@from $kind value))
+        }
+    )*};
+    (@to bool $c_type:ty, $v:ident) => { <$c_type as $crate::sys::socket_api::OptInt>::from_bool($v) };
+    (@to u32 $c_type:ty, $v:ident) => { <$c_type as $crate::sys::socket_api::OptInt>::clamp($v) };
+    (@from bool $v:ident) => { $crate::sys::socket_api::OptInt::to_u32($v) != 0 };
+    (@from u32 $v:ident) => { $crate::sys::socket_api::OptInt::to_u32($v) };
+}
+pub(crate) use plain_options;
 
 /// Checks that `sys::socket` has each listed function with exactly the listed signature.
 macro_rules! socket_interface {
@@ -204,8 +271,10 @@ mod tests {
         assert_eq!(clamp_int(u32::MAX), i32::MAX);
         assert_eq!(clamp_int(i32::MAX as u32 + 1), i32::MAX);
         assert_eq!(clamp_int(7), 7);
-        assert_eq!(clamp_u8(256), 255);
-        assert_eq!(clamp_u8(64), 64);
+        assert_eq!(<u8 as OptInt>::clamp(256), 255);
+        assert_eq!(<u8 as OptInt>::clamp(64), 64);
+        assert_eq!(<u32 as OptInt>::clamp(u32::MAX), u32::MAX);
+        assert_eq!((-1i32).to_u32(), 0);
     }
 
     #[test]

@@ -6,28 +6,12 @@ use std::time::Duration;
 
 use libc::c_int;
 
-use super::{getsockopt, setsockopt, uint};
-use crate::sys::socket_api::{clamp_int, whole_secs};
+use libc as c;
 
-/// `SO_RCVBUF` (clamped to `c_int::MAX`; Linux doubles the value for its bookkeeping).
-pub(crate) fn set_recv_buffer_size(fd: BorrowedFd<'_>, size: u32) -> io::Result<()> {
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, clamp_int(size))
-}
+use super::{getsockopt, setsockopt, Int};
+use crate::sys::socket_api::whole_secs;
 
-/// `SO_RCVBUF`.
-pub(crate) fn recv_buffer_size(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    uint(fd, libc::SOL_SOCKET, libc::SO_RCVBUF)
-}
-
-/// `SO_SNDBUF` (clamped like `SO_RCVBUF`).
-pub(crate) fn set_send_buffer_size(fd: BorrowedFd<'_>, size: u32) -> io::Result<()> {
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, clamp_int(size))
-}
-
-/// `SO_SNDBUF`.
-pub(crate) fn send_buffer_size(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    uint(fd, libc::SOL_SOCKET, libc::SO_SNDBUF)
-}
+crate::sys::socket_api::plain_options!(buffers);
 
 /// Apple's `SO_LINGER` counts clock ticks; `SO_LINGER_SEC` takes seconds like everyone else.
 #[cfg(target_vendor = "apple")]

@@ -3,18 +3,12 @@
 use std::io;
 use std::os::fd::BorrowedFd;
 
-use super::{named_family, setsockopt, uint};
+use libc as c;
+
+use super::{getsockopt, named_family, setsockopt, uint, Int};
 use crate::sys::socket_api::{clamp_int, Family};
 
-/// `IP_TTL` (also on IPv6 sockets, as std does); clamped, never wrapped.
-pub(crate) fn set_ttl(fd: BorrowedFd<'_>, ttl: u32) -> io::Result<()> {
-    setsockopt(fd, libc::IPPROTO_IP, libc::IP_TTL, clamp_int(ttl))
-}
-
-/// `IP_TTL`.
-pub(crate) fn ttl(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    uint(fd, libc::IPPROTO_IP, libc::IP_TTL)
-}
+crate::sys::socket_api::plain_options!(ip);
 
 /// `IP_TOS`. Linux also applies it to IPv6 sockets (for IPv4-mapped traffic); where an IPv6
 /// socket refuses it, the error names the method.

@@ -14,6 +14,7 @@ use std::io;
 use std::mem::{self, MaybeUninit};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
+use libc as c;
 use libc::{c_int, c_void, socklen_t};
 
 use super::addr::family;
@@ -31,6 +32,13 @@ pub(crate) use self::ip::*;
 pub(crate) use self::ipv6::*;
 pub(crate) use self::tcp::*;
 pub(crate) use self::udp::*;
+
+/// The C type of boolean options.
+type Flag = c_int;
+/// The C type of integer options.
+type Int = c_int;
+
+crate::sys::socket_api::plain_options!(socket);
 
 /// Option values that are plain integers or structs of them: every bit pattern is valid.
 pub(super) trait OptValue: Copy {}
@@ -112,16 +120,6 @@ pub(crate) fn named_family(
 pub(crate) fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
     let err: c_int = getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR)?;
     Ok((err != 0).then(|| io::Error::from_raw_os_error(err)))
-}
-
-/// `SO_REUSEADDR`.
-pub(crate) fn set_reuseaddr(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
-    set_flag(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, on)
-}
-
-/// `SO_REUSEADDR`.
-pub(crate) fn reuseaddr(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    flag(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR)
 }
 
 /// `SO_REUSEPORT` (compiled where libc defines it; the public methods use the same list).

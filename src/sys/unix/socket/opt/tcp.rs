@@ -6,28 +6,12 @@ use std::time::Duration;
 
 use libc::c_int;
 
-use super::{flag, set_flag, setsockopt, uint};
+use libc as c;
+
+use super::{getsockopt, setsockopt, uint, Flag};
 use crate::sys::socket_api::{clamp_int, unsupported, whole_secs, KeepaliveParams};
 
-/// `TCP_NODELAY`.
-pub(crate) fn set_nodelay(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
-    set_flag(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, on)
-}
-
-/// `TCP_NODELAY`.
-pub(crate) fn nodelay(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    flag(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY)
-}
-
-/// `SO_KEEPALIVE`.
-pub(crate) fn set_keepalive(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
-    set_flag(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, on)
-}
-
-/// `SO_KEEPALIVE`.
-pub(crate) fn keepalive(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    flag(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE)
-}
+crate::sys::socket_api::plain_options!(tcp);
 
 /// The option for the idle time before the first probe, in seconds: `TCP_KEEPALIVE` on Apple
 /// systems, `TCP_KEEPIDLE` elsewhere (DragonFly took milliseconds before 5.8; current

@@ -4,18 +4,10 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::BorrowedFd;
 
-use super::{flag, getsockopt, set_flag, setsockopt};
+use libc as c;
+
+use super::{getsockopt, setsockopt, Flag};
 use crate::sys::socket_api::Membership;
-
-/// `SO_BROADCAST`.
-pub(crate) fn set_broadcast(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
-    set_flag(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, on)
-}
-
-/// `SO_BROADCAST`.
-pub(crate) fn broadcast(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    flag(fd, libc::SOL_SOCKET, libc::SO_BROADCAST)
-}
 
 /// The C type of `IP_MULTICAST_LOOP` and `IP_MULTICAST_TTL`: a byte on these systems (as std
 /// has it), a C `int` elsewhere.
@@ -28,10 +20,7 @@ pub(crate) fn broadcast(fd: BorrowedFd<'_>) -> io::Result<bool> {
     target_os = "illumos",
     target_os = "nto",
 ))]
-mod v4_value {
-    pub(super) type MulticastV4 = u8;
-    pub(super) use crate::sys::socket_api::clamp_u8 as clamp;
-}
+type MulticastV4 = u8;
 #[cfg(not(any(
     target_os = "dragonfly",
     target_os = "freebsd",
@@ -41,44 +30,9 @@ mod v4_value {
     target_os = "illumos",
     target_os = "nto",
 )))]
-mod v4_value {
-    pub(super) type MulticastV4 = libc::c_int;
-    pub(super) use crate::sys::socket_api::clamp_int as clamp;
-}
-use self::v4_value::MulticastV4;
+type MulticastV4 = libc::c_int;
 
-/// `IP_MULTICAST_LOOP`.
-pub(crate) fn set_multicast_loop_v4(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
-    let value = MulticastV4::from(on);
-    setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, value)
-}
-
-/// `IP_MULTICAST_LOOP`.
-pub(crate) fn multicast_loop_v4(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    getsockopt::<MulticastV4>(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP).map(|v| v != 0)
-}
-
-/// `IP_MULTICAST_TTL`; clamped to what the C type holds, never wrapped.
-pub(crate) fn set_multicast_ttl_v4(fd: BorrowedFd<'_>, ttl: u32) -> io::Result<()> {
-    let value = v4_value::clamp(ttl);
-    setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, value)
-}
-
-/// `IP_MULTICAST_TTL`.
-pub(crate) fn multicast_ttl_v4(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    getsockopt::<MulticastV4>(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL)
-        .map(|v| u32::try_from(v).unwrap_or(0))
-}
-
-/// `IPV6_MULTICAST_LOOP`.
-pub(crate) fn set_multicast_loop_v6(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
-    set_flag(fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, on)
-}
-
-/// `IPV6_MULTICAST_LOOP`.
-pub(crate) fn multicast_loop_v6(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    flag(fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP)
-}
+crate::sys::socket_api::plain_options!(udp);
 
 /// `IP_ADD_MEMBERSHIP` or `IP_DROP_MEMBERSHIP`.
 pub(crate) fn multicast_v4(

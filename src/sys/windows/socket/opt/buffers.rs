@@ -4,30 +4,12 @@ use std::io;
 use std::os::windows::io::BorrowedSocket;
 use std::time::Duration;
 
-use windows_sys::Win32::Networking::WinSock::{self as ws, LINGER};
+use windows_sys::Win32::Networking::WinSock::{self as ws, self as c, LINGER};
 
-use super::{get_u32, getsockopt, setsockopt};
-use crate::sys::socket_api::{clamp_int, whole_secs};
+use super::{getsockopt, setsockopt, Int};
+use crate::sys::socket_api::whole_secs;
 
-/// `SO_RCVBUF` (clamped to `i32::MAX`).
-pub(crate) fn set_recv_buffer_size(s: BorrowedSocket<'_>, size: u32) -> io::Result<()> {
-    setsockopt(s, ws::SOL_SOCKET, ws::SO_RCVBUF, clamp_int(size))
-}
-
-/// `SO_RCVBUF`.
-pub(crate) fn recv_buffer_size(s: BorrowedSocket<'_>) -> io::Result<u32> {
-    get_u32(s, ws::SOL_SOCKET, ws::SO_RCVBUF)
-}
-
-/// `SO_SNDBUF` (clamped like `SO_RCVBUF`).
-pub(crate) fn set_send_buffer_size(s: BorrowedSocket<'_>, size: u32) -> io::Result<()> {
-    setsockopt(s, ws::SOL_SOCKET, ws::SO_SNDBUF, clamp_int(size))
-}
-
-/// `SO_SNDBUF`.
-pub(crate) fn send_buffer_size(s: BorrowedSocket<'_>) -> io::Result<u32> {
-    get_u32(s, ws::SOL_SOCKET, ws::SO_SNDBUF)
-}
+crate::sys::socket_api::plain_options!(buffers);
 
 /// `SO_LINGER` (whole seconds, rounded up, at most `u16::MAX`: the C struct's fields are
 /// `u_short`).

@@ -3,20 +3,12 @@
 use std::io;
 use std::os::windows::io::BorrowedSocket;
 
-use windows_sys::Win32::Networking::WinSock as ws;
+use windows_sys::Win32::Networking::WinSock::{self as ws, self as c};
 
-use super::{get_u32, named_family, setsockopt};
+use super::{getsockopt, named_family, setsockopt, uint, Int};
 use crate::sys::socket_api::{clamp_int, Family};
 
-/// `IP_TTL`; clamped, never wrapped.
-pub(crate) fn set_ttl(s: BorrowedSocket<'_>, ttl: u32) -> io::Result<()> {
-    setsockopt(s, ws::IPPROTO_IP, ws::IP_TTL, clamp_int(ttl))
-}
-
-/// `IP_TTL`.
-pub(crate) fn ttl(s: BorrowedSocket<'_>) -> io::Result<u32> {
-    get_u32(s, ws::IPPROTO_IP, ws::IP_TTL)
-}
+crate::sys::socket_api::plain_options!(ip);
 
 /// `IP_TOS`.
 pub(crate) fn set_tos_v4(s: BorrowedSocket<'_>, tos: u32) -> io::Result<()> {
@@ -26,6 +18,6 @@ pub(crate) fn set_tos_v4(s: BorrowedSocket<'_>, tos: u32) -> io::Result<()> {
 
 /// `IP_TOS`.
 pub(crate) fn tos_v4(s: BorrowedSocket<'_>) -> io::Result<u32> {
-    get_u32(s, ws::IPPROTO_IP, ws::IP_TOS)
+    uint(s, ws::IPPROTO_IP, ws::IP_TOS)
         .map_err(|e| named_family(s, Family::V4, "tos_v4: socket is not IPv4", e))
 }

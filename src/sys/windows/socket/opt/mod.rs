@@ -7,7 +7,7 @@ use std::io;
 use std::mem;
 use std::os::windows::io::BorrowedSocket;
 
-use windows_sys::Win32::Networking::WinSock as ws;
+use windows_sys::Win32::Networking::WinSock::{self as ws, self as c};
 
 use super::{cvt, raw};
 use crate::sys::socket_api::Family;
@@ -23,6 +23,14 @@ pub(crate) use self::ip::*;
 pub(crate) use self::ipv6::*;
 pub(crate) use self::tcp::*;
 pub(crate) use self::udp::*;
+
+/// The C type of boolean options (a `DWORD`; a few options write a one-byte `BOOL`, which
+/// reads correctly as `getsockopt` starts from zero).
+type Flag = u32;
+/// The C type of integer options.
+type Int = i32;
+
+crate::sys::socket_api::plain_options!(socket);
 
 /// `setsockopt` with a value of type `T` (plain data: integers or C structs of them).
 fn setsockopt<T: Copy>(s: BorrowedSocket<'_>, level: i32, name: i32, value: T) -> io::Result<()> {
@@ -45,18 +53,18 @@ fn getsockopt<T: Copy + Default>(s: BorrowedSocket<'_>, level: i32, name: i32) -
     Ok(value)
 }
 
-/// A boolean option (a `DWORD`, 0 or 1).
+/// A boolean option.
 fn set_flag(s: BorrowedSocket<'_>, level: i32, name: i32, on: bool) -> io::Result<()> {
-    setsockopt(s, level, name, u32::from(on))
+    setsockopt(s, level, name, Flag::from(on))
 }
 
-/// A boolean option (a `DWORD`, non-zero for true).
+/// A boolean option.
 fn flag(s: BorrowedSocket<'_>, level: i32, name: i32) -> io::Result<bool> {
-    getsockopt::<u32>(s, level, name).map(|v| v != 0)
+    getsockopt::<Flag>(s, level, name).map(|v| v != 0)
 }
 
 /// An integer option.
-fn get_u32(s: BorrowedSocket<'_>, level: i32, name: i32) -> io::Result<u32> {
+fn uint(s: BorrowedSocket<'_>, level: i32, name: i32) -> io::Result<u32> {
     getsockopt::<u32>(s, level, name)
 }
 
@@ -75,15 +83,4 @@ pub(crate) fn named_family(
 pub(crate) fn take_error(s: BorrowedSocket<'_>) -> io::Result<Option<io::Error>> {
     let code: i32 = getsockopt(s, ws::SOL_SOCKET, ws::SO_ERROR)?;
     Ok((code != 0).then(|| io::Error::from_raw_os_error(code)))
-}
-
-/// `SO_REUSEADDR`. On Windows this lets another socket bind the same port even while this
-/// one is active: ferrio never sets it on its own.
-pub(crate) fn set_reuseaddr(s: BorrowedSocket<'_>, on: bool) -> io::Result<()> {
-    set_flag(s, ws::SOL_SOCKET, ws::SO_REUSEADDR, on)
-}
-
-/// `SO_REUSEADDR`.
-pub(crate) fn reuseaddr(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    flag(s, ws::SOL_SOCKET, ws::SO_REUSEADDR)
 }

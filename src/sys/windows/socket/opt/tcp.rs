@@ -5,31 +5,13 @@ use std::mem;
 use std::os::windows::io::BorrowedSocket;
 use std::time::Duration;
 
-use windows_sys::Win32::Networking::WinSock as ws;
+use windows_sys::Win32::Networking::WinSock::{self as ws, self as c};
 
 use super::super::{cvt, raw};
-use super::{flag, get_u32, getsockopt, set_flag, setsockopt};
+use super::{getsockopt, setsockopt, uint, Flag};
 use crate::sys::socket_api::{clamp_int, unsupported, whole_secs, KeepaliveParams};
 
-/// `TCP_NODELAY`.
-pub(crate) fn set_nodelay(s: BorrowedSocket<'_>, on: bool) -> io::Result<()> {
-    set_flag(s, ws::IPPROTO_TCP, ws::TCP_NODELAY, on)
-}
-
-/// `TCP_NODELAY` (Windows writes it as a one-byte BOOL).
-pub(crate) fn nodelay(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    getsockopt::<u8>(s, ws::IPPROTO_TCP, ws::TCP_NODELAY).map(|v| v != 0)
-}
-
-/// `SO_KEEPALIVE`.
-pub(crate) fn set_keepalive(s: BorrowedSocket<'_>, on: bool) -> io::Result<()> {
-    set_flag(s, ws::SOL_SOCKET, ws::SO_KEEPALIVE, on)
-}
-
-/// `SO_KEEPALIVE`.
-pub(crate) fn keepalive(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    flag(s, ws::SOL_SOCKET, ws::SO_KEEPALIVE)
-}
+crate::sys::socket_api::plain_options!(tcp);
 
 /// A duration in whole milliseconds, rounded up, at most `max`.
 fn whole_millis(d: Duration, max: u64) -> u64 {
@@ -41,7 +23,7 @@ fn whole_millis(d: Duration, max: u64) -> u64 {
 /// `TCP_KEEPCNT`: Windows 10 1709 and later). Older systems (and Wine 8) refuse them with
 /// `WSAENOPROTOOPT`; any other error is the caller's to see.
 fn has_keepalive_options(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    match get_u32(s, ws::IPPROTO_TCP, ws::TCP_KEEPIDLE) {
+    match uint(s, ws::IPPROTO_TCP, ws::TCP_KEEPIDLE) {
         Ok(_) => Ok(true),
         Err(e) if e.raw_os_error() == Some(ws::WSAENOPROTOOPT) => Ok(false),
         Err(e) => Err(e),
@@ -126,10 +108,10 @@ pub(crate) fn tcp_keepalive(s: BorrowedSocket<'_>) -> io::Result<KeepaliveParams
     if !has_keepalive_options(s)? {
         return Ok((None, None, None));
     }
-    let secs = |name| get_u32(s, ws::IPPROTO_TCP, name).map(|v| Duration::from_secs(v.into()));
+    let secs = |name| uint(s, ws::IPPROTO_TCP, name).map(|v| Duration::from_secs(v.into()));
     Ok((
         Some(secs(ws::TCP_KEEPIDLE)?),
         Some(secs(ws::TCP_KEEPINTVL)?),
-        Some(get_u32(s, ws::IPPROTO_TCP, ws::TCP_KEEPCNT)?),
+        Some(uint(s, ws::IPPROTO_TCP, ws::TCP_KEEPCNT)?),
     ))
 }

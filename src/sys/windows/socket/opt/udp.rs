@@ -5,51 +5,16 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::windows::io::BorrowedSocket;
 
 use windows_sys::Win32::Networking::WinSock::{
-    self as ws, IN6_ADDR, IN6_ADDR_0, IN_ADDR, IN_ADDR_0, IPV6_MREQ, IP_MREQ,
+    self as ws, self as c, IN6_ADDR, IN6_ADDR_0, IN_ADDR, IN_ADDR_0, IPV6_MREQ, IP_MREQ,
 };
 
-use super::{flag, get_u32, set_flag, setsockopt};
-use crate::sys::socket_api::{clamp_int, Membership};
+use super::{getsockopt, setsockopt, Flag, Int};
+use crate::sys::socket_api::Membership;
 
-/// `SO_BROADCAST`.
-pub(crate) fn set_broadcast(s: BorrowedSocket<'_>, on: bool) -> io::Result<()> {
-    set_flag(s, ws::SOL_SOCKET, ws::SO_BROADCAST, on)
-}
+/// The C type of `IP_MULTICAST_LOOP` and `IP_MULTICAST_TTL`.
+type MulticastV4 = Int;
 
-/// `SO_BROADCAST`.
-pub(crate) fn broadcast(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    flag(s, ws::SOL_SOCKET, ws::SO_BROADCAST)
-}
-
-/// `IP_MULTICAST_LOOP`.
-pub(crate) fn set_multicast_loop_v4(s: BorrowedSocket<'_>, on: bool) -> io::Result<()> {
-    set_flag(s, ws::IPPROTO_IP, ws::IP_MULTICAST_LOOP, on)
-}
-
-/// `IP_MULTICAST_LOOP`.
-pub(crate) fn multicast_loop_v4(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    flag(s, ws::IPPROTO_IP, ws::IP_MULTICAST_LOOP)
-}
-
-/// `IP_MULTICAST_TTL`; clamped, never wrapped.
-pub(crate) fn set_multicast_ttl_v4(s: BorrowedSocket<'_>, ttl: u32) -> io::Result<()> {
-    setsockopt(s, ws::IPPROTO_IP, ws::IP_MULTICAST_TTL, clamp_int(ttl))
-}
-
-/// `IP_MULTICAST_TTL`.
-pub(crate) fn multicast_ttl_v4(s: BorrowedSocket<'_>) -> io::Result<u32> {
-    get_u32(s, ws::IPPROTO_IP, ws::IP_MULTICAST_TTL)
-}
-
-/// `IPV6_MULTICAST_LOOP`.
-pub(crate) fn set_multicast_loop_v6(s: BorrowedSocket<'_>, on: bool) -> io::Result<()> {
-    set_flag(s, ws::IPPROTO_IPV6, ws::IPV6_MULTICAST_LOOP, on)
-}
-
-/// `IPV6_MULTICAST_LOOP`.
-pub(crate) fn multicast_loop_v6(s: BorrowedSocket<'_>) -> io::Result<bool> {
-    flag(s, ws::IPPROTO_IPV6, ws::IPV6_MULTICAST_LOOP)
-}
+crate::sys::socket_api::plain_options!(udp);
 
 /// `IP_ADD_MEMBERSHIP` or `IP_DROP_MEMBERSHIP`.
 pub(crate) fn multicast_v4(
