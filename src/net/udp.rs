@@ -55,18 +55,17 @@ impl UdpSocket {
     ///
     /// On Linux this is two system calls: `socket` and `bind`.
     pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
-        let fd = socket::udp_bind(&addr)?;
-        Ok(UdpSocket::from_std(net::UdpSocket::from(fd)))
+        socket::udp_bind(&addr).map(UdpSocket::from)
     }
 
     /// The address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::local_addr(s.as_io()))
+        self.with_socket(socket::local_addr)
     }
 
     /// The address of the connected peer; `NotConnected` if the socket is not connected.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::peer_addr(s.as_io()))
+        self.with_socket(socket::peer_addr)
     }
 
     /// Sends one datagram to `target`; returns the number of bytes sent.
@@ -102,7 +101,7 @@ impl UdpSocket {
 
     /// Sets the default peer: `send` goes there, and only its datagrams are received.
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        self.inner.any_op(|s| socket::udp_connect(s.as_io(), &addr))
+        self.with_socket(|s| socket::udp_connect(s, &addr))
     }
 
     /// Whether IPv4 multicast datagrams sent by this socket are looped back to local

@@ -55,8 +55,7 @@ impl TcpListener {
     ///
     /// On Linux this is four system calls: `socket`, `setsockopt`, `bind`, `listen`.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        let fd = socket::tcp_listener(&addr)?;
-        Ok(TcpListener::from_std(net::TcpListener::from(fd)))
+        socket::tcp_listener(&addr).map(TcpListener::from)
     }
 
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
@@ -71,7 +70,7 @@ impl TcpListener {
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|l| socket::local_addr(l.as_io()))
+        self.with_socket(socket::local_addr)
     }
 
     take_error_method!(ip: Interest::READABLE);

@@ -54,8 +54,7 @@ impl TcpStream {
     /// On Linux this is two system calls: `socket` and `connect` (whose `EINPROGRESS` is not
     /// an error here).
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = socket::tcp_connect(&addr)?;
-        Ok(TcpStream::from_std(net::TcpStream::from(fd)))
+        socket::tcp_connect(&addr).map(TcpStream::from)
     }
 
     /// Starts connecting to `target_addr` from the local address `bind_addr`, and returns at
@@ -92,8 +91,7 @@ impl TcpStream {
     /// # }
     /// ```
     pub fn bind_connect(bind_addr: SocketAddr, target_addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = socket::tcp_bind_connect(&bind_addr, &target_addr)?;
-        Ok(TcpStream::from_std(net::TcpStream::from(fd)))
+        socket::tcp_bind_connect(&bind_addr, &target_addr).map(TcpStream::from)
     }
 
     /// The address of the peer. While a connect is still in progress this fails with
@@ -105,13 +103,13 @@ impl TcpStream {
 
     /// The local address of the stream.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::local_addr(s.as_io()))
+        self.with_socket(socket::local_addr)
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file (and its event shows `is_read_closed`).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_io(), how))
+        self.with_socket(|s| socket::shutdown(s, how))
     }
 
     // Part of the connect protocol, which waits for writability.

@@ -44,23 +44,20 @@ impl UnixDatagram {
 
     /// Creates a socket bound to `address`: a path, or on Linux and Android an abstract name.
     pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixDatagram> {
-        let fd = socket::unix_bind(address, socket::Kind::Datagram)?;
-        Ok(UnixDatagram::from_std(net::UnixDatagram::from(fd)))
+        socket::unix_bind(address, socket::Kind::Datagram).map(UnixDatagram::from)
     }
 
     /// Sets the default peer to the socket at `path`: [`send`](UnixDatagram::send) goes
     /// there, and only its datagrams are received.
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         let addr = SocketAddr::from_pathname(path)?;
-        self.inner
-            .any_op(|s| socket::unix_connect(s.as_fd(), &addr))
+        self.with_socket(|s| socket::unix_connect(s, &addr))
     }
 
     /// Creates a socket bound to no address; it can still send, and receive replies once
     /// connected.
     pub fn unbound() -> io::Result<UnixDatagram> {
-        let fd = socket::unix_unbound(socket::Kind::Datagram)?;
-        Ok(UnixDatagram::from_std(net::UnixDatagram::from(fd)))
+        socket::unix_unbound(socket::Kind::Datagram).map(UnixDatagram::from)
     }
 
     /// Creates two sockets connected to each other (`socketpair`).
@@ -71,12 +68,12 @@ impl UnixDatagram {
 
     /// The address the socket is bound to (unnamed if none).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::unix_local_addr(s.as_fd()))
+        self.with_socket(socket::unix_local_addr)
     }
 
     /// The address of the connected peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::unix_peer_addr(s.as_fd()))
+        self.with_socket(socket::unix_peer_addr)
     }
 
     /// Receives one datagram and the address of its sender (unnamed for unbound senders).
@@ -104,7 +101,7 @@ impl UnixDatagram {
 
     /// Shuts down receiving, sending or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
+        self.with_socket(|s| socket::shutdown(s, how))
     }
 
     take_error_method!(Interest::READABLE | Interest::WRITABLE);

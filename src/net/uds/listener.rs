@@ -57,8 +57,7 @@ impl UnixListener {
     /// The socket is non-blocking and close-on-exec and listens with the system's largest
     /// backlog (as std does). On Linux this is `socket`, `bind` and `listen`.
     pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixListener> {
-        let fd = socket::unix_bind(address, socket::Kind::Stream)?;
-        Ok(UnixListener::from_std(net::UnixListener::from(fd)))
+        socket::unix_bind(address, socket::Kind::Stream).map(UnixListener::from)
     }
 
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
@@ -73,7 +72,7 @@ impl UnixListener {
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|l| socket::unix_local_addr(l.as_fd()))
+        self.with_socket(socket::unix_local_addr)
     }
 
     take_error_method!(Interest::READABLE);

@@ -48,8 +48,7 @@ impl UnixStream {
     /// Connects to `address`: a path, or on Linux and Android an abstract name. On Linux this
     /// is `socket` and `connect`.
     pub fn connect_addr(address: &SocketAddr) -> io::Result<UnixStream> {
-        let fd = socket::unix_stream_connect(address)?;
-        Ok(UnixStream::from_std(net::UnixStream::from(fd)))
+        socket::unix_stream_connect(address).map(UnixStream::from)
     }
 
     /// Creates two streams connected to each other (`socketpair`), both non-blocking and
@@ -61,7 +60,7 @@ impl UnixStream {
 
     /// The local address (usually unnamed for a connecting stream).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::unix_local_addr(s.as_fd()))
+        self.with_socket(socket::unix_local_addr)
     }
 
     /// The address of the peer.
@@ -73,7 +72,7 @@ impl UnixStream {
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
+        self.with_socket(|s| socket::shutdown(s, how))
     }
 
     // Part of the connect protocol, which waits for writability.
