@@ -187,7 +187,9 @@ macro_rules! builder_impls {
         impl ::std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 let mut d = f.debug_struct(stringify!($ty));
-                if let Ok(addr) = self.with_socket($crate::sys::socket::local_addr) {
+                let addr: ::std::io::Result<::std::net::SocketAddr> =
+                    self.with_socket($crate::sys::socket::local_addr);
+                if let Ok(addr) = addr {
                     d.field("addr", &addr);
                 }
                 let raw = $crate::io_source::AsRawIo::as_raw_io(&self.inner);

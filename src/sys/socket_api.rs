@@ -185,7 +185,7 @@ socket_interface! {
     fn listen(BorrowedIo<'_>, u32) -> io::Result<()>;
     fn connect_stream(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
     fn udp_connect(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
-    fn tcp_accept(BorrowedIo<'_>) -> io::Result<(OwnedIo, SocketAddr)>;
+    fn accept(BorrowedIo<'_>) -> io::Result<(OwnedIo, SocketAddr)>;
 
     // Addresses and data.
     fn local_addr(BorrowedIo<'_>) -> io::Result<SocketAddr>;

@@ -64,7 +64,7 @@ impl TcpListener {
     /// still needs to be registered.
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
-            .read_op(|l| socket::tcp_accept(l.as_io()))
+            .read_op(|l| socket::accept(l.as_io()))
             .map(|(fd, addr)| (TcpStream::from(fd), addr))
     }
 

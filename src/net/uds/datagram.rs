@@ -68,18 +68,17 @@ impl UnixDatagram {
 
     /// The address the socket is bound to (unnamed if none).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::unix_local_addr)
+        self.with_socket(socket::local_addr)
     }
 
     /// The address of the connected peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::unix_peer_addr)
+        self.with_socket(socket::peer_addr)
     }
 
     /// Receives one datagram and the address of its sender (unnamed for unbound senders).
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner
-            .read_op(|s| socket::unix_recv_from(s.as_fd(), buf))
+        self.inner.read_op(|s| socket::recv_from(s.as_fd(), buf))
     }
 
     /// Receives one datagram.

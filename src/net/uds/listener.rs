@@ -66,13 +66,13 @@ impl UnixListener {
     /// address is the peer's, usually unnamed; abstract peer addresses are returned as such.
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         self.inner
-            .read_op(|l| socket::unix_accept(l.as_fd()))
+            .read_op(|l| socket::accept(l.as_fd()))
             .map(|(fd, addr)| (UnixStream::from(fd), addr))
     }
 
     /// The address the listener is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::unix_local_addr)
+        self.with_socket(socket::local_addr)
     }
 
     take_error_method!(Interest::READABLE);

@@ -60,13 +60,13 @@ impl UnixStream {
 
     /// The local address (usually unnamed for a connecting stream).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::unix_local_addr)
+        self.with_socket(socket::local_addr)
     }
 
     /// The address of the peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::unix_peer_addr(s.as_fd()))
+        self.inner.write_op(|s| socket::peer_addr(s.as_fd()))
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the

@@ -28,9 +28,11 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
     ))]
     // SAFETY: `fds` is a live, writable array of two ints, which is what pipe fills in.
     cvt(unsafe { libc::pipe(fds.as_mut_ptr()) })?;
-    // SAFETY: the call succeeded, so both fds are open, new, and owned by nobody else; owning
-    // them here closes them on any error below.
-    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: the call succeeded, so `fds[0]` is a new open fd owned by nobody else; owning
+    // it here closes it on any error below.
+    let read = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+    // SAFETY: the same holds for `fds[1]`, the writing end.
+    let write = unsafe { OwnedFd::from_raw_fd(fds[1]) };
     #[cfg(any(
         target_vendor = "apple",
         target_os = "aix",

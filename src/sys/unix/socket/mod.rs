@@ -43,8 +43,8 @@ use crate::sys::socket_api::same_family;
 mod addr;
 mod opt;
 
-use self::addr::{inet_from_raw, inet_to_raw, unix_from_storage, unix_to_raw};
-pub(crate) use self::addr::{local_addr, peer_addr, unix_local_addr, unix_peer_addr};
+use self::addr::{inet_to_raw, unix_to_raw, FromStorage};
+pub(crate) use self::addr::{local_addr, peer_addr};
 use self::opt::set_flag;
 pub(crate) use self::opt::*;
 pub(crate) use crate::sys::socket_api::{only_v6_named, KeepaliveParams, Kind, Membership};
@@ -208,7 +208,8 @@ pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
 /// Connects a datagram socket (sets its default peer).
 pub(crate) fn udp_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (raw, len) = inet_to_raw(addr);
-    // SAFETY: as in `tcp_listener`.
+    // SAFETY: `raw` is a valid socket address of `len` bytes that outlives the call, which
+    // only reads it.
     cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
 }
 
@@ -273,8 +274,10 @@ pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
             fds.as_mut_ptr(),
         )
     })?;
-    // SAFETY: both fds are new and owned by nobody else; owning them closes both on error.
-    let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: socketpair succeeded, so `fds[0]` is a new open fd owned by nobody else.
+    let a = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+    // SAFETY: the same holds for `fds[1]`, the other end; owning both closes them on error.
+    let b = unsafe { OwnedFd::from_raw_fd(fds[1]) };
     prepare(&a, ATOMIC_FLAGS != 0)?;
     prepare(&b, ATOMIC_FLAGS != 0)?;
     Ok((a, b))
@@ -284,75 +287,65 @@ pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
 // accept
 // ---------------------------------------------------------------------------------------------
 
-/// One `accept4` (or `accept` + `fcntl`): a non-blocking, close-on-exec connection and the raw
-/// peer address.
-fn accept(
+/// The systems whose `accept4` takes the flags that make the new fd non-blocking and
+/// close-on-exec in the same call. (x86 Android forbids `accept4` (seccomp); the others
+/// lack it and use `accept` + `fcntl`, whose default [`accept_raw`] comes from this module.)
+mod accept_fallback {
+    use super::*;
+
+    /// `accept`; the flags are set afterwards (the `false`).
+    #[allow(dead_code)] // Replaced by the `accept4` version below where the system has it.
+    pub(super) fn accept_raw(
+        fd: BorrowedFd<'_>,
+        ptr: *mut sockaddr,
+        len: &mut socklen_t,
+    ) -> io::Result<(c_int, bool)> {
+        // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
+        // live, writable local of the caller; the kernel writes at most `*len` bytes there.
+        let raw = cvt(unsafe { libc::accept(fd.as_raw_fd(), ptr, len) })?;
+        Ok((raw, false))
+    }
+}
+#[allow(unused_imports)]
+use self::accept_fallback::*;
+
+/// `accept4` with `SOCK_NONBLOCK | SOCK_CLOEXEC` (the `true`: nothing is left to set).
+#[cfg(any(
+    all(target_os = "android", not(target_arch = "x86")),
+    any(
+        target_os = "linux",
+        target_os = "hurd",
+        target_os = "fuchsia",
+        target_os = "cygwin"
+    ),
+    any(target_os = "freebsd", target_os = "dragonfly", target_os = "netbsd"),
+    any(target_os = "openbsd", target_os = "illumos", target_os = "solaris"),
+))]
+fn accept_raw(
     fd: BorrowedFd<'_>,
-    storage: &mut MaybeUninit<sockaddr_storage>,
-) -> io::Result<(OwnedFd, socklen_t)> {
+    ptr: *mut sockaddr,
+    len: &mut socklen_t,
+) -> io::Result<(c_int, bool)> {
+    let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
+    // live, writable local of the caller; the kernel writes at most `*len` bytes there.
+    let raw = cvt(unsafe { libc::accept4(fd.as_raw_fd(), ptr, len, flags) })?;
+    Ok((raw, true))
+}
+
+/// One `accept4` (or `accept` + `fcntl`): a non-blocking, close-on-exec connection and the
+/// peer's address (an IP or a Unix-domain one).
+pub(crate) fn accept<A: FromStorage>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, A)> {
+    let mut storage = MaybeUninit::<sockaddr_storage>::zeroed();
     let mut len = mem::size_of::<sockaddr_storage>() as socklen_t;
-    let ptr = storage.as_mut_ptr() as *mut sockaddr;
-    #[cfg(any(
-        all(target_os = "android", not(target_arch = "x86")),
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "illumos",
-        target_os = "solaris",
-        target_os = "hurd",
-        target_os = "fuchsia",
-        target_os = "cygwin",
-    ))]
-    let (raw, atomic) = {
-        let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
-        // SAFETY: `ptr` points to `len` writable bytes; the kernel writes at most that many.
-        (
-            cvt(unsafe { libc::accept4(fd.as_raw_fd(), ptr, &mut len, flags) })?,
-            true,
-        )
-    };
-    // x86 Android forbids accept4 (seccomp); the others lack it.
-    #[cfg(not(any(
-        all(target_os = "android", not(target_arch = "x86")),
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "illumos",
-        target_os = "solaris",
-        target_os = "hurd",
-        target_os = "fuchsia",
-        target_os = "cygwin",
-    )))]
-    // SAFETY: as above.
-    let (raw, atomic) = (
-        cvt(unsafe { libc::accept(fd.as_raw_fd(), ptr, &mut len) })?,
-        false,
-    );
-    // SAFETY: `raw` is a new fd that nothing else owns.
+    let (raw, atomic) = accept_raw(fd, storage.as_mut_ptr().cast(), &mut len)?;
+    // SAFETY: `raw` is the new fd accept returned, open and owned by nothing else; owning it
+    // at once closes it on the errors below.
     let new = unsafe { OwnedFd::from_raw_fd(raw) };
     prepare(&new, atomic)?;
-    Ok((new, len))
-}
-
-/// Accepts a TCP connection.
-pub(crate) fn tcp_accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, SocketAddr)> {
-    let mut storage = MaybeUninit::zeroed();
-    let (new, len) = accept(fd, &mut storage)?;
-    // SAFETY: zero-initialised and partly written by the kernel: every byte is initialised.
-    let addr = inet_from_raw(unsafe { storage.assume_init_ref() }, len)?;
-    Ok((new, addr))
-}
-
-/// Accepts a Unix-socket connection.
-pub(crate) fn unix_accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, UnixAddr)> {
-    let mut storage = MaybeUninit::zeroed();
-    let (new, len) = accept(fd, &mut storage)?;
-    // SAFETY: as in `tcp_accept`.
-    let addr = unix_from_storage(unsafe { storage.assume_init_ref() }, len)?;
+    // SAFETY: `storage` was zero-initialised and the kernel wrote only address bytes into
+    // it, so every byte is initialised, and `sockaddr_storage` is plain integers.
+    let addr = A::from_storage(unsafe { storage.assume_init_ref() }, len)?;
     Ok((new, addr))
 }
 
@@ -411,58 +404,40 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
     Ok(n as usize)
 }
 
-/// One `recvfrom`; returns the length and the raw sender address.
-fn recv_from_raw(
+/// One `recvfrom` with `flags`: the length and the sender's address.
+fn recv_from_flags<A: FromStorage>(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
     flags: c_int,
-    storage: &mut MaybeUninit<sockaddr_storage>,
-) -> io::Result<(usize, socklen_t)> {
+) -> io::Result<(usize, A)> {
+    let mut storage = MaybeUninit::<sockaddr_storage>::zeroed();
     let mut len = mem::size_of::<sockaddr_storage>() as socklen_t;
-    // SAFETY: `buf` is writable for its length, `storage` for `len` bytes.
-    let n = cvt(unsafe {
-        libc::recvfrom(
-            fd.as_raw_fd(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            flags,
-            storage.as_mut_ptr().cast(),
-            &mut len,
-        )
-    })?;
-    Ok((n as usize, len))
+    let (data, data_len) = (buf.as_mut_ptr().cast(), buf.len());
+    let addr = storage.as_mut_ptr().cast();
+    // SAFETY: `data` points to `data_len` writable bytes of `buf`, `addr` to `len` writable
+    // bytes of `storage`, and `len` is a live local; all outlive the call, and the kernel
+    // writes at most those many bytes into each.
+    let n = cvt(unsafe { libc::recvfrom(fd.as_raw_fd(), data, data_len, flags, addr, &mut len) })?;
+    // SAFETY: `storage` was zero-initialised and the kernel wrote only address bytes into
+    // it, so every byte is initialised, and `sockaddr_storage` is plain integers.
+    let from = A::from_storage(unsafe { storage.assume_init_ref() }, len)?;
+    Ok((n as usize, from))
 }
 
-/// One `recvfrom` on an IP socket.
-pub(crate) fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-    inet_recv_from(fd, buf, 0)
-}
-
-/// One `recvfrom` with `MSG_PEEK` on an IP socket.
-pub(crate) fn peek_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-    inet_recv_from(fd, buf, libc::MSG_PEEK)
-}
-
-fn inet_recv_from(
+/// One `recvfrom`, from an IP or a Unix-domain socket.
+pub(crate) fn recv_from<A: FromStorage>(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
-    flags: c_int,
-) -> io::Result<(usize, SocketAddr)> {
-    let mut storage = MaybeUninit::zeroed();
-    let (n, len) = recv_from_raw(fd, buf, flags, &mut storage)?;
-    // SAFETY: zero-initialised, partly written by the kernel.
-    Ok((n, inet_from_raw(unsafe { storage.assume_init_ref() }, len)?))
+) -> io::Result<(usize, A)> {
+    recv_from_flags(fd, buf, 0)
 }
 
-/// One `recvfrom` on a Unix socket.
-pub(crate) fn unix_recv_from(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, UnixAddr)> {
-    let mut storage = MaybeUninit::zeroed();
-    let (n, len) = recv_from_raw(fd, buf, 0, &mut storage)?;
-    // SAFETY: as above.
-    Ok((
-        n,
-        unix_from_storage(unsafe { storage.assume_init_ref() }, len)?,
-    ))
+/// One `recvfrom` with `MSG_PEEK`: the datagram stays queued.
+pub(crate) fn peek_from<A: FromStorage>(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> io::Result<(usize, A)> {
+    recv_from_flags(fd, buf, libc::MSG_PEEK)
 }
 
 /// One `sendto` on an IP socket.
@@ -486,7 +461,8 @@ pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], target: &SocketAddr) -> io
 pub(crate) fn unix_send_to(fd: BorrowedFd<'_>, buf: &[u8], target: &UnixAddr) -> io::Result<usize> {
     let (raw, len) = unix_to_raw(target)?;
     let ptr = &raw as *const sockaddr_un as *const sockaddr;
-    // SAFETY: as above.
+    // SAFETY: `buf` is readable for its length and `ptr` points to `raw`, a valid
+    // sockaddr_un of `len` bytes; both outlive the call, which only reads them.
     let n = cvt(unsafe {
         libc::sendto(
             fd.as_raw_fd(),

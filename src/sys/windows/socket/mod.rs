@@ -136,7 +136,8 @@ fn from_raw(storage: &SOCKADDR_STORAGE) -> io::Result<SocketAddr> {
             )))
         }
         ws::AF_INET6 => {
-            // SAFETY: as above, for SOCKADDR_IN6.
+            // SAFETY: the family says the storage holds a SOCKADDR_IN6, which fits in it
+            // (SOCKADDR_STORAGE is large and aligned enough for any address).
             let a = unsafe { &*(base as *const SOCKADDR_IN6) };
             // SAFETY: every view of the unions is plain data.
             let (ip, scope) = unsafe { (a.sin6_addr.u.Byte, a.Anonymous.sin6_scope_id) };
@@ -241,7 +242,8 @@ pub(crate) fn listen(s: BorrowedSocket<'_>, backlog: u32) -> io::Result<()> {
 /// `connect` on a stream: `WSAEWOULDBLOCK` means in progress, which is success here.
 pub(crate) fn connect_stream(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
-    // SAFETY: as in `bind`.
+    // SAFETY: `a` is a valid address of `len` bytes that outlives the call, which only reads
+    // it.
     match cvt(unsafe { ws::connect(raw(s), &a as *const RawAddr as *const SOCKADDR, len) }) {
         Err(e) if e.raw_os_error() == Some(ws::WSAEWOULDBLOCK) => Ok(()),
         r => r.map(drop),
@@ -283,12 +285,13 @@ pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedSocket> {
 /// Connects a datagram socket (sets its default peer).
 pub(crate) fn udp_connect(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
-    // SAFETY: as in `bind`.
+    // SAFETY: `a` is a valid address of `len` bytes that outlives the call, which only reads
+    // it.
     cvt(unsafe { ws::connect(raw(s), &a as *const RawAddr as *const SOCKADDR, len) }).map(drop)
 }
 
 /// `accept`; the new socket is made non-blocking and non-inheritable.
-pub(crate) fn tcp_accept(s: BorrowedSocket<'_>) -> io::Result<(OwnedSocket, SocketAddr)> {
+pub(crate) fn accept(s: BorrowedSocket<'_>) -> io::Result<(OwnedSocket, SocketAddr)> {
     let mut storage = zeroed_storage();
     let mut len = mem::size_of::<SOCKADDR_STORAGE>() as i32;
     // SAFETY: `storage` is writable for `len` bytes.
