@@ -8,9 +8,9 @@
 
 use std::io;
 #[cfg(unix)]
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 #[cfg(windows)]
-use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
+use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
 
 use std::sync::{Arc, Weak};
 
@@ -168,23 +168,9 @@ impl<T: AsRawIo> IoSource<T> {
 }
 
 #[cfg(unix)]
-impl<T: AsRawFd> AsRawFd for IoSource<T> {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
 impl<T: AsFd> AsFd for IoSource<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()
-    }
-}
-
-#[cfg(windows)]
-impl<T: AsRawSocket> AsRawSocket for IoSource<T> {
-    fn as_raw_socket(&self) -> RawSocket {
-        self.inner.as_raw_socket()
     }
 }
 

@@ -68,7 +68,7 @@ macro_rules! handle_conversions {
 
         impl $AsRaw for $ty {
             fn $as_raw(&self) -> $crate::sys::RawIo {
-                $crate::io_source::AsRawIo::as_raw_io(&self.inner)
+                <$crate::sys::BorrowedIo<'_> as $AsRaw>::$as_raw(&$crate::sys::AsIo::as_io(self))
             }
         }
 

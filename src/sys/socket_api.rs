@@ -26,12 +26,13 @@
 use std::io;
 use std::time::Duration;
 
+use std::net::SocketAddr;
 // Signatures of the interface name these (see `socket_interface!`).
 #[allow(unused_imports)]
-use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, Shutdown};
 
-#[allow(unused_imports)]
-use super::{BorrowedIo, OwnedIo};
+use super::socket;
+use super::{AsIo, BorrowedIo, OwnedIo};
 
 /// Whether a socket carries a byte stream or datagrams.
 #[derive(Debug, Clone, Copy)]
@@ -102,6 +103,50 @@ pub(crate) fn same_family(local: &SocketAddr, target: &SocketAddr) -> io::Result
     }
 }
 
+/// socket + (`SO_REUSEADDR` where the platform wants it) + bind + listen, with the backlog
+/// std's `TcpListener::bind` uses (`TCP_BACKLOG` of the platform).
+pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedIo> {
+    let s = socket::inet_new(addr.is_ipv6(), Kind::Stream)?;
+    if socket::LISTENER_REUSEADDR {
+        socket::set_reuseaddr(s.as_io(), true)?;
+    }
+    socket::bind(s.as_io(), addr)?;
+    socket::listen(s.as_io(), socket::TCP_BACKLOG)?;
+    Ok(s)
+}
+
+/// socket + connect; the connection completes in the background.
+pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedIo> {
+    let s = socket::inet_new(addr.is_ipv6(), Kind::Stream)?;
+    socket::connect_stream(s.as_io(), addr)?;
+    Ok(s)
+}
+
+/// socket + bind + connect: a connection from a chosen local address. With port 0 on Linux,
+/// `IP_BIND_ADDRESS_NO_PORT` first, so that the port is picked by `connect` (which knows the
+/// peer and can share a local port among different peers) rather than by `bind` (which must
+/// reserve one for the socket alone). Kernels before 4.2 lack that option; the bind then picks
+/// the port itself, as everywhere else.
+pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedIo> {
+    same_family(local, target)?;
+    let s = socket::inet_new(target.is_ipv6(), Kind::Stream)?;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if local.port() == 0 {
+        // Only an optimisation: without it the bind reserves a port, which also works.
+        let _ = socket::set_bind_address_no_port(s.as_io(), true);
+    }
+    socket::bind(s.as_io(), local)?;
+    socket::connect_stream(s.as_io(), target)?;
+    Ok(s)
+}
+
+/// socket + bind.
+pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedIo> {
+    let s = socket::inet_new(addr.is_ipv6(), Kind::Datagram)?;
+    socket::bind(s.as_io(), addr)?;
+    Ok(s)
+}
+
 /// An IP address family, for [`named_family`](super::socket::named_family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Family {
@@ -113,8 +158,8 @@ pub(crate) enum Family {
 /// socket an `InvalidInput` error that names the method, where the system can tell. (The
 /// `only_v6` of `UdpSocket`, part of mio's API, keeps the plain OS error.)
 pub(crate) fn only_v6_named(s: BorrowedIo<'_>) -> io::Result<bool> {
-    super::socket::only_v6(s)
-        .map_err(|e| super::socket::named_family(s, Family::V6, "only_v6: socket is not IPv6", e))
+    socket::only_v6(s)
+        .map_err(|e| socket::named_family(s, Family::V6, "only_v6: socket is not IPv6", e))
 }
 
 /// The getters and setters of the options that are one boolean or integer, for one topic,
@@ -174,13 +219,11 @@ macro_rules! socket_interface {
 }
 
 socket_interface! {
-    // Creating sockets (non-blocking, close-on-exec or not inheritable, and on Apple systems
-    // without SIGPIPE), and the compound calls behind the public constructors.
+    // Creating sockets: non-blocking, close-on-exec or not inheritable, and on Apple systems
+    // without SIGPIPE. (The compound calls behind the public constructors, `tcp_listener` and
+    // so on, are written once above in terms of these; each platform adds `TCP_BACKLOG` and
+    // `LISTENER_REUSEADDR`.)
     fn inet_new(bool, Kind) -> io::Result<OwnedIo>;
-    fn tcp_listener(&SocketAddr) -> io::Result<OwnedIo>;
-    fn tcp_connect(&SocketAddr) -> io::Result<OwnedIo>;
-    fn tcp_bind_connect(&SocketAddr, &SocketAddr) -> io::Result<OwnedIo>;
-    fn udp_bind(&SocketAddr) -> io::Result<OwnedIo>;
     fn bind(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
     fn listen(BorrowedIo<'_>, u32) -> io::Result<()>;
     fn connect_stream(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;

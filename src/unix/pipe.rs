@@ -114,7 +114,7 @@ macro_rules! pipe_end {
 
         impl AsRawFd for $ty {
             fn as_raw_fd(&self) -> RawFd {
-                self.inner.as_raw_fd()
+                self.inner.as_fd().as_raw_fd()
             }
         }
 

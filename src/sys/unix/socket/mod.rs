@@ -38,16 +38,23 @@ use std::os::unix::net::SocketAddr as UnixAddr;
 use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
 
 use super::{cvt, set_cloexec, set_nonblocking};
-use crate::sys::socket_api::same_family;
 
 mod addr;
 mod opt;
 
 use self::addr::{inet_to_raw, unix_to_raw, FromStorage};
 pub(crate) use self::addr::{local_addr, peer_addr};
+#[cfg(target_vendor = "apple")]
 use self::opt::set_flag;
 pub(crate) use self::opt::*;
-pub(crate) use crate::sys::socket_api::{only_v6_named, KeepaliveParams, Kind, Membership};
+pub(crate) use crate::sys::socket_api::{
+    only_v6_named, tcp_bind_connect, tcp_connect, tcp_listener, udp_bind, KeepaliveParams, Kind,
+    Membership,
+};
+
+/// Whether `tcp_listener` sets `SO_REUSEADDR`: yes on Unix, so that a restarted server can
+/// bind its port while connections of its previous run linger in `TIME_WAIT`.
+pub(crate) const LISTENER_REUSEADDR: bool = true;
 
 /// The `type` argument of `socket` for `kind`.
 fn sock_type(kind: Kind) -> c_int {
@@ -100,21 +107,17 @@ fn new_socket(domain: c_int, kind: Kind) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-fn inet_socket(addr: &SocketAddr, kind: Kind) -> io::Result<OwnedFd> {
-    inet_new(addr.is_ipv6(), kind)
-}
-
 /// A new, unbound IPv4 (or, with `v6`, IPv6) socket.
 pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedFd> {
     new_socket(if v6 { libc::AF_INET6 } else { libc::AF_INET }, kind)
 }
 
-/// The `listen` backlog of [`tcp_listener`]: the value std's `TcpListener::bind` passes on
+/// The `listen` backlog of `tcp_listener` (`sys/socket_api.rs`): the value std's `TcpListener::bind` passes on
 /// each system (128, except Horizon and Haiku, whose kernels take less), and mio's since 1.1,
 /// so that swapping std or mio for ferrio changes nothing (tests/net_syscalls.rs compares the
 /// traced calls). The kernel caps it at `net.core.somaxconn`. Servers that need a longer
 /// queue use `TcpSocket::listen` (which calls [`listen`]) with any backlog.
-const TCP_BACKLOG: c_int = if cfg!(target_os = "horizon") {
+pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
     20
 } else if cfg!(target_os = "haiku") {
     32
@@ -162,47 +165,6 @@ pub(crate) fn connect_stream(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Resul
     let (raw, len) = inet_to_raw(addr);
     // SAFETY: `raw` is a valid socket address of `len` bytes.
     connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) })
-}
-
-/// socket + `SO_REUSEADDR` + bind + listen.
-pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let fd = inet_socket(addr, Kind::Stream)?;
-    set_flag(borrow(&fd), libc::SOL_SOCKET, libc::SO_REUSEADDR, true)?;
-    bind(borrow(&fd), addr)?;
-    listen(borrow(&fd), TCP_BACKLOG as u32)?;
-    Ok(fd)
-}
-
-/// socket + connect; the connection completes in the background.
-pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let fd = inet_socket(addr, Kind::Stream)?;
-    connect_stream(borrow(&fd), addr)?;
-    Ok(fd)
-}
-
-/// socket + bind + connect: a connection from a chosen local address. With port 0 on Linux,
-/// `IP_BIND_ADDRESS_NO_PORT` first, so that the port is picked by `connect` (which knows the
-/// peer and can share a local port among different peers) rather than by `bind` (which must
-/// reserve one for the socket alone). Kernels before 4.2 lack that option; the bind then picks
-/// the port itself, as everywhere else.
-pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedFd> {
-    same_family(local, target)?;
-    let fd = inet_socket(target, Kind::Stream)?;
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    if local.port() == 0 {
-        // Only an optimisation: without it the bind reserves a port, which also works.
-        let _ = set_bind_address_no_port(borrow(&fd), true);
-    }
-    bind(borrow(&fd), local)?;
-    connect_stream(borrow(&fd), target)?;
-    Ok(fd)
-}
-
-/// socket + bind.
-pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let fd = inet_socket(addr, Kind::Datagram)?;
-    bind(borrow(&fd), addr)?;
-    Ok(fd)
 }
 
 /// Connects a datagram socket (sets its default peer).

@@ -37,12 +37,20 @@ use windows_sys::Win32::Networking::WinSock::{
     SOCKADDR_IN6_0, SOCKADDR_STORAGE, SOCKET, SOCKET_ERROR, WSABUF,
 };
 
-use crate::sys::socket_api::same_family;
-
 mod opt;
 
 pub(crate) use self::opt::*;
-pub(crate) use crate::sys::socket_api::{only_v6_named, KeepaliveParams, Kind, Membership};
+pub(crate) use crate::sys::socket_api::{
+    only_v6_named, tcp_bind_connect, tcp_connect, tcp_listener, udp_bind, KeepaliveParams, Kind,
+    Membership,
+};
+
+/// The backlog of `tcp_listener`: the one std's `TcpListener::bind` uses on Windows.
+pub(crate) const TCP_BACKLOG: u32 = 128;
+
+/// Whether `tcp_listener` sets `SO_REUSEADDR`: never on Windows, where it would let another
+/// socket take the port over (see the module docs).
+pub(crate) const LISTENER_REUSEADDR: bool = false;
 
 fn last_error() -> io::Error {
     // SAFETY: reads this thread's last Winsock error.
@@ -217,14 +225,6 @@ pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedSocket> {
     Ok(owned)
 }
 
-fn inet_socket(addr: &SocketAddr, kind: Kind) -> io::Result<OwnedSocket> {
-    inet_new(addr.is_ipv6(), kind)
-}
-
-fn borrow(s: &OwnedSocket) -> BorrowedSocket<'_> {
-    std::os::windows::io::AsSocket::as_socket(s)
-}
-
 /// `bind`.
 pub(crate) fn bind(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
@@ -248,38 +248,6 @@ pub(crate) fn connect_stream(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Re
         Err(e) if e.raw_os_error() == Some(ws::WSAEWOULDBLOCK) => Ok(()),
         r => r.map(drop),
     }
-}
-
-/// socket + bind + listen, with the backlog std's `TcpListener::bind` uses on Windows (128). No
-/// `SO_REUSEADDR`: see the module docs.
-pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedSocket> {
-    let s = inet_socket(addr, Kind::Stream)?;
-    bind(borrow(&s), addr)?;
-    listen(borrow(&s), 128)?;
-    Ok(s)
-}
-
-/// socket + connect.
-pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedSocket> {
-    let s = inet_socket(addr, Kind::Stream)?;
-    connect_stream(borrow(&s), addr)?;
-    Ok(s)
-}
-
-/// socket + bind + connect.
-pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedSocket> {
-    same_family(local, target)?;
-    let s = inet_socket(target, Kind::Stream)?;
-    bind(borrow(&s), local)?;
-    connect_stream(borrow(&s), target)?;
-    Ok(s)
-}
-
-/// socket + bind.
-pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedSocket> {
-    let s = inet_socket(addr, Kind::Datagram)?;
-    bind(borrow(&s), addr)?;
-    Ok(s)
 }
 
 /// Connects a datagram socket (sets its default peer).

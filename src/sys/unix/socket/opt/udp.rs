@@ -9,28 +9,22 @@ use libc as c;
 use super::{getsockopt, setsockopt, Flag};
 use crate::sys::socket_api::Membership;
 
-/// The C type of `IP_MULTICAST_LOOP` and `IP_MULTICAST_TTL`: a byte on these systems (as std
-/// has it), a C `int` elsewhere.
+/// The C type of `IP_MULTICAST_LOOP` and `IP_MULTICAST_TTL`: a C `int`, except on the
+/// systems below.
+mod c_int_default {
+    #[allow(dead_code)] // Replaced below on the systems that take a byte.
+    pub(super) type MulticastV4 = libc::c_int;
+}
+#[allow(unused_imports)]
+use self::c_int_default::*;
+
+/// A byte on the BSDs, illumos, Solaris and QNX Neutrino (as std has it).
 #[cfg(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "solaris",
-    target_os = "illumos",
-    target_os = "nto",
+    any(target_os = "freebsd", target_os = "dragonfly"),
+    any(target_os = "openbsd", target_os = "netbsd"),
+    any(target_os = "illumos", target_os = "solaris", target_os = "nto"),
 ))]
 type MulticastV4 = u8;
-#[cfg(not(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "solaris",
-    target_os = "illumos",
-    target_os = "nto",
-)))]
-type MulticastV4 = libc::c_int;
 
 crate::sys::socket_api::plain_options!(udp);
 
