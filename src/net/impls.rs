@@ -94,10 +94,11 @@ macro_rules! handle_conversions {
     };
 }
 
-/// What every registrable socket type has: `Source`, `Debug`, `from_std`, the conversions to
-/// the std type `$std` and to and from the handle types, and `with_socket`.
+/// What every registrable socket type has: `Source`, `Debug`, `from_std`, `local_addr` (of
+/// address type `$addr`), the conversions to the std type `$std` and to and from the handle
+/// types, and `with_socket`.
 macro_rules! socket_impls {
-    ($ty:ident, $std:ty) => {
+    ($ty:ident, $std:ty, $addr:ty) => {
         $crate::io_source::impl_source!($ty => inner);
 
         impl ::std::fmt::Debug for $ty {
@@ -115,8 +116,13 @@ macro_rules! socket_impls {
                 }
             }
 
+            /// The address the socket is bound to (a Unix-domain socket bound to nothing has
+            /// the unnamed address).
+            pub fn local_addr(&self) -> ::std::io::Result<$addr> {
+                self.with_socket($crate::sys::socket::local_addr)
+            }
+
             /// Runs an option call on the handle (see `net/options.rs`).
-            #[allow(dead_code)] // Not every type has options beyond mio's.
             fn with_socket<R>(
                 &self,
                 f: impl FnOnce($crate::sys::BorrowedIo<'_>) -> ::std::io::Result<R>,

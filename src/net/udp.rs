@@ -58,11 +58,6 @@ impl UdpSocket {
         socket::udp_bind(&addr).map(UdpSocket::from)
     }
 
-    /// The address the socket is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::local_addr)
-    }
-
     /// The address of the connected peer; `NotConnected` if the socket is not connected.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.with_socket(socket::peer_addr)
@@ -174,7 +169,7 @@ impl UdpSocket {
     crate::io_source::try_io_method!("socket");
 }
 
-socket_impls!(UdpSocket, net::UdpSocket);
+socket_impls!(UdpSocket, net::UdpSocket, SocketAddr);
 ttl_options!(UdpSocket);
 broadcast_options!(UdpSocket);
 buffer_size_options!(

@@ -68,13 +68,8 @@ impl TcpListener {
             .map(|(fd, addr)| (TcpStream::from(fd), addr))
     }
 
-    /// The address the listener is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::local_addr)
-    }
-
     take_error_method!(ip: Interest::READABLE);
 }
 
-socket_impls!(TcpListener, net::TcpListener);
+socket_impls!(TcpListener, net::TcpListener, SocketAddr);
 ttl_options!(TcpListener);

@@ -101,11 +101,6 @@ impl TcpStream {
         self.inner.write_op(|s| socket::peer_addr(s.as_io()))
     }
 
-    /// The local address of the stream.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::local_addr)
-    }
-
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file (and its event shows `is_read_closed`).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
@@ -128,7 +123,7 @@ impl TcpStream {
     crate::io_source::try_io_method!("stream");
 }
 
-socket_impls!(TcpStream, net::TcpStream);
+socket_impls!(TcpStream, net::TcpStream, SocketAddr);
 stream_io!(TcpStream);
 ttl_options!(TcpStream);
 

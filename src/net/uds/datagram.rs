@@ -66,11 +66,6 @@ impl UnixDatagram {
         Ok((UnixDatagram::from(a), UnixDatagram::from(b)))
     }
 
-    /// The address the socket is bound to (unnamed if none).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::local_addr)
-    }
-
     /// The address of the connected peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.with_socket(socket::peer_addr)
@@ -108,4 +103,4 @@ impl UnixDatagram {
     crate::io_source::try_io_method!("socket");
 }
 
-socket_impls!(UnixDatagram, net::UnixDatagram);
+socket_impls!(UnixDatagram, net::UnixDatagram, SocketAddr);

@@ -70,12 +70,7 @@ impl UnixListener {
             .map(|(fd, addr)| (UnixStream::from(fd), addr))
     }
 
-    /// The address the listener is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::local_addr)
-    }
-
     take_error_method!(Interest::READABLE);
 }
 
-socket_impls!(UnixListener, net::UnixListener);
+socket_impls!(UnixListener, net::UnixListener, SocketAddr);

@@ -58,11 +58,6 @@ impl UnixStream {
         Ok((UnixStream::from(a), UnixStream::from(b)))
     }
 
-    /// The local address (usually unnamed for a connecting stream).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.with_socket(socket::local_addr)
-    }
-
     /// The address of the peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         // Part of the connect protocol, which waits for writability.
@@ -81,5 +76,5 @@ impl UnixStream {
     crate::io_source::try_io_method!("stream");
 }
 
-socket_impls!(UnixStream, net::UnixStream);
+socket_impls!(UnixStream, net::UnixStream, SocketAddr);
 stream_io!(UnixStream);
