@@ -1,10 +1,14 @@
 //! The one adapter between a socket or pipe and the selector backend.
 //!
 //! Backends that emulate edge triggering (poll(2)) must re-arm a source when an operation
-//! returns `WouldBlock`, or the source never reports again. mio kept that rule by care, and
-//! several of its operations forgot it. Here the wrapped I/O object is reachable *only* through
-//! [`IoSource::do_io`] (and its two shorthands), which re-arms on `WouldBlock` by construction:
-//! an operation that skips the re-arm cannot be written.
+//! returns `WouldBlock`, or the source never reports again. The wrapped I/O object is reachable
+//! *only* through [`IoSource::do_io`] (and its shorthands), which re-arms on `WouldBlock` by
+//! construction: an operation that skips the re-arm cannot be written. (CHANGELOG.md lists the
+//! operations of mio's that skipped it.)
+//!
+//! The module also writes, once for every registrable type, the `Source` impl
+//! ([`impl_source!`] over [`Registration`]), `try_io` ([`try_io_method!`]) and the `Read` and
+//! `Write` impls ([`io_impls!`]).
 
 use std::io;
 #[cfg(unix)]

@@ -95,6 +95,13 @@
 //! returns [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) with a message that
 //! names the method. Failed binds and connects close the socket they created.
 //!
+//! An option value too large for the C type the system takes (a C `int`, or a byte for the
+//! IPv4 multicast options on the BSDs, illumos, Solaris and QNX) is clamped to the largest
+//! value that type holds, never wrapped: `set_ttl(u32::MAX)` asks for `i32::MAX`, which the
+//! kernel refuses with its own error, instead of `-1`, which Linux reads as "reset to the
+//! default". Times (linger, keep-alive) are rounded up to whole seconds and clamped the same
+//! way.
+//!
 //! [`TcpListener::bind`] listens with the backlog std's `TcpListener::bind` uses, as mio
 //! does since 1.1: 128 (20 on Horizon, 32 on Haiku), on Windows too; [`TcpSocket::listen`]
 //! takes any backlog.

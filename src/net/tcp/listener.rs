@@ -48,8 +48,7 @@ impl TcpListener {
     /// The socket is non-blocking and close-on-exec, has `SO_REUSEADDR` set (so a restarted
     /// server can bind its port while old connections linger in `TIME_WAIT`), and listens with
     /// a backlog of 128 connections (20 on Horizon, 32 on Haiku), the value of std's
-    /// `TcpListener::bind` on every platform and of mio's since 1.1;
-    /// the kernel may lower it further (`net.core.somaxconn` on Linux). For a longer queue,
+    /// `TcpListener::bind` on every platform; the kernel may lower it further (`net.core.somaxconn` on Linux). For a longer queue,
     /// or other options set before listening (such as `SO_REUSEPORT`), use
     /// [`TcpSocket`](crate::net::TcpSocket) and its [`listen`](crate::net::TcpSocket::listen).
     ///
