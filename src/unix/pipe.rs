@@ -45,7 +45,7 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
     Ok((Sender::from(write), Receiver::from(read)))
 }
 
-/// The writing end of a pipe. Register it for [`Interest::WRITABLE`]; its events show
+/// The writing end of a pipe. Register it for [`Interest::WRITABLE`](crate::Interest::WRITABLE); its events show
 /// `is_write_closed` once the reading end is gone, and a write then fails with `BrokenPipe`.
 /// Unlike a write to ferrio's sockets, a write to a pipe whose reading end is gone also raises
 /// `SIGPIPE` (a pipe has no equivalent of `MSG_NOSIGNAL`, and masking the signal around each
@@ -60,7 +60,7 @@ pub struct Sender {
     inner: IoSource<File>,
 }
 
-/// The reading end of a pipe. Register it for [`Interest::READABLE`]; its events show
+/// The reading end of a pipe. Register it for [`Interest::READABLE`](crate::Interest::READABLE); its events show
 /// `is_read_closed` once every writing end is gone, and a read then returns 0 bytes.
 ///
 /// Requires the `os-ext` cargo feature; Unix only.
