@@ -147,8 +147,10 @@ fn from_raw(storage: &SOCKADDR_STORAGE) -> io::Result<SocketAddr> {
             // SAFETY: the family says the storage holds a SOCKADDR_IN6, which fits in it
             // (SOCKADDR_STORAGE is large and aligned enough for any address).
             let a = unsafe { &*(base as *const SOCKADDR_IN6) };
-            // SAFETY: every view of the unions is plain data.
-            let (ip, scope) = unsafe { (a.sin6_addr.u.Byte, a.Anonymous.sin6_scope_id) };
+            // SAFETY: every view of the address union is sixteen plain bytes.
+            let ip = unsafe { a.sin6_addr.u.Byte };
+            // SAFETY: both views of this union are the same plain `u32`.
+            let scope = unsafe { a.Anonymous.sin6_scope_id };
             Ok(SocketAddr::V6(SocketAddrV6::new(
                 Ipv6Addr::from(ip),
                 u16::from_be(a.sin6_port),
