@@ -96,7 +96,7 @@ impl UdpSocket {
 
     /// Sets the default peer: `send` goes there, and only its datagrams are received.
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        self.with_socket(|s| socket::udp_connect(s, &addr))
+        self.with_socket(|s| socket::connect(s, &addr))
     }
 
     /// Whether IPv4 multicast datagrams sent by this socket are looped back to local

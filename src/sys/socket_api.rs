@@ -227,7 +227,7 @@ socket_interface! {
     fn bind(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
     fn listen(BorrowedIo<'_>, u32) -> io::Result<()>;
     fn connect_stream(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
-    fn udp_connect(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
+    fn connect(BorrowedIo<'_>, &SocketAddr) -> io::Result<()>;
     fn accept(BorrowedIo<'_>) -> io::Result<(OwnedIo, SocketAddr)>;
 
     // Addresses and data.

@@ -51,7 +51,7 @@ impl UnixDatagram {
     /// there, and only its datagrams are received.
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         let addr = SocketAddr::from_pathname(path)?;
-        self.with_socket(|s| socket::unix_connect(s, &addr))
+        self.with_socket(|s| socket::connect(s, &addr))
     }
 
     /// Creates a socket bound to no address; it can still send, and receive replies once
@@ -85,7 +85,7 @@ impl UnixDatagram {
     pub fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let addr = SocketAddr::from_pathname(path)?;
         self.inner
-            .write_op(|s| socket::unix_send_to(s.as_fd(), buf, &addr))
+            .write_op(|s| socket::send_to(s.as_fd(), buf, &addr))
     }
 
     /// Sends one datagram to the connected peer.

@@ -27,14 +27,14 @@ pub(super) union RawInet {
 }
 
 impl RawInet {
-    pub(super) fn as_ptr(&self) -> *const sockaddr {
+    fn as_ptr(&self) -> *const sockaddr {
         self as *const RawInet as *const sockaddr
     }
 }
 
 /// A std address in C form, and its length. (BSD `sin_len` stays 0: the kernel takes the
 /// length from the `socklen_t` argument.)
-pub(super) fn inet_to_raw(addr: &SocketAddr) -> (RawInet, socklen_t) {
+fn inet_to_raw(addr: &SocketAddr) -> (RawInet, socklen_t) {
     match addr {
         SocketAddr::V4(a) => {
             // SAFETY: all-zero is a valid sockaddr_in.
@@ -106,7 +106,7 @@ fn sun_path_offset(raw: &sockaddr_un) -> usize {
 
 /// A std Unix address in C form: a pathname (NUL-terminated), an abstract name (leading NUL,
 /// Linux and Android), or unnamed (family only).
-pub(super) fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
+fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
     // SAFETY: all-zero is a valid sockaddr_un.
     let mut raw: sockaddr_un = unsafe { mem::zeroed() };
     raw.sun_family = libc::AF_UNIX as libc::sa_family_t;
@@ -184,6 +184,26 @@ fn name_with(
 pub(super) fn family(fd: BorrowedFd<'_>) -> io::Result<c_int> {
     let (storage, _) = name_with(fd, libc::getsockname)?;
     Ok(c_int::from(storage.ss_family))
+}
+
+/// An address type a socket call can take: IP (`SocketAddr`) or Unix-domain (`UnixAddr`).
+pub(crate) trait ToRaw {
+    /// Runs `f` with the address in C form (valid for the whole call of `f`) and its length.
+    fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R>;
+}
+
+impl ToRaw for SocketAddr {
+    fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R> {
+        let (raw, len) = inet_to_raw(self);
+        Ok(f(raw.as_ptr(), len))
+    }
+}
+
+impl ToRaw for UnixAddr {
+    fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R> {
+        let (raw, len) = unix_to_raw(self)?;
+        Ok(f(&raw as *const sockaddr_un as *const sockaddr, len))
+    }
 }
 
 /// An address type a socket call can report: IP (`SocketAddr`) or Unix-domain (`UnixAddr`).

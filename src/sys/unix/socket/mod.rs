@@ -31,19 +31,19 @@
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
-use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::net::SocketAddr as UnixAddr;
 
-use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
+use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
 
 use super::{cvt, set_cloexec, set_nonblocking};
 
 mod addr;
 mod opt;
 
-use self::addr::{inet_to_raw, unix_to_raw, FromStorage};
 pub(crate) use self::addr::{local_addr, peer_addr};
+use self::addr::{FromStorage, ToRaw};
 #[cfg(target_vendor = "apple")]
 use self::opt::set_flag;
 pub(crate) use self::opt::*;
@@ -144,11 +144,14 @@ const UNIX_BACKLOG: c_int = -1;
 )))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
-/// `bind` of an IP socket.
-pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
-    let (raw, len) = inet_to_raw(addr);
-    // SAFETY: `raw` is a valid socket address of `len` bytes.
-    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
+/// `bind` to an IP or a Unix-domain address.
+pub(crate) fn bind<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
+    addr.with_raw(|ptr, len| {
+        // SAFETY: `ptr` points to a valid socket address of `len` bytes that lives for this
+        // closure; the call only reads it.
+        cvt(unsafe { libc::bind(fd.as_raw_fd(), ptr, len) })
+    })?
+    .map(drop)
 }
 
 /// `listen`; a backlog above `c_int::MAX` is clamped (the kernel caps it much lower anyway,
@@ -159,36 +162,33 @@ pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
     cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
 }
 
-/// `connect` of an IP stream socket; `EINPROGRESS` (the connection completes in the
-/// background) is success.
-pub(crate) fn connect_stream(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
-    let (raw, len) = inet_to_raw(addr);
-    // SAFETY: `raw` is a valid socket address of `len` bytes.
-    connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) })
+/// `connect`: of a datagram socket, sets its default peer.
+pub(crate) fn connect<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
+    addr.with_raw(|ptr, len| {
+        // SAFETY: `ptr` points to a valid socket address of `len` bytes that lives for this
+        // closure; the call only reads it.
+        cvt(unsafe { libc::connect(fd.as_raw_fd(), ptr, len) })
+    })?
+    .map(drop)
 }
 
-/// Connects a datagram socket (sets its default peer).
-pub(crate) fn udp_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
-    let (raw, len) = inet_to_raw(addr);
-    // SAFETY: `raw` is a valid socket address of `len` bytes that outlives the call, which
-    // only reads it.
-    cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
+/// `connect` of a stream socket; `EINPROGRESS` (the connection completes in the background)
+/// is success.
+pub(crate) fn connect_stream<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
+    match connect(fd, addr) {
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
+        other => other,
+    }
 }
 
-/// A Unix socket bound to `addr`; `listen` is called for streams.
+/// A Unix socket bound to `addr`; `listen` is called for streams. (An address too long for
+/// `sun_path` fails before the socket is made.)
 pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
-    let (raw, len) = unix_to_raw(addr)?;
+    addr.with_raw(|_, _| ())?;
     let fd = new_socket(libc::AF_UNIX, kind)?;
-    // SAFETY: `raw` is a valid sockaddr_un of `len` bytes.
-    cvt(unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            &raw as *const sockaddr_un as *const sockaddr,
-            len,
-        )
-    })?;
+    bind(fd.as_fd(), addr)?;
     if let Kind::Stream = kind {
-        // SAFETY: listen takes no pointers.
+        // SAFETY: listen takes no pointers; `fd` is open.
         cvt(unsafe { libc::listen(fd.as_raw_fd(), UNIX_BACKLOG) })?;
     }
     Ok(fd)
@@ -201,27 +201,10 @@ pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
 
 /// socket + connect for a Unix stream; the connection may complete in the background.
 pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
-    let (raw, len) = unix_to_raw(addr)?;
+    addr.with_raw(|_, _| ())?;
     let fd = new_socket(libc::AF_UNIX, Kind::Stream)?;
-    let ptr = &raw as *const sockaddr_un as *const sockaddr;
-    // SAFETY: `raw` is a valid sockaddr_un of `len` bytes.
-    connect_in_progress(unsafe { libc::connect(fd.as_raw_fd(), ptr, len) })?;
+    connect_stream(fd.as_fd(), addr)?;
     Ok(fd)
-}
-
-/// Connects a Unix datagram socket (sets its default peer).
-pub(crate) fn unix_connect(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
-    let (raw, len) = unix_to_raw(addr)?;
-    let ptr = &raw as *const sockaddr_un as *const sockaddr;
-    // SAFETY: `raw` is a valid sockaddr_un of `len` bytes.
-    cvt(unsafe { libc::connect(fd.as_raw_fd(), ptr, len) }).map(drop)
-}
-
-fn connect_in_progress(ret: c_int) -> io::Result<()> {
-    match cvt(ret) {
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
-        other => other.map(drop),
-    }
 }
 
 /// A connected pair of Unix sockets.
@@ -402,39 +385,15 @@ pub(crate) fn peek_from<A: FromStorage>(
     recv_from_flags(fd, buf, libc::MSG_PEEK)
 }
 
-/// One `sendto` on an IP socket.
-pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], target: &SocketAddr) -> io::Result<usize> {
-    let (raw, len) = inet_to_raw(target);
-    // SAFETY: `buf` is readable for its length; `raw` is a valid address of `len` bytes.
-    let n = cvt(unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            buf.as_ptr().cast(),
-            buf.len(),
-            NOSIGNAL,
-            raw.as_ptr(),
-            len,
-        )
-    })?;
-    Ok(n as usize)
-}
-
-/// One `sendto` on a Unix socket.
-pub(crate) fn unix_send_to(fd: BorrowedFd<'_>, buf: &[u8], target: &UnixAddr) -> io::Result<usize> {
-    let (raw, len) = unix_to_raw(target)?;
-    let ptr = &raw as *const sockaddr_un as *const sockaddr;
-    // SAFETY: `buf` is readable for its length and `ptr` points to `raw`, a valid
-    // sockaddr_un of `len` bytes; both outlive the call, which only reads them.
-    let n = cvt(unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            buf.as_ptr().cast(),
-            buf.len(),
-            NOSIGNAL,
-            ptr,
-            len,
-        )
-    })?;
+/// One `sendto` to an IP or a Unix-domain address, which never raises `SIGPIPE`.
+pub(crate) fn send_to<A: ToRaw>(fd: BorrowedFd<'_>, buf: &[u8], target: &A) -> io::Result<usize> {
+    let (data, data_len) = (buf.as_ptr().cast(), buf.len());
+    let n = target.with_raw(|addr, len| {
+        // SAFETY: `data` points to `data_len` readable bytes of `buf`, `addr` to a valid
+        // socket address of `len` bytes; both live for this closure and the call only reads
+        // them.
+        cvt(unsafe { libc::sendto(fd.as_raw_fd(), data, data_len, NOSIGNAL, addr, len) })
+    })??;
     Ok(n as usize)
 }
 

@@ -253,7 +253,7 @@ pub(crate) fn connect_stream(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Re
 }
 
 /// Connects a datagram socket (sets its default peer).
-pub(crate) fn udp_connect(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
+pub(crate) fn connect(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
     // SAFETY: `a` is a valid address of `len` bytes that outlives the call, which only reads
     // it.
