@@ -164,7 +164,8 @@ pub(crate) fn only_v6_named(s: BorrowedIo<'_>) -> io::Result<bool> {
 
 /// The getters and setters of the options that are one boolean or integer, for one topic,
 /// written once for both platforms: `plain_options!(ip)` in `socket/opt/ip.rs` of each
-/// platform, and so on. Each entry is `kind(C type) getter, setter = level, name`; the C type
+/// platform, and so on. Each entry is `kind(C type) getter, setter = level, name`, and for an
+/// option of one IP family `, named V4 "IPv4"` (see `named_family`); the C type
 /// (`Flag`, `Int`, `MulticastV4`), the module `c` of the constants (libc or WinSock) and
 /// `getsockopt`/`setsockopt` are those in scope where the macro is called.
 macro_rules! plain_options {
@@ -173,6 +174,11 @@ macro_rules! plain_options {
     ); };
     (ip) => { $crate::sys::socket_api::plain_options!(@fns
         u32(Int) ttl, set_ttl = IPPROTO_IP, IP_TTL;
+        u32(Int) tos_v4, set_tos_v4 = IPPROTO_IP, IP_TOS, named V4 "IPv4";
+    ); };
+    (ipv6) => { $crate::sys::socket_api::plain_options!(@fns
+        #[cfg(ferrio_tclass_v6)]
+        u32(Int) tclass_v6, set_tclass_v6 = IPPROTO_IPV6, IPV6_TCLASS, named V6 "IPv6";
     ); };
     (tcp) => { $crate::sys::socket_api::plain_options!(@fns
         bool(Flag) nodelay, set_nodelay = IPPROTO_TCP, TCP_NODELAY;
@@ -188,19 +194,35 @@ macro_rules! plain_options {
         u32(Int) recv_buffer_size, set_recv_buffer_size = SOL_SOCKET, SO_RCVBUF;
         u32(Int) send_buffer_size, set_send_buffer_size = SOL_SOCKET, SO_SNDBUF;
     ); };
-    (@fns $($kind:ident($c_type:ty) $get:ident, $set:ident = $level:ident, $name:ident;)*) => {$(
+    (@fns $($(#[cfg($cfg:meta)])* $kind:ident($c_type:ty) $get:ident, $set:ident =
+        $level:ident, $name:ident $(, named $family:ident $family_name:literal)?;)*) => {$(
         #[doc = concat!("`", stringify!($name), "`.")]
+        $(#[cfg($cfg)])*
         pub(crate) fn $set(s: $crate::sys::BorrowedIo<'_>, value: $kind) -> ::std::io::Result<()> {
             let value = $crate::sys::socket_api::plain_options!(@to $kind $c_type, value);
-            setsockopt(s, c::$level, c::$name, value)
+            let result = setsockopt(s, c::$level, c::$name, value);
+            $(let result = $crate::sys::socket_api::plain_options!(
+                @named s, result, $set, $family, $family_name);)?
+            result
         }
 
         #[doc = concat!("`", stringify!($name), "`.")]
+        $(#[cfg($cfg)])*
         pub(crate) fn $get(s: $crate::sys::BorrowedIo<'_>) -> ::std::io::Result<$kind> {
-            let value = getsockopt::<$c_type>(s, c::$level, c::$name)?;
-            Ok($crate::sys::socket_api::plain_options!(@from $kind value))
+            let result = getsockopt::<$c_type>(s, c::$level, c::$name)
+                .map(|value| $crate::sys::socket_api::plain_options!(@from $kind value));
+            $(let result = $crate::sys::socket_api::plain_options!(
+                @named s, result, $get, $family, $family_name);)?
+            result
         }
     )*};
+    // An option of one IP family: on a socket of the other, an error naming the method.
+    (@named $s:ident, $result:ident, $method:ident, $family:ident, $family_name:literal) => {
+        $result.map_err(|e| {
+            let message = concat!(stringify!($method), ": socket is not ", $family_name);
+            super::named_family($s, $crate::sys::socket_api::Family::$family, message, e)
+        })
+    };
     (@to bool $c_type:ty, $v:ident) => { <$c_type as $crate::sys::socket_api::OptInt>::from_bool($v) };
     (@to u32 $c_type:ty, $v:ident) => { <$c_type as $crate::sys::socket_api::OptInt>::clamp($v) };
     (@from bool $v:ident) => { $crate::sys::socket_api::OptInt::to_u32($v) != 0 };
@@ -219,6 +241,9 @@ macro_rules! socket_interface {
 }
 
 socket_interface! {
+    // (The options `plain_options!` writes are the same code on both platforms and are not
+    // listed.)
+
     // Creating sockets: non-blocking, close-on-exec or not inheritable, and on Apple systems
     // without SIGPIPE. (The compound calls behind the public constructors, `tcp_listener` and
     // so on, are written once above in terms of these; each platform adds `TCP_BACKLOG` and
@@ -246,8 +271,6 @@ socket_interface! {
     // Socket-level options (`opt/mod.rs`).
     fn take_error(BorrowedIo<'_>) -> io::Result<Option<io::Error>>;
     fn named_family(BorrowedIo<'_>, Family, &'static str, io::Error) -> io::Error;
-    fn set_reuseaddr(BorrowedIo<'_>, bool) -> io::Result<()>;
-    fn reuseaddr(BorrowedIo<'_>) -> io::Result<bool>;
     #[cfg(ferrio_reuseport)]
     fn set_reuseport(BorrowedIo<'_>, bool) -> io::Result<()>;
     #[cfg(ferrio_reuseport)]
@@ -258,42 +281,18 @@ socket_interface! {
     fn device(BorrowedIo<'_>) -> io::Result<Option<Vec<u8>>>;
 
     // IP (`opt/ip.rs`) and IPv6 (`opt/ipv6.rs`).
-    fn set_ttl(BorrowedIo<'_>, u32) -> io::Result<()>;
-    fn ttl(BorrowedIo<'_>) -> io::Result<u32>;
-    fn set_tos_v4(BorrowedIo<'_>, u32) -> io::Result<()>;
-    fn tos_v4(BorrowedIo<'_>) -> io::Result<u32>;
     fn set_only_v6(BorrowedIo<'_>, bool) -> io::Result<()>;
     fn only_v6(BorrowedIo<'_>) -> io::Result<bool>;
-    #[cfg(ferrio_tclass_v6)]
-    fn set_tclass_v6(BorrowedIo<'_>, u32) -> io::Result<()>;
-    #[cfg(ferrio_tclass_v6)]
-    fn tclass_v6(BorrowedIo<'_>) -> io::Result<u32>;
 
     // TCP (`opt/tcp.rs`).
-    fn set_nodelay(BorrowedIo<'_>, bool) -> io::Result<()>;
-    fn nodelay(BorrowedIo<'_>) -> io::Result<bool>;
-    fn set_keepalive(BorrowedIo<'_>, bool) -> io::Result<()>;
-    fn keepalive(BorrowedIo<'_>) -> io::Result<bool>;
     fn set_tcp_keepalive(BorrowedIo<'_>, KeepaliveParams) -> io::Result<()>;
     fn tcp_keepalive(BorrowedIo<'_>) -> io::Result<KeepaliveParams>;
 
     // UDP: broadcast and multicast (`opt/udp.rs`).
-    fn set_broadcast(BorrowedIo<'_>, bool) -> io::Result<()>;
-    fn broadcast(BorrowedIo<'_>) -> io::Result<bool>;
-    fn set_multicast_loop_v4(BorrowedIo<'_>, bool) -> io::Result<()>;
-    fn multicast_loop_v4(BorrowedIo<'_>) -> io::Result<bool>;
-    fn set_multicast_ttl_v4(BorrowedIo<'_>, u32) -> io::Result<()>;
-    fn multicast_ttl_v4(BorrowedIo<'_>) -> io::Result<u32>;
-    fn set_multicast_loop_v6(BorrowedIo<'_>, bool) -> io::Result<()>;
-    fn multicast_loop_v6(BorrowedIo<'_>) -> io::Result<bool>;
     fn multicast_v4(BorrowedIo<'_>, Membership, &Ipv4Addr, &Ipv4Addr) -> io::Result<()>;
     fn multicast_v6(BorrowedIo<'_>, Membership, &Ipv6Addr, u32) -> io::Result<()>;
 
     // Buffers and linger (`opt/buffers.rs`).
-    fn set_recv_buffer_size(BorrowedIo<'_>, u32) -> io::Result<()>;
-    fn recv_buffer_size(BorrowedIo<'_>) -> io::Result<u32>;
-    fn set_send_buffer_size(BorrowedIo<'_>, u32) -> io::Result<()>;
-    fn send_buffer_size(BorrowedIo<'_>) -> io::Result<u32>;
     fn set_linger(BorrowedIo<'_>, Option<Duration>) -> io::Result<()>;
     fn linger(BorrowedIo<'_>) -> io::Result<Option<Duration>>;
 }
