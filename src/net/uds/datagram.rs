@@ -37,14 +37,11 @@ pub struct UnixDatagram {
 }
 
 impl UnixDatagram {
-    /// Creates a socket bound to the filesystem path `path`, which must not exist yet.
-    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        UnixDatagram::bind_addr(&SocketAddr::from_pathname(path)?)
-    }
-
-    /// Creates a socket bound to `address`: a path, or on Linux and Android an abstract name.
-    pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixDatagram> {
-        socket::unix_bind(address, socket::Kind::Datagram).map(UnixDatagram::from)
+    unix_constructors! {
+        /// Creates a socket bound to the filesystem path `path`, which must not exist yet.
+        fn bind(path);
+        /// Creates a socket bound to `address`: a path, or on Linux and Android an abstract name.
+        fn bind_addr(address) = socket::unix_bind(address, socket::Kind::Datagram);
     }
 
     /// Sets the default peer to the socket at `path`: [`send`](UnixDatagram::send) goes

@@ -1,7 +1,6 @@
 use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::net::{self, SocketAddr};
-use std::path::Path;
 
 use crate::io_source::IoSource;
 use crate::net::UnixStream;
@@ -46,18 +45,15 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Creates a listener bound to the filesystem path `path`, which must not exist yet.
-    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        UnixListener::bind_addr(&SocketAddr::from_pathname(path)?)
-    }
-
-    /// Creates a listener bound to `address`: a path, or on Linux and Android an abstract
-    /// name (`SocketAddrExt::from_abstract_name`).
-    ///
-    /// The socket is non-blocking and close-on-exec and listens with the system's largest
-    /// backlog (as std does). On Linux this is `socket`, `bind` and `listen`.
-    pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixListener> {
-        socket::unix_bind(address, socket::Kind::Stream).map(UnixListener::from)
+    unix_constructors! {
+        /// Creates a listener bound to the filesystem path `path`, which must not exist yet.
+        fn bind(path);
+        /// Creates a listener bound to `address`: a path, or on Linux and Android an abstract
+        /// name (`SocketAddrExt::from_abstract_name`).
+        ///
+        /// The socket is non-blocking and close-on-exec and listens with the system's largest
+        /// backlog (as std does). On Linux this is `socket`, `bind` and `listen`.
+        fn bind_addr(address) = socket::unix_bind(address, socket::Kind::Stream);
     }
 
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.

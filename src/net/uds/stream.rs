@@ -2,7 +2,6 @@ use std::io;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::os::unix::net::{self, SocketAddr};
-use std::path::Path;
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
@@ -38,17 +37,14 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at the filesystem path `path`. The connection may still be in
-    /// progress when this returns: see the [connect protocol](crate::net#connecting). If the
-    /// listener's queue is full the error is `WouldBlock`.
-    pub fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        UnixStream::connect_addr(&SocketAddr::from_pathname(path)?)
-    }
-
-    /// Connects to `address`: a path, or on Linux and Android an abstract name. On Linux this
-    /// is `socket` and `connect`.
-    pub fn connect_addr(address: &SocketAddr) -> io::Result<UnixStream> {
-        socket::unix_stream_connect(address).map(UnixStream::from)
+    unix_constructors! {
+        /// Connects to the socket at the filesystem path `path`. The connection may still be in
+        /// progress when this returns: see the [connect protocol](crate::net#connecting). If the
+        /// listener's queue is full the error is `WouldBlock`.
+        fn connect(path);
+        /// Connects to `address`: a path, or on Linux and Android an abstract name. On Linux this
+        /// is `socket` and `connect`.
+        fn connect_addr(address) = socket::unix_stream_connect(address);
     }
 
     /// Creates two streams connected to each other (`socketpair`), both non-blocking and
