@@ -21,23 +21,48 @@
 //! `sys/unix/socket/opt/`. Values too large for the C type of an option are clamped, never
 //! wrapped (see "Configuring sockets" in the module documentation).
 
+/// Setters and getters that hand their value to and from the socket layer's function of the
+/// same name unchanged, each with its documentation: `set set_x;` writes `set_x(&self, T)`,
+/// `get x: T;` writes `x(&self) -> T`.
+macro_rules! option_accessors {
+    (@one [$(#[$both:meta])*] [$(#[$set_attr:meta])*] $set:ident [$(#[$get_attr:meta])*]
+        $get:ident $t:ty) => {
+        $(#[$both])*
+        $(#[$set_attr])*
+        pub fn $set(&self, value: $t) -> ::std::io::Result<()> {
+            self.with_socket(|s| $crate::sys::socket::$set(s, value))
+        }
+
+        $(#[$both])*
+        $(#[$get_attr])*
+        pub fn $get(&self) -> ::std::io::Result<$t> {
+            self.with_socket($crate::sys::socket::$get)
+        }
+    };
+    // `both: [attributes]` first puts those attributes on every method.
+    (both: $both:tt $($(#[$set_attr:meta])* set $set:ident;
+        $(#[$get_attr:meta])* get $get:ident: $t:ty;)*) => {$(
+        option_accessors!(@one $both [$(#[$set_attr])*] $set [$(#[$get_attr])*] $get $t);
+    )*};
+    ($($rest:tt)*) => {
+        option_accessors!(both: [] $($rest)*);
+    };
+}
+
 /// `IP_TTL`.
 macro_rules! ttl_options {
     ($ty:ident) => {
         impl $ty {
-            /// Sets the time-to-live (`IP_TTL`) of outgoing packets (on a listener: of the
-            /// packets of the connections it accepts). Available on Unix and Windows.
-            ///
-            /// Kernels refuse values above 255 with their own error (Linux: `EINVAL`); values
-            /// above `i32::MAX` are clamped to it first, never wrapped.
-            pub fn set_ttl(&self, ttl: u32) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_ttl(s, ttl))
-            }
-
-            /// The time-to-live (`IP_TTL`) of outgoing packets; see
-            /// [`set_ttl`](Self::set_ttl).
-            pub fn ttl(&self) -> ::std::io::Result<u32> {
-                self.with_socket($crate::sys::socket::ttl)
+            option_accessors! {
+                /// Sets the time-to-live (`IP_TTL`) of outgoing packets (on a listener: of the
+                /// packets of the connections it accepts). Available on Unix and Windows.
+                ///
+                /// Kernels refuse values above 255 with their own error (Linux: `EINVAL`); values
+                /// above `i32::MAX` are clamped to it first, never wrapped.
+                set set_ttl;
+                /// The time-to-live (`IP_TTL`) of outgoing packets; see
+                /// [`set_ttl`](Self::set_ttl).
+                get ttl: u32;
             }
         }
     };
@@ -47,15 +72,12 @@ macro_rules! ttl_options {
 macro_rules! broadcast_options {
     ($ty:ident) => {
         impl $ty {
-            /// Allows or forbids sending to broadcast addresses (`SO_BROADCAST`). Available on
-            /// Unix and Windows.
-            pub fn set_broadcast(&self, on: bool) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_broadcast(s, on))
-            }
-
-            /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
-            pub fn broadcast(&self) -> ::std::io::Result<bool> {
-                self.with_socket($crate::sys::socket::broadcast)
+            option_accessors! {
+                /// Allows or forbids sending to broadcast addresses (`SO_BROADCAST`). Available on
+                /// Unix and Windows.
+                set set_broadcast;
+                /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
+                get broadcast: bool;
             }
         }
     };
@@ -66,84 +88,71 @@ macro_rules! broadcast_options {
 macro_rules! bind_options {
     ($ty:ident, $setup:expr, $setup6:expr) => {
         impl $ty {
-            /// Allows binding an address that is still in use in some way (`SO_REUSEADDR`).
-            ///
-            /// For TCP this lets a restarted server bind its port while connections of its
-            /// previous run linger in `TIME_WAIT` ([`TcpListener::bind`] sets it for that
-            /// reason). For UDP it lets several sockets bind the same multicast address and
-            /// port. Set it before [`bind`](Self::bind). Available on Unix and Windows.
-            ///
-            /// On Windows the option means more: it lets this socket bind a port that another
-            /// socket is actively using, so ferrio's own listeners never set it there and you
-            /// should set it only when you mean that.
-            ///
-            /// [`TcpListener::bind`]: crate::net::TcpListener::bind
-            ///
-            /// ```
-            /// # fn main() -> std::io::Result<()> {
-            #[doc = $setup]
-            /// socket.set_reuseaddr(true)?;
-            /// assert!(socket.reuseaddr()?);
-            /// socket.bind("127.0.0.1:0".parse().unwrap())?;
-            /// # Ok(())
-            /// # }
-            /// ```
-            pub fn set_reuseaddr(&self, reuseaddr: bool) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_reuseaddr(s, reuseaddr))
+            option_accessors! {
+                /// Allows binding an address that is still in use in some way (`SO_REUSEADDR`).
+                ///
+                /// For TCP this lets a restarted server bind its port while connections of its
+                /// previous run linger in `TIME_WAIT` ([`TcpListener::bind`] sets it for that
+                /// reason). For UDP it lets several sockets bind the same multicast address and
+                /// port. Set it before [`bind`](Self::bind). Available on Unix and Windows.
+                ///
+                /// On Windows the option means more: it lets this socket bind a port that another
+                /// socket is actively using, so ferrio's own listeners never set it there and you
+                /// should set it only when you mean that.
+                ///
+                /// [`TcpListener::bind`]: crate::net::TcpListener::bind
+                ///
+                /// ```
+                /// # fn main() -> std::io::Result<()> {
+                #[doc = $setup]
+                /// socket.set_reuseaddr(true)?;
+                /// assert!(socket.reuseaddr()?);
+                /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+                /// # Ok(())
+                /// # }
+                /// ```
+                set set_reuseaddr;
+                /// Whether `SO_REUSEADDR` is set; see [`set_reuseaddr`](Self::set_reuseaddr).
+                get reuseaddr: bool;
             }
 
-            /// Whether `SO_REUSEADDR` is set; see [`set_reuseaddr`](Self::set_reuseaddr).
-            pub fn reuseaddr(&self) -> ::std::io::Result<bool> {
-                self.with_socket($crate::sys::socket::reuseaddr)
-            }
-
-            /// Allows several sockets to bind the same address and port (`SO_REUSEPORT`),
-            /// provided each of them sets this before [`bind`](Self::bind) (on Linux: and they
-            /// belong to the same user).
-            ///
-            /// On Linux and DragonFly the kernel spreads incoming connections (or datagrams)
-            /// over the sockets, so several listeners (one per thread or process) share the
-            /// load. On other systems the last socket bound usually receives everything
-            /// (FreeBSD's load-balancing variant, `SO_REUSEPORT_LB`, is not set by this).
-            ///
-            /// Available where the system has `SO_REUSEPORT`: Linux, Android, Fuchsia, Apple
-            /// systems, FreeBSD, DragonFly, NetBSD, OpenBSD, AIX, Haiku, Hurd, QNX Neutrino and
-            /// Redox. It does not exist on illumos, Solaris or Cygwin (as in tokio).
-            ///
-            /// ```
-            /// # fn main() -> std::io::Result<()> {
-            #[doc = $setup]
-            /// socket.set_reuseport(true)?;
-            /// assert!(socket.reuseport()?);
-            /// # Ok(())
-            /// # }
-            /// ```
-            #[cfg(ferrio_reuseport)]
-            #[cfg_attr(
-                docsrs,
-                doc(cfg(not(any(
-                    target_os = "illumos",
-                    target_os = "solaris",
-                    target_os = "cygwin"
-                ))))
-            )]
-            pub fn set_reuseport(&self, reuseport: bool) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_reuseport(s, reuseport))
-            }
-
-            /// Whether `SO_REUSEPORT` is set; see [`set_reuseport`](Self::set_reuseport) (also
-            /// for where it exists).
-            #[cfg(ferrio_reuseport)]
-            #[cfg_attr(
-                docsrs,
-                doc(cfg(not(any(
-                    target_os = "illumos",
-                    target_os = "solaris",
-                    target_os = "cygwin"
-                ))))
-            )]
-            pub fn reuseport(&self) -> ::std::io::Result<bool> {
-                self.with_socket($crate::sys::socket::reuseport)
+            option_accessors! {
+                both: [
+                    #[cfg(ferrio_reuseport)]
+                    #[cfg_attr(
+                        docsrs,
+                        doc(cfg(not(any(
+                            target_os = "illumos",
+                            target_os = "solaris",
+                            target_os = "cygwin"
+                        ))))
+                    )]
+                ]
+                /// Allows several sockets to bind the same address and port (`SO_REUSEPORT`),
+                /// provided each of them sets this before [`bind`](Self::bind) (on Linux: and they
+                /// belong to the same user).
+                ///
+                /// On Linux and DragonFly the kernel spreads incoming connections (or datagrams)
+                /// over the sockets, so several listeners (one per thread or process) share the
+                /// load. On other systems the last socket bound usually receives everything
+                /// (FreeBSD's load-balancing variant, `SO_REUSEPORT_LB`, is not set by this).
+                ///
+                /// Available where the system has `SO_REUSEPORT`: Linux, Android, Fuchsia, Apple
+                /// systems, FreeBSD, DragonFly, NetBSD, OpenBSD, AIX, Haiku, Hurd, QNX Neutrino and
+                /// Redox. It does not exist on illumos, Solaris or Cygwin (as in tokio).
+                ///
+                /// ```
+                /// # fn main() -> std::io::Result<()> {
+                #[doc = $setup]
+                /// socket.set_reuseport(true)?;
+                /// assert!(socket.reuseport()?);
+                /// # Ok(())
+                /// # }
+                /// ```
+                set set_reuseport;
+                /// Whether `SO_REUSEPORT` is set; see [`set_reuseport`](Self::set_reuseport)
+                /// (also for where it exists).
+                get reuseport: bool;
             }
 
             /// Restricts an IPv6 socket to IPv6 (`true`) or lets it also carry IPv4 through
@@ -221,15 +230,12 @@ macro_rules! bind_options {
 macro_rules! tcp_options {
     ($ty:ident, $setup:expr) => {
         impl $ty {
-            /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); set before
-            /// connecting, it carries over to the connection. Available on Unix and Windows.
-            pub fn set_nodelay(&self, nodelay: bool) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_nodelay(s, nodelay))
-            }
-
-            /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
-            pub fn nodelay(&self) -> ::std::io::Result<bool> {
-                self.with_socket($crate::sys::socket::nodelay)
+            option_accessors! {
+                /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); set before
+                /// connecting, it carries over to the connection. Available on Unix and Windows.
+                set set_nodelay;
+                /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
+                get nodelay: bool;
             }
 
             /// Sets what closing the socket does with data not yet sent (`SO_LINGER`).
@@ -274,16 +280,13 @@ macro_rules! tcp_options {
                 self.with_socket($crate::sys::socket::linger)
             }
 
-            /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`), with the system's
-            /// timing (on Linux: first probe after two hours idle). For other timing use
-            /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on Unix and Windows.
-            pub fn set_keepalive(&self, keepalive: bool) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_keepalive(s, keepalive))
-            }
-
-            /// Whether keep-alive probes are on (`SO_KEEPALIVE`).
-            pub fn keepalive(&self) -> ::std::io::Result<bool> {
-                self.with_socket($crate::sys::socket::keepalive)
+            option_accessors! {
+                /// Turns TCP keep-alive probes on or off (`SO_KEEPALIVE`), with the system's
+                /// timing (on Linux: first probe after two hours idle). For other timing use
+                /// [`set_tcp_keepalive`](Self::set_tcp_keepalive). Available on Unix and Windows.
+                set set_keepalive;
+                /// Whether keep-alive probes are on (`SO_KEEPALIVE`).
+                get keepalive: bool;
             }
 
             /// Turns keep-alive on and sets the parameters given in `params`; the others keep
@@ -332,40 +335,32 @@ macro_rules! tcp_options {
 macro_rules! buffer_size_options {
     ($ty:ident, $setup:expr) => {
         impl $ty {
-            /// Asks for a receive buffer of `size` bytes (`SO_RCVBUF`).
-            ///
-            /// The kernel adjusts the request: Linux doubles it (the extra half is for its own
-            /// bookkeeping) and caps it at `net.core.rmem_max`, other systems apply their own
-            /// limits. [`recv_buffer_size`](Self::recv_buffer_size) reports the result. Sizes
-            /// above `i32::MAX` are clamped. Available on Unix and Windows.
-            ///
-            /// ```
-            /// # fn main() -> std::io::Result<()> {
-            #[doc = $setup]
-            /// socket.set_recv_buffer_size(64 * 1024)?;
-            /// assert!(socket.recv_buffer_size()? >= 64 * 1024);
-            /// # Ok(())
-            /// # }
-            /// ```
-            pub fn set_recv_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_recv_buffer_size(s, size))
-            }
+            option_accessors! {
+                /// Asks for a receive buffer of `size` bytes (`SO_RCVBUF`).
+                ///
+                /// The kernel adjusts the request: Linux doubles it (the extra half is for its own
+                /// bookkeeping) and caps it at `net.core.rmem_max`, other systems apply their own
+                /// limits. [`recv_buffer_size`](Self::recv_buffer_size) reports the result. Sizes
+                /// above `i32::MAX` are clamped. Available on Unix and Windows.
+                ///
+                /// ```
+                /// # fn main() -> std::io::Result<()> {
+                #[doc = $setup]
+                /// socket.set_recv_buffer_size(64 * 1024)?;
+                /// assert!(socket.recv_buffer_size()? >= 64 * 1024);
+                /// # Ok(())
+                /// # }
+                /// ```
+                set set_recv_buffer_size;
+                /// The size of the receive buffer as the kernel reports it (`SO_RCVBUF`).
+                get recv_buffer_size: u32;
 
-            /// The size of the receive buffer as the kernel reports it (`SO_RCVBUF`).
-            pub fn recv_buffer_size(&self) -> ::std::io::Result<u32> {
-                self.with_socket($crate::sys::socket::recv_buffer_size)
-            }
-
-            /// Asks for a send buffer of `size` bytes (`SO_SNDBUF`); the kernel adjusts the
-            /// request as for [`set_recv_buffer_size`](Self::set_recv_buffer_size) (Linux caps
-            /// it at `net.core.wmem_max`). Available on Unix and Windows.
-            pub fn set_send_buffer_size(&self, size: u32) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_send_buffer_size(s, size))
-            }
-
-            /// The size of the send buffer as the kernel reports it (`SO_SNDBUF`).
-            pub fn send_buffer_size(&self) -> ::std::io::Result<u32> {
-                self.with_socket($crate::sys::socket::send_buffer_size)
+                /// Asks for a send buffer of `size` bytes (`SO_SNDBUF`); the kernel adjusts the
+                /// request as for [`set_recv_buffer_size`](Self::set_recv_buffer_size) (Linux caps
+                /// it at `net.core.wmem_max`). Available on Unix and Windows.
+                set set_send_buffer_size;
+                /// The size of the send buffer as the kernel reports it (`SO_SNDBUF`).
+                get send_buffer_size: u32;
             }
         }
     };
@@ -375,33 +370,30 @@ macro_rules! buffer_size_options {
 macro_rules! traffic_class_options {
     ($ty:ident, $setup:expr, $setup6:expr) => {
         impl $ty {
-            /// Sets the type-of-service byte of outgoing IPv4 packets (`IP_TOS`): the DSCP in
-            /// its upper six bits, ECN in the lower two. TCP sockets manage ECN themselves, so
-            /// the kernel may clear those two bits. Available on Unix and Windows (Windows
-            /// stores the value, but its documentation points to the QoS API for marking
-            /// packets and the byte may not reach the wire).
-            ///
-            /// Linux also applies it to IPv4 traffic of a dual-stack IPv6 socket; where an
-            /// IPv6 socket refuses it, the error is
-            /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) naming the
-            /// method. For IPv6 packets use [`set_tclass_v6`](Self::set_tclass_v6).
-            ///
-            /// ```
-            /// # fn main() -> std::io::Result<()> {
-            #[doc = $setup]
-            /// const EF: u32 = 46 << 2; // DSCP "expedited forwarding"
-            /// socket.set_tos_v4(EF)?;
-            /// assert_eq!(socket.tos_v4()? & 0xfc, EF);
-            /// # Ok(())
-            /// # }
-            /// ```
-            pub fn set_tos_v4(&self, tos: u32) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_tos_v4(s, tos))
-            }
-
-            /// The type-of-service byte of outgoing IPv4 packets (`IP_TOS`).
-            pub fn tos_v4(&self) -> ::std::io::Result<u32> {
-                self.with_socket($crate::sys::socket::tos_v4)
+            option_accessors! {
+                /// Sets the type-of-service byte of outgoing IPv4 packets (`IP_TOS`): the DSCP in
+                /// its upper six bits, ECN in the lower two. TCP sockets manage ECN themselves, so
+                /// the kernel may clear those two bits. Available on Unix and Windows (Windows
+                /// stores the value, but its documentation points to the QoS API for marking
+                /// packets and the byte may not reach the wire).
+                ///
+                /// Linux also applies it to IPv4 traffic of a dual-stack IPv6 socket; where an
+                /// IPv6 socket refuses it, the error is
+                /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) naming the
+                /// method. For IPv6 packets use [`set_tclass_v6`](Self::set_tclass_v6).
+                ///
+                /// ```
+                /// # fn main() -> std::io::Result<()> {
+                #[doc = $setup]
+                /// const EF: u32 = 46 << 2; // DSCP "expedited forwarding"
+                /// socket.set_tos_v4(EF)?;
+                /// assert_eq!(socket.tos_v4()? & 0xfc, EF);
+                /// # Ok(())
+                /// # }
+                /// ```
+                set set_tos_v4;
+                /// The type-of-service byte of outgoing IPv4 packets (`IP_TOS`).
+                get tos_v4: u32;
             }
 
             /// The same as [`set_tos_v4`](Self::set_tos_v4), under the name older tokio
@@ -415,36 +407,33 @@ macro_rules! traffic_class_options {
                 self.tos_v4()
             }
 
-            /// Sets the traffic class of outgoing IPv6 packets (`IPV6_TCLASS`), the IPv6
-            /// counterpart of [`set_tos_v4`](Self::set_tos_v4) (TCP may clear the ECN bits
-            /// here too).
-            ///
-            /// On an IPv4 socket this fails with
-            /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) and a message that
-            /// names the method. Available where the system has `IPV6_TCLASS`: Linux, Android,
-            /// Fuchsia, Apple systems, FreeBSD, DragonFly, NetBSD, OpenBSD, illumos, Solaris,
-            /// AIX, Hurd, QNX Neutrino and Cygwin (not Haiku or Redox).
-            ///
-            /// ```
-            /// # fn main() -> std::io::Result<()> {
-            #[doc = $setup6]
-            /// socket.set_tclass_v6(46 << 2)?;
-            /// assert_eq!(socket.tclass_v6()? & 0xfc, 46 << 2);
-            /// # Ok(())
-            /// # }
-            /// ```
-            #[cfg(ferrio_tclass_v6)]
-            #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
-            pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::set_tclass_v6(s, tclass))
-            }
-
-            /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
-            /// [`set_tclass_v6`](Self::set_tclass_v6) (also for where it exists).
-            #[cfg(ferrio_tclass_v6)]
-            #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
-            pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
-                self.with_socket($crate::sys::socket::tclass_v6)
+            option_accessors! {
+                /// Sets the traffic class of outgoing IPv6 packets (`IPV6_TCLASS`), the IPv6
+                /// counterpart of [`set_tos_v4`](Self::set_tos_v4) (TCP may clear the ECN bits
+                /// here too).
+                ///
+                /// On an IPv4 socket this fails with
+                /// [`ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) and a message that
+                /// names the method. Available where the system has `IPV6_TCLASS`: Linux, Android,
+                /// Fuchsia, Apple systems, FreeBSD, DragonFly, NetBSD, OpenBSD, illumos, Solaris,
+                /// AIX, Hurd, QNX Neutrino and Cygwin (not Haiku or Redox).
+                ///
+                /// ```
+                /// # fn main() -> std::io::Result<()> {
+                #[doc = $setup6]
+                /// socket.set_tclass_v6(46 << 2)?;
+                /// assert_eq!(socket.tclass_v6()? & 0xfc, 46 << 2);
+                /// # Ok(())
+                /// # }
+                /// ```
+                #[cfg(ferrio_tclass_v6)]
+                #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
+                set set_tclass_v6;
+                /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
+                /// [`set_tclass_v6`](Self::set_tclass_v6) (also for where it exists).
+                #[cfg(ferrio_tclass_v6)]
+                #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
+                get tclass_v6: u32;
             }
         }
     };
