@@ -37,6 +37,12 @@ pub struct UnixDatagram {
 }
 
 impl UnixDatagram {
+    /// Creates a socket bound to no address; it can still send, and receive replies once
+    /// connected.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        socket::unix_unbound(socket::Kind::Datagram).map(UnixDatagram::from)
+    }
+
     unix_constructors! {
         /// Creates a socket bound to the filesystem path `path`, which must not exist yet.
         fn bind(path);
@@ -49,12 +55,6 @@ impl UnixDatagram {
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         let addr = SocketAddr::from_pathname(path)?;
         self.with_socket(|s| socket::connect(s, &addr))
-    }
-
-    /// Creates a socket bound to no address; it can still send, and receive replies once
-    /// connected.
-    pub fn unbound() -> io::Result<UnixDatagram> {
-        socket::unix_unbound(socket::Kind::Datagram).map(UnixDatagram::from)
     }
 
     /// Creates two sockets connected to each other (`socketpair`).

@@ -314,20 +314,30 @@ pub(crate) fn peek(s: BorrowedSocket<'_>, buf: &mut [u8]) -> io::Result<usize> {
     recv_flags(s, buf, ws::MSG_PEEK)
 }
 
-/// One `WSARecv` over up to `u32::MAX` buffers.
+/// The buffer array of `WSARecv` and `WSASend`: `IoSliceMut` and `IoSlice` have the layout of
+/// `WSABUF` on Windows (std guarantees it). Up to `u32::MAX` buffers are passed; the call then
+/// transfers a prefix, as a short read or write may.
+fn wsabufs<T>(bufs: &[T]) -> (*const WSABUF, u32) {
+    (
+        bufs.as_ptr().cast(),
+        bufs.len().min(u32::MAX as usize) as u32,
+    )
+}
+
+/// One `WSARecv`.
 pub(crate) fn recv_vectored(
     s: BorrowedSocket<'_>,
     bufs: &mut [IoSliceMut<'_>],
 ) -> io::Result<usize> {
-    let count = bufs.len().min(u32::MAX as usize) as u32;
-    let mut received = 0u32;
-    let mut flags = 0u32;
-    // SAFETY: on Windows `IoSliceMut` is guaranteed to have the layout of WSABUF; the buffers
-    // are writable; no overlapped operation is started.
+    let (mut received, mut flags) = (0u32, 0u32);
+    let (bufs, count) = wsabufs(bufs);
+    // SAFETY: `bufs` points to `count` WSABUFs describing the caller's writable buffers, which
+    // outlive the call; `received` and `flags` are live locals; no overlapped operation is
+    // started, so nothing is used after the call returns.
     let ret = unsafe {
         ws::WSARecv(
             raw(s),
-            bufs.as_mut_ptr() as *const WSABUF,
+            bufs,
             count,
             &mut received,
             &mut flags,
@@ -335,11 +345,7 @@ pub(crate) fn recv_vectored(
             None,
         )
     };
-    match cvt(ret) {
-        Ok(_) => Ok(received as usize),
-        Err(e) if e.raw_os_error() == Some(ws::WSAESHUTDOWN) => Ok(0),
-        Err(e) => Err(e),
-    }
+    recv_result(ret).map(|_| received as usize)
 }
 
 /// One `send`.
@@ -351,20 +357,11 @@ pub(crate) fn send(s: BorrowedSocket<'_>, buf: &[u8]) -> io::Result<usize> {
 
 /// One `WSASend`.
 pub(crate) fn send_vectored(s: BorrowedSocket<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-    let count = bufs.len().min(u32::MAX as usize) as u32;
     let mut sent = 0u32;
-    // SAFETY: `IoSlice` has the layout of WSABUF on Windows; the call only reads the buffers.
-    let ret = unsafe {
-        ws::WSASend(
-            raw(s),
-            bufs.as_ptr() as *const WSABUF,
-            count,
-            &mut sent,
-            0,
-            ptr::null_mut(),
-            None,
-        )
-    };
+    let (bufs, count) = wsabufs(bufs);
+    // SAFETY: `bufs` points to `count` WSABUFs describing the caller's buffers, which outlive
+    // the call and are only read; `sent` is a live local; no overlapped operation is started.
+    let ret = unsafe { ws::WSASend(raw(s), bufs, count, &mut sent, 0, ptr::null_mut(), None) };
     cvt(ret).map(|_| sent as usize)
 }
 
