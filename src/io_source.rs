@@ -185,7 +185,7 @@ impl<T: AsSocket> AsSocket for IoSource<T> {
     }
 }
 
-/// What a registration call asks for: the three methods of [`Source`] as one value, so that
+/// What a registration call asks for: the three methods of [`Source`](crate::event::Source) as one value, so that
 /// each registrable type writes its registration logic once ([`Registration`]) and
 /// [`impl_source!`] writes the `Source` impl for all of them.
 pub(crate) enum RegistryOp {
@@ -199,7 +199,7 @@ pub(crate) trait Registration {
     fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()>;
 }
 
-/// Implements [`Source`] for `$ty` by handing each call to [`Registration::registration`] of
+/// Implements [`Source`](crate::event::Source) for `$ty` by handing each call to [`Registration::registration`] of
 /// `self.$field` (or of `self` itself when no field is named). Generic parameters of the impl,
 /// if any, come first in brackets.
 macro_rules! impl_source {

@@ -1,18 +1,30 @@
 //! The interface of the socket layer, and what both platforms' socket layers share.
 //!
 //! `crate::net` calls the socket layer only through the free functions of `sys::socket`
-//! (`sys/unix/socket/` or `sys/windows/socket/`). [`socket_interface!`] below lists each of
-//! them with its signature, written once in platform-neutral types ([`BorrowedIo`] is a
-//! `BorrowedFd` on Unix and a `BorrowedSocket` on Windows, [`OwnedIo`] likewise), and makes the
-//! compiler check the platform's module against that list: a function that is missing, or
-//! whose signature drifted on one platform, fails the build of that platform. This is what
-//! `SelectorApi` does for the selectors, kept as a list of functions rather than a trait so
-//! that each function stays where its topic is (`socket/opt/ip.rs`, `socket/opt/tcp.rs`, ...).
+//! (`sys/unix/socket/` or `sys/windows/socket/`). Three kinds of them:
 //!
-//! Adding a socket option: write the getter and setter in the topic file of each platform's
-//! `socket/opt/` (`ip`, `ipv6`, `tcp`, `udp` for broadcast and multicast, `buffers` for buffer
-//! sizes and linger, `mod.rs` for the socket-level ones), list them here, and add the public
-//! methods to the option macros in `net/options.rs`.
+//! - written once here for both platforms: the compound calls behind the public constructors
+//!   ([`tcp_listener`], [`tcp_connect`], [`tcp_bind_connect`], [`udp_bind`]) and
+//!   [`only_v6_named`];
+//! - written once here and expanded by each platform: the options that are one boolean or
+//!   integer ([`plain_options!`], one table per topic, expanded in that topic's file
+//!   `socket/opt/<topic>.rs`);
+//! - written by each platform: everything else. `socket_interface!` below lists each of
+//!   them with its signature in platform-neutral types ([`BorrowedIo`] is a `BorrowedFd` on
+//!   Unix and a `BorrowedSocket` on Windows, [`OwnedIo`] likewise) and makes the compiler
+//!   check the platform's module against that list: a function that is missing, or whose
+//!   signature drifted on one platform, fails the build of that platform. This is what
+//!   `SelectorApi` does for the selectors, kept as a list of functions rather than a trait so
+//!   that each function stays in the file of its topic.
+//!
+//! The option topics, the same files on both platforms: `opt/mod.rs` (typed `getsockopt` and
+//! `setsockopt`, and the socket-level options), `ip`, `ipv6`, `tcp`, `udp` (broadcast and
+//! multicast), `buffers` (buffer sizes and linger).
+//!
+//! Adding a socket option: a boolean or integer one is one line in the topic's table in
+//! [`plain_options!`]; any other is a function in the topic file of each platform, listed in
+//! `socket_interface!`. Then add the public methods to the option macros in
+//! `net/options.rs` (`option_accessors!` for a plain setter and getter).
 //!
 //! # Values out of range
 //!

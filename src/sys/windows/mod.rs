@@ -1,7 +1,7 @@
 //! Windows: a selector on an I/O completion port with AFD polling per socket (`selector.rs`,
 //! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`).
 //!
-//! `socket.rs` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
+//! `socket/` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
 //! `ferrio::windows::NamedPipe`.
 
 use std::time::Duration;
