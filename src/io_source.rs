@@ -1,39 +1,42 @@
 //! The one adapter between a socket or pipe and the selector backend.
 //!
 //! Backends that emulate edge triggering (poll(2)) must re-arm a source when an operation
-//! returns `WouldBlock`, or the source never reports again. mio kept that rule by care, and
-//! several of its operations forgot it. Here the wrapped I/O object is reachable *only* through
-//! [`IoSource::do_io`] (and its two shorthands), which re-arms on `WouldBlock` by construction:
-//! an operation that skips the re-arm cannot be written.
+//! returns `WouldBlock`, or the source never reports again. The wrapped I/O object is reachable
+//! *only* through [`IoSource::do_io`] (and its shorthands), which re-arms on `WouldBlock` by
+//! construction: an operation that skips the re-arm cannot be written. (CHANGELOG.md lists the
+//! operations of mio's that skipped it.)
+//!
+//! The module also writes, once for every registrable type, the `Source` impl
+//! ([`impl_source!`] over [`Registration`]), `try_io` ([`try_io_method!`]) and the `Read` and
+//! `Write` impls ([`io_impls!`]).
 
 use std::io;
 #[cfg(unix)]
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 #[cfg(windows)]
-use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket, RawSocket};
+use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
 
 use std::sync::{Arc, Weak};
 
-use crate::event::Source;
 use crate::poll::PollerId;
-use crate::sys::{self, IoSourceApi, RawSource};
+use crate::sys::{self, IoSourceApi, RawIo};
 use crate::{Interest, Registry, Token};
 
 /// What the backend watches for a wrapped object: its fd on Unix, its socket on Windows.
-pub(crate) trait AsRawSource {
-    fn as_raw_source(&self) -> RawSource;
+pub(crate) trait AsRawIo {
+    fn as_raw_io(&self) -> RawIo;
 }
 
 #[cfg(unix)]
-impl<T: AsRawFd> AsRawSource for T {
-    fn as_raw_source(&self) -> RawSource {
+impl<T: AsRawFd> AsRawIo for T {
+    fn as_raw_io(&self) -> RawIo {
         self.as_raw_fd()
     }
 }
 
 #[cfg(windows)]
-impl<T: AsRawSocket> AsRawSource for T {
-    fn as_raw_source(&self) -> RawSource {
+impl<T: AsRawSocket> AsRawIo for T {
+    fn as_raw_io(&self) -> RawIo {
         self.as_raw_socket()
     }
 }
@@ -97,7 +100,7 @@ impl Owner {
     }
 }
 
-impl<T: AsRawSource> IoSource<T> {
+impl<T: AsRawIo> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
@@ -114,7 +117,7 @@ impl<T: AsRawSource> IoSource<T> {
         F: FnOnce(&T) -> io::Result<R>,
     {
         self.state
-            .do_io(self.inner.as_raw_source(), blocked, || f(&self.inner))
+            .do_io(self.inner.as_raw_io(), blocked, || f(&self.inner))
     }
 
     /// An operation that waits for readability (read, recv, accept, peek).
@@ -169,23 +172,9 @@ impl<T: AsRawSource> IoSource<T> {
 }
 
 #[cfg(unix)]
-impl<T: AsRawFd> AsRawFd for IoSource<T> {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
-
-#[cfg(unix)]
 impl<T: AsFd> AsFd for IoSource<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()
-    }
-}
-
-#[cfg(windows)]
-impl<T: AsRawSocket> AsRawSocket for IoSource<T> {
-    fn as_raw_socket(&self) -> RawSocket {
-        self.inner.as_raw_socket()
     }
 }
 
@@ -196,53 +185,161 @@ impl<T: AsSocket> AsSocket for IoSource<T> {
     }
 }
 
-impl<T: AsRawSource> Source for IoSource<T> {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        // With the same poller, the backend answers (AlreadyExists where it can tell).
-        self.owner.check(registry)?;
-        let fd = self.inner.as_raw_source();
-        self.state
-            .register(registry.selector(), fd, token, interests)?;
-        self.owner.0 = Some(Arc::downgrade(registry.poller()));
-        Ok(())
-    }
+/// What a registration call asks for: the three methods of [`Source`](crate::event::Source) as one value, so that
+/// each registrable type writes its registration logic once ([`Registration`]) and
+/// [`impl_source!`] writes the `Source` impl for all of them.
+pub(crate) enum RegistryOp {
+    Register(Token, Interest),
+    Reregister(Token, Interest),
+    Deregister,
+}
 
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
+/// The registration logic of a type whose `Source` impl [`impl_source!`] writes.
+pub(crate) trait Registration {
+    fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()>;
+}
+
+/// Implements [`Source`](crate::event::Source) for `$ty` by handing each call to [`Registration::registration`] of
+/// `self.$field` (or of `self` itself when no field is named). Generic parameters of the impl,
+/// if any, come first in brackets.
+macro_rules! impl_source {
+    ([$($generics:tt)*] $ty:ty $(=> $field:ident)?) => {
+        impl<$($generics)*> $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                let op = $crate::io_source::RegistryOp::Register(token, interests);
+                $crate::io_source::Registration::registration(&mut (*self)$(.$field)?, registry, op)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                let op = $crate::io_source::RegistryOp::Reregister(token, interests);
+                $crate::io_source::Registration::registration(&mut (*self)$(.$field)?, registry, op)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                let op = $crate::io_source::RegistryOp::Deregister;
+                $crate::io_source::Registration::registration(&mut (*self)$(.$field)?, registry, op)
+            }
+        }
+    };
+    ($ty:ty $(=> $field:ident)?) => {
+        $crate::io_source::impl_source!([] $ty $(=> $field)?);
+    };
+}
+pub(crate) use impl_source;
+
+impl<T: AsRawIo> Registration for IoSource<T> {
+    fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()> {
         let standing = self.owner.check(registry)?;
-        let fd = self.inner.as_raw_source();
-        self.state
-            .reregister(registry.selector(), fd, token, interests)?;
-        if let Standing::Unregistered = standing {
-            // kqueue registers an unknown source on reregister.
-            self.owner.0 = Some(Arc::downgrade(registry.poller()));
+        let (selector, fd) = (registry.selector(), self.inner.as_raw_io());
+        match op {
+            RegistryOp::Register(token, interests) => {
+                // With the same poller, the backend answers (AlreadyExists where it can tell).
+                self.state.register(selector, fd, token, interests)?;
+                self.owner.0 = Some(Arc::downgrade(registry.poller()));
+            }
+            RegistryOp::Reregister(token, interests) => {
+                self.state.reregister(selector, fd, token, interests)?;
+                if let Standing::Unregistered = standing {
+                    // kqueue registers an unknown source on reregister.
+                    self.owner.0 = Some(Arc::downgrade(registry.poller()));
+                }
+            }
+            RegistryOp::Deregister => {
+                let result = self.state.deregister(selector, fd);
+                // NotFound: the registration was already gone (removed through a `SourceFd`).
+                if result
+                    .as_ref()
+                    .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
+                {
+                    self.owner.0 = None;
+                }
+                return result;
+            }
         }
         Ok(())
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        self.owner.check(registry)?;
-        let fd = self.inner.as_raw_source();
-        let result = self.state.deregister(registry.selector(), fd);
-        // NotFound: the registration was already gone (removed through a `SourceFd`).
-        if result
-            .as_ref()
-            .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
-        {
-            self.owner.0 = None;
-        }
-        result
     }
 }
+
+impl_source!([T: AsRawIo] IoSource<T>);
+
+/// `try_io` of a type whose `inner` is an [`IoSource`], with its documentation; `$what` names
+/// the type's kind ("stream", "socket", "pipe end") in the text.
+macro_rules! try_io_method {
+    ($what:literal) => {
+        #[doc = concat!("Runs `f`, which does I/O on this ", $what, "'s handle by other means")]
+        /// (for example `recvmsg` with ancillary data, or passing fds, through libc), so that a
+        /// `WouldBlock` from it is handled like one from ferrio's own methods: the next
+        /// readiness change is still reported, on every backend. `f` must return `WouldBlock`
+        /// if and only if the handle was not ready.
+        ///
+        /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms
+        /// every interest the source is registered for (on Windows and on the poll(2) backend,
+        /// which re-arm by hand): a spurious event in the other direction may follow.
+        pub fn try_io<F, T>(&self, f: F) -> ::std::io::Result<T>
+        where
+            F: FnOnce() -> ::std::io::Result<T>,
+        {
+            self.inner.any_op(|_| f())
+        }
+    };
+}
+pub(crate) use try_io_method;
+
+/// `Read` (`$trait` = `Read`, `$op` = `read_op`) or `Write` (`Write`, `write_op`) for `$ty`
+/// and `&$ty`, whose `inner` is an [`IoSource`]: the impl for `&$ty` runs `$one` (a plain
+/// transfer of `$buf`) or `$many` (a vectored one of `$bufs`) on the inner object `$io` as one
+/// operation of that direction, and the impl for `$ty` calls it. `flush` has nothing to do.
+macro_rules! io_impls {
+    (Read for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
+        $crate::io_source::io_impls!(@impl Read, read_op, $ty, |$io, $buf, $bufs| $one, $many,
+            read(&mut [u8]), read_vectored(&mut [::std::io::IoSliceMut<'_>]), {});
+    };
+    (Write for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
+        $crate::io_source::io_impls!(@impl Write, write_op, $ty, |$io, $buf, $bufs| $one, $many,
+            write(&[u8]), write_vectored(&[::std::io::IoSlice<'_>]), {
+                fn flush(&mut self) -> ::std::io::Result<()> {
+                    Ok(())
+                }
+            });
+    };
+    (@impl $trait:ident, $op:ident, $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr,
+        $many:expr, $one_fn:ident($one_ty:ty), $many_fn:ident($many_ty:ty), {$($flush:tt)*}) => {
+        impl ::std::io::$trait for $ty {
+            fn $one_fn(&mut self, buf: $one_ty) -> ::std::io::Result<usize> {
+                ::std::io::$trait::$one_fn(&mut &*self, buf)
+            }
+
+            fn $many_fn(&mut self, bufs: $many_ty) -> ::std::io::Result<usize> {
+                ::std::io::$trait::$many_fn(&mut &*self, bufs)
+            }
+
+            $($flush)*
+        }
+
+        impl ::std::io::$trait for &$ty {
+            fn $one_fn(&mut self, $buf: $one_ty) -> ::std::io::Result<usize> {
+                self.inner.$op(|$io| $one)
+            }
+
+            fn $many_fn(&mut self, $bufs: $many_ty) -> ::std::io::Result<usize> {
+                self.inner.$op(|$io| $many)
+            }
+
+            $($flush)*
+        }
+    };
+}
+pub(crate) use io_impls;
 
 impl<T: std::fmt::Debug> std::fmt::Debug for IoSource<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -648,3 +648,26 @@ fn tcp_socket_fd_conversions() {
     assert_eq!(b.local_addr().unwrap(), addr("[::]:0"));
     assert!(format!("{b:?}").contains("UdpSocketBuilder"));
 }
+
+/// An option value too large for the kernel's C `int` is clamped, never wrapped: on Linux a
+/// wrapped `u32::MAX` is `-1`, which `IP_TTL` reads as "reset to the default" and would have
+/// succeeded silently. Clamped, the kernel refuses it and the TTL stays as it was.
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_range_option_values_are_clamped_not_wrapped() {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_ttl(42).unwrap();
+    let err = socket.set_ttl(u32::MAX).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+    assert_eq!(socket.ttl().unwrap(), 42);
+
+    let udp = UdpSocket::bind(addr("127.0.0.1:0")).unwrap();
+    udp.set_multicast_ttl_v4(7).unwrap();
+    let err = udp.set_multicast_ttl_v4(u32::MAX).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+    assert_eq!(udp.multicast_ttl_v4().unwrap(), 7);
+
+    // Sizes are requests the kernel caps: clamped, they succeed.
+    socket.set_recv_buffer_size(u32::MAX).unwrap();
+    assert!(socket.recv_buffer_size().unwrap() > 0);
+}

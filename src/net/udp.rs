@@ -1,11 +1,11 @@
 //! UDP sockets.
 
-use crate::sys::{AsSource, BorrowedSource};
 use std::io;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::io_source::IoSource;
-use crate::sys::socket;
+use crate::sys::socket::{self, Membership};
+use crate::sys::AsIo;
 use crate::Interest;
 
 /// A UDP socket.
@@ -55,193 +55,123 @@ impl UdpSocket {
     ///
     /// On Linux this is two system calls: `socket` and `bind`.
     pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
-        let fd = socket::udp_bind(&addr)?;
-        Ok(UdpSocket::from_std(net::UdpSocket::from(fd)))
-    }
-
-    /// Wraps a std socket. It must already be non-blocking (`socket.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(socket: net::UdpSocket) -> UdpSocket {
-        UdpSocket {
-            inner: IoSource::new(socket),
-        }
-    }
-
-    /// The address the socket is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::local_addr(s.as_source()))
+        socket::udp_bind(&addr).map(UdpSocket::from)
     }
 
     /// The address of the connected peer; `NotConnected` if the socket is not connected.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::peer_addr(s.as_source()))
+        self.with_socket(socket::peer_addr)
     }
 
     /// Sends one datagram to `target`; returns the number of bytes sent.
     pub fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
         self.inner
-            .write_op(|s| socket::send_to(s.as_source(), buf, &target))
+            .write_op(|s| socket::send_to(s.as_io(), buf, &target))
     }
 
     /// Receives one datagram and the address it came from.
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner
-            .read_op(|s| socket::recv_from(s.as_source(), buf))
+        self.inner.read_op(|s| socket::recv_from(s.as_io(), buf))
     }
 
     /// Like [`recv_from`](UdpSocket::recv_from), but leaves the datagram queued.
     pub fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner
-            .read_op(|s| socket::peek_from(s.as_source(), buf))
+        self.inner.read_op(|s| socket::peek_from(s.as_io(), buf))
     }
 
     /// Sends one datagram to the connected peer.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_op(|s| socket::send(s.as_source(), buf))
+        self.inner.write_op(|s| socket::send(s.as_io(), buf))
     }
 
     /// Receives one datagram from the connected peer.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_op(|s| socket::recv(s.as_source(), buf))
+        self.inner.read_op(|s| socket::recv(s.as_io(), buf))
     }
 
     /// Like [`recv`](UdpSocket::recv), but leaves the datagram queued.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_op(|s| socket::peek(s.as_source(), buf))
+        self.inner.read_op(|s| socket::peek(s.as_io(), buf))
     }
 
     /// Sets the default peer: `send` goes there, and only its datagrams are received.
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::udp_connect(s.as_source(), &addr))
-    }
-
-    /// Allows or forbids sending to broadcast addresses (`SO_BROADCAST`).
-    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::set_broadcast(s.as_source(), on))
-    }
-
-    /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
-    pub fn broadcast(&self) -> io::Result<bool> {
-        self.inner.any_op(|s| socket::broadcast(s.as_source()))
+        self.with_socket(|s| socket::connect(s, &addr))
     }
 
     /// Whether IPv4 multicast datagrams sent by this socket are looped back to local
     /// listeners (`IP_MULTICAST_LOOP`).
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::set_multicast_loop_v4(s.as_source(), on))
+        self.with_socket(|s| socket::set_multicast_loop_v4(s, on))
     }
 
     /// The `IP_MULTICAST_LOOP` setting.
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
-        self.inner
-            .any_op(|s| socket::multicast_loop_v4(s.as_source()))
+        self.with_socket(socket::multicast_loop_v4)
     }
 
     /// Sets the time-to-live of outgoing IPv4 multicast datagrams (`IP_MULTICAST_TTL`; 1
     /// keeps them on the local network).
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::set_multicast_ttl_v4(s.as_source(), ttl))
+        self.with_socket(|s| socket::set_multicast_ttl_v4(s, ttl))
     }
 
     /// The `IP_MULTICAST_TTL` setting.
     pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
-        self.inner
-            .any_op(|s| socket::multicast_ttl_v4(s.as_source()))
+        self.with_socket(socket::multicast_ttl_v4)
     }
 
     /// Whether IPv6 multicast datagrams sent by this socket are looped back to local
     /// listeners (`IPV6_MULTICAST_LOOP`).
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::set_multicast_loop_v6(s.as_source(), on))
+        self.with_socket(|s| socket::set_multicast_loop_v6(s, on))
     }
 
     /// The `IPV6_MULTICAST_LOOP` setting.
     pub fn multicast_loop_v6(&self) -> io::Result<bool> {
-        self.inner
-            .any_op(|s| socket::multicast_loop_v6(s.as_source()))
-    }
-
-    /// Sets the time-to-live (`IP_TTL`) of outgoing datagrams.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|s| socket::set_ttl(s.as_source(), ttl))
-    }
-
-    /// The time-to-live (`IP_TTL`) of outgoing datagrams.
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|s| socket::ttl(s.as_source()))
+        self.with_socket(socket::multicast_loop_v6)
     }
 
     /// Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`
     /// (`0.0.0.0` lets the system choose).
     pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::multicast_v4(s.as_source(), true, multiaddr, interface))
+        self.with_socket(|s| socket::multicast_v4(s, Membership::Join, multiaddr, interface))
     }
 
     /// Joins the IPv6 multicast group `multiaddr` on the interface with index `interface`
     /// (0 lets the system choose).
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::multicast_v6(s.as_source(), true, multiaddr, interface))
+        self.with_socket(|s| socket::multicast_v6(s, Membership::Join, multiaddr, interface))
     }
 
     /// Leaves a group joined with [`join_multicast_v4`](UdpSocket::join_multicast_v4).
     pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::multicast_v4(s.as_source(), false, multiaddr, interface))
+        self.with_socket(|s| socket::multicast_v4(s, Membership::Leave, multiaddr, interface))
     }
 
     /// Leaves a group joined with [`join_multicast_v6`](UdpSocket::join_multicast_v6).
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::multicast_v6(s.as_source(), false, multiaddr, interface))
+        self.with_socket(|s| socket::multicast_v6(s, Membership::Leave, multiaddr, interface))
     }
 
     /// Whether an IPv6 socket is restricted to IPv6 (`IPV6_V6ONLY`); an error on IPv4
     /// sockets.
     pub fn only_v6(&self) -> io::Result<bool> {
-        self.inner.any_op(|s| socket::only_v6(s.as_source()))
+        self.with_socket(socket::only_v6)
     }
 
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any, such as an ICMP
-    /// "port unreachable" reported for an earlier send on a connected socket.
-    ///
-    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
-    /// request the system refused, which also arrived as an error event) is returned first.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE | Interest::WRITABLE, |s| {
-                socket::take_error(s.as_source())
-            })
-    }
+    take_error_method!(
+        ip: Interest::READABLE | Interest::WRITABLE,
+        #[doc = "Such as an ICMP \"port unreachable\" reported for an earlier send on a connected"],
+        #[doc = "socket."]
+    );
 
-    /// Runs `f`, which does I/O on this socket's fd by other means (for example `recvmsg`
-    /// through libc), so that a `WouldBlock` from it is handled like one from ferrio's own
-    /// methods: the next readiness change is still reported, on every backend. `f` must return
-    /// `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the socket is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
-
-    /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        self.inner.any_op(|s| f(s.as_source()))
-    }
+    crate::io_source::try_io_method!("socket");
 }
 
-socket_impls!(UdpSocket, net::UdpSocket);
+socket_impls!(UdpSocket, net::UdpSocket, SocketAddr);
+ttl_options!(UdpSocket);
+broadcast_options!(UdpSocket);
 buffer_size_options!(
     UdpSocket,
     "let socket = ferrio::net::UdpSocket::bind(\"127.0.0.1:0\".parse().unwrap())?;"

@@ -1,11 +1,10 @@
 //! A UDP socket configured before it binds.
 
-use crate::sys::{AsSource, BorrowedSource, OwnedSource};
 use std::io;
 use std::net::{self, SocketAddr};
 
 use crate::net::UdpSocket;
-use crate::sys::socket::{self, Kind};
+use crate::sys::{socket, AsIo, OwnedIo};
 
 /// A UDP socket that has not been bound yet: set options, then [`bind`](UdpSocketBuilder::bind)
 /// to get a [`UdpSocket`].
@@ -45,53 +44,22 @@ use crate::sys::socket::{self, Kind};
 /// # }
 /// ```
 pub struct UdpSocketBuilder {
-    inner: OwnedSource,
+    inner: OwnedIo,
 }
 
 impl UdpSocketBuilder {
-    /// Creates an unbound IPv4 UDP socket (one `socket` call).
-    pub fn new_v4() -> io::Result<UdpSocketBuilder> {
-        socket::inet_new(false, Kind::Datagram).map(UdpSocketBuilder::from)
-    }
-
-    /// Creates an unbound IPv6 UDP socket (one `socket` call).
-    pub fn new_v6() -> io::Result<UdpSocketBuilder> {
-        socket::inet_new(true, Kind::Datagram).map(UdpSocketBuilder::from)
-    }
-
-    /// Creates an unbound UDP socket of the family of `addr`; `addr` is not used otherwise.
-    pub fn new_for_addr(addr: SocketAddr) -> io::Result<UdpSocketBuilder> {
-        socket::inet_new(addr.is_ipv6(), Kind::Datagram).map(UdpSocketBuilder::from)
-    }
-
     /// Binds the socket to `addr` (port 0 picks a free port) and returns it, ready to be
     /// registered. On error the socket is closed: a port in use fails with
     /// [`ErrorKind::AddrInUse`](io::ErrorKind::AddrInUse) and leaves no fd behind.
     pub fn bind(self, addr: SocketAddr) -> io::Result<UdpSocket> {
-        socket::bind(self.inner.as_source(), &addr)?;
+        socket::bind(self.inner.as_io(), &addr)?;
         Ok(UdpSocket::from_std(net::UdpSocket::from(self.inner)))
-    }
-
-    /// Allows sending to broadcast addresses (`SO_BROADCAST`); the same as
-    /// [`UdpSocket::set_broadcast`] after binding. Available on Unix and Windows.
-    pub fn set_broadcast(&self, broadcast: bool) -> io::Result<()> {
-        socket::set_broadcast(self.inner.as_source(), broadcast)
-    }
-
-    /// Whether sending to broadcast addresses is allowed (`SO_BROADCAST`).
-    pub fn broadcast(&self) -> io::Result<bool> {
-        socket::broadcast(self.inner.as_source())
     }
 
     /// The address of the socket: before binding, the unspecified address of its family with
     /// port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        socket::local_addr(self.inner.as_source())
-    }
-
-    /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        f(self.inner.as_source())
+        socket::local_addr(self.inner.as_io())
     }
 }
 
@@ -109,4 +77,5 @@ traffic_class_options!(
     "let socket = ferrio::net::UdpSocketBuilder::new_v4()?;",
     "let socket = ferrio::net::UdpSocketBuilder::new_v6()?;"
 );
-fd_impls!(UdpSocketBuilder);
+builder_impls!(UdpSocketBuilder, Datagram, "UDP");
+broadcast_options!(UdpSocketBuilder);

@@ -1,10 +1,11 @@
-//! The internal interface every backend implements, shared by Unix and Windows. A backend names its raw handle type as `RawSource` (a `RawFd`
-//! on Unix, a `RawSocket` on Windows), so the portable code never names either.
+//! The internal interface every backend implements, shared by Unix and Windows. A backend
+//! names its raw handle type as `RawIo` (a `RawFd` on Unix, a `RawSocket` on Windows), so the
+//! portable code never names either.
 
 use std::io;
 use std::time::Duration;
 
-use super::RawSource;
+use super::RawIo;
 use crate::{Interest, Token};
 
 /// What every selector offers. `Selector` is shared by `Poll` and every `Registry` clone.
@@ -22,11 +23,11 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
     /// entries, which is never zero (checked by the caller).
     fn select(&self, events: &mut Vec<Self::Event>, timeout: Option<Duration>) -> io::Result<()>;
     /// Starts watching `fd`.
-    fn register(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
+    fn register(&self, fd: RawIo, token: Token, interests: Interest) -> io::Result<()>;
     /// Replaces token and interests of a watched `fd`.
-    fn reregister(&self, fd: RawSource, token: Token, interests: Interest) -> io::Result<()>;
+    fn reregister(&self, fd: RawIo, token: Token, interests: Interest) -> io::Result<()>;
     /// Stops watching `fd`.
-    fn deregister(&self, fd: RawSource) -> io::Result<()>;
+    fn deregister(&self, fd: RawIo) -> io::Result<()>;
 }
 
 /// What every backend's Waker offers: `ferrio::Waker` is a thin wrapper around it. Each
@@ -70,21 +71,21 @@ pub(crate) trait IoSourceApi: Sized {
     fn register(
         &mut self,
         selector: &Self::Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: Token,
         interests: Interest,
     ) -> io::Result<()>;
     fn reregister(
         &mut self,
         selector: &Self::Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: Token,
         interests: Interest,
     ) -> io::Result<()>;
-    fn deregister(&mut self, selector: &Self::Selector, fd: RawSource) -> io::Result<()>;
+    fn deregister(&mut self, selector: &Self::Selector, fd: RawIo) -> io::Result<()>;
     /// Runs one operation on the source. If it returns `WouldBlock`, the directions in
     /// `blocked` (intersected with the registered interests) are armed again.
-    fn do_io<T, F>(&self, fd: RawSource, blocked: Interest, f: F) -> io::Result<T>
+    fn do_io<T, F>(&self, fd: RawIo, blocked: Interest, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>;
     /// Takes an error that the backend holds for this registration and that the OS does not

@@ -17,6 +17,9 @@
 
 mod api;
 mod error;
+#[cfg(feature = "net")]
+mod socket_api;
+mod timeout;
 #[cfg(test)]
 mod inject;
 
@@ -38,30 +41,30 @@ use crate::event::Event as PublicEvent;
 // The socket handle types of the platform, named once so that the socket types in `crate::net`
 // are written once: fds on Unix, sockets on Windows.
 #[cfg(unix)]
-pub(crate) use std::os::fd::BorrowedFd as BorrowedSource;
+pub(crate) use std::os::fd::BorrowedFd as BorrowedIo;
 #[cfg(all(unix, feature = "net"))]
-pub(crate) use std::os::fd::OwnedFd as OwnedSource;
+pub(crate) use std::os::fd::OwnedFd as OwnedIo;
 #[cfg(windows)]
-pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedSource;
+pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedIo;
 #[cfg(all(windows, feature = "net"))]
-pub(crate) use std::os::windows::io::OwnedSocket as OwnedSource;
+pub(crate) use std::os::windows::io::OwnedSocket as OwnedIo;
 
 /// Borrows the platform handle (`AsFd` on Unix, `AsSocket` on Windows) under one name.
 #[cfg_attr(not(feature = "net"), allow(dead_code))]
-pub(crate) trait AsSource {
-    fn as_source(&self) -> BorrowedSource<'_>;
+pub(crate) trait AsIo {
+    fn as_io(&self) -> BorrowedIo<'_>;
 }
 
 #[cfg(unix)]
-impl<T: std::os::fd::AsFd + ?Sized> AsSource for T {
-    fn as_source(&self) -> BorrowedSource<'_> {
+impl<T: std::os::fd::AsFd + ?Sized> AsIo for T {
+    fn as_io(&self) -> BorrowedIo<'_> {
         self.as_fd()
     }
 }
 
 #[cfg(windows)]
-impl<T: std::os::windows::io::AsSocket + ?Sized> AsSource for T {
-    fn as_source(&self) -> BorrowedSource<'_> {
+impl<T: std::os::windows::io::AsSocket + ?Sized> AsIo for T {
+    fn as_io(&self) -> BorrowedIo<'_> {
         self.as_socket()
     }
 }

@@ -10,9 +10,9 @@ pub mod pipe;
 use std::io;
 use std::os::fd::RawFd;
 
-use crate::event::Source;
+use crate::io_source::{impl_source, Registration, RegistryOp};
 use crate::sys::SelectorApi;
-use crate::{Interest, Registry, Token};
+use crate::Registry;
 
 /// Registers a raw file descriptor that ferrio does not own.
 ///
@@ -58,26 +58,18 @@ use crate::{Interest, Registry, Token};
 #[derive(Debug)]
 pub struct SourceFd<'a>(pub &'a RawFd);
 
-impl Source for SourceFd<'_> {
-    fn register(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        registry.selector().register(*self.0, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
-        registry.selector().reregister(*self.0, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-        registry.selector().deregister(*self.0)
+/// Straight to the selector: a foreign fd has no `IoSource` state.
+impl Registration for SourceFd<'_> {
+    fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()> {
+        let selector = registry.selector();
+        match op {
+            RegistryOp::Register(token, interests) => selector.register(*self.0, token, interests),
+            RegistryOp::Reregister(token, interests) => {
+                selector.reregister(*self.0, token, interests)
+            }
+            RegistryOp::Deregister => selector.deregister(*self.0),
+        }
     }
 }
+
+impl_source!(SourceFd<'_>);

@@ -28,13 +28,12 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::process::{ChildStderr, ChildStdin, ChildStdout};
 
-use crate::event::Source;
-use crate::io_source::IoSource;
-use crate::{sys, Interest, Registry, Token};
+use crate::io_source::{io_impls, IoSource};
+use crate::sys;
 
 /// Creates a non-blocking, close-on-exec pipe and returns its two ends (one `pipe2` call where
 /// the system has it).
@@ -46,7 +45,7 @@ pub fn new() -> io::Result<(Sender, Receiver)> {
     Ok((Sender::from(write), Receiver::from(read)))
 }
 
-/// The writing end of a pipe. Register it for [`Interest::WRITABLE`]; its events show
+/// The writing end of a pipe. Register it for [`Interest::WRITABLE`](crate::Interest::WRITABLE); its events show
 /// `is_write_closed` once the reading end is gone, and a write then fails with `BrokenPipe`.
 /// Unlike a write to ferrio's sockets, a write to a pipe whose reading end is gone also raises
 /// `SIGPIPE` (a pipe has no equivalent of `MSG_NOSIGNAL`, and masking the signal around each
@@ -61,7 +60,7 @@ pub struct Sender {
     inner: IoSource<File>,
 }
 
-/// The reading end of a pipe. Register it for [`Interest::READABLE`]; its events show
+/// The reading end of a pipe. Register it for [`Interest::READABLE`](crate::Interest::READABLE); its events show
 /// `is_read_closed` once every writing end is gone, and a read then returns 0 bytes.
 ///
 /// Requires the `os-ext` cargo feature; Unix only.
@@ -78,42 +77,14 @@ macro_rules! pipe_end {
             /// non-blocking; ends converted from child-process handles are not.
             pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
                 self.inner
-                    .any_op(|file| sys::pipe::set_nonblocking(file, nonblocking))
+                    .any_op(|file| sys::set_nonblocking(file.as_fd(), nonblocking))
             }
 
-            /// Runs `f`, which does I/O on this pipe's fd by other means, and keeps the
-            /// readiness bookkeeping right if it returns `WouldBlock`.
-            pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-            where
-                F: FnOnce() -> io::Result<T>,
-            {
-                self.inner.any_op(|_| f())
-            }
+
+            crate::io_source::try_io_method!("pipe end");
         }
 
-        impl Source for $ty {
-            fn register(
-                &mut self,
-                registry: &Registry,
-                token: Token,
-                interests: Interest,
-            ) -> io::Result<()> {
-                self.inner.register(registry, token, interests)
-            }
-
-            fn reregister(
-                &mut self,
-                registry: &Registry,
-                token: Token,
-                interests: Interest,
-            ) -> io::Result<()> {
-                self.inner.reregister(registry, token, interests)
-            }
-
-            fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
-                self.inner.deregister(registry)
-            }
-        }
+        crate::io_source::impl_source!($ty => inner);
 
         impl From<OwnedFd> for $ty {
             /// Adopts `fd` as is: it is not made non-blocking.
@@ -143,7 +114,7 @@ macro_rules! pipe_end {
 
         impl AsRawFd for $ty {
             fn as_raw_fd(&self) -> RawFd {
-                self.inner.as_raw_fd()
+                self.inner.as_fd().as_raw_fd()
             }
         }
 
@@ -185,44 +156,5 @@ impl From<ChildStderr> for Receiver {
     }
 }
 
-impl Write for Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Write for &Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write_op(|mut file| file.write(buf))
-    }
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.write_op(|mut file| file.write_vectored(bufs))
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Read for Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_op(|mut file| file.read(buf))
-    }
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.read_op(|mut file| file.read_vectored(bufs))
-    }
-}
+io_impls!(Write for Sender, |mut file, buf, bufs| file.write(buf), file.write_vectored(bufs));
+io_impls!(Read for Receiver, |mut file, buf, bufs| file.read(buf), file.read_vectored(bufs));

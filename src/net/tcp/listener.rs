@@ -1,10 +1,9 @@
-use crate::sys::AsSource;
 use std::io;
 use std::net::{self, SocketAddr};
 
 use crate::io_source::IoSource;
 use crate::net::TcpStream;
-use crate::sys::socket;
+use crate::sys::{socket, AsIo};
 use crate::Interest;
 
 /// A TCP socket that listens for connections.
@@ -49,23 +48,13 @@ impl TcpListener {
     /// The socket is non-blocking and close-on-exec, has `SO_REUSEADDR` set (so a restarted
     /// server can bind its port while old connections linger in `TIME_WAIT`), and listens with
     /// a backlog of 128 connections (20 on Horizon, 32 on Haiku), the value of std's
-    /// `TcpListener::bind` on every platform and of mio's since 1.1;
-    /// the kernel may lower it further (`net.core.somaxconn` on Linux). For a longer queue,
+    /// `TcpListener::bind` on every platform; the kernel may lower it further (`net.core.somaxconn` on Linux). For a longer queue,
     /// or other options set before listening (such as `SO_REUSEPORT`), use
     /// [`TcpSocket`](crate::net::TcpSocket) and its [`listen`](crate::net::TcpSocket::listen).
     ///
     /// On Linux this is four system calls: `socket`, `setsockopt`, `bind`, `listen`.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        let fd = socket::tcp_listener(&addr)?;
-        Ok(TcpListener::from_std(net::TcpListener::from(fd)))
-    }
-
-    /// Wraps a std listener. It must already be non-blocking
-    /// (`listener.set_nonblocking(true)`): this function does not change it.
-    pub fn from_std(listener: net::TcpListener) -> TcpListener {
-        TcpListener {
-            inner: IoSource::new(listener),
-        }
+        socket::tcp_listener(&addr).map(TcpListener::from)
     }
 
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
@@ -74,33 +63,12 @@ impl TcpListener {
     /// still needs to be registered.
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
-            .read_op(|l| socket::tcp_accept(l.as_source()))
+            .read_op(|l| socket::accept(l.as_io()))
             .map(|(fd, addr)| (TcpStream::from(fd), addr))
     }
 
-    /// The address the listener is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|l| socket::local_addr(l.as_source()))
-    }
-
-    /// Sets the time-to-live (`IP_TTL`) of packets sent from accepted sockets.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|l| socket::set_ttl(l.as_source(), ttl))
-    }
-
-    /// The time-to-live (`IP_TTL`) set by [`set_ttl`](TcpListener::set_ttl).
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|l| socket::ttl(l.as_source()))
-    }
-
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    ///
-    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
-    /// request the system refused, which also arrived as an error event) is returned first.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE, |l| socket::take_error(l.as_source()))
-    }
+    take_error_method!(ip: Interest::READABLE);
 }
 
-socket_impls!(TcpListener, net::TcpListener);
+socket_impls!(TcpListener, net::TcpListener, SocketAddr);
+ttl_options!(TcpListener);

@@ -1,9 +1,9 @@
-use crate::sys::{AsSource, BorrowedSource, OwnedSource};
 use std::io;
 use std::net::{self, SocketAddr};
 
 use crate::net::{TcpListener, TcpStream};
-use crate::sys::socket::{self, Kind};
+use crate::sys::socket;
+use crate::sys::{AsIo, OwnedIo};
 
 /// A TCP socket that has not yet become a listener or a connection: set options, bind, and
 /// then [`listen`](TcpSocket::listen) or [`connect`](TcpSocket::connect).
@@ -61,27 +61,10 @@ use crate::sys::socket::{self, Kind};
 /// # }
 /// ```
 pub struct TcpSocket {
-    inner: OwnedSource,
+    inner: OwnedIo,
 }
 
 impl TcpSocket {
-    /// Creates an IPv4 TCP socket (one `socket` call).
-    pub fn new_v4() -> io::Result<TcpSocket> {
-        socket::inet_new(false, Kind::Stream).map(TcpSocket::from)
-    }
-
-    /// Creates an IPv6 TCP socket (one `socket` call). Whether it also carries IPv4 is the
-    /// system's default until [`set_only_v6`](TcpSocket::set_only_v6) says otherwise.
-    pub fn new_v6() -> io::Result<TcpSocket> {
-        socket::inet_new(true, Kind::Stream).map(TcpSocket::from)
-    }
-
-    /// Creates a TCP socket of the family of `addr` (IPv4 or IPv6); `addr` is not used
-    /// otherwise.
-    pub fn new_for_addr(addr: SocketAddr) -> io::Result<TcpSocket> {
-        socket::inet_new(addr.is_ipv6(), Kind::Stream).map(TcpSocket::from)
-    }
-
     /// Binds the socket to `addr`; port 0 lets the system pick a free port
     /// ([`local_addr`](TcpSocket::local_addr) tells which).
     ///
@@ -94,7 +77,7 @@ impl TcpSocket {
     /// [`TcpStream::bind_connect`], which lets Linux share local ports between connections
     /// to different peers.
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        socket::bind(self.inner.as_source(), &addr)
+        socket::bind(self.inner.as_io(), &addr)
     }
 
     /// Starts connecting to `addr` and returns the stream at once, usually before the
@@ -102,7 +85,7 @@ impl TcpSocket {
     /// [connect protocol](crate::net#connecting). If the system refuses at once, the error is
     /// returned and the socket is closed.
     pub fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        socket::connect_stream(self.inner.as_source(), &addr)?;
+        socket::connect_stream(self.inner.as_io(), &addr)?;
         Ok(TcpStream::from(self.inner))
     }
 
@@ -114,51 +97,25 @@ impl TcpSocket {
     /// clamped. [`TcpListener::bind`] uses std's value, 128 on most systems. A socket that was not bound
     /// gets a free port on all addresses. On error the socket is closed.
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        socket::listen(self.inner.as_source(), backlog)?;
+        socket::listen(self.inner.as_io(), backlog)?;
         Ok(TcpListener::from(self.inner))
     }
 
     /// Wraps a std stream's socket, as tokio's method of the same name does. It is used as
     /// it is: make it non-blocking first if it will be connected through this type.
     pub fn from_std_stream(stream: net::TcpStream) -> TcpSocket {
-        TcpSocket::from(OwnedSource::from(stream))
-    }
-
-    /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`); it carries over to the
-    /// connection. Available on Unix and Windows.
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        socket::set_nodelay(self.inner.as_source(), nodelay)
-    }
-
-    /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
-    pub fn nodelay(&self) -> io::Result<bool> {
-        socket::nodelay(self.inner.as_source())
-    }
-
-    /// Sets the time-to-live (`IP_TTL`) of outgoing packets. Available on Unix and Windows.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        socket::set_ttl(self.inner.as_source(), ttl)
-    }
-
-    /// The time-to-live (`IP_TTL`) of outgoing packets.
-    pub fn ttl(&self) -> io::Result<u32> {
-        socket::ttl(self.inner.as_source())
+        TcpSocket::from(OwnedIo::from(stream))
     }
 
     /// The address the socket is bound to; before [`bind`](TcpSocket::bind), the unspecified
     /// address of its family with port 0.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        socket::local_addr(self.inner.as_source())
+        socket::local_addr(self.inner.as_io())
     }
 
     /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        socket::take_error(self.inner.as_source())
-    }
-
-    /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        f(self.inner.as_source())
+        socket::take_error(self.inner.as_io())
     }
 }
 
@@ -174,4 +131,5 @@ traffic_class_options!(
     "let socket = ferrio::net::TcpSocket::new_v4()?;",
     "let socket = ferrio::net::TcpSocket::new_v6()?;"
 );
-fd_impls!(TcpSocket);
+builder_impls!(TcpSocket, Stream, "TCP");
+ttl_options!(TcpSocket);

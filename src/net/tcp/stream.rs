@@ -1,9 +1,8 @@
-use crate::sys::{AsSource, BorrowedSource};
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 
 use crate::io_source::IoSource;
-use crate::sys::socket;
+use crate::sys::{socket, AsIo};
 use crate::Interest;
 
 /// A TCP connection.
@@ -55,8 +54,7 @@ impl TcpStream {
     /// On Linux this is two system calls: `socket` and `connect` (whose `EINPROGRESS` is not
     /// an error here).
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = socket::tcp_connect(&addr)?;
-        Ok(TcpStream::from_std(net::TcpStream::from(fd)))
+        socket::tcp_connect(&addr).map(TcpStream::from)
     }
 
     /// Starts connecting to `target_addr` from the local address `bind_addr`, and returns at
@@ -93,98 +91,41 @@ impl TcpStream {
     /// # }
     /// ```
     pub fn bind_connect(bind_addr: SocketAddr, target_addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = socket::tcp_bind_connect(&bind_addr, &target_addr)?;
-        Ok(TcpStream::from_std(net::TcpStream::from(fd)))
-    }
-
-    /// Wraps a std stream. It must already be non-blocking (`stream.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(stream: net::TcpStream) -> TcpStream {
-        TcpStream {
-            inner: IoSource::new(stream),
-        }
+        socket::tcp_bind_connect(&bind_addr, &target_addr).map(TcpStream::from)
     }
 
     /// The address of the peer. While a connect is still in progress this fails with
     /// `NotConnected` (`ENOTCONN`).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::peer_addr(s.as_source()))
-    }
-
-    /// The local address of the stream.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::local_addr(s.as_source()))
+        self.inner.write_op(|s| socket::peer_addr(s.as_io()))
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file (and its event shows `is_read_closed`).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_source(), how))
+        self.with_socket(|s| socket::shutdown(s, how))
     }
 
-    /// Turns Nagle's algorithm off (`true`) or on (`TCP_NODELAY`).
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.inner
-            .any_op(|s| socket::set_nodelay(s.as_source(), nodelay))
-    }
-
-    /// Whether Nagle's algorithm is off (`TCP_NODELAY`).
-    pub fn nodelay(&self) -> io::Result<bool> {
-        self.inner.any_op(|s| socket::nodelay(s.as_source()))
-    }
-
-    /// Sets the time-to-live (`IP_TTL`) of outgoing packets.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.inner.any_op(|s| socket::set_ttl(s.as_source(), ttl))
-    }
-
-    /// The time-to-live (`IP_TTL`) of outgoing packets.
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.inner.any_op(|s| socket::ttl(s.as_source()))
-    }
-
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any. After a writable
-    /// event on a connecting stream, `Some` means the connection failed.
-    ///
-    /// On Windows, an error that ferrio's poller met while watching this socket (an AFD poll
-    /// request the system refused, which also arrived as an error event) is returned first.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        // Part of the connect protocol, which waits for writability.
-        self.inner
-            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_source()))
-    }
+    // Part of the connect protocol, which waits for writability.
+    take_error_method!(
+        ip: Interest::WRITABLE,
+        #[doc = "After a writable event on a connecting stream, `Some` means the connection failed."]
+    );
 
     /// Reads waiting data without removing it from the socket (`MSG_PEEK`); returns
     /// `WouldBlock` if there is none. Peeking does not use up the readable event: if data is
     /// waiting, the next read finds it.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read_op(|s| socket::peek(s.as_source(), buf))
+        self.inner.read_op(|s| socket::peek(s.as_io(), buf))
     }
 
-    /// Runs `f`, which does I/O on this stream's fd by other means (for example through
-    /// `as_raw_fd` and libc), so that a `WouldBlock` from it is handled like one from ferrio's
-    /// own methods: the next readiness change is still reported, on every backend. `f` must
-    /// return `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the stream is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
-
-    /// Runs an option call on the fd (see `net/options.rs`).
-    fn with_fd<R>(&self, f: impl FnOnce(BorrowedSource<'_>) -> io::Result<R>) -> io::Result<R> {
-        self.inner.any_op(|s| f(s.as_source()))
-    }
+    crate::io_source::try_io_method!("stream");
 }
 
-socket_impls!(TcpStream, net::TcpStream);
+socket_impls!(TcpStream, net::TcpStream, SocketAddr);
 stream_io!(TcpStream);
+ttl_options!(TcpStream);
 
 /// Doc-test setup for the option methods: `socket` is a connecting IPv4 (IPv6) stream.
 macro_rules! stream_v4 {

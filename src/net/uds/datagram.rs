@@ -37,38 +37,24 @@ pub struct UnixDatagram {
 }
 
 impl UnixDatagram {
-    /// Creates a socket bound to the filesystem path `path`, which must not exist yet.
-    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        UnixDatagram::bind_addr(&SocketAddr::from_pathname(path)?)
+    /// Creates a socket bound to no address; it can still send, and receive replies once
+    /// connected.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        socket::unix_unbound(socket::Kind::Datagram).map(UnixDatagram::from)
     }
 
-    /// Creates a socket bound to `address`: a path, or on Linux and Android an abstract name.
-    pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixDatagram> {
-        let fd = socket::unix_bind(address, socket::Kind::Datagram)?;
-        Ok(UnixDatagram::from_std(net::UnixDatagram::from(fd)))
-    }
-
-    /// Wraps a std socket. It must already be non-blocking (`socket.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(socket: net::UnixDatagram) -> UnixDatagram {
-        UnixDatagram {
-            inner: IoSource::new(socket),
-        }
+    unix_constructors! {
+        /// Creates a socket bound to the filesystem path `path`, which must not exist yet.
+        fn bind(path);
+        /// Creates a socket bound to `address`: a path, or on Linux and Android an abstract name.
+        fn bind_addr(address) = socket::unix_bind(address, socket::Kind::Datagram);
     }
 
     /// Sets the default peer to the socket at `path`: [`send`](UnixDatagram::send) goes
     /// there, and only its datagrams are received.
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         let addr = SocketAddr::from_pathname(path)?;
-        self.inner
-            .any_op(|s| socket::unix_connect(s.as_fd(), &addr))
-    }
-
-    /// Creates a socket bound to no address; it can still send, and receive replies once
-    /// connected.
-    pub fn unbound() -> io::Result<UnixDatagram> {
-        let fd = socket::unix_unbound(socket::Kind::Datagram)?;
-        Ok(UnixDatagram::from_std(net::UnixDatagram::from(fd)))
+        self.with_socket(|s| socket::connect(s, &addr))
     }
 
     /// Creates two sockets connected to each other (`socketpair`).
@@ -77,20 +63,14 @@ impl UnixDatagram {
         Ok((UnixDatagram::from(a), UnixDatagram::from(b)))
     }
 
-    /// The address the socket is bound to (unnamed if none).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::unix_local_addr(s.as_fd()))
-    }
-
     /// The address of the connected peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::unix_peer_addr(s.as_fd()))
+        self.with_socket(socket::peer_addr)
     }
 
     /// Receives one datagram and the address of its sender (unnamed for unbound senders).
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner
-            .read_op(|s| socket::unix_recv_from(s.as_fd(), buf))
+        self.inner.read_op(|s| socket::recv_from(s.as_fd(), buf))
     }
 
     /// Receives one datagram.
@@ -102,7 +82,7 @@ impl UnixDatagram {
     pub fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let addr = SocketAddr::from_pathname(path)?;
         self.inner
-            .write_op(|s| socket::unix_send_to(s.as_fd(), buf, &addr))
+            .write_op(|s| socket::send_to(s.as_fd(), buf, &addr))
     }
 
     /// Sends one datagram to the connected peer.
@@ -110,33 +90,14 @@ impl UnixDatagram {
         self.inner.write_op(|s| socket::send(s.as_fd(), buf))
     }
 
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE | Interest::WRITABLE, |s| {
-                socket::take_error(s.as_fd())
-            })
-    }
-
     /// Shuts down receiving, sending or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
+        self.with_socket(|s| socket::shutdown(s, how))
     }
 
-    /// Runs `f`, which does I/O on this socket's fd by other means (for example `recvmsg`
-    /// with ancillary data through libc), so that a `WouldBlock` from it is handled like one
-    /// from ferrio's own methods: the next readiness change is still reported, on every
-    /// backend. `f` must return `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the socket is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
+    take_error_method!(Interest::READABLE | Interest::WRITABLE);
+
+    crate::io_source::try_io_method!("socket");
 }
 
-socket_impls!(UnixDatagram, net::UnixDatagram);
+socket_impls!(UnixDatagram, net::UnixDatagram, SocketAddr);

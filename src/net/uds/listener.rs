@@ -1,7 +1,6 @@
 use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::net::{self, SocketAddr};
-use std::path::Path;
 
 use crate::io_source::IoSource;
 use crate::net::UnixStream;
@@ -46,27 +45,15 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Creates a listener bound to the filesystem path `path`, which must not exist yet.
-    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        UnixListener::bind_addr(&SocketAddr::from_pathname(path)?)
-    }
-
-    /// Creates a listener bound to `address`: a path, or on Linux and Android an abstract
-    /// name (`SocketAddrExt::from_abstract_name`).
-    ///
-    /// The socket is non-blocking and close-on-exec and listens with the system's largest
-    /// backlog (as std does). On Linux this is `socket`, `bind` and `listen`.
-    pub fn bind_addr(address: &SocketAddr) -> io::Result<UnixListener> {
-        let fd = socket::unix_bind(address, socket::Kind::Stream)?;
-        Ok(UnixListener::from_std(net::UnixListener::from(fd)))
-    }
-
-    /// Wraps a std listener. It must already be non-blocking
-    /// (`listener.set_nonblocking(true)`): this function does not change it.
-    pub fn from_std(listener: net::UnixListener) -> UnixListener {
-        UnixListener {
-            inner: IoSource::new(listener),
-        }
+    unix_constructors! {
+        /// Creates a listener bound to the filesystem path `path`, which must not exist yet.
+        fn bind(path);
+        /// Creates a listener bound to `address`: a path, or on Linux and Android an abstract
+        /// name (`SocketAddrExt::from_abstract_name`).
+        ///
+        /// The socket is non-blocking and close-on-exec and listens with the system's largest
+        /// backlog (as std does). On Linux this is `socket`, `bind` and `listen`.
+        fn bind_addr(address) = socket::unix_bind(address, socket::Kind::Stream);
     }
 
     /// Accepts one waiting connection, or returns `WouldBlock` if there is none.
@@ -75,20 +62,11 @@ impl UnixListener {
     /// address is the peer's, usually unnamed; abstract peer addresses are returned as such.
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         self.inner
-            .read_op(|l| socket::unix_accept(l.as_fd()))
+            .read_op(|l| socket::accept(l.as_fd()))
             .map(|(fd, addr)| (UnixStream::from(fd), addr))
     }
 
-    /// The address the listener is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|l| socket::unix_local_addr(l.as_fd()))
-    }
-
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner
-            .take_error(Interest::READABLE, |l| socket::take_error(l.as_fd()))
-    }
+    take_error_method!(Interest::READABLE);
 }
 
-socket_impls!(UnixListener, net::UnixListener);
+socket_impls!(UnixListener, net::UnixListener, SocketAddr);

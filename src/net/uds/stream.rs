@@ -2,7 +2,6 @@ use std::io;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::os::unix::net::{self, SocketAddr};
-use std::path::Path;
 
 use crate::io_source::IoSource;
 use crate::sys::socket;
@@ -38,26 +37,14 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at the filesystem path `path`. The connection may still be in
-    /// progress when this returns: see the [connect protocol](crate::net#connecting). If the
-    /// listener's queue is full the error is `WouldBlock`.
-    pub fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        UnixStream::connect_addr(&SocketAddr::from_pathname(path)?)
-    }
-
-    /// Connects to `address`: a path, or on Linux and Android an abstract name. On Linux this
-    /// is `socket` and `connect`.
-    pub fn connect_addr(address: &SocketAddr) -> io::Result<UnixStream> {
-        let fd = socket::unix_stream_connect(address)?;
-        Ok(UnixStream::from_std(net::UnixStream::from(fd)))
-    }
-
-    /// Wraps a std stream. It must already be non-blocking (`stream.set_nonblocking(true)`):
-    /// this function does not change it.
-    pub fn from_std(stream: net::UnixStream) -> UnixStream {
-        UnixStream {
-            inner: IoSource::new(stream),
-        }
+    unix_constructors! {
+        /// Connects to the socket at the filesystem path `path`. The connection may still be in
+        /// progress when this returns: see the [connect protocol](crate::net#connecting). If the
+        /// listener's queue is full the error is `WouldBlock`.
+        fn connect(path);
+        /// Connects to `address`: a path, or on Linux and Android an abstract name. On Linux this
+        /// is `socket` and `connect`.
+        fn connect_addr(address) = socket::unix_stream_connect(address);
     }
 
     /// Creates two streams connected to each other (`socketpair`), both non-blocking and
@@ -67,45 +54,23 @@ impl UnixStream {
         Ok((UnixStream::from(a), UnixStream::from(b)))
     }
 
-    /// The local address (usually unnamed for a connecting stream).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.any_op(|s| socket::unix_local_addr(s.as_fd()))
-    }
-
     /// The address of the peer.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         // Part of the connect protocol, which waits for writability.
-        self.inner.write_op(|s| socket::unix_peer_addr(s.as_fd()))
-    }
-
-    /// Returns and clears the socket's pending error (`SO_ERROR`), if any.
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        // Part of the connect protocol, which waits for writability.
-        self.inner
-            .take_error(Interest::WRITABLE, |s| socket::take_error(s.as_fd()))
+        self.inner.write_op(|s| socket::peer_addr(s.as_fd()))
     }
 
     /// Shuts down the reading half, the writing half or both. After `Shutdown::Write` the
     /// peer reads end-of-file.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.any_op(|s| socket::shutdown(s.as_fd(), how))
+        self.with_socket(|s| socket::shutdown(s, how))
     }
 
-    /// Runs `f`, which does I/O on this stream's fd by other means (for example passing fds
-    /// with `sendmsg` through libc), so that a `WouldBlock` from it is handled like one from
-    /// ferrio's own methods: the next readiness change is still reported, on every backend.
-    /// `f` must return `WouldBlock` if and only if the fd was not ready.
-    ///
-    /// ferrio cannot tell which direction `f` used, so a `WouldBlock` from it re-arms every
-    /// interest the stream is registered for (on Windows and on the poll(2) backend, which
-    /// re-arm by hand): a spurious event in the other direction may follow.
-    pub fn try_io<F, T>(&self, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        self.inner.any_op(|_| f())
-    }
+    // Part of the connect protocol, which waits for writability.
+    take_error_method!(Interest::WRITABLE);
+
+    crate::io_source::try_io_method!("stream");
 }
 
-socket_impls!(UnixStream, net::UnixStream);
+socket_impls!(UnixStream, net::UnixStream, SocketAddr);
 stream_io!(UnixStream);

@@ -6,7 +6,6 @@
 //! The poll(2) backend is compiled on every Unix build, selected or not, so it never rots.
 
 use std::io;
-use std::time::Duration;
 
 #[cfg(any(ferrio_epoll, ferrio_kqueue))]
 use crate::sys::{IoSourceApi, SelectorApi};
@@ -54,7 +53,7 @@ impl IoSourceApi for IoSourceState {
     fn register(
         &mut self,
         selector: &Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: crate::Token,
         interests: crate::Interest,
     ) -> io::Result<()> {
@@ -63,17 +62,17 @@ impl IoSourceApi for IoSourceState {
     fn reregister(
         &mut self,
         selector: &Selector,
-        fd: RawSource,
+        fd: RawIo,
         token: crate::Token,
         interests: crate::Interest,
     ) -> io::Result<()> {
         selector.reregister(fd, token, interests)
     }
-    fn deregister(&mut self, selector: &Selector, fd: RawSource) -> io::Result<()> {
+    fn deregister(&mut self, selector: &Selector, fd: RawIo) -> io::Result<()> {
         selector.deregister(fd)
     }
     #[inline]
-    fn do_io<T, F>(&self, _fd: RawSource, _blocked: crate::Interest, f: F) -> io::Result<T>
+    fn do_io<T, F>(&self, _fd: RawIo, _blocked: crate::Interest, f: F) -> io::Result<T>
     where
         F: FnOnce() -> io::Result<T>,
     {
@@ -85,7 +84,7 @@ impl IoSourceApi for IoSourceState {
 // Only sources (`net`, `os-ext`) name it outside the selector interface; without them older
 // compilers (1.71, forced poll(2)) find it unused.
 #[cfg_attr(not(any(feature = "net", feature = "os-ext")), allow(dead_code))]
-pub(crate) type RawSource = std::os::fd::RawFd;
+pub(crate) type RawIo = std::os::fd::RawFd;
 
 /// The events buffer every backend fills: a vector whose capacity is the caller's limit.
 pub(crate) type Events = Vec<Event>;
@@ -108,49 +107,37 @@ macro_rules! impl_is_minus_one {
 }
 impl_is_minus_one!(i32 i64 isize);
 
-/// Converts a timeout to whole milliseconds for epoll_wait/poll: rounded up so that a
-/// sub-millisecond wait never becomes a busy poll, `Duration::ZERO` stays 0, `None` is -1
-/// (forever), and anything above `max_ms` is clamped to it (never overflowing into "forever").
-// kqueue takes a timespec instead.
-#[cfg_attr(ferrio_kqueue, allow(dead_code))]
-pub(crate) fn timeout_ms(timeout: Option<Duration>, max_ms: libc::c_int) -> libc::c_int {
-    match timeout {
-        None => -1,
-        Some(t) => {
-            let ms = t
-                .as_secs()
-                .saturating_mul(1_000)
-                .saturating_add(u64::from((t.subsec_nanos() + 999_999) / 1_000_000));
-            ms.min(max_ms as u64) as libc::c_int
-        }
-    }
+/// Sets close-on-exec on `fd` (for systems whose calls cannot create fds with it).
+#[allow(dead_code)] // Only where `pipe2`, `SOCK_CLOEXEC` or `kqueue1` is missing.
+pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `F_SETFD` takes an integer argument and no pointer; `fd` is open while borrowed.
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::timeout_ms;
-    use std::time::Duration;
-
-    #[test]
-    fn timeouts_round_up_and_clamp() {
-        assert_eq!(timeout_ms(None, i32::MAX), -1);
-        assert_eq!(timeout_ms(Some(Duration::ZERO), i32::MAX), 0);
-        assert_eq!(timeout_ms(Some(Duration::from_nanos(1)), i32::MAX), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_micros(999)), i32::MAX), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_millis(1)), i32::MAX), 1);
-        assert_eq!(
-            timeout_ms(Some(Duration::from_nanos(1_000_001)), i32::MAX),
-            2
-        );
-        assert_eq!(timeout_ms(Some(Duration::from_secs(3)), i32::MAX), 3000);
-        assert_eq!(timeout_ms(Some(Duration::MAX), i32::MAX), i32::MAX);
-        assert_eq!(
-            timeout_ms(Some(Duration::from_secs(30 * 86_400)), i32::MAX),
-            i32::MAX
-        );
-        assert_eq!(
-            timeout_ms(Some(Duration::from_secs(3_000)), 1_789_569),
-            1_789_569
-        );
+/// Turns `O_NONBLOCK` on or off for `fd`: one `F_GETFL`, and one `F_SETFL` if that changes
+/// anything.
+#[allow(dead_code)] // Without `os-ext`, only where `SOCK_NONBLOCK` is missing.
+pub(crate) fn set_nonblocking(
+    fd: std::os::fd::BorrowedFd<'_>,
+    nonblocking: bool,
+) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = fd.as_raw_fd();
+    // SAFETY: `F_GETFL` takes no argument; `fd` is open while borrowed.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let new = if nonblocking {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    if new != flags {
+        // SAFETY: `F_SETFL` takes an integer argument and no pointer; `fd` is open while
+        // borrowed.
+        cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, new) })?;
     }
+    Ok(())
 }
+
+// The timeout rule of epoll_wait and poll (kqueue takes a timespec instead).
+pub(crate) use crate::sys::timeout::timeout_ms;

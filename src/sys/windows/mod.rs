@@ -2,7 +2,7 @@
 //! `afd.rs`, `iocp.rs`) and a Waker that posts to the port (`waker.rs`), implementing the
 //! traits of `sys/api.rs` like the Unix backends.
 //!
-//! `socket.rs` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
+//! `socket/` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
 //! `ferrio::windows::NamedPipe`.
 
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;
 
 /// The raw handle the selector watches: a socket.
-pub(crate) type RawSource = std::os::windows::io::RawSocket;
+pub(crate) type RawIo = std::os::windows::io::RawSocket;
 
 /// The events buffer the selector fills: a vector whose capacity is the caller's limit.
 pub(crate) type Events = Vec<Event>;
@@ -83,20 +83,10 @@ impl EventApi for Event {
     }
 }
 
-/// Converts a timeout to the milliseconds `GetQueuedCompletionStatusEx` takes: rounded up so
-/// that a sub-millisecond wait never becomes a busy poll, `None` is `INFINITE`, and anything
-/// longer is clamped just below `INFINITE` (never turning into "forever").
+/// The milliseconds `GetQueuedCompletionStatusEx` waits for: the shared rule
+/// (`sys/timeout.rs`), with `None` as `INFINITE` and every finite timeout kept below it.
 pub(crate) fn timeout_ms(timeout: Option<Duration>) -> u32 {
-    match timeout {
-        None => INFINITE,
-        Some(t) => {
-            let ms = t
-                .as_secs()
-                .saturating_mul(1_000)
-                .saturating_add(u64::from((t.subsec_nanos() + 999_999) / 1_000_000));
-            ms.min(u64::from(INFINITE - 1)) as u32
-        }
-    }
+    crate::sys::timeout::timeout_ms(timeout, INFINITE - 1)
 }
 
 #[cfg(test)]

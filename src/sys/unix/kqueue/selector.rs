@@ -253,8 +253,7 @@ impl SelectorApi for Selector {
         // Not atomic with the creation (kqueue() takes no flags on every system), so another
         // thread's fork+exec may inherit it in between. Child processes do not
         // inherit kqueues anyway; exec is what the flag is about.
-        // SAFETY: fcntl on an fd we own, with an integer argument.
-        cvt(unsafe { libc::fcntl(kq.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;
+        crate::sys::unix::set_cloexec(kq.as_fd())?;
         Ok(Selector { kq })
     }
 

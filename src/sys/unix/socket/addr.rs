@@ -27,14 +27,14 @@ pub(super) union RawInet {
 }
 
 impl RawInet {
-    pub(super) fn as_ptr(&self) -> *const sockaddr {
+    fn as_ptr(&self) -> *const sockaddr {
         self as *const RawInet as *const sockaddr
     }
 }
 
 /// A std address in C form, and its length. (BSD `sin_len` stays 0: the kernel takes the
 /// length from the `socklen_t` argument.)
-pub(super) fn inet_to_raw(addr: &SocketAddr) -> (RawInet, socklen_t) {
+fn inet_to_raw(addr: &SocketAddr) -> (RawInet, socklen_t) {
     match addr {
         SocketAddr::V4(a) => {
             // SAFETY: all-zero is a valid sockaddr_in.
@@ -72,7 +72,7 @@ fn bad_family() -> io::Error {
 }
 
 /// A C socket address of `len` bytes as a std address.
-pub(super) fn inet_from_raw(storage: &sockaddr_storage, len: socklen_t) -> io::Result<SocketAddr> {
+fn inet_from_raw(storage: &sockaddr_storage, len: socklen_t) -> io::Result<SocketAddr> {
     let len = len as usize;
     match c_int::from(storage.ss_family) {
         libc::AF_INET if len >= mem::size_of::<libc::sockaddr_in>() => {
@@ -83,7 +83,8 @@ pub(super) fn inet_from_raw(storage: &sockaddr_storage, len: socklen_t) -> io::R
             Ok(SocketAddrV4::new(ip, u16::from_be(sin.sin_port)).into())
         }
         libc::AF_INET6 if len >= mem::size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: as above, for sockaddr_in6.
+            // SAFETY: the family says it holds a sockaddr_in6, the length covers one, and
+            // sockaddr_storage is large and aligned enough for one.
             let sin6 =
                 unsafe { &*(storage as *const sockaddr_storage as *const libc::sockaddr_in6) };
             let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
@@ -105,7 +106,7 @@ fn sun_path_offset(raw: &sockaddr_un) -> usize {
 
 /// A std Unix address in C form: a pathname (NUL-terminated), an abstract name (leading NUL,
 /// Linux and Android), or unnamed (family only).
-pub(super) fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
+fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
     // SAFETY: all-zero is a valid sockaddr_un.
     let mut raw: sockaddr_un = unsafe { mem::zeroed() };
     raw.sun_family = libc::AF_UNIX as libc::sa_family_t;
@@ -140,10 +141,7 @@ fn abstract_name(_: &UnixAddr) -> Option<&[u8]> {
     None
 }
 
-pub(super) fn unix_from_storage(
-    storage: &sockaddr_storage,
-    len: socklen_t,
-) -> io::Result<UnixAddr> {
+fn unix_from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<UnixAddr> {
     // SAFETY: sockaddr_storage is at least as large and as aligned as sockaddr_un.
     let raw = unsafe { &*(storage as *const sockaddr_storage as *const sockaddr_un) };
     unix_from_raw(raw, len)
@@ -188,28 +186,55 @@ pub(super) fn family(fd: BorrowedFd<'_>) -> io::Result<c_int> {
     Ok(c_int::from(storage.ss_family))
 }
 
-/// `getsockname` of an IP socket.
-pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
+/// An address type a socket call can take: IP (`SocketAddr`) or Unix-domain (`UnixAddr`).
+pub(crate) trait ToRaw {
+    /// Runs `f` with the address in C form (valid for the whole call of `f`) and its length.
+    fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R>;
+}
+
+impl ToRaw for SocketAddr {
+    fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R> {
+        let (raw, len) = inet_to_raw(self);
+        Ok(f(raw.as_ptr(), len))
+    }
+}
+
+impl ToRaw for UnixAddr {
+    fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R> {
+        let (raw, len) = unix_to_raw(self)?;
+        Ok(f(&raw as *const sockaddr_un as *const sockaddr, len))
+    }
+}
+
+/// An address type a socket call can report: IP (`SocketAddr`) or Unix-domain (`UnixAddr`).
+pub(crate) trait FromStorage: Sized {
+    /// The address in the first `len` bytes of `storage`.
+    fn from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<Self>;
+}
+
+impl FromStorage for SocketAddr {
+    fn from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<SocketAddr> {
+        inet_from_raw(storage, len)
+    }
+}
+
+impl FromStorage for UnixAddr {
+    fn from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<UnixAddr> {
+        unix_from_storage(storage, len)
+    }
+}
+
+/// `getsockname`: the local address of an IP or a Unix-domain socket.
+pub(crate) fn local_addr<A: FromStorage>(fd: BorrowedFd<'_>) -> io::Result<A> {
     let (storage, len) = name_with(fd, libc::getsockname)?;
-    inet_from_raw(&storage, len)
+    A::from_storage(&storage, len)
 }
 
-/// `getpeername` of an IP socket.
-pub(crate) fn peer_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
+/// `getpeername`: the peer's address. `ENOTCONN` (kind `NotConnected`) while a connect is in
+/// progress.
+pub(crate) fn peer_addr<A: FromStorage>(fd: BorrowedFd<'_>) -> io::Result<A> {
     let (storage, len) = name_with(fd, libc::getpeername)?;
-    inet_from_raw(&storage, len)
-}
-
-/// `getsockname` of a Unix socket.
-pub(crate) fn unix_local_addr(fd: BorrowedFd<'_>) -> io::Result<UnixAddr> {
-    let (storage, len) = name_with(fd, libc::getsockname)?;
-    unix_from_storage(&storage, len)
-}
-
-/// `getpeername` of a Unix socket.
-pub(crate) fn unix_peer_addr(fd: BorrowedFd<'_>) -> io::Result<UnixAddr> {
-    let (storage, len) = name_with(fd, libc::getpeername)?;
-    unix_from_storage(&storage, len)
+    A::from_storage(&storage, len)
 }
 
 #[cfg(test)]

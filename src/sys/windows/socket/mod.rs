@@ -1,4 +1,7 @@
-//! The Windows socket layer: every Winsock call ferrio makes for a socket is in this file.
+//! The Windows socket layer: every Winsock call ferrio makes for a socket is in this module
+//! (options in `opt/`, one file per topic as on Unix). The functions the rest of the crate may
+//! call, and their signatures, are listed in `sys/socket_api.rs`, which the compiler checks
+//! against this module.
 //!
 //! | operation                   | calls                                                  |
 //! |-----------------------------|--------------------------------------------------------|
@@ -27,7 +30,6 @@ use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAdd
 use std::os::windows::io::{AsRawSocket, BorrowedSocket, FromRawSocket, OwnedSocket};
 use std::ptr;
 use std::sync::Once;
-use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{SetHandleInformation, HANDLE, HANDLE_FLAG_INHERIT};
 use windows_sys::Win32::Networking::WinSock::{
@@ -38,16 +40,17 @@ use windows_sys::Win32::Networking::WinSock::{
 mod opt;
 
 pub(crate) use self::opt::*;
+pub(crate) use crate::sys::socket_api::{
+    only_v6_named, tcp_bind_connect, tcp_connect, tcp_listener, udp_bind, KeepaliveParams, Kind,
+    Membership,
+};
 
-/// Whether a socket carries a byte stream or datagrams.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
-    Stream,
-    Datagram,
-}
+/// The backlog of `tcp_listener`: the one std's `TcpListener::bind` uses on Windows.
+pub(crate) const TCP_BACKLOG: u32 = 128;
 
-/// Keep-alive parameters: idle time, probe interval, probe count (as on Unix).
-pub(crate) type KeepaliveParams = (Option<Duration>, Option<Duration>, Option<u32>);
+/// Whether `tcp_listener` sets `SO_REUSEADDR`: never on Windows, where it would let another
+/// socket take the port over (see the module docs).
+pub(crate) const LISTENER_REUSEADDR: bool = false;
 
 fn last_error() -> io::Error {
     // SAFETY: reads this thread's last Winsock error.
@@ -141,10 +144,13 @@ fn from_raw(storage: &SOCKADDR_STORAGE) -> io::Result<SocketAddr> {
             )))
         }
         ws::AF_INET6 => {
-            // SAFETY: as above, for SOCKADDR_IN6.
+            // SAFETY: the family says the storage holds a SOCKADDR_IN6, which fits in it
+            // (SOCKADDR_STORAGE is large and aligned enough for any address).
             let a = unsafe { &*(base as *const SOCKADDR_IN6) };
-            // SAFETY: every view of the unions is plain data.
-            let (ip, scope) = unsafe { (a.sin6_addr.u.Byte, a.Anonymous.sin6_scope_id) };
+            // SAFETY: every view of the address union is sixteen plain bytes.
+            let ip = unsafe { a.sin6_addr.u.Byte };
+            // SAFETY: both views of this union are the same plain `u32`.
+            let scope = unsafe { a.Anonymous.sin6_scope_id };
             Ok(SocketAddr::V6(SocketAddrV6::new(
                 Ipv6Addr::from(ip),
                 u16::from_be(a.sin6_port),
@@ -221,14 +227,6 @@ pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedSocket> {
     Ok(owned)
 }
 
-fn inet_socket(addr: &SocketAddr, kind: Kind) -> io::Result<OwnedSocket> {
-    inet_new(addr.is_ipv6(), kind)
-}
-
-fn borrow(s: &OwnedSocket) -> BorrowedSocket<'_> {
-    std::os::windows::io::AsSocket::as_socket(s)
-}
-
 /// `bind`.
 pub(crate) fn bind(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
@@ -246,59 +244,24 @@ pub(crate) fn listen(s: BorrowedSocket<'_>, backlog: u32) -> io::Result<()> {
 /// `connect` on a stream: `WSAEWOULDBLOCK` means in progress, which is success here.
 pub(crate) fn connect_stream(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
-    // SAFETY: as in `bind`.
+    // SAFETY: `a` is a valid address of `len` bytes that outlives the call, which only reads
+    // it.
     match cvt(unsafe { ws::connect(raw(s), &a as *const RawAddr as *const SOCKADDR, len) }) {
         Err(e) if e.raw_os_error() == Some(ws::WSAEWOULDBLOCK) => Ok(()),
         r => r.map(drop),
     }
 }
 
-/// socket + bind + listen, with the backlog std's `TcpListener::bind` uses on Windows (128). No
-/// `SO_REUSEADDR`: see the module docs.
-pub(crate) fn tcp_listener(addr: &SocketAddr) -> io::Result<OwnedSocket> {
-    let s = inet_socket(addr, Kind::Stream)?;
-    bind(borrow(&s), addr)?;
-    listen(borrow(&s), 128)?;
-    Ok(s)
-}
-
-/// socket + connect.
-pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedSocket> {
-    let s = inet_socket(addr, Kind::Stream)?;
-    connect_stream(borrow(&s), addr)?;
-    Ok(s)
-}
-
-/// socket + bind + connect.
-pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedSocket> {
-    if local.is_ipv4() != target.is_ipv4() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "bind_connect: bind_addr and target_addr are of different address families",
-        ));
-    }
-    let s = inet_socket(target, Kind::Stream)?;
-    bind(borrow(&s), local)?;
-    connect_stream(borrow(&s), target)?;
-    Ok(s)
-}
-
-/// socket + bind.
-pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedSocket> {
-    let s = inet_socket(addr, Kind::Datagram)?;
-    bind(borrow(&s), addr)?;
-    Ok(s)
-}
-
 /// Connects a datagram socket (sets its default peer).
-pub(crate) fn udp_connect(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
+pub(crate) fn connect(s: BorrowedSocket<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (a, len) = to_raw(addr);
-    // SAFETY: as in `bind`.
+    // SAFETY: `a` is a valid address of `len` bytes that outlives the call, which only reads
+    // it.
     cvt(unsafe { ws::connect(raw(s), &a as *const RawAddr as *const SOCKADDR, len) }).map(drop)
 }
 
 /// `accept`; the new socket is made non-blocking and non-inheritable.
-pub(crate) fn tcp_accept(s: BorrowedSocket<'_>) -> io::Result<(OwnedSocket, SocketAddr)> {
+pub(crate) fn accept(s: BorrowedSocket<'_>) -> io::Result<(OwnedSocket, SocketAddr)> {
     let mut storage = zeroed_storage();
     let mut len = mem::size_of::<SOCKADDR_STORAGE>() as i32;
     // SAFETY: `storage` is writable for `len` bytes.
@@ -351,20 +314,30 @@ pub(crate) fn peek(s: BorrowedSocket<'_>, buf: &mut [u8]) -> io::Result<usize> {
     recv_flags(s, buf, ws::MSG_PEEK)
 }
 
-/// One `WSARecv` over up to `u32::MAX` buffers.
+/// The buffer array of `WSARecv` and `WSASend`: `IoSliceMut` and `IoSlice` have the layout of
+/// `WSABUF` on Windows (std guarantees it). Up to `u32::MAX` buffers are passed; the call then
+/// transfers a prefix, as a short read or write may.
+fn wsabufs<T>(bufs: &[T]) -> (*const WSABUF, u32) {
+    (
+        bufs.as_ptr().cast(),
+        bufs.len().min(u32::MAX as usize) as u32,
+    )
+}
+
+/// One `WSARecv`.
 pub(crate) fn recv_vectored(
     s: BorrowedSocket<'_>,
     bufs: &mut [IoSliceMut<'_>],
 ) -> io::Result<usize> {
-    let count = bufs.len().min(u32::MAX as usize) as u32;
-    let mut received = 0u32;
-    let mut flags = 0u32;
-    // SAFETY: on Windows `IoSliceMut` is guaranteed to have the layout of WSABUF; the buffers
-    // are writable; no overlapped operation is started.
+    let (mut received, mut flags) = (0u32, 0u32);
+    let (bufs, count) = wsabufs(bufs);
+    // SAFETY: `bufs` points to `count` WSABUFs describing the caller's writable buffers, which
+    // outlive the call; `received` and `flags` are live locals; no overlapped operation is
+    // started, so nothing is used after the call returns.
     let ret = unsafe {
         ws::WSARecv(
             raw(s),
-            bufs.as_mut_ptr() as *const WSABUF,
+            bufs,
             count,
             &mut received,
             &mut flags,
@@ -372,11 +345,7 @@ pub(crate) fn recv_vectored(
             None,
         )
     };
-    match cvt(ret) {
-        Ok(_) => Ok(received as usize),
-        Err(e) if e.raw_os_error() == Some(ws::WSAESHUTDOWN) => Ok(0),
-        Err(e) => Err(e),
-    }
+    recv_result(ret).map(|_| received as usize)
 }
 
 /// One `send`.
@@ -388,20 +357,11 @@ pub(crate) fn send(s: BorrowedSocket<'_>, buf: &[u8]) -> io::Result<usize> {
 
 /// One `WSASend`.
 pub(crate) fn send_vectored(s: BorrowedSocket<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-    let count = bufs.len().min(u32::MAX as usize) as u32;
     let mut sent = 0u32;
-    // SAFETY: `IoSlice` has the layout of WSABUF on Windows; the call only reads the buffers.
-    let ret = unsafe {
-        ws::WSASend(
-            raw(s),
-            bufs.as_ptr() as *const WSABUF,
-            count,
-            &mut sent,
-            0,
-            ptr::null_mut(),
-            None,
-        )
-    };
+    let (bufs, count) = wsabufs(bufs);
+    // SAFETY: `bufs` points to `count` WSABUFs describing the caller's buffers, which outlive
+    // the call and are only read; `sent` is a live local; no overlapped operation is started.
+    let ret = unsafe { ws::WSASend(raw(s), bufs, count, &mut sent, 0, ptr::null_mut(), None) };
     cvt(ret).map(|_| sent as usize)
 }
 

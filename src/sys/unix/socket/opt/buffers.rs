@@ -1,0 +1,43 @@
+//! Buffer sizes and linger: how much a socket holds, and how long closing waits for it.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::time::Duration;
+
+use libc::c_int;
+
+use libc as c;
+
+use super::{getsockopt, setsockopt, Int};
+use crate::sys::socket_api::whole_secs;
+
+crate::sys::socket_api::plain_options!(buffers);
+
+/// Apple's `SO_LINGER` counts clock ticks; `SO_LINGER_SEC` takes seconds like everyone else.
+#[cfg(target_vendor = "apple")]
+const LINGER: c_int = libc::SO_LINGER_SEC;
+#[cfg(not(target_vendor = "apple"))]
+const LINGER: c_int = libc::SO_LINGER;
+
+/// The largest linger time the C struct holds (its fields are `unsigned short` on Cygwin).
+#[cfg(target_os = "cygwin")]
+const LINGER_MAX: u64 = u16::MAX as u64;
+#[cfg(not(target_os = "cygwin"))]
+const LINGER_MAX: u64 = c_int::MAX as u64;
+
+/// `SO_LINGER`: `Some(time)` makes close wait (at most `time`, whole seconds rounded up) for
+/// unsent data; `Some(ZERO)` makes close reset the connection; `None` is the default.
+pub(crate) fn set_linger(fd: BorrowedFd<'_>, linger: Option<Duration>) -> io::Result<()> {
+    let value = libc::linger {
+        l_onoff: linger.is_some() as _,
+        l_linger: linger.map_or(0, |d| whole_secs(d, LINGER_MAX)) as _,
+    };
+    setsockopt(fd, libc::SOL_SOCKET, LINGER, value)
+}
+
+/// `SO_LINGER`.
+pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
+    let value: libc::linger = getsockopt(fd, libc::SOL_SOCKET, LINGER)?;
+    let secs = u64::try_from(value.l_linger).unwrap_or(0);
+    Ok((value.l_onoff != 0).then(|| Duration::from_secs(secs)))
+}
