@@ -19,7 +19,7 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
 use std::sync::{Arc, Weak};
 
 use crate::poll::PollerId;
-use crate::sys::{self, IoSourceApi, RawIo};
+use crate::sys::{self, IoSourceApi, RawIo, Watch};
 use crate::{Interest, Registry, Token};
 
 /// What the backend watches for a wrapped object: its fd on Unix, its socket on Windows.
@@ -244,11 +244,11 @@ impl<T: AsRawIo> Registration for IoSource<T> {
         match op {
             RegistryOp::Register(token, interests) => {
                 // With the same poller, the backend answers (AlreadyExists where it can tell).
-                self.state.register(selector, fd, token, interests)?;
+                self.state.register(selector, fd, Watch { token, interests })?;
                 self.owner.0 = Some(Arc::downgrade(registry.poller()));
             }
             RegistryOp::Reregister(token, interests) => {
-                self.state.reregister(selector, fd, token, interests)?;
+                self.state.reregister(selector, fd, Watch { token, interests })?;
                 if let Standing::Unregistered = standing {
                     // kqueue registers an unknown source on reregister.
                     self.owner.0 = Some(Arc::downgrade(registry.poller()));

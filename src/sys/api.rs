@@ -41,6 +41,14 @@ pub(crate) trait WakerApi: Sized + Send + Sync {
     fn wake(&self) -> io::Result<()>;
 }
 
+/// What a registration asks of a source's backend state: the token its events carry and the
+/// directions watched.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Watch {
+    pub(crate) token: Token,
+    pub(crate) interests: Interest,
+}
+
 /// How the public `Event` reads a backend's raw event.
 pub(crate) trait EventApi {
     fn token(&self) -> Token;
@@ -68,20 +76,9 @@ pub(crate) trait IoSourceApi: Sized {
     /// The selector of the same backend.
     type Selector: SelectorApi;
     fn new() -> Self;
-    fn register(
-        &mut self,
-        selector: &Self::Selector,
-        fd: RawIo,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()>;
-    fn reregister(
-        &mut self,
-        selector: &Self::Selector,
-        fd: RawIo,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()>;
+    fn register(&mut self, selector: &Self::Selector, fd: RawIo, watch: Watch) -> io::Result<()>;
+    fn reregister(&mut self, selector: &Self::Selector, fd: RawIo, watch: Watch)
+        -> io::Result<()>;
     fn deregister(&mut self, selector: &Self::Selector, fd: RawIo) -> io::Result<()>;
     /// Runs one operation on the source. If it returns `WouldBlock`, the directions in
     /// `blocked` (intersected with the registered interests) are armed again.

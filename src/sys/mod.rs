@@ -23,7 +23,7 @@ mod timeout;
 #[cfg(test)]
 mod inject;
 
-pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi};
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, Watch, WakerApi};
 pub(crate) use self::error::*;
 
 #[cfg(unix)]

@@ -8,7 +8,7 @@
 use std::io;
 
 #[cfg(any(ferrio_epoll, ferrio_kqueue))]
-use crate::sys::{IoSourceApi, SelectorApi};
+use crate::sys::{IoSourceApi, SelectorApi, Watch};
 
 #[cfg(ferrio_epoll)]
 mod epoll;
@@ -50,23 +50,11 @@ impl IoSourceApi for IoSourceState {
     fn new() -> Self {
         IoSourceState
     }
-    fn register(
-        &mut self,
-        selector: &Selector,
-        fd: RawIo,
-        token: crate::Token,
-        interests: crate::Interest,
-    ) -> io::Result<()> {
-        selector.register(fd, token, interests)
+    fn register(&mut self, selector: &Selector, fd: RawIo, watch: Watch) -> io::Result<()> {
+        selector.register(fd, watch.token, watch.interests)
     }
-    fn reregister(
-        &mut self,
-        selector: &Selector,
-        fd: RawIo,
-        token: crate::Token,
-        interests: crate::Interest,
-    ) -> io::Result<()> {
-        selector.reregister(fd, token, interests)
+    fn reregister(&mut self, selector: &Selector, fd: RawIo, watch: Watch) -> io::Result<()> {
+        selector.reregister(fd, watch.token, watch.interests)
     }
     fn deregister(&mut self, selector: &Selector, fd: RawIo) -> io::Result<()> {
         selector.deregister(fd)

@@ -45,7 +45,7 @@ use super::afd::{self, Afd, PollInfo};
 use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
 use super::{timeout_ms, Event, EventFlags};
 use crate::sys::{
-    already_registered, not_registered, registered_with_another_poll, IoSourceApi, SelectorApi,
+    already_registered, not_registered, registered_with_another_poll, IoSourceApi, SelectorApi, Watch,
 };
 use crate::{Interest, Token};
 
@@ -617,13 +617,8 @@ impl IoSourceApi for IoSourceState {
         IoSourceState { inner: None }
     }
 
-    fn register(
-        &mut self,
-        selector: &Selector,
-        socket: RawSocket,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
+    fn register(&mut self, selector: &Selector, socket: RawSocket, watch: Watch) -> io::Result<()> {
+        let Watch { token, interests } = watch;
         if let Some(reg) = &self.inner {
             // A registration with a poller whose `Poll` and registries are all gone has ended
             // with it (as on the other backends); any other one is still in force.
@@ -667,13 +662,8 @@ impl IoSourceApi for IoSourceState {
         Ok(())
     }
 
-    fn reregister(
-        &mut self,
-        selector: &Selector,
-        _socket: RawSocket,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
+    fn reregister(&mut self, selector: &Selector, _: RawSocket, watch: Watch) -> io::Result<()> {
+        let Watch { token, interests } = watch;
         let reg = self.registered_with(selector)?;
         {
             let mut s = lock(&reg.state);

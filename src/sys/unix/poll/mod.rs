@@ -48,7 +48,9 @@ use libc::c_short;
 use self::table::{blocked_bits, interest_bits, SlotKind, Table};
 use super::notify::{self, Notifier};
 use super::timeout_ms;
-use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi};
+use crate::sys::{
+    already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch,
+};
 use crate::{Interest, Token};
 
 pub(crate) use self::waker::Waker;
@@ -501,13 +503,8 @@ impl IoSourceApi for IoSourceState {
         IoSourceState { registration: None }
     }
 
-    fn register(
-        &mut self,
-        selector: &Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
+    fn register(&mut self, selector: &Selector, fd: RawFd, watch: Watch) -> io::Result<()> {
+        let Watch { token, interests } = watch;
         if let Some(old) = &self.registration {
             if old.shared.handles.load(SeqCst) != 0 {
                 // Registered already, with this poller or another one that still exists.
@@ -522,13 +519,8 @@ impl IoSourceApi for IoSourceState {
         Ok(())
     }
 
-    fn reregister(
-        &mut self,
-        selector: &Selector,
-        fd: RawFd,
-        token: Token,
-        interests: Interest,
-    ) -> io::Result<()> {
+    fn reregister(&mut self, selector: &Selector, fd: RawFd, watch: Watch) -> io::Result<()> {
+        let Watch { token, interests } = watch;
         self.registered_with(selector)?;
         let epoch = selector.shared.reregister(fd, token, interests)?;
         self.registration = Some(Registration::new(&selector.shared, fd, interests, epoch));

@@ -1,6 +1,7 @@
 //! Unit tests of the poll(2) selector that need its internals: the revents decoding, the
 //! internal wake-ups, and failure injection into the notifier.
 
+use crate::sys::Watch;
 use super::*;
 use crate::sys::WakerApi;
 
@@ -213,7 +214,7 @@ fn rearming_an_armed_direction_does_not_wake_the_poller() {
     local.set_nonblocking(true).unwrap();
     let mut state = IoSourceState::new();
     state
-        .register(&selector, local.as_raw_fd(), Token(1), Interest::READABLE)
+        .register(&selector, local.as_raw_fd(), watch(Token(1), Interest::READABLE))
         .unwrap();
     let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
@@ -267,7 +268,7 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     let registering = thread::spawn(move || {
         super::notify::inject::fail_next(notify_fd, 1, libc::ENOSPC);
         let mut state = IoSourceState::new();
-        let result = state.register(&registry, fd, Token(1), Interest::READABLE);
+        let result = state.register(&registry, fd, watch(Token(1), Interest::READABLE));
         tx.send(result.map_err(|e| e.raw_os_error())).unwrap();
         state
     });
@@ -279,7 +280,7 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     // Nothing was registered: the readable fd reports nothing, and registering works now.
     assert!(events.recv_timeout(Duration::from_millis(50)).is_err());
     state
-        .register(&selector, fd, Token(1), Interest::READABLE)
+        .register(&selector, fd, watch(Token(1), Interest::READABLE))
         .unwrap();
     assert_eq!(events.recv_timeout(TIMEOUT), Ok(Token(1)));
     wait_until_polling(&selector);
@@ -322,4 +323,8 @@ fn withdrawing_modifier_releases_a_parked_poller() {
     selector.shared.withdraw();
     wait_until_polling(&selector);
     stop_poller(&waker, &events, poller);
+}
+
+fn watch(token: Token, interests: Interest) -> Watch {
+    Watch { token, interests }
 }
