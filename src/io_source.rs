@@ -244,11 +244,13 @@ impl<T: AsRawIo> Registration for IoSource<T> {
         match op {
             RegistryOp::Register(token, interests) => {
                 // With the same poller, the backend answers (AlreadyExists where it can tell).
-                self.state.register(selector, fd, Watch { token, interests })?;
+                self.state
+                    .register(selector, fd, Watch { token, interests })?;
                 self.owner.0 = Some(Arc::downgrade(registry.poller()));
             }
             RegistryOp::Reregister(token, interests) => {
-                self.state.reregister(selector, fd, Watch { token, interests })?;
+                self.state
+                    .reregister(selector, fd, Watch { token, interests })?;
                 if let Standing::Unregistered = standing {
                     // kqueue registers an unknown source on reregister.
                     self.owner.0 = Some(Arc::downgrade(registry.poller()));

@@ -77,8 +77,7 @@ pub(crate) trait IoSourceApi: Sized {
     type Selector: SelectorApi;
     fn new() -> Self;
     fn register(&mut self, selector: &Self::Selector, fd: RawIo, watch: Watch) -> io::Result<()>;
-    fn reregister(&mut self, selector: &Self::Selector, fd: RawIo, watch: Watch)
-        -> io::Result<()>;
+    fn reregister(&mut self, selector: &Self::Selector, fd: RawIo, watch: Watch) -> io::Result<()>;
     fn deregister(&mut self, selector: &Self::Selector, fd: RawIo) -> io::Result<()>;
     /// Runs one operation on the source. If it returns `WouldBlock`, the directions in
     /// `blocked` (intersected with the registered interests) are armed again.

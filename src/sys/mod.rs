@@ -17,13 +17,13 @@
 
 mod api;
 mod error;
+#[cfg(test)]
+mod inject;
 #[cfg(feature = "net")]
 mod socket_api;
 mod timeout;
-#[cfg(test)]
-mod inject;
 
-pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, Watch, WakerApi};
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi, Watch};
 pub(crate) use self::error::*;
 
 #[cfg(unix)]

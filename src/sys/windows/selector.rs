@@ -45,7 +45,8 @@ use super::afd::{self, Afd, PollInfo};
 use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
 use super::{timeout_ms, Event, EventFlags};
 use crate::sys::{
-    already_registered, not_registered, registered_with_another_poll, IoSourceApi, SelectorApi, Watch,
+    already_registered, not_registered, registered_with_another_poll, IoSourceApi, SelectorApi,
+    Watch,
 };
 use crate::{Interest, Token};
 

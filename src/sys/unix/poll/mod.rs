@@ -48,9 +48,7 @@ use libc::c_short;
 use self::table::{blocked_bits, interest_bits, SlotKind, Table};
 use super::notify::{self, Notifier};
 use super::timeout_ms;
-use crate::sys::{
-    already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch,
-};
+use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
 pub(crate) use self::waker::Waker;

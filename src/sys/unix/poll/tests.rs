@@ -1,9 +1,9 @@
 //! Unit tests of the poll(2) selector that need its internals: the revents decoding, the
 //! internal wake-ups, and failure injection into the notifier.
 
-use crate::sys::Watch;
 use super::*;
 use crate::sys::WakerApi;
+use crate::sys::Watch;
 
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -214,7 +214,11 @@ fn rearming_an_armed_direction_does_not_wake_the_poller() {
     local.set_nonblocking(true).unwrap();
     let mut state = IoSourceState::new();
     state
-        .register(&selector, local.as_raw_fd(), watch(Token(1), Interest::READABLE))
+        .register(
+            &selector,
+            local.as_raw_fd(),
+            watch(Token(1), Interest::READABLE),
+        )
         .unwrap();
     let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
