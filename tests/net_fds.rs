@@ -93,7 +93,7 @@ fn set_fd_limit(limit: u64) {
     // SAFETY: getrlimit/setrlimit with a live rlimit struct.
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
     rl.rlim_cur = limit as libc::rlim_t;
-    // SAFETY: as above.
+    // SAFETY: `rl` is a live, initialised rlimit that setrlimit only reads.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
 }
 

@@ -643,7 +643,7 @@ fn tcp_socket_fd_conversions() {
 
     let b = UdpSocketBuilder::new_v6().unwrap();
     let raw = b.into_raw_fd();
-    // SAFETY: as above.
+    // SAFETY: `raw` was just released by `into_raw_fd`, so it is open and owned by nobody else.
     let b = unsafe { UdpSocketBuilder::from_raw_fd(raw) };
     assert_eq!(b.local_addr().unwrap(), addr("[::]:0"));
     assert!(format!("{b:?}").contains("UdpSocketBuilder"));

@@ -360,7 +360,7 @@ fn stream_and_listener_conversions_and_try_io() {
     let fd: OwnedFd = client.into();
     let client = UnixStream::from(fd);
     let raw = client.into_raw_fd();
-    // SAFETY: as above.
+    // SAFETY: `raw` was just released by `into_raw_fd`, so it is open and owned by nobody else.
     let mut client = unsafe { UnixStream::from_raw_fd(raw) };
     assert_eq!(client.as_raw_fd(), raw);
 

@@ -49,7 +49,8 @@ pub fn assert_nonblocking_cloexec(fd: &impl AsRawFd) {
     let fd = fd.as_raw_fd();
     // SAFETY: fcntl with integer arguments on an fd the caller keeps open.
     let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
+    // SAFETY: F_GETFD takes no argument and only reads the flags of `fd`, which the caller
+    // keeps open for this call.
     let fd_flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
     assert!(
         fl >= 0 && fd_flags >= 0,
