@@ -278,11 +278,9 @@ fn nothing_yet(poll: &mut Poll, events: &mut Events, token: Token) {
     expect_no_events(poll, events, &[token]);
 }
 
-/// mio's `connect_before_client`: a fresh server pipe registered for both directions reports
-/// nothing until a client connects; the pending `connect`'s completion is then a writable
-/// event.
-#[test]
-fn no_event_before_a_client_connects() {
+/// A new server pipe registered for both directions, with no client yet: nothing is reported
+/// for it.
+fn fresh_registered_server() -> (Poll, Events, String, NamedPipe) {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(16);
     let name = unique_name();
@@ -291,6 +289,15 @@ fn no_event_before_a_client_connects() {
         .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
         .unwrap();
     nothing_yet(&mut poll, &mut events, SERVER);
+    (poll, events, name, server)
+}
+
+/// mio's `connect_before_client`: a fresh server pipe registered for both directions reports
+/// nothing until a client connects; the pending `connect`'s completion is then a writable
+/// event.
+#[test]
+fn no_event_before_a_client_connects() {
+    let (mut poll, mut events, name, server) = fresh_registered_server();
     assert_eq!(
         server.connect().unwrap_err().kind(),
         io::ErrorKind::WouldBlock
@@ -316,14 +323,7 @@ fn no_event_before_a_client_connects() {
 /// writable event.
 #[test]
 fn connect_after_the_client_opened_the_pipe() {
-    let mut poll = Poll::new().unwrap();
-    let mut events = Events::with_capacity(16);
-    let name = unique_name();
-    let mut server = NamedPipe::new(&name).unwrap();
-    poll.registry()
-        .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
-        .unwrap();
-    nothing_yet(&mut poll, &mut events, SERVER);
+    let (mut poll, mut events, name, mut server) = fresh_registered_server();
     let mut client = client(&name);
     poll.registry()
         .register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
