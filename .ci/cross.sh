@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI step: type-check and lint ferrio for the kqueue systems, which no machine here can run,
-# and for Android (epoll like Linux, but its own std modules and libc items).
+# for Android (epoll like Linux, but its own std modules and libc items), for the other Linux
+# flavours (musl, 32-bit, aarch64) and for illumos (poll(2)).
 #
 # For every target below: `cargo clippy --all-targets --all-features` with `-D warnings` (for
 # rustc and clippy), once with the target's own backend (kqueue) and once with the poll(2)
@@ -31,9 +32,14 @@ cd "$CRATE_DIR"
 
 # Checked on every run. Every kqueue one has EVFILT_USER.
 # i686-unknown-freebsd stands for the 32-bit systems (32-bit time_t, intptr_t and c_long).
-TARGETS="x86_64-apple-darwin aarch64-apple-darwin x86_64-apple-ios x86_64-unknown-freebsd
-i686-unknown-freebsd x86_64-unknown-netbsd x86_64-unknown-openbsd x86_64-unknown-dragonfly
-aarch64-linux-android"
+# arm-linux-androideabi has no 64-bit atomics (sys/unix/atomic64.rs); x86_64-unknown-linux-musl
+# has its own libc items (a pointer pthread_t, a deprecated time_t); i686-unknown-linux-gnu and
+# aarch64-unknown-linux-gnu are the other word size and architecture of epoll; illumos runs the
+# poll(2) backend.
+TARGETS="x86_64-apple-darwin aarch64-apple-darwin x86_64-apple-ios aarch64-apple-ios
+x86_64-unknown-freebsd i686-unknown-freebsd x86_64-unknown-netbsd x86_64-unknown-openbsd
+x86_64-unknown-dragonfly aarch64-linux-android arm-linux-androideabi x86_64-unknown-linux-musl
+i686-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-illumos"
 # tvOS, visionOS and watchOS (tier 3, same Apple code paths as macOS and iOS) are not checked.
 XTARGETS=${XTARGETS:-$TARGETS}
 # The forced poll(2) pass is the same portable code everywhere; one Apple and one BSD target

@@ -265,8 +265,9 @@ fn signal_interrupts_a_blocked_poll() {
         .register(&mut rx, Token(0), Interest::READABLE)
         .unwrap();
 
-    // SAFETY: pthread_self has no preconditions.
-    let me = unsafe { libc::pthread_self() };
+    // SAFETY: pthread_self has no preconditions. (Carried as an integer: on musl `pthread_t`
+    // is a pointer, which cannot cross to another thread as it is.)
+    let me = unsafe { libc::pthread_self() } as usize;
     let done = Arc::new(AtomicBool::new(false));
     let signaller = {
         let done = Arc::clone(&done);
@@ -276,7 +277,7 @@ fn signal_interrupts_a_blocked_poll() {
             let deadline = Instant::now() + TIMEOUT;
             while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
                 // SAFETY: `me` is the polling thread, which outlives this thread (it joins it).
-                let rc = unsafe { libc::pthread_kill(me, libc::SIGUSR1) };
+                let rc = unsafe { libc::pthread_kill(me as libc::pthread_t, libc::SIGUSR1) };
                 assert_eq!(rc, 0);
                 thread::sleep(Duration::from_millis(10));
             }

@@ -8,7 +8,7 @@
 
 mod util;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,8 +19,8 @@ use util::{poll_retrying, TIMEOUT};
 /// One waking thread's counters: `sent` is stored before each `wake()`, `seen` is the value the
 /// poller read after a poll that reported a Waker event.
 struct Slot {
-    sent: AtomicU64,
-    seen: AtomicU64,
+    sent: AtomicUsize,
+    seen: AtomicUsize,
 }
 
 /// A small xorshift generator, so burst lengths vary without a dependency.
@@ -34,7 +34,7 @@ fn next_random(state: &mut u64) -> u64 {
 /// Runs `threads` waking threads over `wakers` (thread `i` uses `wakers[i % len]`), each doing
 /// `wakes` wakes in random bursts and then waiting for the poller to acknowledge the last wake
 /// of the burst. `token_of` gives each Waker's token (tokens may repeat).
-fn stress(threads: usize, waker_count: usize, wakes: u64, token_of: impl Fn(usize) -> Token) {
+fn stress(threads: usize, waker_count: usize, wakes: usize, token_of: impl Fn(usize) -> Token) {
     let mut poll = Poll::new().expect("Poll::new");
     let wakers: Vec<Arc<Waker>> = (0..waker_count)
         .map(|i| Arc::new(Waker::new(poll.registry(), token_of(i)).expect("Waker::new")))
@@ -43,8 +43,8 @@ fn stress(threads: usize, waker_count: usize, wakes: u64, token_of: impl Fn(usiz
     let slots: Arc<Vec<Slot>> = Arc::new(
         (0..threads)
             .map(|_| Slot {
-                sent: AtomicU64::new(0),
-                seen: AtomicU64::new(0),
+                sent: AtomicUsize::new(0),
+                seen: AtomicUsize::new(0),
             })
             .collect(),
     );
@@ -61,7 +61,7 @@ fn stress(threads: usize, waker_count: usize, wakes: u64, token_of: impl Fn(usiz
                 start.wait();
                 let mut k = 0;
                 while k < wakes && !failed.load(Ordering::Relaxed) {
-                    let burst = 1 + next_random(&mut rng) % 8;
+                    let burst = 1 + (next_random(&mut rng) % 8) as usize;
                     for _ in 0..burst.min(wakes - k) {
                         k += 1;
                         // Relaxed on purpose: `wake` itself must order this store before the
@@ -89,14 +89,14 @@ fn stress(threads: usize, waker_count: usize, wakes: u64, token_of: impl Fn(usiz
 
     let mut events = Events::with_capacity(4);
     start.wait();
-    let total = threads as u64 * wakes;
+    let total = threads * wakes;
     let mut done = false;
     while !done {
         // A wake-up that was lost leaves every waking thread waiting and this poll empty.
         poll_retrying(&mut poll, &mut events, Some(TIMEOUT));
         if events.is_empty() {
             failed.store(true, Ordering::Relaxed);
-            let state: Vec<(u64, u64)> = slots
+            let state: Vec<(usize, usize)> = slots
                 .iter()
                 .map(|s| {
                     (

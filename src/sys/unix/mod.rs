@@ -20,6 +20,8 @@ mod kqueue;
 mod poll;
 
 // The kqueue Waker is a user filter: there, only the poll(2) backend uses a notifier.
+#[cfg_attr(ferrio_kqueue, allow(unused_imports))]
+mod atomic64;
 #[cfg_attr(ferrio_kqueue, allow(dead_code))]
 mod notify;
 pub(crate) mod pipe;

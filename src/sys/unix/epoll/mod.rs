@@ -7,7 +7,9 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{fence, AtomicU64, Ordering};
+use std::sync::atomic::{fence, Ordering};
+
+use super::atomic64::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,7 +2,9 @@
 //! that writes only when no wake-up is already pending (see [`Waker`]).
 
 use std::io;
-use std::sync::atomic::{fence, AtomicU64, Ordering};
+use std::sync::atomic::{fence, Ordering};
+
+use crate::sys::unix::atomic64::AtomicU64;
 use std::sync::Arc;
 
 use super::Selector;

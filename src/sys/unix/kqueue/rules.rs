@@ -260,13 +260,16 @@ impl UData for isize {
     }
 }
 
+/// C's `time_t`, the type of `timespec::tv_sec`. (musl's libc marks its alias deprecated
+/// because the width changes with musl 1.2; on Linux these rules serve only the unit tests,
+/// which must build for musl too.)
+#[allow(deprecated)]
+pub(crate) type TimeT = libc::time_t;
+
 /// A timeout as `timespec` fields, to the nanosecond: seconds beyond `time_t::MAX` are
 /// clamped to it (a very long wait, never an overflow into a negative or zero timeout).
-pub(crate) fn timespec_parts(timeout: Duration) -> (libc::time_t, libc::c_long) {
-    (
-        clamp_secs(timeout.as_secs(), libc::time_t::MAX),
-        nanos(timeout),
-    )
+pub(crate) fn timespec_parts(timeout: Duration) -> (TimeT, libc::c_long) {
+    (clamp_secs(timeout.as_secs(), TimeT::MAX), nanos(timeout))
 }
 
 fn clamp_secs<T: TryFrom<u64>>(secs: u64, max: T) -> T {
@@ -572,7 +575,7 @@ mod tests {
 
     #[test]
     fn timeouts_clamp_seconds() {
-        let max = libc::time_t::MAX;
+        let max = TimeT::MAX;
         assert_eq!(timespec_parts(Duration::MAX), (max, 999_999_999));
         assert_eq!(timespec_parts(Duration::from_secs(u64::MAX)).0, max);
         // A 32-bit time_t (32-bit FreeBSD, older systems) clamps at its own maximum.
