@@ -1,3 +1,5 @@
+// One rustdoc page, read in order: its length is the tutorial's, with no code to split off
+// (every line is documentation). A chapter that grows on its own becomes a child module.
 //! A guide to writing event loops with ferrio, from the first `poll` to code that behaves the
 //! same on every operating system.
 //!

@@ -15,6 +15,7 @@ use crate::Token;
 mod afd;
 mod iocp;
 mod selector;
+mod sock_state;
 mod waker;
 
 #[cfg(feature = "net")]
