@@ -118,6 +118,15 @@ impl Inner {
         }
     }
 
+    /// Unlocks `s` and, if it is deleted with no request in flight, gives its helper handle
+    /// back.
+    fn release_if_done(&self, mut s: MutexGuard<'_, SockState>) {
+        if let Some(afd) = s.done_with_afd() {
+            drop(s);
+            self.release_afd(afd);
+        }
+    }
+
     /// Queues a state whose armed set changed and, when a thread is waiting in `select`,
     /// submits at once so that the change is seen by that wait.
     fn queue_state(&self, state: &StateRef, s: &mut SockState) {
@@ -160,11 +169,8 @@ impl Inner {
                 Ok(()) => {
                     s.queued = false;
                     s.error = None;
-                    // The socket turned out to be closed.
-                    if let Some(afd) = s.done_with_afd() {
-                        drop(s);
-                        self.release_afd(afd);
-                    }
+                    // The socket may have turned out to be closed.
+                    self.release_if_done(s);
                 }
                 Err(err) => {
                     // Stays marked as queued: it goes back into the queue below.
@@ -215,10 +221,7 @@ impl Inner {
                 let mut s = lock(&state);
                 let bits = s.complete();
                 if s.deleted {
-                    if let Some(afd) = s.done_with_afd() {
-                        drop(s);
-                        self.release_afd(afd);
-                    }
+                    self.release_if_done(s);
                     continue;
                 }
                 if bits != 0 {

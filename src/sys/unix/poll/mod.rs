@@ -416,11 +416,10 @@ struct Registration {
     interests: c_short,
     /// What is known to be armed: a record (see [`armed_record`]) of `epoch` and `bits` means
     /// the slot had (at least) `bits` armed when the poller's epoch was `epoch`. Recorded
-    /// under the table's lock; as long as
-    /// the epoch has not moved since, the poller has disarmed nothing, so re-arming `bits`
-    /// would change nothing and is skipped without waking the poller. Threads doing I/O on
-    /// the same source may overwrite each other's record; that only costs a re-arm that
-    /// could have been skipped.
+    /// under the table's lock; as long as the epoch has not moved since, the poller has
+    /// disarmed nothing, so re-arming `bits` would change nothing and is skipped without
+    /// waking the poller. Threads doing I/O on the same source may overwrite each other's
+    /// record; that only costs a re-arm that could have been skipped.
     armed: AtomicU64,
 }
 
