@@ -43,10 +43,7 @@ use super::afd::{self, Afd, PollInfo};
 use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
 use super::sock_state::{Io, SockState, StateRef, Status};
 use super::{timeout_ms, Event, EventFlags};
-use crate::sys::{
-    already_registered, not_registered, registered_with_another_poll, IoSourceApi, SelectorApi,
-    Watch,
-};
+use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
 /// How many sockets share one AFD helper handle.
@@ -432,14 +429,12 @@ pub(crate) struct IoSourceState {
 }
 
 impl IoSourceState {
-    /// The registration with `selector`; `AlreadyExists` if the socket is registered with
-    /// another poller that still exists (as mio answers), `NotFound` if it is not registered.
+    /// The registration, if it was made with `selector`'s poller. (A socket registered with
+    /// another live poller never gets here: `IoSource` refuses that call first, with
+    /// `AlreadyExists`, on every backend.)
     fn registered_with(&self, selector: &Selector) -> io::Result<&Registered> {
         match &self.inner {
             Some(r) if Arc::ptr_eq(&r.selector, &selector.inner) => Ok(r),
-            Some(r) if r.selector.handles.load(Ordering::SeqCst) != 0 => {
-                Err(registered_with_another_poll())
-            }
             _ => Err(not_registered(None)),
         }
     }
