@@ -44,6 +44,10 @@ const CFGS: &[&str] = &[
     "ferrio_keepalive_params",
     "ferrio_aio",
     "ferrio_lio",
+    // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
+    // cross-thread protocols, and the test-only failpoints in front of the system calls.
+    "loom",
+    "ferrio_failpoints",
 ];
 
 /// A cfg set on the Unix systems that have some feature.
