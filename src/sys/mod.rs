@@ -21,6 +21,7 @@ mod error;
 mod inject;
 #[cfg(feature = "net")]
 mod socket_api;
+pub(crate) mod sync;
 mod timeout;
 
 pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi, Watch};

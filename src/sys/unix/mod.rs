@@ -24,6 +24,9 @@ mod poll;
 mod atomic64;
 #[cfg_attr(ferrio_kqueue, allow(dead_code))]
 mod notify;
+// The kernel of the loom models (see `crate::sys::sync`).
+#[cfg(all(loom, test))]
+mod loom_kernel;
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
