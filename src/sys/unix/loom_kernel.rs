@@ -45,6 +45,11 @@ loom::lazy_static! {
     };
 }
 
+loom::thread_local! {
+    /// Every write this thread makes fails (see `with_failing_writes`).
+    static FAILING: std::cell::Cell<bool> = std::cell::Cell::new(false);
+}
+
 /// The first fd number handed out (slot 0 of `files`).
 const FIRST_FD: RawFd = 100;
 
@@ -68,6 +73,9 @@ pub(crate) fn open() -> RawFd {
 /// A peer writes to `fd` (one byte, or adds one to an eventfd), waking sleeping pollers.
 /// Fails with EIO if `fail_next_write` said so.
 pub(crate) fn write(fd: RawFd) -> io::Result<()> {
+    if FAILING.with(std::cell::Cell::get) {
+        return Err(io::Error::from_raw_os_error(libc::EIO));
+    }
     let mut k = kernel();
     let file = k.file(fd);
     if file.fail_writes > 0 {
@@ -92,6 +100,14 @@ pub(crate) fn read(fd: RawFd) -> io::Result<u32> {
 /// Makes the next `count` writes to `fd` fail.
 pub(crate) fn fail_next_write(fd: RawFd, count: u32) {
     kernel().file(fd).fail_writes = count;
+}
+
+/// Runs `f` with every write of this thread failing (with EIO).
+pub(crate) fn with_failing_writes<R>(f: impl FnOnce() -> R) -> R {
+    FAILING.with(|c| c.set(true));
+    let result = f();
+    FAILING.with(|c| c.set(false));
+    result
 }
 
 /// Whether `fd` has an edge `epoll_wait` would report.
