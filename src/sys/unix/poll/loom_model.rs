@@ -70,7 +70,7 @@ fn poll_until(selector: &Selector, mut wanted: Vec<Token>) {
 /// report A and B.
 #[test]
 fn loom_poll_register_and_rearm_wake_the_poller() {
-    check_model("poll(2): register + re-arm + poller", 2, || {
+    check_model("poll(2): register + re-arm + poller", 3, || {
         let selector = selector();
         let b = kernel::open();
         let mut source_b = IoSourceState::new();
@@ -119,7 +119,7 @@ struct Dispatch {
 /// then wakes the loop, which ends.
 #[test]
 fn loom_poll_rearm_skip_against_a_concurrent_disarm() {
-    check_model("poll(2): event loop + reader + writer", 2, || {
+    check_model("poll(2): event loop + reader + writer", 3, || {
         let selector = selector();
         let waker = Waker::new(&selector, WAKER).unwrap();
         let b = kernel::open();
@@ -175,7 +175,7 @@ fn loom_poll_rearm_skip_against_a_concurrent_disarm() {
 /// not be left parked, and the second modifier's registration must be reported.
 #[test]
 fn loom_poll_withdraw_after_a_failed_wake() {
-    check_model("poll(2): failed wake + register + poller", 2, || {
+    check_model("poll(2): failed wake + register + poller", 3, || {
         let selector = selector();
         let shared: Arc<Shared> = Arc::clone(&selector.shared);
 
