@@ -285,7 +285,7 @@ impl World {
 /// outlive it; the state is freed exactly once and its helper handle given back exactly once.
 #[test]
 fn loom_windows_deregister_while_a_poll_is_in_flight() {
-    check_model("windows: poller + deregister + readiness", 3, || {
+    check_model("windows: poller + deregister + readiness", 5, || {
         let world = World::new();
         let socket = new_socket();
         let state = world.register(socket, READABLE | WRITABLE);
@@ -329,18 +329,21 @@ fn loom_windows_deregister_while_a_poll_is_in_flight() {
 }
 
 /// Re-arming from another thread while the poller polls: the reader reads until
-/// `WouldBlock`, which re-arms the socket (`Queue::rearm`, whose `after_change` may update
+/// `WouldBlock`, which re-arms the socket's READABLE (cancelling and resubmitting the request
+/// in flight if it watches WRITABLE alone) (`Queue::rearm`, whose `after_change` may update
 /// the queue from the reader's thread while the poller updates it too), and a writer makes
 /// the socket readable again at any moment. Once all is quiet, readiness that nobody read
 /// must have been reported by an event that came after it, unless an event came after the
 /// reader's last read began (which sends a `Poll` user back to reading).
 #[test]
 fn loom_windows_rearm_while_polling() {
-    check_model("windows: poller + re-arm + readiness", 3, || {
+    check_model("windows: poller + re-arm + readiness", 5, || {
         let world = World::new();
         let socket = new_socket();
         set_ready(socket, READABLE);
-        let state = world.register(socket, READABLE);
+        // Writable too: after the first event the state watches WRITABLE alone, so the
+        // re-arm of READABLE finds a request in flight that misses it, and cancels it.
+        let state = world.register(socket, READABLE | WRITABLE);
         let poller = {
             let world = Arc::clone(&world);
             loom::thread::spawn(move || {
