@@ -37,13 +37,13 @@ pub(crate) use self::unix::*;
 mod windows;
 // The Windows selector's kernel-free part, compiled in the unit tests on Unix too, for its
 // loom model (`windows/loom_model.rs`).
+#[cfg(all(unix, test, loom))]
+#[path = "windows/loom_model.rs"]
+mod windows_loom_model;
 #[cfg(all(unix, test))]
 #[allow(dead_code)]
 #[path = "windows/sock_state.rs"]
 mod windows_sock_state;
-#[cfg(all(unix, test, loom))]
-#[path = "windows/loom_model.rs"]
-mod windows_loom_model;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
 

@@ -23,9 +23,7 @@ use std::sync::atomic::{AtomicUsize as Counter, Ordering::Relaxed, Ordering::Seq
 use loom::cell::UnsafeCell;
 
 use crate::sys::sync::{check_model, Arc, AtomicBool, Mutex};
-use crate::sys::windows_sock_state::{
-    lock, Driver, Outcome, Queue, SockState, StateRef, Status,
-};
+use crate::sys::windows_sock_state::{lock, Driver, Outcome, Queue, SockState, StateRef, Status};
 use crate::Token;
 
 const READABLE: u32 = 0x1;
@@ -55,8 +53,8 @@ struct KernelState {
     freed: Vec<bool>,
 }
 
-// SAFETY (test only): the raw pointers are used under the kernel's lock, each only while its
-// buffer is known to be alive (checked against `freed`).
+// SAFETY: the raw pointers are used under the kernel's lock, each only while its buffer is
+// known to be alive (checked against `freed`).
 unsafe impl Send for KernelState {}
 
 loom::lazy_static! {
@@ -84,7 +82,10 @@ impl Drop for FakeIo {
 /// Completes request `i`: writes its result into its buffers and posts its packet.
 fn finish(k: &mut KernelState, i: usize, outcome: Outcome) {
     let r = k.requests.remove(i);
-    assert!(!k.freed[r.io_id], "use after free: the driver writes freed buffers");
+    assert!(
+        !k.freed[r.io_id],
+        "use after free: the driver writes freed buffers"
+    );
     let seq = k.ready[r.socket as usize].1;
     // SAFETY: the buffers are alive (checked above) and boxed in their state, which the
     // request's context keeps alive; loom checks that nobody else touches them now.
@@ -322,9 +323,17 @@ fn loom_windows_deregister_while_a_poll_is_in_flight() {
         deregistering.join().unwrap();
         let before = lock(&world.events).len();
         world.drain();
-        assert_eq!(lock(&world.events).len(), before, "reported after deregister");
+        assert_eq!(
+            lock(&world.events).len(),
+            before,
+            "reported after deregister"
+        );
         assert_eq!(world.afd.in_flight.load(Relaxed), 0);
-        assert_eq!(world.afd.released.load(Relaxed), 1, "helper given back once");
+        assert_eq!(
+            world.afd.released.load(Relaxed),
+            1,
+            "helper given back once"
+        );
     });
 }
 
@@ -377,7 +386,9 @@ fn loom_windows_rearm_while_polling() {
         // owes it no other event.
         if ready & READABLE != 0 && events.len() == told {
             assert!(
-                events.iter().any(|&(_, bits, s)| bits & READABLE != 0 && s == seq),
+                events
+                    .iter()
+                    .any(|&(_, bits, s)| bits & READABLE != 0 && s == seq),
                 "lost event: the socket is readable (readiness {seq}) and armed, but no \
                  event reported it: {:?}",
                 events.iter().map(|e| e.2).collect::<Vec<_>>()

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use super::super::reopen_wakers;
 use super::{Waker, NEVER};
-use crate::sys::sync::{AtomicBool, Mutex};
 use crate::sys::sync::check_model;
+use crate::sys::sync::{AtomicBool, Mutex};
 use crate::sys::unix::atomic64::AtomicU64;
 use crate::sys::unix::loom_kernel::{self as kernel, Notifier};
 use crate::sys::WakerApi;
@@ -76,7 +76,7 @@ impl World {
         }
         let seen = self.seen.lock().unwrap().clone();
         for (i, &ok) in ok.iter().enumerate() {
-            let saw = seen.as_ref().map_or(false, |s| s[i]);
+            let saw = seen.as_ref().is_some_and(|s| s[i]);
             assert!(
                 !ok || saw,
                 "lost wake-up: wake {i} returned Ok, no edge is pending and the poller's last \
@@ -119,14 +119,14 @@ fn run(wakers: usize, fail: &'static [u32]) {
 /// while the first one's edge is pending, or is consumed, in any order.
 #[test]
 fn loom_epoll_waker_two_wakers_and_the_poller() {
-    check_model("epoll waker: 2 wakers + poller", 3, || run(2, &[]));
+    check_model("epoll waker: 2 wakers + poller", 4, || run(2, &[]));
 }
 
 /// The first waking thread's write fails: a `wake` of the same generation that returned
 /// `Ok` must not have counted on it (`armed_at` is stored only after a write succeeded).
 #[test]
 fn loom_epoll_waker_failed_write() {
-    check_model("epoll waker: failed write + waker + poller", 3, || {
+    check_model("epoll waker: failed write + waker + poller", 4, || {
         run(2, &[1])
     });
 }
