@@ -343,7 +343,9 @@ fn loom_windows_deregister_while_a_poll_is_in_flight() {
 /// the queue from the reader's thread while the poller updates it too), and a writer makes
 /// the socket readable again at any moment. Once all is quiet, readiness that nobody read
 /// must have been reported by an event that came after it, unless an event came after the
-/// reader's last read began (which sends a `Poll` user back to reading).
+/// reader's last read began (which sends a `Poll` user back to reading). Then WRITABLE, which
+/// was never reported, so is still armed (kept watching by the requeue in
+/// `Queue::completed`), must be reported once the socket becomes writable.
 #[test]
 fn loom_windows_rearm_while_polling() {
     check_model("windows: poller + re-arm + readiness", 5, || {
@@ -395,6 +397,13 @@ fn loom_windows_rearm_while_polling() {
             );
         }
         drop(events);
+        // WRITABLE was registered and never reported, so it is still watched.
+        set_ready(socket, WRITABLE);
+        world.drain();
+        assert!(
+            lock(&world.events).iter().any(|e| e.1 & WRITABLE != 0),
+            "lost event: the socket became writable, but no event reported it"
+        );
         // Deregistered (dropped) at the end; its request, if any, is cancelled and drained.
         if let Some(afd) = lock(&state).mark_deleted() {
             world.release()(afd);

@@ -13,6 +13,19 @@
 //! The property, checked once every thread is done: either an edge is still pending (the next
 //! `epoll_wait` reports it, and the poller then sees everything), or the poller's reading
 //! after the last edge it got saw the flag of every `wake` that returned `Ok`.
+//!
+//! What loom checks of the `SeqCst` fence argument in [`Waker`]'s documentation: loom keeps
+//! one clock that every `fence(SeqCst)` joins, so the fences are totally ordered and a later
+//! fence sees all that an earlier one's thread had done. For the atomics the argument reads
+//! (the generation, and here the flags), that gives the two consequences the language
+//! guarantees and the argument uses: a load after a later fence cannot read a value older
+//! than a store made before an earlier fence. loom's fences are stronger than the language's
+//! for plain (non-atomic) data, which the language does not order by fences alone, so the
+//! flags are atomics: a model that passes here does not rely on that extra strength.
+//! Relaxed loads may read any of the last stores loom keeps per atomic (not only the newest),
+//! which is how a missing fence shows up: removing either fence, or moving the poller's fence
+//! before its increment, fails both models; claiming `armed_at` before the write fails the
+//! failed-write model.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
