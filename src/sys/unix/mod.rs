@@ -25,8 +25,10 @@ mod atomic64;
 // (Under loom the models' kernel stands in for it.)
 #[cfg_attr(any(ferrio_kqueue, all(loom, test)), allow(dead_code))]
 mod notify;
-// The kernel of the loom models (see `crate::sys::sync`).
+// The kernel of the loom models (see `crate::sys::sync`); its eventfd edges serve the epoll
+// model only.
 #[cfg(all(loom, test))]
+#[cfg_attr(not(ferrio_epoll), allow(dead_code))]
 mod loom_kernel;
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
