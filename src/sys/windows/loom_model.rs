@@ -14,6 +14,13 @@
 //! request is never submitted twice on the same buffers; loom's `Arc` finds any state that is
 //! leaked or freed twice (the reference a request carries as its context); and the helper
 //! handle of a deleted state is given back exactly once.
+//!
+//! Each of these breakages fails a model (checked when the models were written):
+//! `mark_deleted` not cancelling the request in flight; a deleted state giving its helper
+//! back while its request is in flight; `update` submitting again while a request is pending;
+//! `rearm` not queueing the state; a pending request that misses a re-armed bit not being
+//! cancelled; `completed` not queueing a state that has bits still armed; a request that
+//! carries no reference of its own to its state.
 
 use std::collections::VecDeque;
 use std::ffi::c_void;

@@ -9,6 +9,12 @@
 //! eventfd taken from the models' kernel (`loom_kernel.rs`). Every `select` here has no
 //! timeout, so a lost wake-up leaves the poller asleep in poll(2) for good and the other
 //! threads waiting on it: loom reports that as a deadlock.
+//!
+//! Each of these breakages of the protocol fails a model (checked when the models were
+//! written): `enter_poll` not checking `waiting` again after setting `polling`;
+//! `wake_and_lock` never writing the notifier; the re-arm skip ignoring the epoch; the poller
+//! not advancing the epoch when it disarms; `withdraw` not signalling a parked poller, or
+//! giving up whenever the lock is busy (that one needs a preemption bound of 3).
 
 use std::io;
 use std::sync::atomic::Ordering::SeqCst;
