@@ -17,8 +17,7 @@
 
 mod api;
 mod error;
-#[cfg(test)]
-mod inject;
+pub(crate) mod failpoints;
 #[cfg(feature = "net")]
 mod socket_api;
 mod timeout;

@@ -50,6 +50,7 @@ use libc::c_short;
 use self::table::{blocked_bits, interest_bits, SlotKind, Table};
 use super::notify::{self, Notifier};
 use super::timeout_ms;
+use crate::sys::failpoints::syscall;
 use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
@@ -353,19 +354,20 @@ impl SelectorApi for Selector {
             let fds = table.pollfds_mut();
             // SAFETY: `fds` is a live, exclusively borrowed slice of `fds.len()` pollfd
             // structs; poll(2) only writes their `revents` fields.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+            let n = syscall!("poll", unsafe {
+                libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms)
+            });
             shared.polling.store(false, SeqCst);
             match n {
-                0 => return Ok(()),
-                -1 => {
-                    let err = io::Error::last_os_error();
+                Ok(0) => return Ok(()),
+                Err(err) => {
                     // EAGAIN: the kernel was short of memory; try again with the time left.
                     // Anything else, EINTR included, goes to the caller.
                     if err.raw_os_error() != Some(libc::EAGAIN) {
                         return Err(err);
                     }
                 }
-                _ => {
+                Ok(_) => {
                     // Results are used only under the lock held since poll(2) returned:
                     // no deregistration can have happened in between.
                     let found = table.collect(events, |fd| {

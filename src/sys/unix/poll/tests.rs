@@ -2,6 +2,7 @@
 //! internal wake-ups, and failure injection into the notifier.
 
 use super::*;
+use crate::sys::failpoints::Plan;
 use crate::sys::WakerApi;
 use crate::sys::Watch;
 
@@ -265,12 +266,11 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     wait_until_polling(&selector);
 
     // Registration: done on another thread, so that a hang fails the test instead of hanging.
-    let notify_fd = selector.shared.notifier.fd();
     let fd = local.as_raw_fd();
     let registry = selector.try_clone().unwrap();
     let (tx, rx) = mpsc::channel();
     let registering = thread::spawn(move || {
-        super::notify::inject::fail_next(notify_fd, 1, libc::ENOSPC);
+        Plan::new("notify_write", libc::ENOSPC).arm();
         let mut state = IoSourceState::new();
         let result = state.register(&registry, fd, watch(Token(1), Interest::READABLE));
         tx.send(result.map_err(|e| e.raw_os_error())).unwrap();
@@ -292,7 +292,7 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     // A re-arm after `WouldBlock` that cannot be made returns its error instead: a
     // `WouldBlock` would promise an event that never comes.
     assert_eq!(read_op(&state, &local).unwrap(), 1);
-    super::notify::inject::fail_next(notify_fd, 1, libc::ENOSPC);
+    Plan::new("notify_write", libc::ENOSPC).arm();
     let err = read_op(&state, &local).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
     let err = read_op(&state, &local).unwrap_err();
