@@ -12,7 +12,7 @@
 
 /// `cvt(call)`, the result of a Unix system call returning -1 on error, with the failpoint
 /// `name` in front: when a plan for `name` fires, `call` is not made and its error comes back.
-#[cfg(any(test, ferrio_failpoints))]
+#[cfg(all(unix, any(test, ferrio_failpoints)))]
 macro_rules! syscall {
     ($name:literal, $call:expr) => {
         match $crate::sys::failpoints::hit($name, None) {
@@ -21,7 +21,7 @@ macro_rules! syscall {
         }
     };
 }
-#[cfg(not(any(test, ferrio_failpoints)))]
+#[cfg(all(unix, not(any(test, ferrio_failpoints))))]
 macro_rules! syscall {
     ($name:literal, $call:expr) => {
         $crate::sys::cvt($call)
@@ -48,8 +48,9 @@ macro_rules! failpoint {
     ($name:literal $(, $key:expr)?) => {};
 }
 
-#[cfg_attr(windows, allow(unused_imports))]
-pub(crate) use {failpoint, syscall};
+pub(crate) use failpoint;
+#[cfg(unix)]
+pub(crate) use syscall;
 
 /// Every failpoint, named after its system call, or after the operation where one call
 /// serves several purposes.
@@ -135,7 +136,10 @@ mod plans {
     impl Plan {
         /// The next call of `name` on this thread fails once with OS error `code`.
         pub(crate) fn new(name: &'static str, code: i32) -> Plan {
-            assert!(super::NAMES.contains(&name), "no failpoint is named {name:?}");
+            assert!(
+                super::NAMES.contains(&name),
+                "no failpoint is named {name:?}"
+            );
             Plan {
                 name,
                 skip: 0,

@@ -472,163 +472,31 @@ use self::sockets::SOCKET_CASES;
 /// The poller, Waker and registration cases.
 #[rustfmt::skip]
 const POLLER_CASES: &[Case] = &[
-    case!(
-        "Poll::new, epoll_create1 EMFILE",
-        "epoll_create1",
-        EMFILE,
-        Epoll,
-        poll_new
-    ),
-    case!(
-        "Poll::new, epoll_create1 ENFILE",
-        "epoll_create1",
-        ENFILE,
-        Epoll,
-        poll_new
-    ),
-    case!(
-        "Poll::new, epoll_create1 ENOMEM",
-        "epoll_create1",
-        ENOMEM,
-        Epoll,
-        poll_new
-    ),
-    case!(
-        "Poll::new, eventfd EMFILE",
-        "eventfd",
-        EMFILE,
-        PollOnly,
-        poll_new
-    ),
-    case!(
-        "Poll::new, eventfd ENFILE",
-        "eventfd",
-        ENFILE,
-        PollOnly,
-        poll_new
-    ),
-    case!(
-        "Waker::new, eventfd EMFILE",
-        "eventfd",
-        EMFILE,
-        Both,
-        waker_new
-    ),
-    case!(
-        "Waker::new, eventfd ENOMEM",
-        "eventfd",
-        ENOMEM,
-        Both,
-        waker_new
-    ),
-    case!(
-        "Waker::new, epoll_ctl ENOSPC",
-        "epoll_ctl",
-        ENOSPC,
-        Epoll,
-        waker_new
-    ),
-    case!(
-        "Waker::new, epoll_ctl ENOMEM",
-        "epoll_ctl",
-        ENOMEM,
-        Epoll,
-        waker_new
-    ),
-    case!(
-        "wake, write ENOSPC",
-        "notify_write",
-        ENOSPC,
-        Both,
-        wake_fails
-    ),
+    case!("Poll::new, epoll_create1 EMFILE", "epoll_create1", EMFILE, Epoll, poll_new),
+    case!("Poll::new, epoll_create1 ENFILE", "epoll_create1", ENFILE, Epoll, poll_new),
+    case!("Poll::new, epoll_create1 ENOMEM", "epoll_create1", ENOMEM, Epoll, poll_new),
+    case!("Poll::new, eventfd EMFILE", "eventfd", EMFILE, PollOnly, poll_new),
+    case!("Poll::new, eventfd ENFILE", "eventfd", ENFILE, PollOnly, poll_new),
+    case!("Waker::new, eventfd EMFILE", "eventfd", EMFILE, Both, waker_new),
+    case!("Waker::new, eventfd ENOMEM", "eventfd", ENOMEM, Both, waker_new),
+    case!("Waker::new, epoll_ctl ENOSPC", "epoll_ctl", ENOSPC, Epoll, waker_new),
+    case!("Waker::new, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, waker_new),
+    case!("wake, write ENOSPC", "notify_write", ENOSPC, Both, wake_fails),
     case!("wake, write EIO", "notify_write", EIO, Both, wake_fails),
-    case!(
-        "wake, write EAGAIN (full counter)",
-        "notify_write",
-        EAGAIN,
-        Both,
-        wake_absorbed
-    ),
-    case!(
-        "wake, write EINTR",
-        "notify_write",
-        EINTR,
-        Both,
-        wake_absorbed
-    ),
-    case!(
-        "poll, Waker drain EIO",
-        "notify_read",
-        EIO,
-        PollOnly,
-        drain_fails
-    ),
-    case!(
-        "poll, epoll_wait EINTR",
-        "epoll_wait",
-        EINTR,
-        Epoll,
-        poll_fails
-    ),
-    case!(
-        "poll, epoll_wait EBADF",
-        "epoll_wait",
-        EBADF,
-        Epoll,
-        poll_fails
-    ),
+    case!("wake, write EAGAIN (full counter)", "notify_write", EAGAIN, Both, wake_absorbed),
+    case!("wake, write EINTR", "notify_write", EINTR, Both, wake_absorbed),
+    case!("poll, Waker drain EIO", "notify_read", EIO, PollOnly, drain_fails),
+    case!("poll, epoll_wait EINTR", "epoll_wait", EINTR, Epoll, poll_fails),
+    case!("poll, epoll_wait EBADF", "epoll_wait", EBADF, Epoll, poll_fails),
     case!("poll, poll(2) EINTR", "poll", EINTR, PollOnly, poll_fails),
     case!("poll, poll(2) ENOMEM", "poll", ENOMEM, PollOnly, poll_fails),
-    case!(
-        "poll, poll(2) EAGAIN",
-        "poll",
-        EAGAIN,
-        PollOnly,
-        poll_retried
-    ),
-    case!(
-        "register, epoll_ctl ENOMEM",
-        "epoll_ctl",
-        ENOMEM,
-        Epoll,
-        register_fails
-    ),
-    case!(
-        "register, epoll_ctl ENOSPC (watch limit)",
-        "epoll_ctl",
-        ENOSPC,
-        Epoll,
-        register_fails
-    ),
-    case!(
-        "register, epoll_ctl EEXIST",
-        "epoll_ctl",
-        EEXIST,
-        Epoll,
-        register_exists
-    ),
-    case!(
-        "reregister, epoll_ctl ENOMEM",
-        "epoll_ctl",
-        ENOMEM,
-        Epoll,
-        reregister_fails
-    ),
-    case!(
-        "reregister, epoll_ctl ENOENT",
-        "epoll_ctl",
-        ENOENT,
-        Epoll,
-        reregister_not_found
-    ),
-    case!(
-        "deregister, epoll_ctl ENOMEM",
-        "epoll_ctl",
-        ENOMEM,
-        Epoll,
-        deregister_fails
-    ),
+    case!("poll, poll(2) EAGAIN", "poll", EAGAIN, PollOnly, poll_retried),
+    case!("register, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, register_fails),
+    case!("register, epoll_ctl ENOSPC (watch limit)", "epoll_ctl", ENOSPC, Epoll, register_fails),
+    case!("register, epoll_ctl EEXIST", "epoll_ctl", EEXIST, Epoll, register_exists),
+    case!("reregister, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, reregister_fails),
+    case!("reregister, epoll_ctl ENOENT", "epoll_ctl", ENOENT, Epoll, reregister_not_found),
+    case!("deregister, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, deregister_fails),
 ];
 
 /// Every case.

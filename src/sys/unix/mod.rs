@@ -104,7 +104,10 @@ impl_is_minus_one!(i32 i64 isize);
 pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: `F_SETFD` takes an integer argument and no pointer; `fd` is open while borrowed.
-    syscall!("fcntl", unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
+    syscall!("fcntl", unsafe {
+        libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC)
+    })
+    .map(drop)
 }
 
 /// Turns `O_NONBLOCK` on or off for `fd`: one `F_GETFL`, and one `F_SETFL` if that changes

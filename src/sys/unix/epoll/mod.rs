@@ -106,7 +106,9 @@ impl SelectorApi for Selector {
 
     fn new() -> io::Result<Selector> {
         // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we own.
-        let ep = syscall!("epoll_create1", unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        let ep = syscall!("epoll_create1", unsafe {
+            libc::epoll_create1(libc::EPOLL_CLOEXEC)
+        })?;
         // SAFETY: `ep` was just created and is owned by nobody else.
         let ep = unsafe { OwnedFd::from_raw_fd(ep) };
         Ok(Selector {
