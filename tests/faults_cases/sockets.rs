@@ -3,7 +3,9 @@
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
 
-use ferrio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixStream};
+use ferrio::net::{
+    TcpListener, TcpSocket, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream,
+};
 use ferrio::Interest;
 
 use super::{listener_with_client, local, read_exact, tcp_pair, Case, World, SUBJECT};
@@ -150,6 +152,95 @@ fn pipe_set_nonblocking(case: &Case) {
     sender.write_all(b"n").unwrap();
     world.expect(&[Expect::new(SUBJECT, Interest::READABLE)]);
     world.registry().deregister(&mut receiver).unwrap();
+    world.check();
+}
+
+/// A path in the temporary directory for a Unix listener of this process, removed first.
+fn socket_path(tag: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("ferrio-faults-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// A Unix listener whose `listen` fails: the error comes back and the socket is closed. The
+/// file its `bind` made stays, as with std and mio; it is removed before binding again.
+fn unix_listener_bind(case: &Case) {
+    let mut world = World::new();
+    let path = socket_path("bind");
+    case.arm();
+    case.check(UnixListener::bind(&path));
+    let _ = std::fs::remove_file(&path);
+    let mut listener = UnixListener::bind(&path).unwrap();
+    world
+        .registry()
+        .register(&mut listener, SUBJECT, Interest::READABLE)
+        .unwrap();
+    let _client = UnixStream::connect(&path).unwrap();
+    world.expect(&[Expect::new(SUBJECT, Interest::READABLE)]);
+    listener.accept().unwrap();
+    world.registry().deregister(&mut listener).unwrap();
+    drop(listener);
+    std::fs::remove_file(&path).unwrap();
+    world.check();
+}
+
+/// accept on a Unix listener fails; the connection waits for the next call.
+fn unix_accept(case: &Case) {
+    let mut world = World::new();
+    let path = socket_path("accept");
+    let mut listener = UnixListener::bind(&path).unwrap();
+    world
+        .registry()
+        .register(&mut listener, SUBJECT, Interest::READABLE)
+        .unwrap();
+    let _client = UnixStream::connect(&path).unwrap();
+    world.expect(&[Expect::new(SUBJECT, Interest::READABLE)]);
+    case.arm();
+    case.check(listener.accept());
+    listener.accept().unwrap();
+    world.registry().deregister(&mut listener).unwrap();
+    drop(listener);
+    std::fs::remove_file(&path).unwrap();
+    world.check();
+}
+
+fn unix_datagram_pair(case: &Case) {
+    let world = World::new();
+    case.arm();
+    case.check(UnixDatagram::pair());
+    let (a, b) = UnixDatagram::pair().unwrap();
+    b.send(b"d").unwrap();
+    let mut buf = [0u8; 4];
+    assert_eq!(a.recv(&mut buf).unwrap(), 1);
+    world.check();
+}
+
+fn udp_connect(case: &Case) {
+    let mut world = World::new();
+    let mut a = UdpSocket::bind(local()).unwrap();
+    let b = UdpSocket::bind(local()).unwrap();
+    case.arm();
+    case.check(a.connect(b.local_addr().unwrap()));
+    a.connect(b.local_addr().unwrap()).unwrap();
+    world
+        .registry()
+        .register(&mut a, SUBJECT, Interest::WRITABLE)
+        .unwrap();
+    world.expect(&[Expect::new(SUBJECT, Interest::WRITABLE)]);
+    a.send(b"c").unwrap();
+    world.registry().deregister(&mut a).unwrap();
+    world.check();
+}
+
+fn stream_peek(case: &Case) {
+    let mut world = World::new();
+    let (mut stream, _peer) = tcp_pair(&mut world, b"peek");
+    let mut buf = [0u8; 16];
+    case.arm();
+    case.check(stream.peek(&mut buf));
+    assert_eq!(stream.peek(&mut buf).unwrap(), 4);
+    assert_eq!(read_exact(&mut world, &mut stream, 4), b"peek");
+    world.registry().deregister(&mut stream).unwrap();
     world.check();
 }
 
@@ -300,6 +391,12 @@ pub const SOCKET_CASES: &[Case] = &[
     case!("UdpSocket::bind, socket EMFILE", "socket", EMFILE, Both, udp_bind),
     case!("UdpSocket::bind, bind EACCES", "bind", EACCES, Both, udp_bind),
     case!("UnixStream::pair, socketpair EMFILE", "socketpair", EMFILE, Both, unix_pair),
+    case!("UnixDatagram::pair, socketpair ENFILE", "socketpair", ENFILE, Both, unix_datagram_pair),
+    case!("UnixListener::bind, socket EMFILE", "socket", EMFILE, Both, unix_listener_bind),
+    case!("UnixListener::bind, listen EADDRINUSE", "listen", EADDRINUSE, Both, unix_listener_bind),
+    case!("UnixListener accept, accept4 EMFILE", "accept4", EMFILE, Both, unix_accept),
+    case!("UdpSocket::connect, connect ENETUNREACH", "connect", ENETUNREACH, Both, udp_connect),
+    case!("TcpStream peek, recv EINTR", "recv", EINTR, Both, stream_peek),
     case!("pipe::new, pipe2 EMFILE", "pipe2", EMFILE, Both, pipe_new),
     case!("pipe::new, pipe2 ENFILE", "pipe2", ENFILE, Both, pipe_new),
     case!("pipe set_nonblocking, fcntl EINVAL", "fcntl", EINVAL, Both, pipe_set_nonblocking),

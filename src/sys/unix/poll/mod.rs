@@ -141,6 +141,11 @@ struct Shared {
     /// Advanced under the table's lock whenever the poller disarms a source; see
     /// [`Registration::armed`].
     epoch: AtomicU64,
+    /// Slots of sources and Wakers dropped while the poller sat in poll(2) and could not be
+    /// woken (see [`Shared::forget`]): removed by the next thread to take the table's lock.
+    orphans: Mutex<Vec<(RawFd, SlotKind)>>,
+    /// Whether `orphans` holds any, so that taking the lock costs one load otherwise.
+    has_orphans: AtomicBool,
     /// How many times a modifier tried to wake the poller (for the tests).
     #[cfg(test)]
     wakes: AtomicUsize,
@@ -173,7 +178,41 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Table> {
         // The table is consistent after every step, so a panic elsewhere while it was locked
         // leaves nothing to repair.
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        self.reap(&mut table);
+        table
+    }
+
+    /// Removes the slot of a source or Waker being dropped, whose fd is closed right after.
+    /// When the poller cannot be woken to let this thread in, the slot is left to the next
+    /// thread that takes the lock ([`Shared::reap`]): that is before the fd number can be
+    /// registered again and before the poller reports anything, whereas a slot left in place
+    /// would report whatever file reuses the number under the dropped one's token.
+    fn forget(&self, fd: RawFd, kind: SlotKind) {
+        // Not found: deregistered behind the owner's back (through a `SourceFd`), fine.
+        let removed = self.wake_and_lock(|t| {
+            let _ = t.remove(fd, kind);
+        });
+        if removed.is_err() {
+            let mut orphans = self.orphans.lock().unwrap_or_else(PoisonError::into_inner);
+            orphans.push((fd, kind));
+            self.has_orphans.store(true, SeqCst);
+        }
+    }
+
+    /// Removes the orphaned slots (see [`Shared::forget`]); `table` is the locked table.
+    fn reap(&self, table: &mut Table) {
+        if !self.has_orphans.load(SeqCst) {
+            return;
+        }
+        let orphans = {
+            let mut orphans = self.orphans.lock().unwrap_or_else(PoisonError::into_inner);
+            self.has_orphans.store(false, SeqCst);
+            std::mem::take(&mut *orphans)
+        };
+        for (fd, kind) in orphans {
+            let _ = table.remove(fd, kind);
+        }
     }
 
     /// Runs `f` on the table, waking the poller out of poll(2) first if it is in there.
@@ -325,6 +364,8 @@ impl SelectorApi for Selector {
                 handles: AtomicUsize::new(1),
                 notifier,
                 epoch: AtomicU64::new(0),
+                orphans: Mutex::new(Vec::new()),
+                has_orphans: AtomicBool::new(false),
                 #[cfg(test)]
                 wakes: AtomicUsize::new(0),
             }),
@@ -358,6 +399,8 @@ impl SelectorApi for Selector {
                 libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms)
             });
             shared.polling.store(false, SeqCst);
+            // Slots dropped meanwhile report nothing (see `Shared::forget`).
+            shared.reap(&mut table);
             match n {
                 Ok(0) => return Ok(()),
                 Err(err) => {
@@ -561,8 +604,7 @@ impl IoSourceApi for IoSourceState {
 impl Drop for IoSourceState {
     fn drop(&mut self) {
         if let Some(r) = self.registration.take() {
-            // NotFound (deregistered behind our back through `SourceFd`) is fine.
-            let _ = r.shared.deregister(r.fd);
+            r.shared.forget(r.fd, SlotKind::Source);
         }
     }
 }

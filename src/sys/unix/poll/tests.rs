@@ -332,3 +332,66 @@ fn withdrawing_modifier_releases_a_parked_poller() {
 fn watch(token: Token, interests: Interest) -> Watch {
     Watch { token, interests }
 }
+
+/// Fault injection (issue 14, item 4): a source or Waker dropped while the poller is blocked
+/// in poll(2) and cannot be woken (the notifier's write fails) must not leave its slot behind.
+/// Its fd number is normally reused at once by the next socket, whose registration must work
+/// and whose events must carry its own token; and were the number not reused, the stale slot
+/// would report the closed fd (POLLNVAL) under the dropped owner's token. Either way the
+/// first event must be the new socket's.
+fn dropped_while_wake_fails_leaves_no_stale_slot(drop_waker: bool) {
+    let (selector, waker) = selector_and_stop_waker();
+    let (local, peer) = UnixStream::pair().unwrap();
+    local.set_nonblocking(true).unwrap();
+    let mut state = IoSourceState::new();
+    state
+        .register(
+            &selector,
+            local.as_raw_fd(),
+            watch(Token(1), Interest::READABLE),
+        )
+        .unwrap();
+    let dropped = Waker::new(&selector, Token(5)).unwrap();
+    let (events, poller) = spawn_poller(&selector, STOP);
+    wait_until_polling(&selector);
+
+    Plan::new("notify_write", libc::ENOSPC).arm();
+    if drop_waker {
+        drop(dropped); // removes its slot: the wake-up fails
+    } else {
+        drop(state); // deregisters: the wake-up fails
+        drop((local, peer));
+    }
+    assert_eq!(
+        crate::sys::failpoints::armed(),
+        0,
+        "the failpoint was not reached"
+    );
+
+    let (reused, mut reused_peer) = UnixStream::pair().unwrap();
+    reused.set_nonblocking(true).unwrap();
+    let mut new_state = IoSourceState::new();
+    new_state
+        .register(
+            &selector,
+            reused.as_raw_fd(),
+            watch(Token(2), Interest::READABLE),
+        )
+        .expect("a dropped owner's slot still holds its fd number");
+    reused_peer.write_all(b"x").unwrap();
+    assert_eq!(events.recv_timeout(TIMEOUT), Ok(Token(2)));
+    stop_poller(&waker, &events, poller);
+    drop(new_state);
+    // Left: the notifier, the stop Waker and whichever of the source and Waker was kept.
+    assert_eq!(selector.shared.lock().pollfds_mut().len(), 3);
+}
+
+#[test]
+fn source_dropped_while_wake_fails_leaves_no_stale_slot() {
+    dropped_while_wake_fails_leaves_no_stale_slot(false);
+}
+
+#[test]
+fn waker_dropped_while_wake_fails_leaves_no_stale_slot() {
+    dropped_while_wake_fails_leaves_no_stale_slot(true);
+}
