@@ -8,11 +8,16 @@
 //! poll(2) backend): `.ci/faults` does both. Without the cfg this file is empty.
 #![cfg(all(
     ferrio_failpoints,
-    target_os = "linux",
+    any(target_os = "linux", windows),
     feature = "net",
     feature = "os-ext"
 ))]
 
+#[cfg(unix)]
+mod faults_cases;
+// Windows: a table of its own, for the failpoints it has (AFD submissions, stream I/O).
+#[cfg(windows)]
+#[path = "faults_cases/windows.rs"]
 mod faults_cases;
 mod util;
 
@@ -23,7 +28,87 @@ use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
 
 use ferrio::__failpoints as fp;
 
-use faults_cases::Backend;
+use std::io;
+
+/// The selector backend this binary was built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Epoll,
+    Poll,
+    Windows,
+}
+
+impl Backend {
+    pub fn current() -> Backend {
+        if cfg!(windows) {
+            Backend::Windows
+        } else if cfg!(ferrio_force_poll) {
+            Backend::Poll
+        } else {
+            Backend::Epoll
+        }
+    }
+}
+
+/// The backends a case applies to (the calls differ: poll(2) registers without a system
+/// call, epoll waits in `epoll_wait` rather than `poll`). `Both`: every backend of the
+/// platform whose table the case is in.
+#[derive(Debug, Clone, Copy)]
+pub enum On {
+    Both,
+    Epoll,
+    PollOnly,
+}
+
+impl On {
+    pub fn includes(self, backend: Backend) -> bool {
+        match self {
+            On::Both => true,
+            On::Epoll => backend == Backend::Epoll,
+            On::PollOnly => backend == Backend::Poll,
+        }
+    }
+}
+
+pub struct Case {
+    pub name: &'static str,
+    /// The failpoint (see `ferrio::__failpoints::NAMES`).
+    pub point: &'static str,
+    pub errno: i32,
+    pub on: On,
+    pub run: fn(&Case),
+}
+
+impl Case {
+    /// The next call of the case's failpoint on this thread fails.
+    pub fn arm(&self) {
+        self.arm_nth(1);
+    }
+
+    /// The `nth` next call fails.
+    pub fn arm_nth(&self, nth: usize) {
+        fp::fail(self.point, nth, self.errno);
+    }
+
+    /// The case's fault reached the caller as itself: the OS code intact, and fired.
+    #[track_caller]
+    pub fn check<T: std::fmt::Debug>(&self, result: io::Result<T>) {
+        let err = result.expect_err("the injected error was swallowed");
+        assert_eq!(err.raw_os_error(), Some(self.errno), "{err:?}");
+        self.fired();
+    }
+
+    /// The case's fault fired (for faults that ferrio absorbs).
+    #[track_caller]
+    pub fn fired(&self) {
+        assert_eq!(
+            fp::armed(),
+            0,
+            "the failpoint {:?} was not reached",
+            self.point
+        );
+    }
+}
 
 /// The system allocator, counting the blocks and bytes that the thread running the cases
 /// keeps alive, so that each case can check that it gave back all it took. (Only that
@@ -86,9 +171,32 @@ struct Footprint {
     bytes: isize,
 }
 
+/// Open fds (Linux).
+#[cfg(unix)]
+fn open_handles() -> usize {
+    util::open_fds()
+}
+
+/// Open handles of the process (Windows).
+#[cfg(windows)]
+fn open_handles() -> usize {
+    use std::ffi::c_void;
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetCurrentProcess() -> *mut c_void;
+        fn GetProcessHandleCount(process: *mut c_void, count: *mut u32) -> i32;
+    }
+    let mut count = 0u32;
+    // SAFETY: `GetCurrentProcess` returns a pseudo-handle that needs no closing, and
+    // `count` is a live, writable u32 for the call to fill.
+    let ok = unsafe { GetProcessHandleCount(GetCurrentProcess(), &mut count) };
+    assert_ne!(ok, 0, "GetProcessHandleCount failed");
+    count as usize
+}
+
 fn footprint() -> Footprint {
     // The directory listing allocates; its blocks are freed before the counters are read.
-    let fds = util::open_fds();
+    let fds = open_handles();
     Footprint {
         fds,
         blocks: LIVE_BLOCKS.load(SeqCst),
@@ -107,7 +215,7 @@ fn fault_table() {
     // Arming a failpoint that does not exist is refused (a typo would never fire).
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let refused = panic::catch_unwind(|| fp::fail("no_such_call", 1, libc::EIO));
+    let refused = panic::catch_unwind(|| fp::fail("no_such_call", 1, 5));
     panic::set_hook(hook);
     assert!(refused.is_err());
     assert_eq!(fp::armed(), 0);
@@ -147,7 +255,8 @@ fn fault_table() {
         ran += 1;
     }
     println!("{ran} fault cases on the {backend:?} backend");
-    assert!(ran >= 30, "only {ran} cases ran on {backend:?}");
+    let minimum = if backend == Backend::Windows { 4 } else { 30 };
+    assert!(ran >= minimum, "only {ran} cases ran on {backend:?}");
     assert!(
         failures.is_empty(),
         "failed cases:\n{}",

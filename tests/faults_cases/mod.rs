@@ -8,89 +8,13 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::net::UnixStream as StdUnixStream;
 
-use ferrio::__failpoints as fp;
 use ferrio::net::{TcpListener, TcpStream, UnixStream};
 use ferrio::{Events, Interest, Poll, Token, Waker};
 
 use std::time::{Duration, Instant};
 
 use crate::util::{expect_events, poll_retrying, Expect, TIMEOUT};
-
-/// The selector backend this binary was built with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Epoll,
-    Poll,
-}
-
-impl Backend {
-    pub fn current() -> Backend {
-        if cfg!(ferrio_force_poll) {
-            Backend::Poll
-        } else {
-            Backend::Epoll
-        }
-    }
-}
-
-/// The backends a case applies to (the calls differ: poll(2) registers without a system
-/// call, epoll waits in `epoll_wait` rather than `poll`).
-#[derive(Debug, Clone, Copy)]
-pub enum On {
-    Both,
-    Epoll,
-    PollOnly,
-}
-
-impl On {
-    pub fn includes(self, backend: Backend) -> bool {
-        match self {
-            On::Both => true,
-            On::Epoll => backend == Backend::Epoll,
-            On::PollOnly => backend == Backend::Poll,
-        }
-    }
-}
-
-pub struct Case {
-    pub name: &'static str,
-    /// The failpoint (see `ferrio::__failpoints::NAMES`).
-    pub point: &'static str,
-    pub errno: i32,
-    pub on: On,
-    pub run: fn(&Case),
-}
-
-impl Case {
-    /// The next call of the case's failpoint on this thread fails.
-    fn arm(&self) {
-        self.arm_nth(1);
-    }
-
-    /// The `nth` next call fails.
-    fn arm_nth(&self, nth: usize) {
-        fp::fail(self.point, nth, self.errno);
-    }
-
-    /// The case's fault reached the caller as itself: the OS code intact, and fired.
-    #[track_caller]
-    fn check<T: std::fmt::Debug>(&self, result: io::Result<T>) {
-        let err = result.expect_err("the injected error was swallowed");
-        assert_eq!(err.raw_os_error(), Some(self.errno), "{err:?}");
-        self.fired();
-    }
-
-    /// The case's fault fired (for faults that ferrio absorbs).
-    #[track_caller]
-    fn fired(&self) {
-        assert_eq!(
-            fp::armed(),
-            0,
-            "the failpoint {:?} was not reached",
-            self.point
-        );
-    }
-}
+use crate::Case;
 
 const BYSTANDER: Token = Token(1);
 const FRESH: Token = Token(2);
@@ -458,11 +382,11 @@ fn os_source(err: &io::Error) -> Option<i32> {
 
 macro_rules! case {
     ($name:literal, $point:literal, $errno:ident, $on:ident, $run:path) => {
-        $crate::faults_cases::Case {
+        $crate::Case {
             name: $name,
             point: $point,
             errno: libc::$errno,
-            on: $crate::faults_cases::On::$on,
+            on: $crate::On::$on,
             run: $run,
         }
     };
