@@ -43,7 +43,7 @@ fn pair() -> (TcpStream, StdStream) {
 impl World {
     fn new() -> World {
         let poll = Poll::new().unwrap();
-        let (mut bystander, mut peer) = pair();
+        let (mut bystander, peer) = pair();
         poll.registry()
             .register(&mut bystander, BYSTANDER, Interest::READABLE)
             .unwrap();
