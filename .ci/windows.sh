@@ -7,7 +7,7 @@
 #      linker) and run it under Wine 8, each test binary under a time limit,
 #      the whole run under another (`api_windows` names every Windows-only public item);
 #      then the fault table (tests/faults.rs) built with `--cfg ferrio_failpoints`, also under
-#      Wine (about 40 s more cold, 5 s warm);
+#      Wine (16 s more cold, 3 s warm);
 #   3. run the doc-tests under Wine (`cargo test --doc --target x86_64-pc-windows-gnu`; cargo
 #      hands the Wine runner to rustdoc), under a time limit. Examples that name Unix-only items
 #      (`ferrio::unix`, `UnixStream`, `set_reuseport`) compile their Unix parts under hidden

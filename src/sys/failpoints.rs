@@ -3,7 +3,8 @@
 //!
 //! Compiled in only for the unit tests (`cfg(test)`) and with `--cfg ferrio_failpoints` (for
 //! the integration tests, through `ferrio::__failpoints`). Otherwise [`syscall!`] expands to
-//! the plain `cvt(call)` and [`failpoint!`] to nothing: the release build holds no trace.
+//! the plain `cvt(call)` and [`failpoint!`] to nothing, and `hit` does not exist: a build
+//! without them holds no trace of them.
 //!
 //! Each call site names its call; the names, and what each covers, are in [`NAMES`]. A plan
 //! is armed for one thread (the integration tests' `fail`, so that tests running in parallel
