@@ -6,6 +6,8 @@
 #   2. build the test suite (unit and integration tests) for x86_64-pc-windows-gnu (mingw
 #      linker) and run it under Wine 8, each test binary under a time limit,
 #      the whole run under another (`api_windows` names every Windows-only public item);
+#      then the fault table (tests/faults.rs) built with `--cfg ferrio_failpoints`, also under
+#      Wine (16 s more cold, 3 s warm);
 #   3. run the doc-tests under Wine (`cargo test --doc --target x86_64-pc-windows-gnu`; cargo
 #      hands the Wine runner to rustdoc), under a time limit. Examples that name Unix-only items
 #      (`ferrio::unix`, `UnixStream`, `set_reuseport`) compile their Unix parts under hidden
@@ -20,7 +22,7 @@
 # building std from source). `--cfg docsrs` needs `feature(doc_cfg)`, so the rustdoc run sets
 # RUSTC_BOOTSTRAP=1, as docs.rs's nightly does not need to.
 # Wine 8.0 lacks bcryptprimitives.dll!ProcessPrng, which std imports: a stub DLL built with
-# mingw is put on WINEPATH (without it every .exe exits with status 53, DLL not found).
+# mingw is put on WINEPATH (.ci/wine-env; without it every .exe exits with status 53).
 #
 # Usage: bash .ci/windows.sh              (from anywhere; checks the clone the script is in)
 # Env:   SKIP_INSTALL=1     do not apt-get or rustup anything
@@ -91,35 +93,9 @@ if [ ! -s "$list" ]; then
   exit 1
 fi
 
-STUB_DIR="$XT_TARGET_DIR/wine-stub"
-if [ ! -f "$STUB_DIR/bcryptprimitives.dll" ]; then
-  mkdir -p "$STUB_DIR"
-  cat >"$STUB_DIR/bcryptprimitives.c" <<'C'
-#include <windows.h>
-BOOLEAN WINAPI SystemFunction036(PVOID buf, ULONG len); /* RtlGenRandom */
-BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
-    while (len) {
-        ULONG n = len > 0x40000000 ? 0x40000000 : (ULONG)len;
-        if (!SystemFunction036(data, n)) return FALSE;
-        data += n; len -= n;
-    }
-    return TRUE;
-}
-C
-  printf 'LIBRARY bcryptprimitives.dll\nEXPORTS\nProcessPrng\n' >"$STUB_DIR/bcryptprimitives.def"
-  x86_64-w64-mingw32-gcc -O2 -shared -o "$STUB_DIR/bcryptprimitives.dll" \
-    "$STUB_DIR/bcryptprimitives.c" "$STUB_DIR/bcryptprimitives.def" -ladvapi32
-fi
-
-export WINEPREFIX=${WINEPREFIX:-$XT_TARGET_DIR/wineprefix}
-export WINEPATH="$STUB_DIR"
-export WINEDEBUG=${WINEDEBUG:--all,err+module}
-export WINEDLLOVERRIDES="mscoree,mshtml="
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "=== initialising Wine prefix $WINEPREFIX"
-  timeout 300 wineboot --init >/dev/null 2>&1 || true
-  timeout 120 wineserver --wait || true
-fi
+# The ProcessPrng stub DLL, the Wine prefix and Wine's settings (see the sourced file).
+. "$CRATE_DIR/.ci/wine-env"
+wine_env "$XT_TARGET_DIR"
 
 echo "=== run under $(wine --version)"
 start=$SECONDS
@@ -137,6 +113,21 @@ while read -r exe; do
     failed+=("$(basename "$exe")")
   fi
 done <"$list"
+
+# The fault table (tests/faults.rs; .ci/faults runs it on Linux) needs the failpoints, so a
+# build of its own, in a directory of its own.
+echo "=== fault table: tests/faults.rs built with --cfg ferrio_failpoints"
+if ! env CARGO_TARGET_DIR="$XT_TARGET_DIR/failpoints" RUSTFLAGS="-D warnings --cfg ferrio_failpoints" \
+  cargo test --target x86_64-pc-windows-gnu --all-features --test faults --no-run \
+  --message-format=json >"$json" 2>/dev/null; then
+  failed+=("building the fault table")
+else
+  exe=$(sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' "$json" | head -n 1)
+  echo "--- $(basename "$exe") (limit ${TEST_TIMEOUT}s)"
+  if ! timeout -k 10 "$TEST_TIMEOUT" wine "$exe" --nocapture; then
+    failed+=("fault table")
+  fi
+fi
 
 echo "=== doc-tests under Wine (limit ${DOC_TIMEOUT}s)"
 if ! timeout -k 10 "$DOC_TIMEOUT" bash -c 'xcargo test -q \

@@ -301,20 +301,21 @@ pub(crate) use try_io_method;
 /// and `&$ty`, whose `inner` is an [`IoSource`]: the impl for `&$ty` runs `$one` (a plain
 /// transfer of `$buf`) or `$many` (a vectored one of `$bufs`) on the inner object `$io` as one
 /// operation of that direction, and the impl for `$ty` calls it. `flush` has nothing to do.
+/// The failpoint "read" or "write" (tests only) sits inside the operation.
 macro_rules! io_impls {
     (Read for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
-        $crate::io_source::io_impls!(@impl Read, read_op, $ty, |$io, $buf, $bufs| $one, $many,
+        $crate::io_source::io_impls!(@impl Read, read_op, "read", $ty, |$io, $buf, $bufs| $one, $many,
             read(&mut [u8]), read_vectored(&mut [::std::io::IoSliceMut<'_>]), {});
     };
     (Write for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
-        $crate::io_source::io_impls!(@impl Write, write_op, $ty, |$io, $buf, $bufs| $one, $many,
+        $crate::io_source::io_impls!(@impl Write, write_op, "write", $ty, |$io, $buf, $bufs| $one, $many,
             write(&[u8]), write_vectored(&[::std::io::IoSlice<'_>]), {
                 fn flush(&mut self) -> ::std::io::Result<()> {
                     Ok(())
                 }
             });
     };
-    (@impl $trait:ident, $op:ident, $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr,
+    (@impl $trait:ident, $op:ident, $fp:literal, $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr,
         $many:expr, $one_fn:ident($one_ty:ty), $many_fn:ident($many_ty:ty), {$($flush:tt)*}) => {
         impl ::std::io::$trait for $ty {
             fn $one_fn(&mut self, buf: $one_ty) -> ::std::io::Result<usize> {
@@ -330,11 +331,17 @@ macro_rules! io_impls {
 
         impl ::std::io::$trait for &$ty {
             fn $one_fn(&mut self, $buf: $one_ty) -> ::std::io::Result<usize> {
-                self.inner.$op(|$io| $one)
+                self.inner.$op(|$io| {
+                    $crate::sys::failpoints::failpoint!($fp);
+                    $one
+                })
             }
 
             fn $many_fn(&mut self, $bufs: $many_ty) -> ::std::io::Result<usize> {
-                self.inner.$op(|$io| $many)
+                self.inner.$op(|$io| {
+                    $crate::sys::failpoints::failpoint!($fp);
+                    $many
+                })
             }
 
             $($flush)*

@@ -261,6 +261,11 @@ with_backend! {
     pub use poll::{Poll, Registry};
     pub use token::Token;
     pub use waker::Waker;
+
+    // The test-only failpoints (tests/faults.rs), never in a normal build.
+    #[cfg(ferrio_failpoints)]
+    #[doc(hidden)]
+    pub use sys::failpoints::api as __failpoints;
 }
 
 /// The code blocks of README.md, compiled and run as doc-tests so that the README cannot drift

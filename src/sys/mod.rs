@@ -17,9 +17,7 @@
 
 mod api;
 mod error;
-#[cfg(test)]
-#[cfg_attr(loom, allow(dead_code))]
-mod inject;
+pub(crate) mod failpoints;
 #[cfg(feature = "net")]
 mod socket_api;
 pub(crate) mod sync;

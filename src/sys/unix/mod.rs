@@ -7,6 +7,8 @@
 
 use std::io;
 
+use crate::sys::failpoints::syscall;
+
 #[cfg(any(ferrio_epoll, ferrio_kqueue))]
 use crate::sys::{IoSourceApi, SelectorApi, Watch};
 
@@ -108,7 +110,10 @@ impl_is_minus_one!(i32 i64 isize);
 pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: `F_SETFD` takes an integer argument and no pointer; `fd` is open while borrowed.
-    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
+    syscall!("fcntl", unsafe {
+        libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC)
+    })
+    .map(drop)
 }
 
 /// Turns `O_NONBLOCK` on or off for `fd`: one `F_GETFL`, and one `F_SETFL` if that changes
@@ -121,7 +126,7 @@ pub(crate) fn set_nonblocking(
     use std::os::fd::AsRawFd;
     let fd = fd.as_raw_fd();
     // SAFETY: `F_GETFL` takes no argument; `fd` is open while borrowed.
-    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let flags = syscall!("fcntl", unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
     let new = if nonblocking {
         flags | libc::O_NONBLOCK
     } else {
@@ -130,7 +135,7 @@ pub(crate) fn set_nonblocking(
     if new != flags {
         // SAFETY: `F_SETFL` takes an integer argument and no pointer; `fd` is open while
         // borrowed.
-        cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, new) })?;
+        syscall!("fcntl", unsafe { libc::fcntl(fd, libc::F_SETFL, new) })?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io;
 use std::os::fd::FromRawFd;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::cvt;
+use crate::sys::failpoints::{failpoint, syscall};
 
 #[derive(Debug)]
 pub(crate) struct Notifier {
@@ -22,7 +22,9 @@ impl Notifier {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) fn new() -> io::Result<Notifier> {
         // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
-        let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+        let fd = syscall!("eventfd", unsafe {
+            libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK)
+        })?;
         // SAFETY: `fd` was just returned by eventfd and is owned by nobody else.
         let read = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Notifier { read })
@@ -42,9 +44,6 @@ impl Notifier {
     /// Makes the fd readable. A full counter or pipe is drained and the write retried, so a
     /// notification is never lost to back-pressure.
     pub(crate) fn notify(&self) -> io::Result<()> {
-        if let Some(err) = inject::take_failure(self.fd()) {
-            return Err(err);
-        }
         loop {
             match self.write_once() {
                 Ok(()) => return Ok(()),
@@ -61,18 +60,20 @@ impl Notifier {
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
     fn write_once(&self) -> io::Result<()> {
+        failpoint!("notify_write", self.fd());
         let one: u64 = 1;
         // SAFETY: the buffer is a live u64 of exactly the 8 bytes passed.
         let n = unsafe { libc::write(self.fd(), (&one as *const u64).cast(), 8) };
-        cvt(n).map(drop)
+        crate::sys::cvt(n).map(drop)
     }
 
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     fn write_once(&self) -> io::Result<()> {
+        failpoint!("notify_write", self.fd());
         let byte = [1u8];
         // SAFETY: the buffer is a live array of the 1 byte passed.
         let n = unsafe { libc::write(self.write.as_raw_fd(), byte.as_ptr().cast(), 1) };
-        cvt(n).map(drop)
+        crate::sys::cvt(n).map(drop)
     }
 
     /// Consumes every pending notification, so the fd is no longer readable.
@@ -87,8 +88,10 @@ pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
     let mut buf = [0u8; 64];
     loop {
         // SAFETY: `buf` is a live, writable buffer of the length passed.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-        match cvt(n) {
+        let n = syscall!("notify_read", unsafe {
+            libc::read(fd, buf.as_mut_ptr().cast(), buf.len())
+        });
+        match n {
             // eventfd is emptied by one read; a pipe may need several.
             Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
             Ok(0) => return Ok(()),
@@ -97,34 +100,5 @@ pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) => return Err(e),
         }
-    }
-}
-
-/// Failure injection for the tests: the next notifications of one notifier (named by its
-/// readable fd) fail.
-#[cfg(test)]
-pub(crate) mod inject {
-    use std::os::fd::RawFd;
-
-    use crate::sys::inject::Failures;
-
-    static FAILURES: Failures = Failures::new();
-
-    /// Makes the next `count` calls of `notify` on the notifier whose readable fd is `fd`
-    /// fail with OS error `code`.
-    pub(crate) fn fail_next(fd: RawFd, count: usize, code: i32) {
-        FAILURES.fail_next(fd as usize, count, code);
-    }
-
-    pub(super) fn take_failure(fd: RawFd) -> Option<std::io::Error> {
-        FAILURES.take(fd as usize)
-    }
-}
-
-#[cfg(not(test))]
-mod inject {
-    #[inline(always)]
-    pub(super) fn take_failure(_fd: std::os::fd::RawFd) -> Option<std::io::Error> {
-        None
     }
 }

@@ -3,7 +3,7 @@
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-use super::cvt;
+use crate::sys::failpoints::syscall;
 
 /// Creates a pipe whose both ends are non-blocking and close-on-exec. Returns (read, write).
 ///
@@ -19,7 +19,9 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
         target_os = "nto"
     )))]
     // SAFETY: `fds` is a live, writable array of two ints, which is what pipe2 fills in.
-    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) })?;
+    syscall!("pipe2", unsafe {
+        libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK)
+    })?;
     #[cfg(any(
         target_vendor = "apple",
         target_os = "aix",
@@ -27,7 +29,7 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
         target_os = "nto"
     ))]
     // SAFETY: `fds` is a live, writable array of two ints, which is what pipe fills in.
-    cvt(unsafe { libc::pipe(fds.as_mut_ptr()) })?;
+    syscall!("pipe2", unsafe { libc::pipe(fds.as_mut_ptr()) })?;
     // SAFETY: the call succeeded, so `fds[0]` is a new open fd owned by nobody else; owning
     // it here closes it on any error below.
     let read = unsafe { OwnedFd::from_raw_fd(fds[0]) };

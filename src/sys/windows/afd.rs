@@ -33,6 +33,7 @@ use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, IO_STATUS_BLOCK_0};
 
 use super::iocp::{CompletionPort, KEY_AFD};
 use super::sock_state::{Driver, Outcome};
+use crate::sys::failpoints::failpoint;
 
 /// Data can be received (or a zero-length read would tell of an orderly shutdown).
 pub(crate) const POLL_RECEIVE: u32 = 0x0001;
@@ -188,13 +189,14 @@ impl Afd {
         iosb: *mut IO_STATUS_BLOCK,
         context: *const c_void,
     ) -> io::Result<()> {
-        // SAFETY: the caller promises that `info` points to a live `PollInfo` that nobody else
-        // reads or writes until the packet is dequeued; none is pending yet, so reading it here
-        // races with nothing.
-        let target = unsafe { (*info).handles[0].handle };
-        if let Some(err) = inject::take_failure(target as usize) {
-            return Err(err);
-        }
+        // The failpoint is keyed by the base socket polled.
+        failpoint!(
+            "afd_poll",
+            // SAFETY: the caller promises that `info` points to a live `PollInfo` that nobody
+            // else reads or writes until the packet is dequeued; none is pending yet, so
+            // reading it here races with nothing.
+            unsafe { (*info).handles[0].handle }
+        );
         // SAFETY: the caller promises that `iosb` is valid and used by no one else until the
         // packet is dequeued; the request is not submitted yet, so the driver does not touch it.
         unsafe {
@@ -386,31 +388,5 @@ unsafe impl Driver for Afd {
 
     fn socket_gone(err: &io::Error) -> bool {
         err.raw_os_error() == Some(ERROR_INVALID_HANDLE as i32)
-    }
-}
-
-/// Failure injection for the tests: the next submissions for one base socket fail.
-#[cfg(test)]
-pub(crate) mod inject {
-    use crate::sys::inject::Failures;
-
-    /// Keyed by base socket.
-    static FAILURES: Failures = Failures::new();
-
-    /// Makes the next `count` submissions for base socket `socket` fail with OS error `code`.
-    pub(crate) fn fail_next(socket: usize, count: usize, code: i32) {
-        FAILURES.fail_next(socket, count, code);
-    }
-
-    pub(super) fn take_failure(socket: usize) -> Option<std::io::Error> {
-        FAILURES.take(socket)
-    }
-}
-
-#[cfg(not(test))]
-mod inject {
-    #[inline(always)]
-    pub(super) fn take_failure(_socket: usize) -> Option<std::io::Error> {
-        None
     }
 }

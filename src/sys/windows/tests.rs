@@ -271,7 +271,11 @@ mod sockets {
         let (client, _server) = connected_pair();
         let (other, _other_server) = connected_pair();
         let base = super::super::afd::base_socket(client.as_raw_socket()).unwrap();
-        super::super::afd::inject::fail_next(base as usize, 2, 10055); // WSAENOBUFS
+        // Two submissions fail with WSAENOBUFS.
+        crate::sys::failpoints::Plan::new("afd_poll", 10055)
+            .times(2)
+            .any_thread_for(base as usize)
+            .arm();
         let mut source = Source::new(client);
         let mut second = Source::new(other);
         source

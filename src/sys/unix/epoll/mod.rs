@@ -14,7 +14,8 @@ use super::atomic64::AtomicU64;
 use crate::sys::sync::fence;
 use std::time::Duration;
 
-use super::{cvt, timeout_ms};
+use super::timeout_ms;
+use crate::sys::failpoints::syscall;
 use crate::sys::{already_registered, not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
@@ -86,7 +87,10 @@ impl Selector {
             u64: token.0 as u64,
         };
         // SAFETY: `event` is a live epoll_event for the duration of the call.
-        cvt(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut event) }).map(drop)
+        syscall!("epoll_ctl", unsafe {
+            libc::epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut event)
+        })
+        .map(drop)
     }
 
     pub(crate) fn as_raw_fd(&self) -> RawFd {
@@ -103,7 +107,9 @@ impl SelectorApi for Selector {
 
     fn new() -> io::Result<Selector> {
         // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we own.
-        let ep = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        let ep = syscall!("epoll_create1", unsafe {
+            libc::epoll_create1(libc::EPOLL_CLOEXEC)
+        })?;
         // SAFETY: `ep` was just created and is owned by nobody else.
         let ep = unsafe { OwnedFd::from_raw_fd(ep) };
         Ok(Selector {
@@ -127,11 +133,13 @@ impl SelectorApi for Selector {
         let timeout = timeout_ms(timeout, libc::c_int::MAX);
         // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
         // which is at least `max` elements long.
-        let n = unsafe { libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout) };
+        let n = syscall!("epoll_wait", unsafe {
+            libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout)
+        });
         // Done on every return, errors included: an extra generation only costs a later
         // `wake` its write, never a wake-up.
         reopen_wakers(&self.generation);
-        let n = cvt(n)?;
+        let n = n?;
         // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
         unsafe { events.set_len(n as usize) };
         Ok(())
@@ -156,7 +164,7 @@ impl SelectorApi for Selector {
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
         // A null event pointer is allowed for EPOLL_CTL_DEL since Linux 2.6.9.
         // SAFETY: no pointer is dereferenced for EPOLL_CTL_DEL.
-        cvt(unsafe {
+        syscall!("epoll_ctl", unsafe {
             libc::epoll_ctl(
                 self.ep.as_raw_fd(),
                 libc::EPOLL_CTL_DEL,

@@ -96,54 +96,11 @@ impl Waker {
     #[cold]
     #[inline(never)]
     fn write(&self, generation: u64) -> io::Result<()> {
-        match inject::take_failure(self.notifier.fd()) {
-            Some(err) => return Err(err),
-            None => self.notifier.notify()?,
-        }
+        self.notifier.notify()?;
         // Only now may other `wake`s of this generation count on a pending wake-up. (A store
         // of an older generation over a newer one only costs a later `wake` its write.)
         self.armed_at.store(generation, Ordering::Relaxed);
         Ok(())
-    }
-}
-
-/// Failure injection for the unit tests: the next write of one Waker's eventfd fails.
-#[cfg(test)]
-mod inject {
-    use std::io;
-    use std::os::fd::RawFd;
-    use std::sync::Mutex;
-
-    type Failure = Box<dyn FnOnce() -> io::Error + Send>;
-
-    static FAIL: Mutex<Option<(RawFd, Failure)>> = Mutex::new(None);
-
-    /// Makes the next write to eventfd `fd` fail with the error `failure` returns; `failure`
-    /// runs on the writing thread, in place of the write, so it can line threads up first.
-    pub(super) fn fail_next_write(fd: RawFd, failure: impl FnOnce() -> io::Error + Send + 'static) {
-        *FAIL.lock().unwrap_or_else(|e| e.into_inner()) = Some((fd, Box::new(failure)));
-    }
-
-    pub(super) fn take_failure(fd: RawFd) -> Option<io::Error> {
-        let mut fail = FAIL.lock().unwrap_or_else(|e| e.into_inner());
-        match fail.take() {
-            Some((f, failure)) if f == fd => {
-                drop(fail);
-                Some(failure())
-            }
-            other => {
-                *fail = other;
-                None
-            }
-        }
-    }
-}
-
-#[cfg(not(test))]
-mod inject {
-    #[inline(always)]
-    pub(super) fn take_failure(_fd: std::os::fd::RawFd) -> Option<std::io::Error> {
-        None
     }
 }
 
@@ -158,7 +115,8 @@ mod tests {
     use std::thread;
     use std::time::Duration;
 
-    use super::{inject, Selector, Waker};
+    use super::{Selector, Waker};
+    use crate::sys::failpoints::Plan;
     use crate::sys::{EventApi, SelectorApi, WakerApi};
     use crate::Token;
 
@@ -172,11 +130,15 @@ mod tests {
         let a_writing = Arc::new(Barrier::new(2));
         let b_done = Arc::new(Barrier::new(2));
         let (writing, done) = (Arc::clone(&a_writing), Arc::clone(&b_done));
-        inject::fail_next_write(waker.notifier.fd(), move || {
-            writing.wait();
-            done.wait();
-            io::Error::from_raw_os_error(libc::EIO)
-        });
+        // Thread A's write is replaced by a failure that lets thread B wake meanwhile.
+        Plan::new("notify_write", libc::EIO)
+            .any_thread_for(waker.notifier.fd() as usize)
+            .with(move || {
+                writing.wait();
+                done.wait();
+                io::Error::from_raw_os_error(libc::EIO)
+            })
+            .arm();
 
         let a = {
             let waker = Arc::clone(&waker);

@@ -13,7 +13,7 @@ use std::ptr;
 use std::time::Duration;
 
 use super::rules::{self, Action, Change, Consts, Failure, Filter, Op, RawEvent, UData};
-use crate::sys::unix::cvt;
+use crate::sys::failpoints::syscall;
 use crate::sys::{not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
@@ -164,7 +164,7 @@ impl Selector {
         // SAFETY: `changes` holds at least `n` initialised kevents; `receipts` has room for
         // `n`, which the kernel never exceeds; the timeout is a live timespec. `n` is at most
         // 2, so the casts to c_int or size_t are exact.
-        let ret = unsafe {
+        let ret = syscall!("kevent", unsafe {
             libc::kevent(
                 self.kq.as_raw_fd(),
                 changes.as_ptr(),
@@ -173,8 +173,8 @@ impl Selector {
                 n as _,
                 &NO_WAIT,
             )
-        };
-        let got = match cvt(ret) {
+        });
+        let got = match ret {
             Ok(got) => (got as usize).min(n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
             Err(e) => return Err(e),
@@ -246,7 +246,7 @@ impl SelectorApi for Selector {
 
     fn new() -> io::Result<Selector> {
         // SAFETY: kqueue takes no arguments; a non-negative result is a new fd we own.
-        let kq = cvt(unsafe { libc::kqueue() })?;
+        let kq = syscall!("kqueue", unsafe { libc::kqueue() })?;
         // SAFETY: `kq` was just created and is owned by nobody else. Owning it at once means
         // that the early return below closes it.
         let kq = unsafe { OwnedFd::from_raw_fd(kq) };
@@ -276,7 +276,7 @@ impl SelectorApi for Selector {
         // vector's spare capacity, which holds at least `max` elements, and `Event` is a
         // `repr(transparent)` kevent. The timeout is null or a live timespec. `max` fits
         // both c_int and size_t (NetBSD's count type).
-        let n = cvt(unsafe {
+        let n = syscall!("kevent", unsafe {
             libc::kevent(
                 self.kq.as_raw_fd(),
                 ptr::null(),

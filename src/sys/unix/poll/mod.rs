@@ -49,11 +49,12 @@ use self::table::{blocked_bits, interest_bits, SlotKind, Table};
 use super::atomic64::AtomicU64;
 // The seams of the loom models (`loom_model.rs`): their kernel's eventfd and poll(2).
 #[cfg(all(loom, test))]
-use super::loom_kernel::{self as notify, poll as sys_poll, Notifier};
+use super::loom_kernel::{self as notify, Notifier};
 #[cfg(not(all(loom, test)))]
 use super::notify::{self, Notifier};
 use super::timeout_ms;
 use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard};
+use crate::sys::failpoints::syscall;
 use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
@@ -144,6 +145,11 @@ struct Shared {
     /// Advanced under the table's lock whenever the poller disarms a source; see
     /// [`Registration::armed`].
     epoch: AtomicU64,
+    /// Slots of sources and Wakers dropped while the poller sat in poll(2) and could not be
+    /// woken (see [`Shared::forget`]): removed by the next thread to take the table's lock.
+    orphans: Mutex<Vec<(RawFd, SlotKind)>>,
+    /// Whether `orphans` holds any, so that taking the lock costs one load otherwise.
+    has_orphans: AtomicBool,
     /// How many times a modifier tried to wake the poller (for the tests).
     #[cfg(test)]
     wakes: AtomicUsize,
@@ -176,7 +182,41 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Table> {
         // The table is consistent after every step, so a panic elsewhere while it was locked
         // leaves nothing to repair.
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        self.reap(&mut table);
+        table
+    }
+
+    /// Removes the slot of a source or Waker being dropped, whose fd is closed right after.
+    /// When the poller cannot be woken to let this thread in, the slot is left to the next
+    /// thread that takes the lock ([`Shared::reap`]): that is before the fd number can be
+    /// registered again and before the poller reports anything, whereas a slot left in place
+    /// would report whatever file reuses the number under the dropped one's token.
+    fn forget(&self, fd: RawFd, kind: SlotKind) {
+        // Not found: deregistered behind the owner's back (through a `SourceFd`), fine.
+        let removed = self.wake_and_lock(|t| {
+            let _ = t.remove(fd, kind);
+        });
+        if removed.is_err() {
+            let mut orphans = self.orphans.lock().unwrap_or_else(PoisonError::into_inner);
+            orphans.push((fd, kind));
+            self.has_orphans.store(true, SeqCst);
+        }
+    }
+
+    /// Removes the orphaned slots (see [`Shared::forget`]); `table` is the locked table.
+    fn reap(&self, table: &mut Table) {
+        if !self.has_orphans.load(SeqCst) {
+            return;
+        }
+        let orphans = {
+            let mut orphans = self.orphans.lock().unwrap_or_else(PoisonError::into_inner);
+            self.has_orphans.store(false, SeqCst);
+            std::mem::take(&mut *orphans)
+        };
+        for (fd, kind) in orphans {
+            let _ = table.remove(fd, kind);
+        }
     }
 
     /// Runs `f` on the table, waking the poller out of poll(2) first if it is in there.
@@ -328,6 +368,8 @@ impl SelectorApi for Selector {
                 handles: AtomicUsize::new(1),
                 notifier,
                 epoch: AtomicU64::new(0),
+                orphans: Mutex::new(Vec::new()),
+                has_orphans: AtomicBool::new(false),
                 #[cfg(test)]
                 wakes: AtomicUsize::new(0),
             }),
@@ -356,17 +398,18 @@ impl SelectorApi for Selector {
             table = shared.enter_poll(table);
             let n = sys_poll(table.pollfds_mut(), ms);
             shared.polling.store(false, SeqCst);
+            // Slots dropped meanwhile report nothing (see `Shared::forget`).
+            shared.reap(&mut table);
             match n {
-                0 => return Ok(()),
-                -1 => {
-                    let err = io::Error::last_os_error();
+                Ok(0) => return Ok(()),
+                Err(err) => {
                     // EAGAIN: the kernel was short of memory; try again with the time left.
                     // Anything else, EINTR included, goes to the caller.
                     if err.raw_os_error() != Some(libc::EAGAIN) {
                         return Err(err);
                     }
                 }
-                _ => {
+                Ok(_) => {
                     // Results are used only under the lock held since poll(2) returned:
                     // no deregistration can have happened in between.
                     let found = table.collect(events, |fd| {
@@ -408,12 +451,20 @@ impl SelectorApi for Selector {
     }
 }
 
-/// poll(2) on `fds`, returning what it returned (the models' kernel under `--cfg loom`).
+/// poll(2) on `fds`, through its failpoint (the models' kernel under `--cfg loom`).
 #[cfg(not(all(loom, test)))]
-fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> libc::c_int {
-    // SAFETY: `fds` is a live, exclusively borrowed slice of `fds.len()` pollfd structs;
-    // poll(2) only writes their `revents` fields.
-    unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }
+fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int> {
+    syscall!("poll", {
+        // SAFETY: `fds` is a live, exclusively borrowed slice of `fds.len()` pollfd structs;
+        // poll(2) only writes their `revents` fields.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }
+    })
+}
+
+/// The loom models' poll(2): their kernel's, which never fails.
+#[cfg(all(loom, test))]
+fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int> {
+    Ok(super::loom_kernel::poll(fds, ms))
 }
 
 /// Where a source is registered: its selector's shared state and its fd.
@@ -568,8 +619,7 @@ impl IoSourceApi for IoSourceState {
 impl Drop for IoSourceState {
     fn drop(&mut self) {
         if let Some(r) = self.registration.take() {
-            // NotFound (deregistered behind our back through `SourceFd`) is fine.
-            let _ = r.shared.deregister(r.fd);
+            r.shared.forget(r.fd, SlotKind::Source);
         }
     }
 }

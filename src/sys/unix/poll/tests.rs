@@ -2,6 +2,7 @@
 //! internal wake-ups, and failure injection into the notifier.
 
 use super::*;
+use crate::sys::failpoints::Plan;
 use crate::sys::WakerApi;
 use crate::sys::Watch;
 
@@ -265,12 +266,11 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     wait_until_polling(&selector);
 
     // Registration: done on another thread, so that a hang fails the test instead of hanging.
-    let notify_fd = selector.shared.notifier.fd();
     let fd = local.as_raw_fd();
     let registry = selector.try_clone().unwrap();
     let (tx, rx) = mpsc::channel();
     let registering = thread::spawn(move || {
-        super::notify::inject::fail_next(notify_fd, 1, libc::ENOSPC);
+        Plan::new("notify_write", libc::ENOSPC).arm();
         let mut state = IoSourceState::new();
         let result = state.register(&registry, fd, watch(Token(1), Interest::READABLE));
         tx.send(result.map_err(|e| e.raw_os_error())).unwrap();
@@ -292,7 +292,7 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
     // A re-arm after `WouldBlock` that cannot be made returns its error instead: a
     // `WouldBlock` would promise an event that never comes.
     assert_eq!(read_op(&state, &local).unwrap(), 1);
-    super::notify::inject::fail_next(notify_fd, 1, libc::ENOSPC);
+    Plan::new("notify_write", libc::ENOSPC).arm();
     let err = read_op(&state, &local).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
     let err = read_op(&state, &local).unwrap_err();
@@ -331,4 +331,67 @@ fn withdrawing_modifier_releases_a_parked_poller() {
 
 fn watch(token: Token, interests: Interest) -> Watch {
     Watch { token, interests }
+}
+
+/// Fault injection (issue 14, item 4): a source or Waker dropped while the poller is blocked
+/// in poll(2) and cannot be woken (the notifier's write fails) must not leave its slot behind.
+/// Its fd number is normally reused at once by the next socket, whose registration must work
+/// and whose events must carry its own token; and were the number not reused, the stale slot
+/// would report the closed fd (POLLNVAL) under the dropped owner's token. Either way the
+/// first event must be the new socket's.
+fn dropped_while_wake_fails_leaves_no_stale_slot(drop_waker: bool) {
+    let (selector, waker) = selector_and_stop_waker();
+    let (local, peer) = UnixStream::pair().unwrap();
+    local.set_nonblocking(true).unwrap();
+    let mut state = IoSourceState::new();
+    state
+        .register(
+            &selector,
+            local.as_raw_fd(),
+            watch(Token(1), Interest::READABLE),
+        )
+        .unwrap();
+    let dropped = Waker::new(&selector, Token(5)).unwrap();
+    let (events, poller) = spawn_poller(&selector, STOP);
+    wait_until_polling(&selector);
+
+    Plan::new("notify_write", libc::ENOSPC).arm();
+    if drop_waker {
+        drop(dropped); // removes its slot: the wake-up fails
+    } else {
+        drop(state); // deregisters: the wake-up fails
+        drop((local, peer));
+    }
+    assert_eq!(
+        crate::sys::failpoints::armed(),
+        0,
+        "the failpoint was not reached"
+    );
+
+    let (reused, mut reused_peer) = UnixStream::pair().unwrap();
+    reused.set_nonblocking(true).unwrap();
+    let mut new_state = IoSourceState::new();
+    new_state
+        .register(
+            &selector,
+            reused.as_raw_fd(),
+            watch(Token(2), Interest::READABLE),
+        )
+        .expect("a dropped owner's slot still holds its fd number");
+    reused_peer.write_all(b"x").unwrap();
+    assert_eq!(events.recv_timeout(TIMEOUT), Ok(Token(2)));
+    stop_poller(&waker, &events, poller);
+    drop(new_state);
+    // Left: the notifier, the stop Waker and whichever of the source and Waker was kept.
+    assert_eq!(selector.shared.lock().pollfds_mut().len(), 3);
+}
+
+#[test]
+fn source_dropped_while_wake_fails_leaves_no_stale_slot() {
+    dropped_while_wake_fails_leaves_no_stale_slot(false);
+}
+
+#[test]
+fn waker_dropped_while_wake_fails_leaves_no_stale_slot() {
+    dropped_while_wake_fails_leaves_no_stale_slot(true);
 }

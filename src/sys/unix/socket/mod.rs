@@ -37,7 +37,8 @@ use std::os::unix::net::SocketAddr as UnixAddr;
 
 use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
 
-use super::{cvt, set_cloexec, set_nonblocking};
+use super::{set_cloexec, set_nonblocking};
+use crate::sys::failpoints::syscall;
 
 mod addr;
 mod opt;
@@ -100,7 +101,9 @@ fn prepare(fd: &OwnedFd, atomic: bool) -> io::Result<()> {
 /// A new non-blocking, close-on-exec socket.
 fn new_socket(domain: c_int, kind: Kind) -> io::Result<OwnedFd> {
     // SAFETY: socket takes no pointers.
-    let raw = cvt(unsafe { libc::socket(domain, sock_type(kind) | ATOMIC_FLAGS, 0) })?;
+    let raw = syscall!("socket", unsafe {
+        libc::socket(domain, sock_type(kind) | ATOMIC_FLAGS, 0)
+    })?;
     // SAFETY: `raw` is a new fd that nothing else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
     prepare(&fd, ATOMIC_FLAGS != 0)?;
@@ -149,7 +152,7 @@ pub(crate) fn bind<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
     addr.with_raw(|ptr, len| {
         // SAFETY: `ptr` points to a valid socket address of `len` bytes that lives for this
         // closure; the call only reads it.
-        cvt(unsafe { libc::bind(fd.as_raw_fd(), ptr, len) })
+        syscall!("bind", unsafe { libc::bind(fd.as_raw_fd(), ptr, len) })
     })?
     .map(drop)
 }
@@ -159,7 +162,7 @@ pub(crate) fn bind<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
 pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
     let backlog = backlog.min(c_int::MAX as u32) as c_int;
     // SAFETY: listen takes no pointers.
-    cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
+    syscall!("listen", unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
 }
 
 /// `connect`: of a datagram socket, sets its default peer.
@@ -167,7 +170,9 @@ pub(crate) fn connect<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> 
     addr.with_raw(|ptr, len| {
         // SAFETY: `ptr` points to a valid socket address of `len` bytes that lives for this
         // closure; the call only reads it.
-        cvt(unsafe { libc::connect(fd.as_raw_fd(), ptr, len) })
+        syscall!("connect", unsafe {
+            libc::connect(fd.as_raw_fd(), ptr, len)
+        })
     })?
     .map(drop)
 }
@@ -189,7 +194,9 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     bind(fd.as_fd(), addr)?;
     if let Kind::Stream = kind {
         // SAFETY: listen takes no pointers; `fd` is open.
-        cvt(unsafe { libc::listen(fd.as_raw_fd(), UNIX_BACKLOG) })?;
+        syscall!("listen", unsafe {
+            libc::listen(fd.as_raw_fd(), UNIX_BACKLOG)
+        })?;
     }
     Ok(fd)
 }
@@ -211,7 +218,7 @@ pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
 pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [-1 as c_int; 2];
     // SAFETY: `fds` is a live array of two ints, as socketpair requires.
-    cvt(unsafe {
+    syscall!("socketpair", unsafe {
         libc::socketpair(
             libc::AF_UNIX,
             sock_type(kind) | ATOMIC_FLAGS,
@@ -247,7 +254,7 @@ mod accept_fallback {
     ) -> io::Result<(c_int, bool)> {
         // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
         // live, writable local of the caller; the kernel writes at most `*len` bytes there.
-        let raw = cvt(unsafe { libc::accept(fd.as_raw_fd(), ptr, len) })?;
+        let raw = syscall!("accept", unsafe { libc::accept(fd.as_raw_fd(), ptr, len) })?;
         Ok((raw, false))
     }
 }
@@ -274,7 +281,9 @@ fn accept_raw(
     let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
     // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
     // live, writable local of the caller; the kernel writes at most `*len` bytes there.
-    let raw = cvt(unsafe { libc::accept4(fd.as_raw_fd(), ptr, len, flags) })?;
+    let raw = syscall!("accept4", unsafe {
+        libc::accept4(fd.as_raw_fd(), ptr, len, flags)
+    })?;
     Ok((raw, true))
 }
 
@@ -304,7 +313,9 @@ const MAX_IOV: usize = 1024;
 
 fn recv_flags(fd: BorrowedFd<'_>, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
     // SAFETY: `buf` is writable for `buf.len()` bytes.
-    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) })?;
+    let n = syscall!("recv", unsafe {
+        libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags)
+    })?;
     Ok(n as usize)
 }
 
@@ -326,14 +337,18 @@ pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> 
     msg.msg_iov = bufs.as_mut_ptr().cast();
     msg.msg_iovlen = bufs.len().min(MAX_IOV) as _;
     // SAFETY: `msg` points to `msg_iovlen` valid, writable iovecs and nothing else.
-    let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, 0) })?;
+    let n = syscall!("recvmsg", unsafe {
+        libc::recvmsg(fd.as_raw_fd(), &mut msg, 0)
+    })?;
     Ok(n as usize)
 }
 
 /// One `send` that never raises `SIGPIPE`.
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: `buf` is readable for `buf.len()` bytes.
-    let n = cvt(unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), NOSIGNAL) })?;
+    let n = syscall!("send", unsafe {
+        libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), NOSIGNAL)
+    })?;
     Ok(n as usize)
 }
 
@@ -345,7 +360,9 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
     msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
     msg.msg_iovlen = bufs.len().min(MAX_IOV) as _;
     // SAFETY: `msg` points to `msg_iovlen` valid iovecs and nothing else.
-    let n = cvt(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, NOSIGNAL) })?;
+    let n = syscall!("sendmsg", unsafe {
+        libc::sendmsg(fd.as_raw_fd(), &msg, NOSIGNAL)
+    })?;
     Ok(n as usize)
 }
 
@@ -362,7 +379,9 @@ fn recv_from_flags<A: FromStorage>(
     // SAFETY: `data` points to `data_len` writable bytes of `buf`, `addr` to `len` writable
     // bytes of `storage`, and `len` is a live local; all outlive the call, and the kernel
     // writes at most those many bytes into each.
-    let n = cvt(unsafe { libc::recvfrom(fd.as_raw_fd(), data, data_len, flags, addr, &mut len) })?;
+    let n = syscall!("recvfrom", unsafe {
+        libc::recvfrom(fd.as_raw_fd(), data, data_len, flags, addr, &mut len)
+    })?;
     // SAFETY: `storage` was zero-initialised and the kernel wrote only address bytes into
     // it, so every byte is initialised, and `sockaddr_storage` is plain integers.
     let from = A::from_storage(unsafe { storage.assume_init_ref() }, len)?;
@@ -392,7 +411,9 @@ pub(crate) fn send_to<A: ToRaw>(fd: BorrowedFd<'_>, buf: &[u8], target: &A) -> i
         // SAFETY: `data` points to `data_len` readable bytes of `buf`, `addr` to a valid
         // socket address of `len` bytes; both live for this closure and the call only reads
         // them.
-        cvt(unsafe { libc::sendto(fd.as_raw_fd(), data, data_len, NOSIGNAL, addr, len) })
+        syscall!("sendto", unsafe {
+            libc::sendto(fd.as_raw_fd(), data, data_len, NOSIGNAL, addr, len)
+        })
     })??;
     Ok(n as usize)
 }
@@ -405,7 +426,7 @@ pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
         Shutdown::Both => libc::SHUT_RDWR,
     };
     // SAFETY: shutdown takes no pointers.
-    cvt(unsafe { libc::shutdown(fd.as_raw_fd(), how) }).map(drop)
+    syscall!("shutdown", unsafe { libc::shutdown(fd.as_raw_fd(), how) }).map(drop)
 }
 
 fn borrow(fd: &OwnedFd) -> BorrowedFd<'_> {

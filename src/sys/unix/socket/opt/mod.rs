@@ -18,8 +18,8 @@ use libc as c;
 use libc::{c_int, c_void, socklen_t};
 
 use super::addr::family;
+use crate::sys::failpoints::syscall;
 use crate::sys::socket_api::Family;
-use crate::sys::unix::cvt;
 
 mod buffers;
 mod ip;
@@ -59,7 +59,10 @@ pub(super) fn setsockopt<T: OptValue>(
     let ptr = &value as *const T as *const c_void;
     // SAFETY: `ptr` points to `value`, a live `T` of `len` bytes that outlives the call; the
     // kernel only reads it.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, ptr, len) }).map(drop)
+    syscall!("setsockopt", unsafe {
+        libc::setsockopt(fd.as_raw_fd(), level, name, ptr, len)
+    })
+    .map(drop)
 }
 
 /// `getsockopt` of a value of type `T`. The value starts zeroed, so an option the kernel
@@ -74,7 +77,9 @@ pub(super) fn getsockopt<T: OptValue>(
     let ptr = value.as_mut_ptr().cast::<c_void>();
     // SAFETY: `ptr` points to `value`, writable for `len` bytes; the kernel writes at most
     // `len` bytes and stores the length it wrote in `len`, a live local.
-    cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, ptr, &mut len) })?;
+    syscall!("getsockopt", unsafe {
+        libc::getsockopt(fd.as_raw_fd(), level, name, ptr, &mut len)
+    })?;
     // SAFETY: `value` was zero-initialised and the kernel wrote only bytes of a `T` into it;
     // every bit pattern is a valid `OptValue` (the trait's contract).
     Ok(unsafe { value.assume_init() })
@@ -146,8 +151,10 @@ pub(crate) fn bind_device(fd: BorrowedFd<'_>, interface: Option<&[u8]>) -> io::R
     let (level, opt, len) = (libc::SOL_SOCKET, libc::SO_BINDTODEVICE, name.len());
     // SAFETY: `ptr` is null with length 0, or points to the `len` readable bytes of `name`,
     // which outlives the call; the kernel copies at most `len` bytes.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, opt, ptr.cast(), len as socklen_t) })
-        .map(drop)
+    syscall!("setsockopt", unsafe {
+        libc::setsockopt(fd.as_raw_fd(), level, opt, ptr.cast(), len as socklen_t)
+    })
+    .map(drop)
 }
 
 /// `SO_BINDTODEVICE`: the interface name without its NUL, or `None` if unbound.
@@ -158,7 +165,9 @@ pub(crate) fn device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
     let (level, opt, ptr) = (libc::SOL_SOCKET, libc::SO_BINDTODEVICE, buf.as_mut_ptr());
     // SAFETY: `ptr` points to `buf`, writable for `len` bytes; the kernel writes at most that
     // many and stores the length in `len`, a live local.
-    cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, opt, ptr.cast(), &mut len) })?;
+    syscall!("getsockopt", unsafe {
+        libc::getsockopt(fd.as_raw_fd(), level, opt, ptr.cast(), &mut len)
+    })?;
     let name = &buf[..(len as usize).min(buf.len())];
     let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
     Ok((end != 0).then(|| name[..end].to_vec()))
