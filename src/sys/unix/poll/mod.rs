@@ -53,8 +53,8 @@ use super::loom_kernel::{self as notify, Notifier};
 #[cfg(not(all(loom, test)))]
 use super::notify::{self, Notifier};
 use super::timeout_ms;
-use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard};
 use crate::sys::failpoints::syscall;
+use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard};
 use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
