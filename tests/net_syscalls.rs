@@ -267,6 +267,7 @@ fn asan_without_leak_check() -> std::ffi::OsString {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri cannot spawn processes (strace)")]
 fn syscall_counts_under_strace() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
