@@ -149,13 +149,12 @@ pub fn open_fds() -> usize {
 #[cfg(unix)]
 pub fn set_nonblocking(fd: &impl std::os::fd::AsRawFd) {
     let fd = fd.as_raw_fd();
-    // SAFETY: F_GETFL and F_SETFL take no pointers; `fd` is open while borrowed.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        assert!(flags >= 0, "F_GETFL: {}", io::Error::last_os_error());
-        let rc = libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
-        assert_eq!(rc, 0, "F_SETFL: {}", io::Error::last_os_error());
-    }
+    // SAFETY: F_GETFL takes no argument; `fd` is open while borrowed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    assert!(flags >= 0, "F_GETFL: {}", io::Error::last_os_error());
+    // SAFETY: F_SETFL takes an integer, no pointer; `fd` is open while borrowed.
+    let rc = unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+    assert_eq!(rc, 0, "F_SETFL: {}", io::Error::last_os_error());
 }
 
 /// Runs the test function named `name` of the current test binary in a child process, with
