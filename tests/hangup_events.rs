@@ -125,7 +125,7 @@ macro_rules! shutdown_read_test {
 shutdown_read_test!(
     #[cfg_attr(
         miri,
-        ignore = "Miri's socketpair has no send(2), which UnixStream's writes use"
+        ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
     )]
     unix_local_shutdown_read_after_unread_readable,
     unix
@@ -137,7 +137,7 @@ shutdown_read_test!(tcp_local_shutdown_read_after_unread_readable, tcp);
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "Miri's socketpair has no send(2), which UnixStream's writes use"
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
 )]
 fn unix_peer_close_after_unread_readable() {
     let (mut poll, mut events, mut local, mut peer) = unix();
@@ -161,7 +161,7 @@ fn tcp_peer_close_after_unread_readable() {
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "Miri's socketpair has no send(2), which UnixStream's writes use"
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
 )]
 fn unix_hang_up_after_read_closed() {
     let (mut poll, mut events, mut local, mut peer) = unix();
@@ -175,7 +175,7 @@ fn unix_hang_up_after_read_closed() {
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "Miri's socketpair has no send(2), which UnixStream's writes use"
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
 )]
 fn unix_local_shutdown_both_after_unread_readable() {
     let (mut poll, mut events, mut local, mut peer) = unix();
@@ -217,7 +217,7 @@ fn tcp_peer_reset_after_writable() {
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "Miri's socketpair has no send(2), which UnixStream's writes use"
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
 )]
 fn unix_peer_reset_after_writable() {
     let (mut poll, mut events, mut local, peer) = unix();

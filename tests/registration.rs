@@ -270,7 +270,7 @@ fn reregister_replaces_the_token() {
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "Miri's socketpair has no send(2), which UnixStream's writes use"
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
 )]
 fn reregister_replaces_the_interests() {
     let mut poll = Poll::new().unwrap();
