@@ -392,11 +392,13 @@ fn dropped_while_wake_fails_leaves_no_stale_slot(drop_waker: bool) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn source_dropped_while_wake_fails_leaves_no_stale_slot() {
     dropped_while_wake_fails_leaves_no_stale_slot(false);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn waker_dropped_while_wake_fails_leaves_no_stale_slot() {
     dropped_while_wake_fails_leaves_no_stale_slot(true);
 }
