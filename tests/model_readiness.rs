@@ -159,6 +159,12 @@ fn random_operations_keep_the_readiness_contract() {
         start.elapsed()
     );
     println!("operations: {}", total.ops_line());
+    println!(
+        "promised events kept: {}; withdrawn (the kernel's poll(2) did not confirm the \
+         readiness): {}",
+        total.promises_line(),
+        total.withdrawn
+    );
     if seeds.len() <= 8 {
         let list: Vec<String> = seeds.iter().map(|s| format!("{s:#x}")).collect();
         println!("seeds: {}", list.join(" "));

@@ -5,9 +5,9 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::Instant;
 
 use ferrio::event::Source;
-use ferrio::net::{TcpListener, TcpStream, UdpSocket};
 #[cfg(unix)]
 use ferrio::net::UnixStream;
+use ferrio::net::{TcpListener, TcpStream, UdpSocket};
 #[cfg(unix)]
 use ferrio::unix::pipe;
 use ferrio::{Interest, Token};
@@ -42,6 +42,19 @@ impl Io {
             Io::PipeTx(s) => s,
             #[cfg(unix)]
             Io::PipeRx(s) => s,
+        }
+    }
+
+    #[cfg(unix)]
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Io::Listener(s) => s.as_raw_fd(),
+            Io::Tcp(s) => s.as_raw_fd(),
+            Io::Udp(s, _) => s.as_raw_fd(),
+            Io::Unix(s) => s.as_raw_fd(),
+            Io::PipeTx(s) => s.as_raw_fd(),
+            Io::PipeRx(s) => s.as_raw_fd(),
         }
     }
 
@@ -134,7 +147,18 @@ impl Io {
 pub struct Pending {
     pub since_poll: u64,
     pub since: Instant,
+    /// Why the event is owed: an index into `PROMISES`.
+    pub why: usize,
 }
+
+/// The kinds of promised events, for the statistics.
+pub const PROMISES: [&str; 5] = [
+    "readable after (re)registration",
+    "readable after WouldBlock",
+    "writable after (re)registration",
+    "writable after WouldBlock",
+    "wake",
+];
 
 /// One endpoint and the model's knowledge of it.
 pub struct Ep {
@@ -154,6 +178,9 @@ pub struct Ep {
     /// of that direction and by a read (write) that did not block.
     pub rd_armed: bool,
     pub wr_armed: bool,
+    /// Whether the arming came from `WouldBlock` (rather than registration).
+    pub rd_blocked: bool,
+    pub wr_blocked: bool,
     /// Written to this endpoint and not read yet: bytes (streams, pipes), datagrams (UDP),
     /// connections (the listener).
     pub inbox: u64,
@@ -185,6 +212,8 @@ impl Ep {
             reg: None,
             rd_armed: false,
             wr_armed: false,
+            rd_blocked: false,
+            wr_blocked: false,
             inbox: 0,
             rx_pos: 0,
             tx_pos: 0,
@@ -214,7 +243,14 @@ impl Ep {
     }
 }
 
-/// The byte at stream position `pos`.
-pub fn pattern(pos: u64) -> u8 {
-    (pos % 251) as u8
+/// The bytes of a stream are `pos % 251` (a prime, so no buffer size lines up with it).
+const CYCLE: usize = 251;
+
+/// The `len` bytes of a stream from position `pos` (`len` at most 64 KiB).
+pub fn pattern(pos: u64, len: usize) -> &'static [u8] {
+    use std::sync::OnceLock;
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    let bytes = BYTES.get_or_init(|| (0..CYCLE + 65536).map(|i| (i % CYCLE) as u8).collect());
+    let start = (pos % CYCLE as u64) as usize;
+    &bytes[start..start + len]
 }

@@ -70,6 +70,10 @@ pub struct Stats {
     pub polls: u64,
     pub events: u64,
     pub promises_kept: u64,
+    /// Overdue promises that the kernel's level-triggered poll did not confirm.
+    pub withdrawn: u64,
+    /// Kept promises by kind (`ep::PROMISES`).
+    pub kept_by_kind: [u64; ep::PROMISES.len()],
     /// The most polls and the longest time a kept promise took.
     pub max_polls: u64,
     pub max_wait: Duration,
@@ -83,6 +87,10 @@ impl Stats {
         self.polls += other.polls;
         self.events += other.events;
         self.promises_kept += other.promises_kept;
+        self.withdrawn += other.withdrawn;
+        for (a, b) in self.kept_by_kind.iter_mut().zip(other.kept_by_kind.iter()) {
+            *a += b;
+        }
         self.max_polls = self.max_polls.max(other.max_polls);
         self.max_wait = self.max_wait.max(other.max_wait);
         for (a, b) in self.by_op.iter_mut().zip(other.by_op.iter()) {
@@ -97,6 +105,15 @@ impl Stats {
             let _ = write!(s, "{name}={n} ");
         }
         s.trim_end().to_string()
+    }
+
+    pub fn promises_line(&self) -> String {
+        let parts: Vec<String> = ep::PROMISES
+            .iter()
+            .zip(self.kept_by_kind.iter())
+            .map(|(name, n)| format!("{name}: {n}"))
+            .collect();
+        parts.join(", ")
     }
 }
 

@@ -1,10 +1,11 @@
 //! The operations: each changes the endpoints through ferrio and updates the model.
 
 use std::io;
+use std::time::Duration;
 
-use ferrio::net::{TcpStream, UdpSocket};
 #[cfg(unix)]
 use ferrio::net::UnixStream;
+use ferrio::net::{TcpStream, UdpSocket};
 #[cfg(unix)]
 use ferrio::unix::pipe;
 use ferrio::Token;
@@ -12,19 +13,34 @@ use ferrio::Token;
 use super::ep::{pattern, Io, MAX_DATAGRAMS};
 use super::{Model, MAX_ENDPOINTS};
 
-pub const OP_NAMES: [&str; 13] = [
-    "connect", "pair", "register", "reregister", "deregister", "drop", "read", "drain",
-    "write", "fill", "shutdown", "wake", "poll",
+pub const OP_NAMES: [&str; 14] = [
+    "connect",
+    "pair",
+    "register",
+    "reregister",
+    "deregister",
+    "drop",
+    "read",
+    "drain",
+    "write",
+    "fill",
+    "pump",
+    "shutdown",
+    "wake",
+    "poll",
 ];
 
 /// Relative weights of the operations, in `OP_NAMES` order.
-const WEIGHTS: [usize; 13] = [4, 5, 10, 8, 4, 4, 12, 6, 12, 4, 2, 3, 20];
+const WEIGHTS: [usize; 14] = [4, 5, 10, 8, 4, 4, 12, 6, 12, 3, 4, 2, 3, 20];
 
 /// Bytes a `fill` writes at most (it stops earlier at `WouldBlock`).
 const FILL_LIMIT: usize = 8 << 20;
 
 fn unexpected(what: &str, label: &str, e: &io::Error) -> String {
-    format!("{what} on {label} failed unexpectedly: {e} ({:?})", e.kind())
+    format!(
+        "{what} on {label} failed unexpectedly: {e} ({:?})",
+        e.kind()
+    )
 }
 
 impl Model {
@@ -88,9 +104,35 @@ impl Model {
                 let slot = candidates[self.rng.below(candidates.len())];
                 self.write(slot, fill)
             }
+            // Fill a stream or pipe until its write blocks, then drain its peer: the
+            // writer is owed a writable event.
+            "pump" => {
+                let slots = &self.slots;
+                let pumpable = |slot: &usize| {
+                    let Some(e) = slots[*slot].as_ref() else {
+                        return false;
+                    };
+                    let peer_reads = e.peer.is_some_and(|p| {
+                        let p = slots[p].as_ref().unwrap();
+                        !p.read_done && !p.chaotic
+                    });
+                    !e.io.is_udp() && e.io.has_write_side() && !e.write_done && peer_reads
+                };
+                let candidates: Vec<usize> = (0..slots.len()).filter(pumpable).collect();
+                let choice =
+                    (!candidates.is_empty()).then(|| candidates[self.rng.below(candidates.len())]);
+                match choice {
+                    Some(slot) => {
+                        self.write(slot, true)?;
+                        let peer = self.ep(slot).peer.unwrap();
+                        self.refresh();
+                        self.read(peer, true)
+                    }
+                    None => Ok(()),
+                }
+            }
             "shutdown" => {
-                match self.pick(|e| e.io.is_stream() && !e.write_done && e.connecting.is_none())
-                {
+                match self.pick(|e| e.io.is_stream() && !e.write_done && e.connecting.is_none()) {
                     Some(slot) => self.shutdown(slot),
                     None => Ok(()),
                 }
@@ -112,10 +154,12 @@ impl Model {
         if self.live() + 2 > MAX_ENDPOINTS {
             return Ok(());
         }
-        let stream = TcpStream::connect(self.listener_addr)
-            .map_err(|e| unexpected("connect", "tcp", &e))?;
+        let stream =
+            TcpStream::connect(self.listener_addr).map_err(|e| unexpected("connect", "tcp", &e))?;
         tune_tcp(&stream);
-        let local = stream.local_addr().map_err(|e| unexpected("local_addr", "tcp", &e))?;
+        let local = stream
+            .local_addr()
+            .map_err(|e| unexpected("local_addr", "tcp", &e))?;
         let slot = self.insert(Io::Tcp(stream));
         self.ep_mut(slot).connecting = Some(local);
         let listener = self.listener;
@@ -162,7 +206,11 @@ impl Model {
         let (a, b) = (self.insert(a), self.insert(b));
         self.ep_mut(a).peer = Some(b);
         self.ep_mut(b).peer = Some(a);
-        self.note(format!("pair {} <-> {}", self.ep(a).label(), self.ep(b).label()));
+        self.note(format!(
+            "pair {} <-> {}",
+            self.ep(a).label(),
+            self.ep(b).label()
+        ));
         Ok(())
     }
 
@@ -178,6 +226,8 @@ impl Model {
         ep.reg = Some((token, interest));
         ep.rd_armed = true;
         ep.wr_armed = true;
+        ep.rd_blocked = false;
+        ep.wr_blocked = false;
         ep.exp_rd = None;
         ep.exp_wr = None;
         self.tokens.insert(token, slot);
@@ -203,11 +253,15 @@ impl Model {
         // Re-registration arms both directions again on every backend.
         ep.rd_armed = true;
         ep.wr_armed = true;
+        ep.rd_blocked = false;
+        ep.wr_blocked = false;
         ep.exp_rd = None;
         ep.exp_wr = None;
         self.tokens.remove(&old);
         self.tokens.insert(token, slot);
-        self.note(format!("reregister {label} {old:?} -> {token:?} {interest:?}"));
+        self.note(format!(
+            "reregister {label} {old:?} -> {token:?} {interest:?}"
+        ));
         Ok(())
     }
 
@@ -261,6 +315,7 @@ impl Model {
         };
         let mut buf = vec![0u8; size];
         let mut total = 0;
+        let mut rounds = 0;
         for _ in 0..100_000 {
             let ep = self.slots[slot].as_mut().unwrap();
             let label = ep.label();
@@ -295,9 +350,22 @@ impl Model {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     ep.rd_armed = true;
+                    ep.rd_blocked = true;
                     ep.exp_rd = None;
+                    // A drain reads everything written so far: what is still on its way
+                    // (a stream's sender waits for the window to open) gets a few short polls
+                    // (which check their events as any poll does) to arrive.
+                    let more = ep.inbox > 0 && !ep.chaotic && !ep.io.is_udp();
                     self.note(format!("read {label}: {total} bytes then WouldBlock"));
-                    return Ok(());
+                    if !drain || !more || rounds == 50 {
+                        return Ok(());
+                    }
+                    rounds += 1;
+                    self.refresh();
+                    self.poll_once_with(Duration::from_millis(2))?;
+                    if self.slots[slot].is_none() {
+                        return Ok(());
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -351,7 +419,9 @@ impl Model {
                         }
                     }
                     let label = self.ep(server).label();
-                    self.note(format!("accept {label} from {from} (client slot {client:?})"));
+                    self.note(format!(
+                        "accept {label} from {from} (client slot {client:?})"
+                    ));
                     if self.rng.chance(50) {
                         self.register(server)?;
                     }
@@ -362,6 +432,7 @@ impl Model {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     let ep = self.ep_mut(listener);
                     ep.rd_armed = true;
+                    ep.rd_blocked = true;
                     ep.exp_rd = None;
                     self.note("accept: WouldBlock".into());
                     return Ok(());
@@ -391,9 +462,8 @@ impl Model {
             if udp {
                 buf[..8].copy_from_slice(&ep.tx_pos.to_le_bytes());
             } else {
-                for (i, b) in buf.iter_mut().enumerate() {
-                    *b = pattern(ep.tx_pos + i as u64);
-                }
+                let n = buf.len();
+                buf.copy_from_slice(pattern(ep.tx_pos, n));
             }
             match ep.io.write(&buf) {
                 Ok(n) => {
@@ -417,6 +487,7 @@ impl Model {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     ep.wr_armed = true;
+                    ep.wr_blocked = true;
                     ep.exp_wr = None;
                     self.note(format!("write {label}: {written} bytes then WouldBlock"));
                     return Ok(());
@@ -437,7 +508,10 @@ impl Model {
                 }
             }
         }
-        self.note(format!("fill {}: stopped after {written} bytes", self.ep(slot).label()));
+        self.note(format!(
+            "fill {}: stopped after {written} bytes",
+            self.ep(slot).label()
+        ));
         Ok(())
     }
 
@@ -464,7 +538,7 @@ impl Model {
             .wake()
             .map_err(|e| unexpected("wake", "waker", &e))?;
         if self.waker_exp.is_none() {
-            self.waker_exp = Some(self.promise());
+            self.waker_exp = Some(self.promise(4));
         }
         self.note("wake".into());
         Ok(())
@@ -495,21 +569,27 @@ fn consume(ep: &mut super::ep::Ep, data: &[u8]) -> Result<(), String> {
             ep.inbox
         ));
     }
-    for (i, &b) in data.iter().enumerate() {
-        let pos = ep.rx_pos + i as u64;
-        if b != pattern(pos) {
-            return Err(format!("stream byte {pos} is {b}, not {}", pattern(pos)));
-        }
+    let expected = pattern(ep.rx_pos, data.len());
+    if data != expected {
+        let i = data.iter().zip(expected).position(|(a, b)| a != b).unwrap();
+        return Err(format!(
+            "stream byte {} is {}, not {}",
+            ep.rx_pos + i as u64,
+            data[i],
+            expected[i]
+        ));
     }
     ep.rx_pos += data.len() as u64;
     ep.inbox -= data.len() as u64;
     Ok(())
 }
 
-/// Small buffers, so that `fill` reaches `WouldBlock` quickly, and no Nagle delay.
+/// Fixed, smallish buffers, so that `fill` reaches `WouldBlock` soon (but a receive buffer
+/// smaller than loopback's 64 KiB segments would stall the sender until its persist timer
+/// fires), and no Nagle delay.
 fn tune_tcp(stream: &TcpStream) {
     let _ = stream.set_nodelay(true);
     let s = socket2::SockRef::from(stream);
-    let _ = s.set_send_buffer_size(8192);
-    let _ = s.set_recv_buffer_size(8192);
+    let _ = s.set_send_buffer_size(16 << 10);
+    let _ = s.set_recv_buffer_size(128 << 10);
 }
