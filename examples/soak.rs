@@ -97,9 +97,14 @@ impl Rng {
 
 enum Kind {
     /// The connecting end; `connected` once its first writable event saw the connection up.
-    Client { stream: TcpStream, connected: bool },
+    Client {
+        stream: TcpStream,
+        connected: bool,
+    },
     /// The accepting end: echoes what it reads.
-    Server { stream: TcpStream },
+    Server {
+        stream: TcpStream,
+    },
     Udp(UdpSocket),
     #[cfg(unix)]
     PipeTx(pipe::Sender),
@@ -386,10 +391,26 @@ impl Soak {
     /// The first half of the once-a-second work: churn.
     fn churn(&mut self, churn_pct: f64) {
         let live: Vec<usize> = (0..self.slab.len())
-            .filter(|&i| matches!(self.slab[i], Some(Entry { kind: Kind::Client { .. }, .. })))
+            .filter(|&i| {
+                matches!(
+                    self.slab[i],
+                    Some(Entry {
+                        kind: Kind::Client { .. },
+                        ..
+                    })
+                )
+            })
             .collect();
         let servers: Vec<usize> = (0..self.slab.len())
-            .filter(|&i| matches!(self.slab[i], Some(Entry { kind: Kind::Server { .. }, .. })))
+            .filter(|&i| {
+                matches!(
+                    self.slab[i],
+                    Some(Entry {
+                        kind: Kind::Server { .. },
+                        ..
+                    })
+                )
+            })
             .collect();
         // Churn: close a fraction; a third of them from the accepting side (the client then
         // sees the end of the stream and closes itself).
@@ -426,7 +447,15 @@ impl Soak {
     fn tick(&mut self, conns: usize) {
         // Top up to `conns` clients (those closed by their server side included).
         let clients = (0..self.slab.len())
-            .filter(|&i| matches!(self.slab[i], Some(Entry { kind: Kind::Client { .. }, .. })))
+            .filter(|&i| {
+                matches!(
+                    self.slab[i],
+                    Some(Entry {
+                        kind: Kind::Client { .. },
+                        ..
+                    })
+                )
+            })
             .count();
         for _ in clients..conns {
             self.connect();
@@ -490,7 +519,15 @@ impl Soak {
     #[cfg(unix)]
     fn churn_pipes(&mut self) {
         let senders: Vec<usize> = (0..self.slab.len())
-            .filter(|&i| matches!(self.slab[i], Some(Entry { kind: Kind::PipeTx(_), .. })))
+            .filter(|&i| {
+                matches!(
+                    self.slab[i],
+                    Some(Entry {
+                        kind: Kind::PipeTx(_),
+                        ..
+                    })
+                )
+            })
             .collect();
         if senders.is_empty() {
             return;
@@ -535,10 +572,12 @@ struct Sample {
 
 fn sample() -> Sample {
     let fds = std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count());
-    let rss_kib = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-        let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    });
+    let rss_kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        });
     Sample { fds, rss_kib }
 }
 
@@ -549,8 +588,7 @@ fn raise_fd_limit() {
         rlim_max: 0,
     };
     // SAFETY: getrlimit only writes the live `rl` it is given.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 || rl.rlim_cur >= rl.rlim_max
-    {
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 || rl.rlim_cur >= rl.rlim_max {
         return;
     }
     let old = rl.rlim_cur;
@@ -672,14 +710,41 @@ fn run(args: &Args) -> io::Result<bool> {
     let clients = soak
         .slab
         .iter()
-        .filter(|e| matches!(e, Some(Entry { kind: Kind::Client { connected: true, .. }, .. })))
+        .filter(|e| {
+            matches!(
+                e,
+                Some(Entry {
+                    kind: Kind::Client {
+                        connected: true,
+                        ..
+                    },
+                    ..
+                })
+            )
+        })
         .count();
     let servers = soak
         .slab
         .iter()
-        .filter(|e| matches!(e, Some(Entry { kind: Kind::Server { .. }, .. })))
+        .filter(|e| {
+            matches!(
+                e,
+                Some(Entry {
+                    kind: Kind::Server { .. },
+                    ..
+                })
+            )
+        })
         .count();
-    report(args, warmup, &samples, &soak.counts, clients, servers, quiet_seconds)
+    report(
+        args,
+        warmup,
+        &samples,
+        &soak.counts,
+        clients,
+        servers,
+        quiet_seconds,
+    )
 }
 
 fn report(
@@ -742,7 +807,10 @@ fn report(
     }
     let tail = (samples.len() / 4).max(3).min(after.len());
     let base = during.iter().filter_map(|s| s.rss_kib).max();
-    let end = after[after.len() - tail..].iter().filter_map(|s| s.rss_kib).max();
+    let end = after[after.len() - tail..]
+        .iter()
+        .filter_map(|s| s.rss_kib)
+        .max();
     if let (Some(base), Some(end)) = (base, end) {
         let drift = (end as f64 - base as f64) / base as f64 * 100.0;
         println!(
