@@ -139,7 +139,7 @@ fn random_operations_keep_the_readiness_contract() {
     } else {
         let n = env_u64("FERRIO_MODEL_SEEDS").unwrap_or(6);
         for i in 0..n {
-            let seed = mix(0xfe44_10 + i);
+            let seed = mix(0x00fe_4410 + i);
             total.add(&run_seed(seed, ops, limits));
             seeds.push(seed);
         }
