@@ -669,7 +669,9 @@ fn run(args: &Args) -> io::Result<bool> {
         soak.poll_until(Instant::now() + Duration::from_millis(20), &mut events)?;
     }
     let start = Instant::now();
-    let mut samples: Vec<Sample> = Vec::new();
+    // The figures the checks need, kept as the run goes: a list of every sample would grow
+    // (and its pages would count in the resident memory being watched).
+    let mut watch = Watch::new(args.secs, warmup);
     let mut quiet_seconds = 0;
     let mut last = (0, 0, 0);
     for second in 1..=args.secs {
@@ -703,7 +705,7 @@ fn run(args: &Args) -> io::Result<bool> {
             c.benign_errors,
             c.errors,
         );
-        samples.push(s);
+        watch.add(second, s);
     }
     stop.store(true, Ordering::Relaxed);
     waker_thread.join().expect("the waker thread panicked");
@@ -736,21 +738,53 @@ fn run(args: &Args) -> io::Result<bool> {
             )
         })
         .count();
-    report(
-        args,
-        warmup,
-        &samples,
-        &soak.counts,
-        clients,
-        servers,
-        quiet_seconds,
-    )
+    report(args, &watch, &soak.counts, clients, servers, quiet_seconds)
+}
+
+/// The samples' figures that the drift checks compare.
+struct Watch {
+    warmup: u64,
+    /// The last `tail` seconds of the run are its end.
+    tail: u64,
+    secs: u64,
+    /// The descriptor count at the last warm-up sample, and at the last sample.
+    warm_fds: Option<usize>,
+    end_fds: Option<usize>,
+    /// The highest resident memory during warm-up, and during the tail.
+    warm_rss: Option<u64>,
+    tail_rss: Option<u64>,
+}
+
+impl Watch {
+    fn new(secs: u64, warmup: u64) -> Watch {
+        let tail = (secs / 4).max(3).min(secs.saturating_sub(warmup));
+        Watch {
+            warmup,
+            tail,
+            secs,
+            warm_fds: None,
+            end_fds: None,
+            warm_rss: None,
+            tail_rss: None,
+        }
+    }
+
+    fn add(&mut self, second: u64, s: Sample) {
+        if second <= self.warmup {
+            self.warm_fds = s.fds;
+            self.warm_rss = self.warm_rss.max(s.rss_kib);
+        } else {
+            self.end_fds = s.fds;
+        }
+        if second > self.secs - self.tail {
+            self.tail_rss = self.tail_rss.max(s.rss_kib);
+        }
+    }
 }
 
 fn report(
     args: &Args,
-    warmup: u64,
-    samples: &[Sample],
+    watch: &Watch,
     c: &Counts,
     clients: usize,
     servers: usize,
@@ -790,13 +824,11 @@ fn report(
     if clients + slack < args.conns {
         fail(format!("only {clients} of {} connections up", args.conns));
     }
-    let warm = warmup as usize;
-    if samples.len() <= warm {
-        println!("run shorter than its warm-up: no drift check");
+    if watch.tail == 0 {
+        println!("run not longer than its warm-up: no drift check");
         return Ok(ok);
     }
-    let (during, after) = samples.split_at(warm);
-    if let (Some(base), Some(end)) = (during[warm - 1].fds, after[after.len() - 1].fds) {
+    if let (Some(base), Some(end)) = (watch.warm_fds, watch.end_fds) {
         let drift = (end as f64 - base as f64) / base as f64 * 100.0;
         println!("fds: {base} at the end of warm-up, {end} at the end: drift {drift:+.2} %");
         if drift.abs() >= 1.0 {
@@ -805,17 +837,12 @@ fn report(
     } else {
         println!("fds: not available on this system");
     }
-    let tail = (samples.len() / 4).max(3).min(after.len());
-    let base = during.iter().filter_map(|s| s.rss_kib).max();
-    let end = after[after.len() - tail..]
-        .iter()
-        .filter_map(|s| s.rss_kib)
-        .max();
-    if let (Some(base), Some(end)) = (base, end) {
+    if let (Some(base), Some(end)) = (watch.warm_rss, watch.tail_rss) {
         let drift = (end as f64 - base as f64) / base as f64 * 100.0;
         println!(
-            "rss: {base} KiB highest in warm-up, {end} KiB highest in the last {tail} s: \
-             drift {drift:+.2} %"
+            "rss: {base} KiB highest in warm-up, {end} KiB highest in the last {} s: \
+             drift {drift:+.2} %",
+            watch.tail
         );
         if drift >= 1.0 {
             fail(format!("resident memory drifted {drift:+.2} %"));
