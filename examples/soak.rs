@@ -29,8 +29,8 @@
 //! - fewer than `--conns` connections are established at the end, or an I/O operation fails
 //!   in a way a churned connection does not explain.
 //!
-//! Where `/proc` is missing (Windows, the BSDs) the two leak checks are skipped and only
-//! the traffic is checked. On Unix the soft `RLIMIT_NOFILE` is raised to the hard limit first.
+//! The two leak checks need Linux's `/proc`; elsewhere (Windows, the BSDs) they are skipped
+//! and only the traffic is checked. On Unix the soft `RLIMIT_NOFILE` is raised to the hard limit first.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -570,6 +570,17 @@ struct Sample {
     rss_kib: Option<u64>,
 }
 
+/// Reads `/proc` on Linux; elsewhere there is nothing to sample (under Wine `/proc` is
+/// visible, but its figures are Wine's, not the Windows process's).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn sample() -> Sample {
+    Sample {
+        fds: None,
+        rss_kib: None,
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn sample() -> Sample {
     let fds = std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count());
     let rss_kib = std::fs::read_to_string("/proc/self/status")

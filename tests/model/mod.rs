@@ -78,6 +78,8 @@ pub struct Stats {
     pub max_polls: u64,
     pub max_wait: Duration,
     pub by_op: [u64; ops::OP_NAMES.len()],
+    /// Time spent in each operation.
+    pub op_time: [Duration; ops::OP_NAMES.len()],
     pub endpoints: u64,
 }
 
@@ -96,13 +98,16 @@ impl Stats {
         for (a, b) in self.by_op.iter_mut().zip(other.by_op.iter()) {
             *a += b;
         }
+        for (a, b) in self.op_time.iter_mut().zip(other.op_time.iter()) {
+            *a += *b;
+        }
         self.endpoints += other.endpoints;
     }
 
     pub fn ops_line(&self) -> String {
         let mut s = String::new();
-        for (name, n) in ops::OP_NAMES.iter().zip(self.by_op.iter()) {
-            let _ = write!(s, "{name}={n} ");
+        for ((name, n), t) in ops::OP_NAMES.iter().zip(&self.by_op).zip(&self.op_time) {
+            let _ = write!(s, "{name}={n} ({}ms) ", t.as_millis());
         }
         s.trim_end().to_string()
     }

@@ -54,6 +54,15 @@ impl Model {
             op += 1;
         }
         self.stats.by_op[op] += 1;
+        let started = std::time::Instant::now();
+        let result = self.run_op(op);
+        self.stats.op_time[op] += started.elapsed();
+        result?;
+        self.refresh();
+        Ok(())
+    }
+
+    fn run_op(&mut self, op: usize) -> Result<(), String> {
         match OP_NAMES[op] {
             "connect" => self.connect(),
             "pair" => self.pair(),
@@ -139,9 +148,7 @@ impl Model {
             }
             "wake" => self.wake(),
             _ => self.poll_once(),
-        }?;
-        self.refresh();
-        Ok(())
+        }
     }
 
     fn fresh_token(&mut self) -> Token {
@@ -308,6 +315,8 @@ impl Model {
         }
         let size = if self.ep(slot).io.is_udp() {
             1024 // a whole datagram
+        } else if drain {
+            self.rng.range(4096, 65536) // as for a fill: big chunks
         } else if self.rng.chance(50) {
             self.rng.range(1, 64)
         } else {
@@ -445,10 +454,12 @@ impl Model {
 
     fn write(&mut self, slot: usize, fill: bool) -> Result<(), String> {
         let udp = self.ep(slot).io.is_udp();
-        let size = match (udp, self.rng.chance(50)) {
-            (true, _) => self.rng.range(8, 512),
-            (false, true) => self.rng.range(1, 64),
-            (false, false) => self.rng.range(65, 32768),
+        // A fill writes big chunks: thousands of tiny writes add nothing but time.
+        let size = match (udp, fill, self.rng.chance(50)) {
+            (true, _, _) => self.rng.range(8, 512),
+            (false, true, _) => self.rng.range(4096, 65536),
+            (false, false, true) => self.rng.range(1, 64),
+            (false, false, false) => self.rng.range(65, 32768),
         };
         let mut written = 0;
         let mut buf = vec![0u8; size];
