@@ -30,8 +30,8 @@
 //! Knobs (environment):
 //!
 //! - `FERRIO_MODEL_SEED=0x...`: run that one seed (the failure message prints it).
-//! - `FERRIO_MODEL_OPS=N`: operations per seed (default 1500).
-//! - `FERRIO_MODEL_SEEDS=N`: number of seeds (default 6), derived from a fixed base seed.
+//! - `FERRIO_MODEL_OPS=N`: operations per seed (default 2500).
+//! - `FERRIO_MODEL_SEEDS=N`: number of seeds (default 8), derived from a fixed base seed.
 //! - `FERRIO_MODEL_SECS=S`: soak mode: new seeds (from the clock) until S seconds have passed.
 //!
 //! Replay: `FERRIO_MODEL_SEED=0x... FERRIO_MODEL_OPS=N cargo test --test model_readiness`
@@ -116,7 +116,7 @@ fn mix(x: u64) -> u64 {
 #[test]
 fn random_operations_keep_the_readiness_contract() {
     let limits = limits();
-    let ops = env_u64("FERRIO_MODEL_OPS").unwrap_or(1500);
+    let ops = env_u64("FERRIO_MODEL_OPS").unwrap_or(2500);
     let start = Instant::now();
     let mut total = Stats::default();
     let mut seeds = Vec::new();
@@ -137,7 +137,7 @@ fn random_operations_keep_the_readiness_contract() {
             i += 1;
         }
     } else {
-        let n = env_u64("FERRIO_MODEL_SEEDS").unwrap_or(6);
+        let n = env_u64("FERRIO_MODEL_SEEDS").unwrap_or(8);
         for i in 0..n {
             let seed = mix(0x00fe_4410 + i);
             total.add(&run_seed(seed, ops, limits));

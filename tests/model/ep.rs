@@ -119,6 +119,19 @@ impl Io {
         }
     }
 
+    /// One peek (TCP and UDP only): data without taking it.
+    pub fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Io::Tcp(s) => s.peek(buf),
+            Io::Udp(s, _) => s.peek_from(buf).map(|(n, _)| n),
+            _ => unreachable!("peek on {}", self.name()),
+        }
+    }
+
+    pub fn can_peek(&self) -> bool {
+        matches!(self, Io::Tcp(_) | Io::Udp(..))
+    }
+
     /// One write (one datagram for UDP).
     pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {

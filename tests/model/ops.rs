@@ -13,25 +13,34 @@ use ferrio::Token;
 use super::ep::{pattern, Io, MAX_DATAGRAMS};
 use super::{Model, MAX_ENDPOINTS};
 
-pub const OP_NAMES: [&str; 14] = [
-    "connect",
-    "pair",
-    "register",
-    "reregister",
-    "deregister",
-    "drop",
-    "read",
-    "drain",
-    "write",
-    "fill",
-    "pump",
-    "shutdown",
-    "wake",
-    "poll",
+/// The operations and their relative weights.
+const OPS: [(&str, usize); 15] = [
+    ("connect", 4),
+    ("pair", 5),
+    ("register", 10),
+    ("reregister", 8),
+    ("deregister", 4),
+    ("drop", 4),
+    ("read", 12),
+    ("drain", 6),
+    ("peek", 4),
+    ("write", 12),
+    ("fill", 3),
+    ("pump", 4),
+    ("shutdown", 2),
+    ("wake", 3),
+    ("poll", 20),
 ];
 
-/// Relative weights of the operations, in `OP_NAMES` order.
-const WEIGHTS: [usize; 14] = [4, 5, 10, 8, 4, 4, 12, 6, 12, 3, 4, 2, 3, 20];
+pub const OP_NAMES: [&str; OPS.len()] = {
+    let mut names = [""; OPS.len()];
+    let mut i = 0;
+    while i < OPS.len() {
+        names[i] = OPS[i].0;
+        i += 1;
+    }
+    names
+};
 
 /// Bytes a `fill` writes at most (it stops earlier at `WouldBlock`).
 const FILL_LIMIT: usize = 8 << 20;
@@ -46,11 +55,11 @@ fn unexpected(what: &str, label: &str, e: &io::Error) -> String {
 impl Model {
     /// One random operation (one that cannot apply right now does nothing).
     pub(super) fn step(&mut self) -> Result<(), String> {
-        let total: usize = WEIGHTS.iter().sum();
+        let total: usize = OPS.iter().map(|&(_, w)| w).sum();
         let mut r = self.rng.below(total);
         let mut op = 0;
-        while r >= WEIGHTS[op] {
-            r -= WEIGHTS[op];
+        while r >= OPS[op].1 {
+            r -= OPS[op].1;
             op += 1;
         }
         self.stats.by_op[op] += 1;
@@ -89,6 +98,12 @@ impl Model {
                 match self.pick(|e| e.io.has_read_side() && !e.read_done && e.connecting.is_none())
                 {
                     Some(slot) => self.read(slot, drain),
+                    None => Ok(()),
+                }
+            }
+            "peek" => {
+                match self.pick(|e| e.io.can_peek() && !e.read_done && e.connecting.is_none()) {
+                    Some(slot) => self.peek(slot),
                     None => Ok(()),
                 }
             }
@@ -147,7 +162,8 @@ impl Model {
                 }
             }
             "wake" => self.wake(),
-            _ => self.poll_once(),
+            "poll" => self.poll_once(),
+            other => unreachable!("operation {other}"),
         }
     }
 
@@ -393,6 +409,46 @@ impl Model {
             }
         }
         Ok(())
+    }
+
+    /// A peek takes nothing, so data it finds leaves the promises as they are; a peek that
+    /// returns `WouldBlock` arms the source as a read would (ferrio routes peeks through the
+    /// same re-arming path as reads).
+    fn peek(&mut self, slot: usize) -> Result<(), String> {
+        let mut buf = vec![0u8; 1024];
+        let ep = self.slots[slot].as_mut().unwrap();
+        let label = ep.label();
+        match ep.io.peek(&mut buf) {
+            Ok(n) => {
+                // What a peek shows is what the next read returns: check it the same way,
+                // on a copy of the model's state.
+                let (inbox, rx_pos) = (ep.inbox, ep.rx_pos);
+                let checked = if n == 0 {
+                    Ok(())
+                } else {
+                    consume(ep, &buf[..n])
+                };
+                (ep.inbox, ep.rx_pos) = (inbox, rx_pos);
+                self.note(format!("peek {label}: {n} bytes"));
+                checked.map_err(|what| self.failure(format!("{label} (peek): {what}")))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                ep.rd_armed = true;
+                ep.rd_blocked = true;
+                ep.exp_rd = None;
+                self.note(format!("peek {label}: WouldBlock"));
+                Ok(())
+            }
+            Err(e) => {
+                let explained = ep.chaotic || (ep.io.is_udp() && ep.peer_gone);
+                self.note(format!("peek {label}: {e}"));
+                if explained {
+                    Ok(())
+                } else {
+                    Err(self.failure(unexpected("peek", &label, &e)))
+                }
+            }
+        }
     }
 
     fn accept(&mut self, drain: bool) -> Result<(), String> {
