@@ -1,9 +1,11 @@
 //! Model-based randomized testing of edge-triggered readiness.
 //!
 //! Random sequences of connect/accept, register, reregister (same or new token, any
-//! interest), deregister, drop, read, drain, write, fill (write until `WouldBlock`), shutdown,
-//! wake and poll run over TCP, UDP, Unix stream pairs and pipes (the last two on Unix only),
-//! with a small `Events` capacity (1 to 64, chosen by the seed). A model of every endpoint
+//! interest), deregister, drop, read, drain (read until `WouldBlock`), peek, write, fill
+//! (write until `WouldBlock`), pump (fill, then drain the peer), shutdown, wake and poll run
+//! over TCP, UDP, Unix stream pairs and pipes (the last two on Unix only), at most 14
+//! endpoints at a time, with a small `Events` capacity (1 to 64, chosen by the seed). A
+//! model of every endpoint
 //! (what was written to it and not read, whether its peer is gone, whether its last read or
 //! write met `WouldBlock`) checks, after every poll:
 //!
@@ -20,7 +22,10 @@
 //!    peer has read everything it wrote; its peer went away), an event for that direction
 //!    (or an error/closed flag) must come within `FERRIO_MODEL_POLLS` polls (default 8) *and*
 //!    `FERRIO_MODEL_PATIENCE_MS` (default 2 s; 5 s on Windows), polls waiting 20 ms while a
-//!    promise is open. A Waker's wake is owed a readable event the same way.
+//!    promise is open. A Waker's wake is owed a readable event the same way. On Unix an
+//!    overdue promise fails only if the kernel's own level-triggered poll(2) of the
+//!    descriptor confirms the readiness; one it does not confirm rested on an assumption of
+//!    the model and is withdrawn (and counted in the summary line).
 //! 4. **Data integrity**: stream bytes arrive in order and unaltered, datagrams in order, no
 //!    end-of-stream before everything written was read.
 //!
