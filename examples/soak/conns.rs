@@ -77,6 +77,8 @@ pub struct Soak {
     pub udp_addrs: Vec<(usize, SocketAddr)>,
     pub counts: Counts,
     pub rng: Rng,
+    /// Lists of slots that `churn` reuses every second.
+    pub scratch: (Vec<usize>, Vec<usize>),
 }
 
 pub fn benign(e: &io::Error) -> bool {
@@ -323,30 +325,20 @@ impl Soak {
         }
     }
 
+    /// The slots whose entry `f` accepts, in `out` (a list kept from tick to tick, so the
+    /// soak's own memory use stays flat).
+    fn slots_where(&self, out: &mut Vec<usize>, f: impl Fn(&Kind) -> bool) {
+        out.clear();
+        out.extend(
+            (0..self.slab.len()).filter(|&i| self.slab[i].as_ref().is_some_and(|e| f(&e.kind))),
+        );
+    }
+
     /// The first half of the once-a-second work: churn.
     pub fn churn(&mut self, churn_pct: f64) {
-        let live: Vec<usize> = (0..self.slab.len())
-            .filter(|&i| {
-                matches!(
-                    self.slab[i],
-                    Some(Entry {
-                        kind: Kind::Client { .. },
-                        ..
-                    })
-                )
-            })
-            .collect();
-        let servers: Vec<usize> = (0..self.slab.len())
-            .filter(|&i| {
-                matches!(
-                    self.slab[i],
-                    Some(Entry {
-                        kind: Kind::Server { .. },
-                        ..
-                    })
-                )
-            })
-            .collect();
+        let (mut live, mut servers) = std::mem::take(&mut self.scratch);
+        self.slots_where(&mut live, |k| matches!(k, Kind::Client { .. }));
+        self.slots_where(&mut servers, |k| matches!(k, Kind::Server { .. }));
         // Churn: close a fraction; a third of them from the accepting side (the client then
         // sees the end of the stream and closes itself).
         let n = ((live.len() as f64) * churn_pct / 100.0).round() as usize;
@@ -363,7 +355,9 @@ impl Soak {
                 self.remove(victim, k % 2 == 0);
             }
         }
-        let udp: Vec<usize> = self.udp_addrs.iter().map(|&(i, _)| i).collect();
+        let udp = &mut live;
+        udp.clear();
+        udp.extend(self.udp_addrs.iter().map(|&(i, _)| i));
         for _ in 0..2.min(udp.len()) {
             let victim = udp[self.rng.below(udp.len())];
             let deregister = self.rng.next() % 2 == 0;
@@ -374,7 +368,11 @@ impl Soak {
             }
         }
         #[cfg(unix)]
-        self.churn_pipes();
+        {
+            self.slots_where(&mut live, |k| matches!(k, Kind::PipeTx(_)));
+            self.churn_pipes(&live);
+        }
+        self.scratch = (live, servers);
     }
 
     /// The second half of the once-a-second work, once the churned connections' peers have
@@ -452,18 +450,7 @@ impl Soak {
     }
 
     #[cfg(unix)]
-    pub fn churn_pipes(&mut self) {
-        let senders: Vec<usize> = (0..self.slab.len())
-            .filter(|&i| {
-                matches!(
-                    self.slab[i],
-                    Some(Entry {
-                        kind: Kind::PipeTx(_),
-                        ..
-                    })
-                )
-            })
-            .collect();
+    fn churn_pipes(&mut self, senders: &[usize]) {
         if senders.is_empty() {
             return;
         }
