@@ -215,6 +215,18 @@ pub struct Ep {
 }
 
 impl Ep {
+    /// Records a successful register or reregister: (re)registration arms both directions
+    /// again on every backend, and no promise made before it is kept pending.
+    pub fn registered(&mut self, token: Token, interest: Interest) {
+        self.reg = Some((token, interest));
+        self.rd_armed = true;
+        self.wr_armed = true;
+        self.rd_blocked = false;
+        self.wr_blocked = false;
+        self.exp_rd = None;
+        self.exp_wr = None;
+    }
+
     pub fn new(id: u64, io: Io) -> Ep {
         Ep {
             id,

@@ -246,13 +246,7 @@ impl Model {
         registry
             .register(ep.io.source(), token, interest)
             .map_err(|e| unexpected("register", &label, &e))?;
-        ep.reg = Some((token, interest));
-        ep.rd_armed = true;
-        ep.wr_armed = true;
-        ep.rd_blocked = false;
-        ep.wr_blocked = false;
-        ep.exp_rd = None;
-        ep.exp_wr = None;
+        ep.registered(token, interest);
         self.tokens.insert(token, slot);
         self.note(format!("register {label} {token:?} {interest:?}"));
         Ok(())
@@ -272,14 +266,7 @@ impl Model {
         registry
             .reregister(ep.io.source(), token, interest)
             .map_err(|e| unexpected("reregister", &label, &e))?;
-        ep.reg = Some((token, interest));
-        // Re-registration arms both directions again on every backend.
-        ep.rd_armed = true;
-        ep.wr_armed = true;
-        ep.rd_blocked = false;
-        ep.wr_blocked = false;
-        ep.exp_rd = None;
-        ep.exp_wr = None;
+        ep.registered(token, interest);
         self.tokens.remove(&old);
         self.tokens.insert(token, slot);
         self.note(format!(

@@ -190,6 +190,22 @@ fn wakes(selector: &Selector) -> usize {
     selector.shared.wakes.load(SeqCst)
 }
 
+/// A non-blocking socket pair whose first end is registered READABLE under `token`, with its
+/// source state.
+fn registered_pair(selector: &Selector, token: Token) -> (UnixStream, UnixStream, IoSourceState) {
+    let (local, peer) = UnixStream::pair().unwrap();
+    local.set_nonblocking(true).unwrap();
+    let mut state = IoSourceState::new();
+    state
+        .register(
+            selector,
+            local.as_raw_fd(),
+            watch(token, Interest::READABLE),
+        )
+        .expect("register a socket pair's end");
+    (local, peer, state)
+}
+
 /// A read on `stream` through `state`, as ferrio's own types do it.
 fn read_op(state: &IoSourceState, stream: &UnixStream) -> io::Result<usize> {
     let mut buf = [0u8; 64];
@@ -214,16 +230,7 @@ fn armed_records() {
 #[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn rearming_an_armed_direction_does_not_wake_the_poller() {
     let (selector, waker) = selector_and_stop_waker();
-    let (local, mut peer) = UnixStream::pair().unwrap();
-    local.set_nonblocking(true).unwrap();
-    let mut state = IoSourceState::new();
-    state
-        .register(
-            &selector,
-            local.as_raw_fd(),
-            watch(Token(1), Interest::READABLE),
-        )
-        .unwrap();
+    let (local, mut peer, state) = registered_pair(&selector, Token(1));
     let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
 
@@ -346,16 +353,7 @@ fn watch(token: Token, interests: Interest) -> Watch {
 /// first event must be the new socket's.
 fn dropped_while_wake_fails_leaves_no_stale_slot(drop_waker: bool) {
     let (selector, waker) = selector_and_stop_waker();
-    let (local, peer) = UnixStream::pair().unwrap();
-    local.set_nonblocking(true).unwrap();
-    let mut state = IoSourceState::new();
-    state
-        .register(
-            &selector,
-            local.as_raw_fd(),
-            watch(Token(1), Interest::READABLE),
-        )
-        .unwrap();
+    let (local, peer, state) = registered_pair(&selector, Token(1));
     let dropped = Waker::new(&selector, Token(5)).unwrap();
     let (events, poller) = spawn_poller(&selector, STOP);
     wait_until_polling(&selector);
@@ -373,16 +371,8 @@ fn dropped_while_wake_fails_leaves_no_stale_slot(drop_waker: bool) {
         "the failpoint was not reached"
     );
 
-    let (reused, mut reused_peer) = UnixStream::pair().unwrap();
-    reused.set_nonblocking(true).unwrap();
-    let mut new_state = IoSourceState::new();
-    new_state
-        .register(
-            &selector,
-            reused.as_raw_fd(),
-            watch(Token(2), Interest::READABLE),
-        )
-        .expect("a dropped owner's slot still holds its fd number");
+    // Would fail if the dropped owner's slot still held its fd number.
+    let (_reused, mut reused_peer, new_state) = registered_pair(&selector, Token(2));
     reused_peer.write_all(b"x").unwrap();
     assert_eq!(events.recv_timeout(TIMEOUT), Ok(Token(2)));
     stop_poller(&waker, &events, poller);
