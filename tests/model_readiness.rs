@@ -44,6 +44,10 @@
 //! sequence follows the seed, but it also depends on what the system did (a read that found
 //! data or `WouldBlock`), so a replay retraces the run only as far as the system behaves the
 //! same.
+#![cfg(all(feature = "net", feature = "os-ext"))]
+// Not under Miri: it has no UDP or AF_UNIX sockets, no poll(2) (the overdue-promise check),
+// and not the TCP buffer-size options the model sets.
+#![cfg(not(miri))]
 
 mod model;
 
