@@ -77,6 +77,7 @@ aarch64-unknown-nto-qnx710      poll    all
 x86_64-unknown-haiku            poll    all
 i686-unknown-hurd-gnu           poll    all
 armv7-sony-vita-newlibeabihf    poll    all
+x86_64-pc-cygwin                poll    all
 x86_64-pc-windows-msvc          -       skip  checked by .ci/windows.sh (clippy, docs, tests under Wine)
 x86_64-unknown-hermit           poll    skip  Hermit is no Unix family: ferrio stops at its compile_error (mio: poll(2), eventfd Waker, no pipe)
 aarch64-unknown-hermit          poll    skip  as x86_64-unknown-hermit
