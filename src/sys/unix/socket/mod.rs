@@ -201,7 +201,8 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// An unbound Unix socket.
+/// An unbound Unix socket (for `UnixDatagram::unbound`, which Emscripten lacks).
+#[cfg_attr(target_os = "emscripten", allow(dead_code))]
 pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
     new_socket(libc::AF_UNIX, kind)
 }
