@@ -109,9 +109,10 @@ fn reset(s: &Seen) -> bool {
 /// Shutting down the reading half is reported where the system says so: by epoll and kqueue,
 /// and by poll(2) where POLLRDHUP exists.
 macro_rules! shutdown_read_test {
-    ($name:ident, $setup:ident) => {
+    ($(#[$attr:meta])* $name:ident, $setup:ident) => {
         #[cfg(any(not(ferrio_poll), target_os = "linux", target_os = "android"))]
         #[test]
+        $(#[$attr])*
         fn $name() {
             let (mut poll, mut events, mut local, mut peer) = $setup();
             readable_not_drained(&mut poll, &mut events, &mut local, &mut peer);
@@ -121,12 +122,23 @@ macro_rules! shutdown_read_test {
     };
 }
 
-shutdown_read_test!(unix_local_shutdown_read_after_unread_readable, unix);
+shutdown_read_test!(
+    #[cfg_attr(
+        miri,
+        ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
+    )]
+    unix_local_shutdown_read_after_unread_readable,
+    unix
+);
 shutdown_read_test!(tcp_local_shutdown_read_after_unread_readable, tcp);
 
 /// The peer closes: a Unix stream hangs up entirely; TCP sees the peer's FIN (the reading
 /// half is shut), which poll(2) reports as POLLRDHUP where it exists.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
+)]
 fn unix_peer_close_after_unread_readable() {
     let (mut poll, mut events, mut local, mut peer) = unix();
     readable_not_drained(&mut poll, &mut events, &mut local, &mut peer);
@@ -147,6 +159,10 @@ fn tcp_peer_close_after_unread_readable() {
 /// condition and is reported too.
 #[cfg(any(not(ferrio_poll), target_os = "linux", target_os = "android"))]
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
+)]
 fn unix_hang_up_after_read_closed() {
     let (mut poll, mut events, mut local, mut peer) = unix();
     readable_not_drained(&mut poll, &mut events, &mut local, &mut peer);
@@ -157,6 +173,10 @@ fn unix_hang_up_after_read_closed() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
+)]
 fn unix_local_shutdown_both_after_unread_readable() {
     let (mut poll, mut events, mut local, mut peer) = unix();
     readable_not_drained(&mut poll, &mut events, &mut local, &mut peer);
@@ -181,6 +201,7 @@ fn tcp_local_shutdown_both_after_unread_readable() {
 /// WRITABLE reported, then the peer resets the connection (TCP: a zero linger makes the close
 /// send RST).
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate SO_LINGER")]
 fn tcp_peer_reset_after_writable() {
     let (mut poll, mut events, mut local, peer) = tcp();
     register_writable(&mut poll, &mut events, &mut local);
@@ -194,6 +215,10 @@ fn tcp_peer_reset_after_writable() {
 /// WRITABLE reported, then the peer of a Unix stream closes with data of ours unread, which
 /// resets the connection.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
+)]
 fn unix_peer_reset_after_writable() {
     let (mut poll, mut events, mut local, peer) = unix();
     register_writable(&mut poll, &mut events, &mut local);

@@ -2,6 +2,8 @@
 //! fds in `accept` (EMFILE) leaves the listener usable. Both run in a child process so that
 //! other tests' fds do not disturb the counts and the lowered fd limit disturbs nobody.
 #![cfg(all(target_os = "linux", feature = "net", feature = "os-poll"))]
+// Not under Miri: every test runs in a child process, which Miri cannot spawn.
+#![cfg(not(miri))]
 
 mod net_common;
 mod util;

@@ -59,6 +59,10 @@ fn connect_protocol_writable_then_take_error_and_peer_addr() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri refuses any use of a socket after a failed connect"
+)]
 fn refused_connect_is_writable_with_error() {
     let (mut poll, mut events) = setup();
     // A port that was free a moment ago and has no listener now.
@@ -121,6 +125,7 @@ fn peer_shutdown_write_gives_read_closed() {
     windows,
     ignore = "Wine 8 closes a zero-linger socket with FIN, not RST: the read returns Ok(0)"
 )]
+#[cfg_attr(miri, ignore = "Miri does not emulate SO_LINGER")]
 fn zero_linger_reset_gives_error_on_read() {
     let (mut poll, mut events) = setup();
     let (client, mut server) = tcp_pair(&mut poll, &mut events);
@@ -216,6 +221,10 @@ impl Side {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate sendmsg(2), which vectored writes use"
+)]
 fn multi_mib_transfer_both_directions_edge_triggered() {
     let (mut poll, mut events) = setup();
     let (client, server) = tcp_pair(&mut poll, &mut events);
@@ -497,6 +506,10 @@ fn listener_methods() {
 
 #[cfg(unix)] // fds, libc calls
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "Miri does not emulate sendmsg(2), which vectored writes use"
+)]
 fn stream_methods() {
     let (mut poll, mut events) = setup();
     let (mut client, server) = tcp_pair(&mut poll, &mut events);

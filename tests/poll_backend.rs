@@ -461,6 +461,7 @@ fn registration_errors() {
 /// duplicated), silently. Runs in a child process: it reuses an exact fd number, which other
 /// test threads could otherwise be given meanwhile.
 #[test]
+#[cfg_attr(miri, ignore = "Miri cannot spawn processes")]
 fn closed_source_fd_is_reported_and_its_number_freed() {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     if !util::in_child() {

@@ -242,6 +242,7 @@ extern "C" fn ignore_signal(_: libc::c_int) {}
 
 #[cfg(all(unix, not(target_os = "vita")))]
 #[test]
+#[cfg_attr(miri, ignore = "Miri cannot spawn processes")]
 fn signal_interrupts_a_blocked_poll() {
     if !util::in_child() {
         return util::run_in_child("signal_interrupts_a_blocked_poll");

@@ -115,6 +115,7 @@ fn tcp_register_multiple_event_loops() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri emulates TCP sockets only, not UDP")]
 fn udp_register_multiple_event_loops() {
     let mut first = Poll::new().unwrap();
     let mut second = Poll::new().unwrap();
@@ -186,6 +187,7 @@ fn channel_register_multiple_event_loops() {
 /// A `Registry` cloned from a dropped `Poll` keeps the poller, and its registrations, alive:
 /// the source still belongs to it. Once the last handle is gone, the source is free.
 #[test]
+#[cfg_attr(miri, ignore = "Miri emulates TCP sockets only, not UDP")]
 fn a_registry_clone_keeps_the_source_registered() {
     let mut socket = UdpSocket::bind(local()).unwrap();
     let first = Poll::new().unwrap();

@@ -20,6 +20,7 @@ mod error;
 pub(crate) mod failpoints;
 #[cfg(feature = "net")]
 mod socket_api;
+pub(crate) mod sync;
 mod timeout;
 
 pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi, Watch};
@@ -32,6 +33,15 @@ pub(crate) use self::unix::*;
 
 #[cfg(windows)]
 mod windows;
+// The Windows selector's kernel-free part, compiled in the unit tests on Unix too, for its
+// loom model (`windows/loom_model.rs`).
+#[cfg(all(unix, test, loom))]
+#[path = "windows/loom_model.rs"]
+mod windows_loom_model;
+#[cfg(all(unix, test))]
+#[allow(dead_code)]
+#[path = "windows/sock_state.rs"]
+mod windows_sock_state;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
 

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use ferrio::event::Event;
 use ferrio::{Events, Interest, Poll, Token};
 
-/// The longest any single expected event may take to arrive.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest any single expected event may take to arrive. Miri runs the suite a hundred
+/// times slower, against the wall clock (its network emulation needs host time).
+pub const TIMEOUT: Duration = Duration::from_secs(if cfg!(miri) { 60 } else { 10 });
 
 /// How long "nothing happens" is watched for.
 pub const QUIET: Duration = Duration::from_millis(100);
@@ -143,6 +144,19 @@ pub fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
+/// Sets `O_NONBLOCK` with fcntl, as ferrio does. (std's `set_nonblocking` on sockets uses the
+/// `FIONBIO` ioctl, which Miri does not emulate.)
+#[cfg(unix)]
+pub fn set_nonblocking(fd: &impl std::os::fd::AsRawFd) {
+    let fd = fd.as_raw_fd();
+    // SAFETY: F_GETFL takes no argument; `fd` is open while borrowed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    assert!(flags >= 0, "F_GETFL: {}", io::Error::last_os_error());
+    // SAFETY: F_SETFL takes an integer, no pointer; `fd` is open while borrowed.
+    let rc = unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+    assert_eq!(rc, 0, "F_SETFL: {}", io::Error::last_os_error());
+}
+
 /// Runs the test function named `name` of the current test binary in a child process, with
 /// `FERRIO_CHILD=1` in its environment, and asserts that it ran exactly that one test and that
 /// it passed. Tests that change process-wide state (signal dispositions, fd limits) run their
@@ -251,13 +265,13 @@ pub fn expect_event_where(
 
 /// The kernel's id of the calling thread, for [`wait_until_blocked`].
 pub fn thread_id() -> u64 {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(miri)))]
     {
         // SAFETY: the gettid system call takes no arguments and cannot fail.
         let tid = unsafe { libc::syscall(libc::SYS_gettid) };
         tid as u64
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(any(not(target_os = "linux"), miri))]
     {
         0
     }
@@ -265,10 +279,11 @@ pub fn thread_id() -> u64 {
 
 /// Waits (at most [`TIMEOUT`]) until the thread `tid` of this process is asleep, which for a
 /// thread that announced it is about to call `poll` means it is blocked inside it. Where the
-/// kernel does not say (not Linux), waits a fixed 100 ms instead; tests that use this stay
-/// correct either way, they only test a weaker interleaving.
+/// kernel does not say (not Linux, or under Miri, whose threads are not the kernel's), waits a
+/// fixed 100 ms instead; tests that use this stay correct either way, they only test a weaker
+/// interleaving.
 pub fn wait_until_blocked(tid: u64) {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(miri)))]
     {
         let path = format!("/proc/self/task/{tid}/stat");
         let deadline = Instant::now() + TIMEOUT;
@@ -289,7 +304,7 @@ pub fn wait_until_blocked(tid: u64) {
         }
         panic!("thread {tid} did not block within {TIMEOUT:?}");
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(any(not(target_os = "linux"), miri))]
     {
         let _ = tid;
         std::thread::sleep(Duration::from_millis(100));

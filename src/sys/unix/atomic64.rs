@@ -8,10 +8,13 @@
 //! access is then ordered by the lock, which is at least as strong as the orderings the
 //! callers ask for.
 
-#[cfg(target_has_atomic = "64")]
+#[cfg(all(target_has_atomic = "64", not(all(loom, test))))]
 pub(crate) use std::sync::atomic::AtomicU64;
+// The loom models (see `crate::sys::sync`).
+#[cfg(all(loom, test))]
+pub(crate) use loom::sync::atomic::AtomicU64;
 
-#[cfg(not(target_has_atomic = "64"))]
+#[cfg(all(not(target_has_atomic = "64"), not(all(loom, test))))]
 pub(crate) use self::locked::AtomicU64;
 
 // Compiled for the unit tests on every target, so the stand-in is run, not only type-checked.

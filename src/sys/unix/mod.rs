@@ -24,8 +24,14 @@ mod poll;
 // The kqueue Waker is a user filter: there, only the poll(2) backend uses a notifier.
 #[cfg_attr(ferrio_kqueue, allow(unused_imports))]
 mod atomic64;
-#[cfg_attr(ferrio_kqueue, allow(dead_code))]
+// (Under loom the models' kernel stands in for it.)
+#[cfg_attr(any(ferrio_kqueue, all(loom, test)), allow(dead_code))]
 mod notify;
+// The kernel of the loom models (see `crate::sys::sync`); its eventfd edges serve the epoll
+// model only.
+#[cfg(all(loom, test))]
+#[cfg_attr(not(ferrio_epoll), allow(dead_code))]
+mod loom_kernel;
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
 pub(crate) mod socket;

@@ -6,6 +6,7 @@
 //! The driver interface is undocumented: the event bits, the control code and the layout of
 //! the request are the ones those libraries use.
 
+use std::cell::UnsafeCell;
 use std::ffi::c_void;
 use std::io;
 use std::mem;
@@ -17,8 +18,8 @@ use windows_sys::Wdk::Foundation::OBJECT_ATTRIBUTES;
 use windows_sys::Wdk::Storage::FileSystem::{NtCancelIoFileEx, NtCreateFile, FILE_OPEN};
 use windows_sys::Wdk::System::IO::NtDeviceIoControlFile;
 use windows_sys::Win32::Foundation::{
-    RtlNtStatusToDosError, HANDLE, NTSTATUS, STATUS_NOT_FOUND, STATUS_PENDING, STATUS_SUCCESS,
-    UNICODE_STRING,
+    RtlNtStatusToDosError, ERROR_INVALID_HANDLE, HANDLE, NTSTATUS, STATUS_CANCELLED,
+    STATUS_NOT_FOUND, STATUS_PENDING, STATUS_SUCCESS, UNICODE_STRING,
 };
 use windows_sys::Win32::Networking::WinSock::{
     WSAGetLastError, WSAIoctl, INVALID_SOCKET, SIO_BASE_HANDLE, SIO_BSP_HANDLE,
@@ -31,6 +32,7 @@ use windows_sys::Win32::System::WindowsProgramming::FILE_SKIP_SET_EVENT_ON_HANDL
 use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, IO_STATUS_BLOCK_0};
 
 use super::iocp::{CompletionPort, KEY_AFD};
+use super::sock_state::{Driver, Outcome};
 use crate::sys::failpoints::failpoint;
 
 /// Data can be received (or a zero-length read would tell of an orderly shutdown).
@@ -307,4 +309,84 @@ pub(crate) fn base_socket(socket: RawSocket) -> io::Result<RawSocket> {
         }
     }
     Err(err)
+}
+
+/// The buffers the driver writes while a request is in flight.
+pub(crate) struct Io {
+    iosb: UnsafeCell<IO_STATUS_BLOCK>,
+    info: UnsafeCell<PollInfo>,
+}
+
+// SAFETY: the only raw pointer in `Io` is the socket handle in the poll buffer, a plain value
+// that the driver reads and this process never dereferences.
+unsafe impl Driver for Afd {
+    type Io = Io;
+    const KNOWN_EVENTS: u32 = KNOWN_EVENTS;
+
+    fn new_io() -> Box<Io> {
+        Box::new(Io {
+            iosb: UnsafeCell::new(IO_STATUS_BLOCK::default()),
+            info: UnsafeCell::new(PollInfo::empty()),
+        })
+    }
+
+    unsafe fn submit(
+        &self,
+        io: &Io,
+        socket: u64,
+        events: u32,
+        context: *const c_void,
+    ) -> io::Result<()> {
+        // SAFETY: no request is in flight on `io` (the caller's promise), so nobody else
+        // touches the buffer.
+        unsafe {
+            *io.info.get() = PollInfo {
+                timeout: i64::MAX,
+                number_of_handles: 1,
+                exclusive: 0,
+                handles: [PollHandleInfo {
+                    handle: socket as HANDLE,
+                    events: events | POLL_LOCAL_CLOSE,
+                    status: 0,
+                }],
+            };
+        }
+        // SAFETY: the buffers stay valid, unmoved and untouched until the packet is dequeued
+        // (the caller's promise).
+        unsafe { self.poll(io.info.get(), io.iosb.get(), context) }
+    }
+
+    unsafe fn cancel(&self, io: &Io) -> io::Result<()> {
+        // SAFETY: `io` belongs to a request in flight on this handle (the caller's promise).
+        unsafe { Afd::cancel(self, io.iosb.get()) }
+    }
+
+    unsafe fn outcome(io: &Io) -> Outcome {
+        // SAFETY: the packet was dequeued (the caller's promise), so the driver no longer
+        // writes the status block, and the caller holds the state that owns it.
+        let iosb = unsafe { &*io.iosb.get() };
+        // SAFETY: as for the status block: the driver is done with the poll buffer.
+        let info = unsafe { &*io.info.get() };
+        // SAFETY: the union holds the status once the request finished.
+        let status = unsafe { iosb.Anonymous.Status };
+        Outcome::Events(if status == STATUS_CANCELLED {
+            0
+        } else if status < 0 {
+            POLL_CONNECT_FAIL
+        } else if info.number_of_handles < 1 {
+            0
+        } else if info.handles[0].events & POLL_LOCAL_CLOSE != 0 {
+            return Outcome::Closed;
+        } else {
+            info.handles[0].events
+        })
+    }
+
+    fn in_flight(&self) -> &AtomicUsize {
+        &self.in_flight
+    }
+
+    fn socket_gone(err: &io::Error) -> bool {
+        err.raw_os_error() == Some(ERROR_INVALID_HANDLE as i32)
+    }
 }

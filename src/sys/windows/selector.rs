@@ -28,20 +28,18 @@
 //! (a failed submission records its state in a list) and named pipes, whose operations
 //! allocate (see `named_pipe.rs`).
 
-use std::cell::UnsafeCell;
-use std::collections::VecDeque;
 use std::io;
 use std::mem;
 use std::os::windows::io::RawSocket;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use windows_sys::Win32::System::IO::{IO_STATUS_BLOCK, OVERLAPPED_ENTRY};
+use windows_sys::Win32::System::IO::OVERLAPPED_ENTRY;
 
-use super::afd::{self, Afd, PollInfo};
+use super::afd::{self, Afd};
 use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
-use super::sock_state::{Io, SockState, StateRef, Status};
+use super::sock_state::{lock, Queue, SockState};
 use super::{timeout_ms, Event, EventFlags};
 use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
@@ -50,11 +48,6 @@ use crate::{Interest, Token};
 const AFD_GROUP_SIZE: usize = 32;
 /// Completion packets dequeued per system call at most.
 const BATCH: usize = 256;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while a state was locked leaves it consistent enough to keep using.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// The AFD event bits that `interests` ask for.
 fn afd_flags(interests: Interest) -> u32 {
@@ -68,20 +61,15 @@ fn afd_flags(interests: Interest) -> u32 {
     flags
 }
 
+/// A registration's state, shared with the requests in flight.
+type StateRef = super::sock_state::StateRef<Afd>;
+
 struct Inner {
     port: Arc<CompletionPort>,
-    /// States whose request must be (re)submitted, or whose last submission failed.
-    queue: Mutex<VecDeque<StateRef>>,
-    /// The other buffer of the queue, swapped with `queue` by each update. Its lock is held
-    /// for the whole update, so updates (the poller's, and those of `after_change` in other
-    /// threads) run one at a time and the two buffers are only ever swapped, never replaced.
-    spare: Mutex<VecDeque<StateRef>>,
-    /// The states whose submission failed in the last update (they are queued again too),
-    /// for `report_errors`.
-    failed: Mutex<Vec<StateRef>>,
+    /// States whose request must be (re)submitted, or whose last submission failed; and
+    /// whether a thread waits in `select`.
+    queue: Queue<Afd>,
     afds: Mutex<Vec<Arc<Afd>>>,
-    /// A thread is in (or about to enter) `select`'s wait.
-    polling: AtomicBool,
     /// How many `Selector` handles (the `Poll` and its `Registry` clones) are alive. At zero
     /// the poller is gone for the user, although registrations keep this state alive.
     handles: AtomicUsize,
@@ -115,86 +103,32 @@ impl Inner {
         }
     }
 
-    /// Unlocks `s` and, if it is deleted with no request in flight, gives its helper handle
-    /// back.
-    fn release_if_done(&self, mut s: MutexGuard<'_, SockState>) {
-        if let Some(afd) = s.done_with_afd() {
-            drop(s);
-            self.release_afd(afd);
-        }
-    }
-
     /// Queues a state whose armed set changed and, when a thread is waiting in `select`,
     /// submits at once so that the change is seen by that wait.
-    fn queue_state(&self, state: &StateRef, s: &mut SockState) {
-        if !s.queued {
-            s.queued = true;
-            lock(&self.queue).push_back(Arc::clone(state));
-        }
+    fn queue_state(&self, state: &StateRef, s: &mut SockState<Afd>) {
+        self.queue.queue_state(state, s);
     }
 
     fn after_change(&self) {
-        if self.polling.load(Ordering::SeqCst) && self.update_queued() {
-            // A failed submission must reach the waiting thread, which reports it.
-            let _ = self.port.post(0, wake_sentinel());
-        }
+        self.queue
+            .after_change(|afd| self.release_afd(afd), || self.wake_poller());
     }
 
-    /// Submits every queued state. Returns whether any submission failed (those states stay
-    /// queued with their error).
-    ///
-    /// Lock order: `spare`, then `failed`, then a state, then `queue` (a state's lock may be
-    /// held while taking the queue's, in `queue_state`, never the other way round), then
-    /// `afds`. So the queue is emptied first and the states are locked after.
+    /// Wakes the thread waiting in `select`: a failed submission must reach it, and it reports
+    /// it.
+    fn wake_poller(&self) {
+        let _ = self.port.post(0, wake_sentinel());
+    }
+
+    /// Submits every queued state. Returns whether any submission failed.
     fn update_queued(&self) -> bool {
-        // Swap the queue's two buffers. Both keep their capacity, so once each has grown to
-        // the largest number of states queued between two updates, no update, and no
-        // `queue_state`, allocates.
-        let mut batch = lock(&self.spare);
-        mem::swap(&mut *batch, &mut *lock(&self.queue));
-        #[cfg(test)]
-        hooks::after_swap(self);
-        let mut failed = lock(&self.failed);
-        failed.clear();
-        for state in batch.drain(..) {
-            let mut s = lock(&state);
-            if s.deleted {
-                s.queued = false;
-                continue;
-            }
-            match s.update(&state) {
-                Ok(()) => {
-                    s.queued = false;
-                    s.error = None;
-                    // The socket may have turned out to be closed.
-                    self.release_if_done(s);
-                }
-                Err(err) => {
-                    // Stays marked as queued: it goes back into the queue below.
-                    s.error = Some(err.raw_os_error().unwrap_or(0));
-                    drop(s);
-                    failed.push(state);
-                }
-            }
-        }
-        let any_failed = !failed.is_empty();
-        if any_failed {
-            lock(&self.queue).extend(failed.iter().cloned());
-        }
-        any_failed
+        self.queue.update_queued(|afd| self.release_afd(afd))
     }
 
     /// Reports an error event for each state whose last submission failed.
     fn report_errors(&self, events: &mut Vec<Event>) {
-        for state in lock(&self.failed).iter() {
-            if events.len() >= events.capacity() {
-                return;
-            }
-            let s = lock(state);
-            if let (Some(_), false) = (s.error, s.deleted) {
-                events.push(Event::new(s.token, EventFlags::SUBMIT_FAILED));
-            }
-        }
+        self.queue
+            .report_errors(events, |token| Event::new(token, EventFlags::SUBMIT_FAILED));
     }
 
     /// Turns dequeued packets into events.
@@ -214,21 +148,10 @@ impl Inner {
             } else {
                 // SAFETY: packets with key KEY_AFD carry the context of `SockState::update`:
                 // a strong reference made by `Arc::into_raw`, returned to us exactly once.
-                let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
-                let mut s = lock(&state);
-                let bits = s.complete();
-                if s.deleted {
-                    self.release_if_done(s);
-                    continue;
-                }
-                if bits != 0 {
-                    events.push(Event::new(s.token, bits));
-                }
-                // Keep watching what is still armed.
-                if s.armed & afd::KNOWN_EVENTS != 0 && !s.queued {
-                    s.queued = true;
-                    drop(s);
-                    lock(&self.queue).push_back(state);
+                let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState<Afd>>) };
+                let done = self.queue.completed(state, |afd| self.release_afd(afd));
+                if let Some((token, bits)) = done {
+                    events.push(Event::new(token, bits));
                 }
             }
         }
@@ -268,7 +191,8 @@ impl Drop for Inner {
                     // SAFETY: packets with key KEY_AFD carry the context of
                     // `SockState::update`: a strong reference made by `Arc::into_raw`, which
                     // the dequeued packet returns to us exactly once.
-                    let state = unsafe { Arc::from_raw(overlapped as *const Mutex<SockState>) };
+                    let state =
+                        unsafe { Arc::from_raw(overlapped as *const Mutex<SockState<Afd>>) };
                     lock(&state).complete();
                 } else if !overlapped.is_null()
                     && overlapped != wake_sentinel()
@@ -329,11 +253,8 @@ impl SelectorApi for Selector {
         Ok(Selector {
             inner: Arc::new(Inner {
                 port: Arc::new(CompletionPort::new()?),
-                queue: Mutex::new(VecDeque::new()),
-                spare: Mutex::new(VecDeque::new()),
-                failed: Mutex::new(Vec::new()),
+                queue: Queue::new(),
                 afds: Mutex::new(Vec::new()),
-                polling: AtomicBool::new(false),
                 handles: AtomicUsize::new(1),
             }),
         })
@@ -352,12 +273,12 @@ impl SelectorApi for Selector {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut entries = [OVERLAPPED_ENTRY::default(); BATCH];
         loop {
-            inner.polling.store(true, Ordering::SeqCst);
+            inner.queue.polling.store(true, Ordering::SeqCst);
             inner.update_queued();
             inner.report_errors(events);
             let room = (events.capacity() - events.len()).min(BATCH);
             if room == 0 {
-                inner.polling.store(false, Ordering::SeqCst);
+                inner.queue.polling.store(false, Ordering::SeqCst);
                 return Ok(());
             }
             let wait = if !events.is_empty() {
@@ -372,7 +293,7 @@ impl SelectorApi for Selector {
                 }
             };
             let result = inner.port.get_many(&mut entries[..room], wait);
-            inner.polling.store(false, Ordering::SeqCst);
+            inner.queue.polling.store(false, Ordering::SeqCst);
             let done = result?;
             inner.feed(done, events);
             if !events.is_empty() || done.is_empty() || wait == 0 {
@@ -464,22 +385,7 @@ impl IoSourceApi for IoSourceState {
         let base = afd::base_socket(socket)?;
         let afd = selector.inner.afd()?;
         let flags = afd_flags(interests);
-        let state = Arc::new(Mutex::new(SockState {
-            io: Box::new(Io {
-                iosb: UnsafeCell::new(IO_STATUS_BLOCK::default()),
-                info: UnsafeCell::new(PollInfo::empty()),
-            }),
-            afd: Some(afd),
-            base,
-            token,
-            registered: flags,
-            armed: flags,
-            pending: 0,
-            status: Status::Idle,
-            deleted: false,
-            queued: false,
-            error: None,
-        }));
+        let state = Arc::new(Mutex::new(SockState::new(afd, base, token, flags)));
         {
             let mut s = lock(&state);
             selector.inner.queue_state(&state, &mut s);
@@ -522,14 +428,13 @@ impl IoSourceApi for IoSourceState {
         let result = f();
         if let (Err(err), Some(reg)) = (&result, &self.inner) {
             if err.kind() == io::ErrorKind::WouldBlock {
-                let mut s = lock(&reg.state);
-                let add = afd_flags(blocked) & s.registered & !s.armed;
-                if add != 0 && !s.deleted {
-                    s.armed |= add;
-                    reg.selector.queue_state(&reg.state, &mut s);
-                    drop(s);
-                    reg.selector.after_change();
-                }
+                let inner = &*reg.selector;
+                inner.queue.rearm(
+                    &reg.state,
+                    afd_flags(blocked),
+                    |afd| inner.release_afd(afd),
+                    || inner.wake_poller(),
+                );
             }
         }
         result
@@ -576,13 +481,13 @@ pub(super) mod hooks {
     pub(crate) fn pause_next_update(selector: &super::Selector) -> (Receiver<()>, Sender<()>) {
         let (paused_tx, paused_rx) = std::sync::mpsc::channel();
         let (go_tx, go_rx) = std::sync::mpsc::channel();
-        let key = std::sync::Arc::as_ptr(&selector.inner) as usize;
+        let key = &selector.inner.queue as *const super::Queue<super::Afd> as usize;
         *super::lock(&PAUSE) = Some((key, paused_tx, go_rx));
         (paused_rx, go_tx)
     }
 
-    pub(super) fn after_swap(inner: &super::Inner) {
-        let key = inner as *const super::Inner as usize;
+    /// Called by the update of the queue at address `key`, after its swap.
+    pub(crate) fn after_swap(key: usize) {
         let mut armed = super::lock(&PAUSE);
         if !matches!(&*armed, Some((k, ..)) if *k == key) {
             return;

@@ -7,10 +7,11 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{fence, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use super::atomic64::AtomicU64;
-use std::sync::Arc;
+use crate::sys::sync::fence;
 use std::time::Duration;
 
 use super::timeout_ms;
@@ -138,11 +139,9 @@ impl SelectorApi for Selector {
         let n = syscall!("epoll_wait", unsafe {
             libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout)
         });
-        // Re-open every Waker of this poller (see `Waker` for why this order is sound). Done
-        // on every return, errors included: an extra generation only costs a later `wake` its
-        // write, never a wake-up.
-        self.generation.fetch_add(1, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
+        // Done on every return, errors included: an extra generation only costs a later
+        // `wake` its write, never a wake-up.
+        reopen_wakers(&self.generation);
         let n = n?;
         // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
         unsafe { events.set_len(n as usize) };
@@ -179,6 +178,14 @@ impl SelectorApi for Selector {
         .map(drop)
         .map_err(map_enoent)
     }
+}
+
+/// Re-opens every Waker of a poller whose `epoll_wait` just returned: the next `wake` of each
+/// writes again. Then the fence that orders this against the `wake`s (see [`Waker`] for why
+/// this order is sound); the loom model of the Waker runs this function as its poller.
+fn reopen_wakers(generation: &AtomicU64) {
+    generation.fetch_add(1, Ordering::Relaxed);
+    fence(Ordering::SeqCst);
 }
 
 fn map_enoent(e: io::Error) -> io::Error {

@@ -2,12 +2,16 @@
 //! that writes only when no wake-up is already pending (see [`Waker`]).
 
 use std::io;
-use std::sync::atomic::{fence, Ordering};
-
-use crate::sys::unix::atomic64::AtomicU64;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::Selector;
+use crate::sys::sync::fence;
+use crate::sys::unix::atomic64::AtomicU64;
+// The seam of the loom model (`loom_model.rs`): its kernel's eventfd under `--cfg loom`.
+#[cfg(all(loom, test))]
+use crate::sys::unix::loom_kernel::Notifier;
+#[cfg(not(all(loom, test)))]
 use crate::sys::unix::notify::Notifier;
 use crate::sys::{SelectorApi, WakerApi};
 use crate::{Interest, Token};
@@ -99,6 +103,10 @@ impl Waker {
         Ok(())
     }
 }
+
+#[cfg(all(test, loom))]
+#[path = "loom_model.rs"]
+mod loom_model;
 
 #[cfg(test)]
 mod tests {

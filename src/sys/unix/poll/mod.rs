@@ -39,18 +39,22 @@ mod waker;
 
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-
-use super::atomic64::AtomicU64;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use libc::c_short;
 
 use self::table::{blocked_bits, interest_bits, SlotKind, Table};
+use super::atomic64::AtomicU64;
+// The seams of the loom models (`loom_model.rs`): their kernel's eventfd and poll(2).
+#[cfg(all(loom, test))]
+use super::loom_kernel::{self as notify, Notifier};
+#[cfg(not(all(loom, test)))]
 use super::notify::{self, Notifier};
 use super::timeout_ms;
 use crate::sys::failpoints::syscall;
+use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard};
 use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
@@ -269,7 +273,7 @@ impl Shared {
             }
             // The lock is held briefly: by the poller between poll(2) and parking, or by
             // another modifier.
-            std::thread::yield_now();
+            yield_now();
         }
     }
 
@@ -392,12 +396,7 @@ impl SelectorApi for Selector {
         let mut table = shared.lock();
         loop {
             table = shared.enter_poll(table);
-            let fds = table.pollfds_mut();
-            // SAFETY: `fds` is a live, exclusively borrowed slice of `fds.len()` pollfd
-            // structs; poll(2) only writes their `revents` fields.
-            let n = syscall!("poll", unsafe {
-                libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms)
-            });
+            let n = sys_poll(table.pollfds_mut(), ms);
             shared.polling.store(false, SeqCst);
             // Slots dropped meanwhile report nothing (see `Shared::forget`).
             shared.reap(&mut table);
@@ -450,6 +449,22 @@ impl SelectorApi for Selector {
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
         self.shared.deregister(fd)
     }
+}
+
+/// poll(2) on `fds`, through its failpoint (the models' kernel under `--cfg loom`).
+#[cfg(not(all(loom, test)))]
+fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int> {
+    syscall!("poll", {
+        // SAFETY: `fds` is a live, exclusively borrowed slice of `fds.len()` pollfd structs;
+        // poll(2) only writes their `revents` fields.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }
+    })
+}
+
+/// The loom models' poll(2): their kernel's, which never fails.
+#[cfg(all(loom, test))]
+fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int> {
+    Ok(super::loom_kernel::poll(fds, ms))
 }
 
 /// Where a source is registered: its selector's shared state and its fd.
@@ -609,5 +624,9 @@ impl Drop for IoSourceState {
     }
 }
 
-#[cfg(test)]
+// The unit tests need the real kernel; a loom build runs only the models.
+#[cfg(all(test, not(loom)))]
 mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_model;

@@ -73,6 +73,7 @@ fn send_sync() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn select_with_waker_and_internal_wakes() {
     let selector = Selector::new().unwrap();
     let waker = Waker::new(&selector, Token(7)).unwrap();
@@ -108,6 +109,7 @@ fn select_with_waker_and_internal_wakes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn poisoned_lock_is_recovered() {
     let selector = Selector::new().unwrap();
     let clone = selector.try_clone().unwrap();
@@ -209,6 +211,7 @@ fn armed_records() {
 /// Issue 13, item 10: `WouldBlock` on a direction that is still armed must not wake a poller
 /// blocked in poll(2); a direction that was disarmed (reported) costs one wake-up to re-arm.
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn rearming_an_armed_direction_does_not_wake_the_poller() {
     let (selector, waker) = selector_and_stop_waker();
     let (local, mut peer) = UnixStream::pair().unwrap();
@@ -257,6 +260,7 @@ fn rearming_an_armed_direction_does_not_wake_the_poller() {
 /// Issue 13, item 11: a modifier that cannot wake a poller blocked in poll(2) with no timeout
 /// gets the error back, with nothing changed, instead of waiting for the lock forever.
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn failed_wake_returns_the_error_and_changes_nothing() {
     let (selector, waker) = selector_and_stop_waker();
     let (local, mut peer) = UnixStream::pair().unwrap();
@@ -312,6 +316,7 @@ fn failed_wake_returns_the_error_and_changes_nothing() {
 /// A modifier that gives up without taking the lock (after a failed wake-up) while the poller
 /// is parked waiting for it must release the poller.
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn withdrawing_modifier_releases_a_parked_poller() {
     let (selector, waker) = selector_and_stop_waker();
     let (events, poller) = spawn_poller(&selector, STOP);
@@ -387,11 +392,13 @@ fn dropped_while_wake_fails_leaves_no_stale_slot(drop_waker: bool) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn source_dropped_while_wake_fails_leaves_no_stale_slot() {
     dropped_while_wake_fails_leaves_no_stale_slot(false);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not emulate poll(2)")]
 fn waker_dropped_while_wake_fails_leaves_no_stale_slot() {
     dropped_while_wake_fails_leaves_no_stale_slot(true);
 }

@@ -5,6 +5,10 @@ use std::sync::Arc;
 
 use super::table::SlotKind;
 use super::{Selector, Shared};
+// The seam of the loom models: their kernel's eventfd under `--cfg loom`.
+#[cfg(all(loom, test))]
+use crate::sys::unix::loom_kernel::Notifier;
+#[cfg(not(all(loom, test)))]
 use crate::sys::unix::notify::Notifier;
 use crate::sys::WakerApi;
 use crate::Token;
