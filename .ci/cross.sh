@@ -30,10 +30,14 @@
 #        XT_TARGET_DIR=dir   where build artifacts go (default: outside the clone, kept warm)
 #        STEP_TIMEOUT=secs   limit for one install or check step (default 900)
 #
-# Timings on the project's 2-core machine (shared with other builds): see the end of the
-# output (every step prints its seconds, the run its total). Measured 2026-12-05: warm
-# (artifacts in XT_TARGET_DIR) ~1m30s; cold ~25 min, nearly all of it building std for the
-# 27 -Zbuild-std targets.
+# Timings on the project's 2-core machine, measured 2026-12-05 (every step prints its seconds,
+# the run its total, and a summary table per target): cold 9m21s with the machine otherwise
+# quiet (18m30s while three other builds ran), nearly all of it building std for the 22
+# -Zbuild-std targets (20-25 s each); warm with nothing changed 68 s; warm after a change to
+# src/ (every target re-checks ferrio, tests included) about 4 minutes. About 7 GB of artifacts.
+# Should the cold run outgrow its budget, the `all` rows of the -Zbuild-std targets are the ones
+# to turn into `lib` (that skips building the `test` crate and the tests, about a third of
+# their time).
 set -euo pipefail
 
 CRATE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -79,11 +83,12 @@ i686-unknown-hurd-gnu           poll    all
 armv7-sony-vita-newlibeabihf    poll    all
 x86_64-pc-cygwin                poll    all
 x86_64-pc-windows-msvc          -       skip  checked by .ci/windows.sh (clippy, docs, tests under Wine)
-x86_64-unknown-hermit           poll    skip  Hermit is no Unix family: ferrio stops at its compile_error (mio: poll(2), eventfd Waker, no pipe)
+x86_64-unknown-hermit           poll    skip  not a Unix family target: ferrio stops at its compile_error (mio: poll(2), eventfd Waker, no pipe in its libc)
 aarch64-unknown-hermit          poll    skip  as x86_64-unknown-hermit
-armv6k-nintendo-3ds             poll    skip  the poll(2) backend takes pollfd.events as c_short, Horizon has c_int; no recvmsg/sendmsg
-riscv32imc-esp-espidf           poll    skip  the poll(2) backend needs POLLNVAL, which libc lacks for ESP-IDF
-powerpc64-ibm-aix               poll    skip  std does not build from rust-src (1.95 and nightly 1.97: os/aix/fs.rs vs libc 0.2.185 stat)
+armv6k-nintendo-3ds             poll    skip  the poll(2) backend takes pollfd.events as c_short, Horizon has c_int (then: lib, socket2 does not build)
+riscv32imc-esp-espidf           poll    skip  the poll(2) backend names POLLNVAL, missing from libc for ESP-IDF (then: lib, no panic_abort tests)
+powerpc64-ibm-aix               poll    skip  std does not build from rust-src (1.95 and nightly 1.97: os/aix/fs.rs names stat fields libc 0.2.185 lacks)
+aarch64-unknown-nuttx           poll    skip  std does not build from stable 1.95 rust-src (no _SC_HOST_NAME_MAX in its libc for NuttX)
 wasm32-unknown-unknown          -       unsupported
 wasm32-wasip1                   -       unsupported  needs the WASI backend (issue 17, item 3)
 wasm32-wasip2                   -       unsupported  needs the WASI backend (issue 17, item 3)
