@@ -43,7 +43,7 @@ set -euo pipefail
 CRATE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$CRATE_DIR"
 
-# TARGET               BACKEND  CHECK   why (for lib, unsupported and skip: printed)
+# TARGET               BACKEND  CHECK   why (for lib, unsupported and skip: printed; no quotes)
 TARGETS='
 x86_64-apple-darwin             kqueue  all
 aarch64-apple-darwin            kqueue  all
