@@ -34,7 +34,8 @@
 # the run its total, and a summary table per target): cold 9m21s with the machine otherwise
 # quiet (18m30s while three other builds ran), nearly all of it building std for the 22
 # -Zbuild-std targets (20-25 s each); warm with nothing changed 68 s; warm after a change to
-# src/ (every target re-checks ferrio, tests included) about 4 minutes. About 7 GB of artifacts.
+# src/ (every target re-checks ferrio, tests included) 2m40s (4 minutes while other builds
+# ran). About 7 GB of artifacts.
 # Should the cold run outgrow its budget, the `all` rows of the -Zbuild-std targets are the ones
 # to turn into `lib` (that skips building the `test` crate and the tests, about a third of
 # their time).
