@@ -4,7 +4,7 @@
 //!
 //! | target                                   | backend                          |
 //! |------------------------------------------|----------------------------------|
-//! | Linux, Android                           | epoll (`ferrio_epoll`)           |
+//! | Linux, Android, Emscripten, Redox        | epoll (`ferrio_epoll`)           |
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
 //! | any other Unix                           | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
@@ -65,35 +65,39 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_reuseport",
         apple: true,
-        systems: "linux android fuchsia freebsd dragonfly netbsd openbsd aix haiku hurd nto redox",
+        systems:
+            "linux android emscripten fuchsia freebsd dragonfly netbsd openbsd aix haiku hurd nto \
+                  redox",
     },
     // IPV6_TCLASS: not on Haiku or Redox.
     Fact {
         cfg: "ferrio_tclass_v6",
         apple: true,
-        systems: "linux android fuchsia freebsd dragonfly netbsd openbsd illumos solaris aix hurd \
-                  nto cygwin",
+        systems:
+            "linux android emscripten fuchsia freebsd dragonfly netbsd openbsd illumos solaris \
+                  aix hurd nto cygwin",
     },
     // Per-socket keep-alive parameters: idle time (TCP_KEEPIDLE, Apple's TCP_KEEPALIVE),
     // TCP_KEEPINTVL and TCP_KEEPCNT.
     Fact {
         cfg: "ferrio_keepalive_params",
         apple: true,
-        systems: "linux android fuchsia freebsd dragonfly netbsd illumos solaris aix hurd cygwin",
+        systems: "linux android emscripten fuchsia freebsd dragonfly netbsd illumos solaris aix \
+                  hurd cygwin",
     },
     // SOCK_NONBLOCK | SOCK_CLOEXEC accepted by socket(2) (elsewhere: fcntl afterwards).
     Fact {
         cfg: "ferrio_sock_flags",
         apple: false,
-        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris hurd fuchsia \
-                  cygwin redox",
+        systems: "linux android emscripten freebsd dragonfly netbsd openbsd illumos solaris hurd \
+                  fuchsia cygwin redox",
     },
     // MSG_NOSIGNAL for send(2) (Apple uses the SO_NOSIGPIPE socket option instead).
     Fact {
         cfg: "ferrio_msg_nosignal",
         apple: false,
-        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris hurd fuchsia \
-                  cygwin haiku aix nto",
+        systems: "linux android emscripten freebsd dragonfly netbsd openbsd illumos solaris hurd \
+                  fuchsia cygwin haiku aix nto",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
@@ -145,7 +149,8 @@ fn main() {
         "ferrio_poll"
     } else {
         match os.as_str() {
-            "linux" | "android" => "ferrio_epoll",
+            // Emscripten and Redox have epoll too, and mio uses it there.
+            "linux" | "android" | "emscripten" | "redox" => "ferrio_epoll",
             "macos" | "ios" | "tvos" | "visionos" | "watchos" | "freebsd" | "netbsd"
             | "openbsd" | "dragonfly" => "ferrio_kqueue",
             _ => "ferrio_poll",

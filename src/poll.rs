@@ -232,6 +232,8 @@ mod fd_impls {
                     any(
                         target_os = "linux",
                         target_os = "android",
+                        target_os = "emscripten",
+                        target_os = "redox",
                         target_os = "macos",
                         target_os = "ios",
                         target_os = "tvos",

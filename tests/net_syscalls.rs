@@ -8,7 +8,8 @@
 //! between each pair of markers. Waiting for readiness happens outside the markers, so
 //! epoll/poll calls (not traced anyway) and a backend's notifier traffic never count.
 //!
-//! Measured on Linux (x86_64, glibc), on both the epoll and the poll(2) backend:
+//! Measured on Linux (x86_64 and i686 glibc, x86_64 musl), on both the epoll and the poll(2)
+//! backend (i686's `send` and `recv` system calls count as `sendto` and `recvfrom`):
 //!
 //! | operation                      | system calls                                   |
 //! |--------------------------------|------------------------------------------------|
@@ -214,9 +215,23 @@ fn syscall_name(line: &str) -> Option<&str> {
         .then_some(name)
 }
 
-/// The calls strace recorded between each start marker and the following end marker.
+/// The calls strace recorded between each start marker and the following end marker, with
+/// 32-bit x86's `send` and `recv` named as the `sendto` and `recvfrom` they stand for.
 fn regions(trace: &str) -> BTreeMap<String, Vec<String>> {
-    regions_of(trace, |line| syscall_name(line).map(str::to_string))
+    regions_of(trace, |line| {
+        syscall_name(line).map(|name| same_call(name).to_string())
+    })
+}
+
+/// glibc's `send(fd, buf, len, flags)` and `recv` are the `sendto` and `recvfrom` system calls
+/// with no address on x86_64, but i386 kernels have `send` and `recv` calls of their own, which
+/// glibc uses there: either counts as one call of the same kind.
+fn same_call(name: &str) -> &str {
+    match name {
+        "send" => "sendto",
+        "recv" => "recvfrom",
+        other => other,
+    }
 }
 
 /// The backlog argument of each `listen` call, per region.

@@ -6,7 +6,7 @@
 //! poll(2) backend forced (`--cfg ferrio_force_poll`).
 //!
 //! The sources are pipes on Unix and loopback TCP connections on Windows (see [`channel`]);
-//! the signal test is Unix-only.
+//! the signal test is Unix-only (and not on the PS Vita, which has no signals).
 #![cfg(any(unix, all(windows, feature = "net")))]
 // The crate's unsafe rules (see src/lib.rs) hold in the tests too.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -18,10 +18,10 @@
 mod util;
 
 use std::io::{self, Read, Write};
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "vita")))]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "vita")))]
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -236,11 +236,11 @@ fn tokens_round_trip_every_bit() {
     }
 }
 
-/// A no-op handler, installed without `SA_RESTART`.
-#[cfg(unix)]
+/// A no-op handler, installed without `SA_RESTART`. (The PS Vita has no signals to send.)
+#[cfg(all(unix, not(target_os = "vita")))]
 extern "C" fn ignore_signal(_: libc::c_int) {}
 
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "vita")))]
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot spawn processes")]
 fn signal_interrupts_a_blocked_poll() {

@@ -125,5 +125,7 @@ mod uds;
 pub use self::tcp::{TcpKeepalive, TcpListener, TcpSocket, TcpStream};
 pub use self::udp::UdpSocket;
 pub use self::udp_builder::UdpSocketBuilder;
+#[cfg(all(unix, not(target_os = "emscripten")))]
+pub use self::uds::UnixDatagram;
 #[cfg(unix)]
-pub use self::uds::{UnixDatagram, UnixListener, UnixStream};
+pub use self::uds::{UnixListener, UnixStream};

@@ -136,8 +136,8 @@ macro_rules! stream_v4 {
         )
     };
 }
-// Windows has no `tclass_v6`, the only option that shows IPv6 setup.
-#[cfg_attr(windows, allow(unused_macros))]
+// `tclass_v6`, the only option that shows IPv6 setup, is missing on Windows, Haiku and Redox.
+#[cfg_attr(not(ferrio_tclass_v6), allow(unused_macros))]
 macro_rules! stream_v6 {
     () => {
         concat!(

@@ -19,10 +19,13 @@ macro_rules! unix_constructors {
     };
 }
 
+// Emscripten's Unix-domain sockets are streams only (mio has no `UnixDatagram` there either).
+#[cfg(not(target_os = "emscripten"))]
 mod datagram;
 mod listener;
 mod stream;
 
+#[cfg(not(target_os = "emscripten"))]
 pub use self::datagram::UnixDatagram;
 pub use self::listener::UnixListener;
 pub use self::stream::UnixStream;

@@ -7,15 +7,17 @@ use crate::sys::failpoints::syscall;
 
 /// Creates a pipe whose both ends are non-blocking and close-on-exec. Returns (read, write).
 ///
-/// One `pipe2` call where the system has it. Apple systems, AIX, Haiku and QNX Neutrino have
-/// only `pipe`, so the flags are set afterwards with `fcntl`; both fds are closed if that
+/// One `pipe2` call where the system has it. Apple systems, AIX, ESP-IDF, Haiku, Horizon (3DS)
+/// and QNX Neutrino have only `pipe`, so the flags are set afterwards with `fcntl`; both fds are closed if that
 /// fails.
 pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds: [RawFd; 2] = [-1, -1];
     #[cfg(not(any(
         target_vendor = "apple",
         target_os = "aix",
+        target_os = "espidf",
         target_os = "haiku",
+        target_os = "horizon",
         target_os = "nto"
     )))]
     // SAFETY: `fds` is a live, writable array of two ints, which is what pipe2 fills in.
@@ -25,7 +27,9 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
     #[cfg(any(
         target_vendor = "apple",
         target_os = "aix",
+        target_os = "espidf",
         target_os = "haiku",
+        target_os = "horizon",
         target_os = "nto"
     ))]
     // SAFETY: `fds` is a live, writable array of two ints, which is what pipe fills in.
@@ -38,7 +42,9 @@ pub(crate) fn new_raw() -> io::Result<(OwnedFd, OwnedFd)> {
     #[cfg(any(
         target_vendor = "apple",
         target_os = "aix",
+        target_os = "espidf",
         target_os = "haiku",
+        target_os = "horizon",
         target_os = "nto"
     ))]
     for fd in [&read, &write] {

@@ -1,4 +1,4 @@
-//! The epoll selector (Linux, Android).
+//! The epoll selector (Linux, Android, Emscripten, Redox).
 //!
 //! Edge-triggered (`EPOLLET`) registrations with the token in the 64-bit `data` field. Every
 //! operation is exactly one system call and allocates nothing: `select` is one `epoll_wait`
@@ -85,6 +85,9 @@ impl Selector {
         let mut event = libc::epoll_event {
             events: interests_to_epoll(interests),
             u64: token.0 as u64,
+            // Redox's epoll_event has a padding field of its own.
+            #[cfg(target_os = "redox")]
+            _pad: 0,
         };
         // SAFETY: `event` is a live epoll_event for the duration of the call.
         syscall!("epoll_ctl", unsafe {

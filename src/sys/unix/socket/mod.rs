@@ -128,8 +128,9 @@ pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
     128
 };
 
-/// The backlog of Unix listeners ([`unix_bind`]): `-1` means "the system maximum" where the
-/// kernel accepts it (as std does), `SOMAXCONN` elsewhere.
+/// The backlog of Unix listeners ([`unix_bind`]), std's: `-1` means "the system maximum" where
+/// the kernel accepts it, 128 on Redox, ESP-IDF and Horizon (no `SOMAXCONN` in their libc),
+/// `SOMAXCONN` elsewhere.
 #[cfg(any(
     target_os = "linux",
     target_os = "android",
@@ -138,12 +139,17 @@ pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
     target_vendor = "apple"
 ))]
 const UNIX_BACKLOG: c_int = -1;
+#[cfg(any(target_os = "redox", target_os = "espidf", target_os = "horizon"))]
+const UNIX_BACKLOG: c_int = 128;
 #[cfg(not(any(
     target_os = "linux",
     target_os = "android",
     target_os = "freebsd",
     target_os = "openbsd",
-    target_vendor = "apple"
+    target_vendor = "apple",
+    target_os = "redox",
+    target_os = "espidf",
+    target_os = "horizon"
 )))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
@@ -201,7 +207,8 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// An unbound Unix socket.
+/// An unbound Unix socket (for `UnixDatagram::unbound`, which Emscripten lacks).
+#[cfg_attr(target_os = "emscripten", allow(dead_code))]
 pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
     new_socket(libc::AF_UNIX, kind)
 }
@@ -309,6 +316,7 @@ pub(crate) fn accept<A: FromStorage>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd,
 
 /// The most buffers one vectored call passes on (`IOV_MAX` on Linux and Apple systems); the
 /// call then transfers a prefix, as a short read or write may.
+#[cfg(not(target_os = "horizon"))]
 const MAX_IOV: usize = 1024;
 
 fn recv_flags(fd: BorrowedFd<'_>, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
@@ -330,6 +338,7 @@ pub(crate) fn peek(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// One `recvmsg` into several buffers.
+#[cfg(not(target_os = "horizon"))]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -353,6 +362,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 }
 
 /// One `sendmsg` from several buffers that never raises `SIGPIPE`.
+#[cfg(not(target_os = "horizon"))]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -364,6 +374,28 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
         libc::sendmsg(fd.as_raw_fd(), &msg, NOSIGNAL)
     })?;
     Ok(n as usize)
+}
+
+/// Horizon (3DS) has no `recvmsg`: one `recv` into the first non-empty buffer, as std's
+/// default `read_vectored` does.
+#[cfg(target_os = "horizon")]
+pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+    match bufs.iter_mut().find(|b| !b.is_empty()) {
+        Some(buf) => recv(fd, buf),
+        None => recv(fd, &mut []),
+    }
+}
+
+/// Horizon (3DS) has no `sendmsg`: one `send` from the first non-empty buffer, as std's
+/// default `write_vectored` does.
+#[cfg(target_os = "horizon")]
+pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    send(
+        fd,
+        bufs.iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b),
+    )
 }
 
 /// One `recvfrom` with `flags`: the length and the sender's address.

@@ -38,6 +38,8 @@ pub(crate) fn set_linger(fd: BorrowedFd<'_>, linger: Option<Duration>) -> io::Re
 /// `SO_LINGER`.
 pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
     let value: libc::linger = getsockopt(fd, libc::SOL_SOCKET, LINGER)?;
+    // A C `int` (negative: none) except on Cygwin, where it is an `unsigned short`.
+    #[allow(clippy::unnecessary_fallible_conversions)]
     let secs = u64::try_from(value.l_linger).unwrap_or(0);
     Ok((value.l_onoff != 0).then(|| Duration::from_secs(secs)))
 }

@@ -49,9 +49,19 @@ pub(crate) fn multicast_v4(
     setsockopt(fd, libc::IPPROTO_IP, name, mreq)
 }
 
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "emscripten",
+    target_os = "fuchsia"
+))]
 use libc::{IPV6_ADD_MEMBERSHIP as IPV6_JOIN, IPV6_DROP_MEMBERSHIP as IPV6_LEAVE};
-#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "emscripten",
+    target_os = "fuchsia"
+)))]
 use libc::{IPV6_JOIN_GROUP as IPV6_JOIN, IPV6_LEAVE_GROUP as IPV6_LEAVE};
 
 /// IPv6 group membership (`IPV6_ADD_MEMBERSHIP`/`IPV6_JOIN_GROUP` and their opposites).
