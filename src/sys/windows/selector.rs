@@ -385,6 +385,9 @@ impl IoSourceApi for IoSourceState {
         let base = afd::base_socket(socket)?;
         let afd = selector.inner.afd()?;
         let flags = afd_flags(interests);
+        // RawSocket is a u32 on 32-bit Windows, the state keeps a u64 (its own width on Linux).
+        #[allow(clippy::useless_conversion)]
+        let base = u64::from(base);
         let state = Arc::new(Mutex::new(SockState::new(afd, base, token, flags)));
         {
             let mut s = lock(&state);
