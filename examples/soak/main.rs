@@ -116,7 +116,8 @@ fn sample() -> Sample {
     }
 }
 
-#[cfg(unix)]
+// Fuchsia and the PS Vita have no resource limits (libc declares none there).
+#[cfg(all(unix, not(any(target_os = "fuchsia", target_os = "vita"))))]
 fn raise_fd_limit() {
     let mut rl = libc::rlimit {
         rlim_cur: 0,
@@ -153,7 +154,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> io::Result<bool> {
-    #[cfg(unix)]
+    #[cfg(all(unix, not(any(target_os = "fuchsia", target_os = "vita"))))]
     raise_fd_limit();
     let warmup = args.warmup.unwrap_or((args.secs / 4).max(5));
     println!(
