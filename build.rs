@@ -44,6 +44,9 @@ const CFGS: &[&str] = &[
     "ferrio_keepalive_params",
     "ferrio_aio",
     "ferrio_lio",
+    "ferrio_no_pipe2",
+    "ferrio_listen_max",
+    "ferrio_listen_128",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -98,6 +101,24 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "linux android emscripten freebsd dragonfly netbsd openbsd illumos solaris hurd \
                   fuchsia cygwin haiku aix nto",
+    },
+    // Only pipe(2), no pipe2(2): the pipe's flags are set with fcntl afterwards.
+    Fact {
+        cfg: "ferrio_no_pipe2",
+        apple: true,
+        systems: "aix espidf haiku horizon nto",
+    },
+    // A listen(2) backlog of -1 means "the system's maximum" (std's choice for Unix listeners).
+    Fact {
+        cfg: "ferrio_listen_max",
+        apple: true,
+        systems: "linux android freebsd openbsd",
+    },
+    // No SOMAXCONN in libc: std's Unix listeners use a backlog of 128.
+    Fact {
+        cfg: "ferrio_listen_128",
+        apple: false,
+        systems: "redox espidf horizon",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {

@@ -131,26 +131,11 @@ pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
 /// The backlog of Unix listeners ([`unix_bind`]), std's: `-1` means "the system maximum" where
 /// the kernel accepts it, 128 on Redox, ESP-IDF and Horizon (no `SOMAXCONN` in their libc),
 /// `SOMAXCONN` elsewhere.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_vendor = "apple"
-))]
+#[cfg(ferrio_listen_max)]
 const UNIX_BACKLOG: c_int = -1;
-#[cfg(any(target_os = "redox", target_os = "espidf", target_os = "horizon"))]
+#[cfg(ferrio_listen_128)]
 const UNIX_BACKLOG: c_int = 128;
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_vendor = "apple",
-    target_os = "redox",
-    target_os = "espidf",
-    target_os = "horizon"
-)))]
+#[cfg(not(any(ferrio_listen_max, ferrio_listen_128)))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
 /// `bind` to an IP or a Unix-domain address.
