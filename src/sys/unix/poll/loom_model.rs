@@ -60,6 +60,19 @@ fn read(source: &IoSourceState, fd: i32) -> io::Result<u32> {
     source.do_io(fd, Interest::READABLE, || kernel::read(fd))
 }
 
+/// A thread that opens socket A with data already waiting and registers it readable; it
+/// returns A's source state so that A stays registered.
+fn spawn_registrar(selector: &Arc<Selector>) -> loom::thread::JoinHandle<IoSourceState> {
+    let selector = Arc::clone(selector);
+    loom::thread::spawn(move || {
+        let a = kernel::open();
+        kernel::write(a).unwrap();
+        let mut source_a = IoSourceState::new();
+        source_a.register(&selector, a, readable(A)).unwrap();
+        source_a
+    })
+}
+
 /// Polls (no timeout) until every token of `wanted` was reported.
 fn poll_until(selector: &Selector, mut wanted: Vec<Token>) {
     let mut events: Vec<Event> = Vec::with_capacity(4);
@@ -86,16 +99,7 @@ fn loom_poll_register_and_rearm_wake_the_poller() {
         poll_until(&selector, vec![B]);
         assert_eq!(read(&source_b, b).unwrap(), 1);
 
-        let registrar = {
-            let selector = Arc::clone(&selector);
-            loom::thread::spawn(move || {
-                let a = kernel::open();
-                kernel::write(a).unwrap();
-                let mut source_a = IoSourceState::new();
-                source_a.register(&selector, a, readable(A)).unwrap();
-                source_a
-            })
-        };
+        let registrar = spawn_registrar(&selector);
         let rearmer = loom::thread::spawn(move || {
             // Nothing to read: `do_io` re-arms B (the poller's epoch moved since B's record).
             assert_eq!(
@@ -196,16 +200,7 @@ fn loom_poll_withdraw_after_a_failed_wake() {
                 }
             })
         };
-        let registrar = {
-            let selector = Arc::clone(&selector);
-            loom::thread::spawn(move || {
-                let a = kernel::open();
-                kernel::write(a).unwrap();
-                let mut source_a = IoSourceState::new();
-                source_a.register(&selector, a, readable(A)).unwrap();
-                source_a
-            })
-        };
+        let registrar = spawn_registrar(&selector);
         poll_until(&selector, vec![A]);
         failing.join().unwrap();
         drop(registrar.join().unwrap());
