@@ -7,7 +7,7 @@
 //!
 //! The Unix items (pipes, `SourceFd`, fd traits) are checked on Unix only; elsewhere the
 //! sources are loopback TCP connections (see [`channel`]).
-#![cfg(any(unix, all(windows, feature = "net")))]
+#![cfg(any(all(unix, feature = "os-ext"), all(windows, feature = "net")))]
 // The crate's unsafe rules (see src/lib.rs) hold in the tests too.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(

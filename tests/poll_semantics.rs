@@ -7,7 +7,7 @@
 //!
 //! The sources are pipes on Unix and loopback TCP connections on Windows (see [`channel`]);
 //! the signal test is Unix-only (and not on the PS Vita, which has no signals).
-#![cfg(any(unix, all(windows, feature = "net")))]
+#![cfg(any(all(unix, feature = "os-ext"), all(windows, feature = "net")))]
 // The crate's unsafe rules (see src/lib.rs) hold in the tests too.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(

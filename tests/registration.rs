@@ -4,7 +4,7 @@
 //!
 //! The sources are pipes on Unix and loopback TCP connections on Windows (see [`channel`]);
 //! the tests of raw fds (`SourceFd`) are Unix-only.
-#![cfg(any(unix, all(windows, feature = "net")))]
+#![cfg(any(all(unix, feature = "os-ext"), all(windows, feature = "net")))]
 
 mod util;
 

@@ -1,7 +1,7 @@
 //! `ferrio::unix::pipe`: flags of new pipes, closed-end detection, edge-triggered transfer of
 //! more data than the pipe holds, and pipes adopted from child processes.
-// Unix only: Unix pipes.
-#![cfg(unix)]
+// Unix only: Unix pipes (feature `os-ext`, which brings `os-poll`).
+#![cfg(all(unix, feature = "os-ext"))]
 // The crate's unsafe rules (see src/lib.rs) hold in the tests too.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(

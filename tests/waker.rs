@@ -1,6 +1,8 @@
 //! Wakers: any number per `Poll`, each delivering its own token (also a token another source
 //! uses), and no wake-up ever lost under concurrency.
 
+// Needs `os-poll` for `Poll`, and on Unix `os-ext` for the pipes (`os-ext` brings both).
+#![cfg(feature = "os-ext")]
 mod util;
 
 #[cfg(unix)]

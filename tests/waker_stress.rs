@@ -6,6 +6,8 @@
 //! waking thread did before calling `wake()`. A lost wake-up shows as a poll that times out
 //! while a waking thread waits for its acknowledgement; every wait is bounded.
 
+// Needs `os-poll` for `Poll`, and on Unix `os-ext` for the pipes (`os-ext` brings both).
+#![cfg(feature = "os-ext")]
 mod util;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
