@@ -204,9 +204,16 @@
         ferrio_msg_nosignal,
         ferrio_keepalive_params,
         ferrio_aio,
-        ferrio_lio
+        ferrio_lio,
+        ferrio_priority,
+        ferrio_no_uds_dgram,
+        ferrio_bindtodevice
     )))
 )]
+
+// `fact_gated!`: items behind one of build.rs's platform facts, with the docs.rs label that
+// names the fact's systems (written by build.rs, so the systems are listed only there).
+include!(concat!(env!("OUT_DIR"), "/platform_facts.rs"));
 
 #[cfg(ferrio_unsupported)]
 compile_error!(concat!(

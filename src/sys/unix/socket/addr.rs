@@ -7,7 +7,7 @@ use std::mem::{self, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd};
 // The same trait, exported under each system's module (`std::os::linux` does not exist on
-// Android).
+// Android): std's module names, one system each.
 #[cfg(target_os = "android")]
 use std::os::android::net::SocketAddrExt;
 #[cfg(target_os = "linux")]
@@ -131,12 +131,12 @@ fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
     Ok((raw, len as socklen_t))
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(ferrio_abstract_uds)]
 fn abstract_name(addr: &UnixAddr) -> Option<&[u8]> {
     addr.as_abstract_name()
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(ferrio_abstract_uds))]
 fn abstract_name(_: &UnixAddr) -> Option<&[u8]> {
     None
 }
@@ -159,7 +159,7 @@ fn unix_from_raw(raw: &sockaddr_un, len: socklen_t) -> io::Result<UnixAddr> {
     // SAFETY: `sun_path` is an array of at least `n` initialised c_chars, which have the size
     // and alignment of u8.
     let path = unsafe { std::slice::from_raw_parts(raw.sun_path.as_ptr().cast::<u8>(), n) };
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_abstract_uds)]
     if path.first() == Some(&0) {
         return UnixAddr::from_abstract_name(&path[1..]);
     }
@@ -285,7 +285,7 @@ mod tests {
         assert!(unix_from_raw(&raw, 0).unwrap().is_unnamed());
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_abstract_uds)]
     #[test]
     fn abstract_addresses_round_trip() {
         let addr = UnixAddr::from_abstract_name(b"ferrio\0inner").unwrap();

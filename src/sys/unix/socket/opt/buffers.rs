@@ -13,16 +13,17 @@ use crate::sys::socket_api::whole_secs;
 
 crate::sys::socket_api::plain_options!(buffers);
 
-/// Apple's `SO_LINGER` counts clock ticks; `SO_LINGER_SEC` takes seconds like everyone else.
-#[cfg(target_vendor = "apple")]
+/// Where `SO_LINGER` counts clock ticks (Apple's systems), `SO_LINGER_SEC` takes seconds like
+/// everyone else's `SO_LINGER`.
+#[cfg(ferrio_linger_sec)]
 const LINGER: c_int = libc::SO_LINGER_SEC;
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(ferrio_linger_sec))]
 const LINGER: c_int = libc::SO_LINGER;
 
-/// The largest linger time the C struct holds (its fields are `unsigned short` on Cygwin).
-#[cfg(target_os = "cygwin")]
+/// The largest linger time the C struct holds (its fields are `unsigned short` on some systems: Cygwin).
+#[cfg(ferrio_linger_u16)]
 const LINGER_MAX: u64 = u16::MAX as u64;
-#[cfg(not(target_os = "cygwin"))]
+#[cfg(not(ferrio_linger_u16))]
 const LINGER_MAX: u64 = c_int::MAX as u64;
 
 /// `SO_LINGER`: `Some(time)` makes close wait (at most `time`, whole seconds rounded up) for

@@ -19,11 +19,7 @@ mod c_int_default {
 use self::c_int_default::*;
 
 /// A byte on the BSDs, illumos, Solaris and QNX Neutrino (as std has it).
-#[cfg(any(
-    any(target_os = "freebsd", target_os = "dragonfly"),
-    any(target_os = "openbsd", target_os = "netbsd"),
-    any(target_os = "illumos", target_os = "solaris", target_os = "nto"),
-))]
+#[cfg(ferrio_multicast_v4_byte)]
 type MulticastV4 = u8;
 
 crate::sys::socket_api::plain_options!(udp);
@@ -49,19 +45,9 @@ pub(crate) fn multicast_v4(
     setsockopt(fd, libc::IPPROTO_IP, name, mreq)
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "emscripten",
-    target_os = "fuchsia"
-))]
+#[cfg(ferrio_ipv6_add_membership)]
 use libc::{IPV6_ADD_MEMBERSHIP as IPV6_JOIN, IPV6_DROP_MEMBERSHIP as IPV6_LEAVE};
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "emscripten",
-    target_os = "fuchsia"
-)))]
+#[cfg(not(ferrio_ipv6_add_membership))]
 use libc::{IPV6_JOIN_GROUP as IPV6_JOIN, IPV6_LEAVE_GROUP as IPV6_LEAVE};
 
 /// IPv6 group membership (`IPV6_ADD_MEMBERSHIP`/`IPV6_JOIN_GROUP` and their opposites).
