@@ -6,7 +6,7 @@
 //! |------------------------------------------|----------------------------------|
 //! | Linux, Android, Emscripten, Redox        | epoll (`ferrio_epoll`)           |
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
-//! | any other Unix                           | poll(2) (`ferrio_poll`)          |
+//! | any other Unix, and Hermit               | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | Windows                                  | IOCP with AFD polling (`ferrio_windows`) |
@@ -38,6 +38,7 @@ const CFGS: &[&str] = &[
     "ferrio_poll",
     "ferrio_windows",
     "ferrio_unsupported",
+    "ferrio_unix",
     "ferrio_reuseport",
     "ferrio_tclass_v6",
     "ferrio_sock_flags",
@@ -66,6 +67,8 @@ const CFGS: &[&str] = &[
     "ferrio_backlog_20",
     "ferrio_backlog_32",
     "ferrio_epoll_pad",
+    "ferrio_no_linger",
+    "ferrio_no_mreq",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -113,7 +116,7 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_sock_flags",
         apple: false,
         systems: "linux android emscripten freebsd dragonfly netbsd openbsd illumos solaris hurd \
-                  fuchsia cygwin redox",
+                  fuchsia cygwin redox hermit",
     },
     // MSG_NOSIGNAL for send(2) (Apple uses the SO_NOSIGPIPE socket option instead).
     Fact {
@@ -156,7 +159,7 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_eventfd",
         apple: false,
-        systems: "linux android",
+        systems: "linux android hermit",
     },
     // POLLRDHUP: poll(2) reports the peer's shutdown of its writing half.
     Fact {
@@ -194,7 +197,7 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_no_msghdr",
         apple: false,
-        systems: "horizon",
+        systems: "horizon hermit",
     },
     // SO_NOSIGPIPE, set on every socket in place of MSG_NOSIGNAL.
     Fact {
@@ -231,7 +234,7 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_ipv6_add_membership",
         apple: false,
-        systems: "linux android emscripten fuchsia",
+        systems: "linux android emscripten fuchsia hermit",
     },
     // SO_BINDTODEVICE (`bind_device` and `device` on the socket types).
     Fact {
@@ -256,6 +259,18 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_backlog_32",
         apple: false,
         systems: "haiku",
+    },
+    // No `struct linger` in libc: `SO_LINGER` fails with `Unsupported`.
+    Fact {
+        cfg: "ferrio_no_linger",
+        apple: false,
+        systems: "hermit",
+    },
+    // No `ip_mreq`/`ipv6_mreq` in libc: joining a multicast group fails with `Unsupported`.
+    Fact {
+        cfg: "ferrio_no_mreq",
+        apple: false,
+        systems: "hermit",
     },
     // libc's `epoll_event` has a padding field to fill in.
     Fact {
@@ -372,12 +387,15 @@ fn main() {
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
     let unix = family.split(',').any(|f| f == "unix");
+    // Hermit is no Unix family target, but its libc has the fd calls the Unix code needs
+    // (sockets, poll, eventfd; no pipe), as mio uses them there.
+    let fd_based = unix || os == "hermit";
     let forced = env::var_os("CARGO_CFG_FERRIO_FORCE_POLL").is_some()
         || env::var_os("CARGO_CFG_MIO_UNSUPPORTED_FORCE_POLL_POLL").is_some();
 
     let backend = if family.split(',').any(|f| f == "windows") {
         "ferrio_windows"
-    } else if !unix {
+    } else if !fd_based {
         "ferrio_unsupported"
     } else if forced {
         "ferrio_poll"
@@ -392,12 +410,15 @@ fn main() {
         }
     };
     println!("cargo:rustc-cfg={backend}");
+    if fd_based {
+        println!("cargo:rustc-cfg=ferrio_unix");
+    }
 
     // Facts of some Unix systems (where libc defines the constant), named once here instead
     // of as long target lists at every use.
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     for fact in UNIX_FACTS {
-        if unix && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
+        if fd_based && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
     }

@@ -185,8 +185,12 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The prose names Unix-only items (`ferrio::unix`, the Unix-domain sockets), which a Windows
-// build does not have: there those names stay plain text instead of failing the docs build.
-#![cfg_attr(windows, allow(rustdoc::broken_intra_doc_links))]
+// or Hermit build does not have: there those names stay plain text instead of failing the docs
+// build.
+#![cfg_attr(
+    not(unix),
+    allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)
+)]
 // The backend cfgs that build.rs sets are internal: the labels docs.rs shows name features and
 // operating systems, which is what a user can act on. Items that exist only on some backends
 // carry an explicit `doc(cfg)` in those terms.
@@ -244,7 +248,7 @@ with_backend! {
     pub mod event;
     pub mod guide;
 
-    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+    #[cfg(any(feature = "net", all(ferrio_unix, feature = "os-ext")))]
     mod io_source;
 
     #[cfg(feature = "net")]
@@ -254,6 +258,19 @@ with_backend! {
     #[cfg(all(unix, feature = "os-ext"))]
     #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
     pub mod unix;
+
+    // Hermit is no Unix, but registers fds too: `SourceFd` alone, as in mio.
+    #[cfg(all(target_os = "hermit", feature = "os-ext"))]
+    #[path = "unix/mod.rs"]
+    mod unix;
+
+    /// Hermit-only types (feature `os-ext`): [`SourceFd`](hermit::SourceFd) registers any file
+    /// descriptor, as on Unix.
+    #[cfg(all(target_os = "hermit", feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(target_os = "hermit", feature = "os-ext"))))]
+    pub mod hermit {
+        pub use crate::unix::SourceFd;
+    }
 
     /// Windows-only types (feature `os-ext`).
     #[cfg(all(windows, feature = "os-ext"))]

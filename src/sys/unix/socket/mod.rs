@@ -32,7 +32,10 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
 use std::net::Shutdown;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+#[cfg(unix)]
+use std::os::fd::AsFd;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+#[cfg(unix)]
 use std::os::unix::net::SocketAddr as UnixAddr;
 
 use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
@@ -131,11 +134,11 @@ pub(crate) const TCP_BACKLOG: u32 = if cfg!(ferrio_backlog_20) {
 /// The backlog of Unix listeners ([`unix_bind`]), std's: `-1` means "the system maximum" where
 /// the kernel accepts it, 128 on Redox, ESP-IDF and Horizon (no `SOMAXCONN` in their libc),
 /// `SOMAXCONN` elsewhere.
-#[cfg(ferrio_listen_max)]
+#[cfg(all(unix, ferrio_listen_max))]
 const UNIX_BACKLOG: c_int = -1;
-#[cfg(ferrio_listen_128)]
+#[cfg(all(unix, ferrio_listen_128))]
 const UNIX_BACKLOG: c_int = 128;
-#[cfg(not(any(ferrio_listen_max, ferrio_listen_128)))]
+#[cfg(all(unix, not(any(ferrio_listen_max, ferrio_listen_128))))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
 /// `bind` to an IP or a Unix-domain address.
@@ -179,6 +182,7 @@ pub(crate) fn connect_stream<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Resu
 
 /// A Unix socket bound to `addr`; `listen` is called for streams. (An address too long for
 /// `sun_path` fails before the socket is made.)
+#[cfg(unix)]
 pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     addr.with_raw(|_, _| ())?;
     let fd = new_socket(libc::AF_UNIX, kind)?;
@@ -193,12 +197,14 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
 }
 
 /// An unbound Unix socket (for `UnixDatagram::unbound`, which Emscripten lacks).
+#[cfg(unix)]
 #[cfg_attr(ferrio_no_uds_dgram, allow(dead_code))]
 pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
     new_socket(libc::AF_UNIX, kind)
 }
 
 /// socket + connect for a Unix stream; the connection may complete in the background.
+#[cfg(unix)]
 pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
     addr.with_raw(|_, _| ())?;
     let fd = new_socket(libc::AF_UNIX, Kind::Stream)?;
@@ -207,6 +213,7 @@ pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
 }
 
 /// A connected pair of Unix sockets.
+#[cfg(unix)]
 pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [-1 as c_int; 2];
     // SAFETY: `fds` is a live array of two ints, as socketpair requires.

@@ -44,8 +44,11 @@ crate::sys::socket_api::plain_options!(socket);
 pub(super) trait OptValue: Copy {}
 impl OptValue for c_int {}
 impl OptValue for u8 {}
+#[cfg(not(ferrio_no_mreq))]
 impl OptValue for libc::ip_mreq {}
+#[cfg(not(ferrio_no_mreq))]
 impl OptValue for libc::ipv6_mreq {}
+#[cfg(not(ferrio_no_linger))]
 impl OptValue for libc::linger {}
 
 /// `setsockopt` with a value of type `T`.
