@@ -6,16 +6,17 @@
 //! |------------------------------------------|----------------------------------|
 //! | Linux, Android, Emscripten, Redox        | epoll (`ferrio_epoll`)           |
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
-//! | any other Unix                           | poll(2) (`ferrio_poll`)          |
+//! | any other Unix, and Hermit               | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | Windows                                  | IOCP with AFD polling (`ferrio_windows`) |
 //! | anything else                            | `ferrio_unsupported`: compile error naming the target |
 //!
-//! It also names what only some systems have: `ferrio_reuseport` (`SO_REUSEPORT`),
-//! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
-//! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`) and `ferrio_keepalive_params` (per-socket
-//! keep-alive idle time, interval and probe count).
+//! It also names what only some systems have, one cfg per fact (the `UNIX_FACTS` table: socket
+//! options, `accept4`, eventfd, `Interest::PRIORITY`/`AIO`/`LIO`, ...), so that `src/` tests a
+//! fact and never lists systems, and a new platform is one edit of this file. For the public
+//! items behind a fact it writes the macro `fact_gated!` into `OUT_DIR/platform_facts.rs`
+//! (included by `src/lib.rs`): the fact's cfg plus the docs.rs label that names its systems.
 //!
 //! Every cfg the crate tests, those above and the ones users set, is declared to rustc's
 //! `unexpected_cfgs` check with `cargo:rustc-check-cfg`, but only for cargo 1.80 and later:
@@ -37,6 +38,7 @@ const CFGS: &[&str] = &[
     "ferrio_poll",
     "ferrio_windows",
     "ferrio_unsupported",
+    "ferrio_unix",
     "ferrio_reuseport",
     "ferrio_tclass_v6",
     "ferrio_sock_flags",
@@ -47,6 +49,26 @@ const CFGS: &[&str] = &[
     "ferrio_no_pipe2",
     "ferrio_listen_max",
     "ferrio_listen_128",
+    "ferrio_eventfd",
+    "ferrio_pollrdhup",
+    "ferrio_priority",
+    "ferrio_accept4",
+    "ferrio_abstract_uds",
+    "ferrio_no_uds_dgram",
+    "ferrio_no_msghdr",
+    "ferrio_so_nosigpipe",
+    "ferrio_linger_sec",
+    "ferrio_linger_u16",
+    "ferrio_keepalive_opt",
+    "ferrio_multicast_v4_byte",
+    "ferrio_ipv6_add_membership",
+    "ferrio_bindtodevice",
+    "ferrio_bind_no_port",
+    "ferrio_backlog_20",
+    "ferrio_backlog_32",
+    "ferrio_epoll_pad",
+    "ferrio_no_linger",
+    "ferrio_no_mreq",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -58,7 +80,8 @@ struct Fact {
     cfg: &'static str,
     /// Also on Apple's systems (macOS, iOS, tvOS, visionOS, watchOS).
     apple: bool,
-    /// The other systems (`target_os` values), separated by spaces.
+    /// The other systems (`target_os` values), separated by spaces; `os!arch` is `os` except
+    /// on that `target_arch`.
     systems: &'static str,
 }
 
@@ -93,7 +116,7 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_sock_flags",
         apple: false,
         systems: "linux android emscripten freebsd dragonfly netbsd openbsd illumos solaris hurd \
-                  fuchsia cygwin redox",
+                  fuchsia cygwin redox hermit",
     },
     // MSG_NOSIGNAL for send(2) (Apple uses the SO_NOSIGPIPE socket option instead).
     Fact {
@@ -132,7 +155,212 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "freebsd",
     },
+    // The Waker and the poll(2) backend's wake-up are an eventfd (elsewhere: a pipe).
+    Fact {
+        cfg: "ferrio_eventfd",
+        apple: false,
+        systems: "linux android hermit",
+    },
+    // POLLRDHUP: poll(2) reports the peer's shutdown of its writing half.
+    Fact {
+        cfg: "ferrio_pollrdhup",
+        apple: false,
+        systems: "linux android",
+    },
+    // `Interest::PRIORITY` (EPOLLPRI, or POLLPRI on the poll(2) backend), as mio has it.
+    Fact {
+        cfg: "ferrio_priority",
+        apple: false,
+        systems: "linux android",
+    },
+    // accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (elsewhere: accept, then fcntl). x86
+    // Android's seccomp filter forbids accept4.
+    Fact {
+        cfg: "ferrio_accept4",
+        apple: false,
+        systems: "linux android!x86 hurd fuchsia cygwin freebsd dragonfly netbsd openbsd illumos \
+                  solaris",
+    },
+    // Unix-domain addresses in the abstract namespace (std's `SocketAddrExt`).
+    Fact {
+        cfg: "ferrio_abstract_uds",
+        apple: false,
+        systems: "linux android",
+    },
+    // No Unix-domain datagram sockets: no `UnixDatagram` (as in mio).
+    Fact {
+        cfg: "ferrio_no_uds_dgram",
+        apple: false,
+        systems: "emscripten",
+    },
+    // No recvmsg/sendmsg: vectored I/O uses the first non-empty buffer, as std does.
+    Fact {
+        cfg: "ferrio_no_msghdr",
+        apple: false,
+        systems: "horizon hermit",
+    },
+    // SO_NOSIGPIPE, set on every socket in place of MSG_NOSIGNAL.
+    Fact {
+        cfg: "ferrio_so_nosigpipe",
+        apple: true,
+        systems: "",
+    },
+    // SO_LINGER counts clock ticks; SO_LINGER_SEC takes seconds.
+    Fact {
+        cfg: "ferrio_linger_sec",
+        apple: true,
+        systems: "",
+    },
+    // The fields of `struct linger` are `unsigned short`.
+    Fact {
+        cfg: "ferrio_linger_u16",
+        apple: false,
+        systems: "cygwin",
+    },
+    // The keep-alive idle time is the TCP_KEEPALIVE option (elsewhere TCP_KEEPIDLE).
+    Fact {
+        cfg: "ferrio_keepalive_opt",
+        apple: true,
+        systems: "",
+    },
+    // IP_MULTICAST_LOOP and IP_MULTICAST_TTL take a byte (elsewhere a C int), as std has it.
+    Fact {
+        cfg: "ferrio_multicast_v4_byte",
+        apple: false,
+        systems: "freebsd dragonfly openbsd netbsd illumos solaris nto",
+    },
+    // IPv6 group membership is IPV6_ADD_MEMBERSHIP/IPV6_DROP_MEMBERSHIP (elsewhere
+    // IPV6_JOIN_GROUP/IPV6_LEAVE_GROUP).
+    Fact {
+        cfg: "ferrio_ipv6_add_membership",
+        apple: false,
+        systems: "linux android emscripten fuchsia hermit",
+    },
+    // SO_BINDTODEVICE (`bind_device` and `device` on the socket types).
+    Fact {
+        cfg: "ferrio_bindtodevice",
+        apple: false,
+        systems: "linux android fuchsia",
+    },
+    // IP_BIND_ADDRESS_NO_PORT: a bind to port 0 leaves the port to connect.
+    Fact {
+        cfg: "ferrio_bind_no_port",
+        apple: false,
+        systems: "linux android",
+    },
+    // std's TCP listen backlog is 20 (elsewhere 128, or 32 below).
+    Fact {
+        cfg: "ferrio_backlog_20",
+        apple: false,
+        systems: "horizon",
+    },
+    // std's TCP listen backlog is 32.
+    Fact {
+        cfg: "ferrio_backlog_32",
+        apple: false,
+        systems: "haiku",
+    },
+    // No `struct linger` in libc: `SO_LINGER` fails with `Unsupported`.
+    Fact {
+        cfg: "ferrio_no_linger",
+        apple: false,
+        systems: "hermit",
+    },
+    // No `ip_mreq`/`ipv6_mreq` in libc: joining a multicast group fails with `Unsupported`.
+    Fact {
+        cfg: "ferrio_no_mreq",
+        apple: false,
+        systems: "hermit",
+    },
+    // libc's `epoll_event` has a padding field to fill in.
+    Fact {
+        cfg: "ferrio_epoll_pad",
+        apple: false,
+        systems: "redox",
+    },
 ];
+
+/// Apple's systems, for [`Fact::apple`] and the backend table.
+const APPLE: &str = "macos ios tvos visionos watchos";
+/// The systems whose default backend is epoll; mio uses it on Emscripten and Redox too.
+const EPOLL: &str = "linux android emscripten redox";
+/// The systems whose default backend is kqueue (and Apple's).
+const KQUEUE: &str = "freebsd netbsd openbsd dragonfly";
+
+/// The systems of a fact, `target_os` values: a `name!arch` entry is `name` except on that
+/// `target_arch`.
+fn systems(fact: &Fact) -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
+    let apple = if fact.apple { APPLE } else { "" };
+    apple
+        .split_whitespace()
+        .chain(fact.systems.split_whitespace())
+        .map(|s| match s.split_once('!') {
+            Some((os, arch)) => (os, Some(arch)),
+            None => (s, None),
+        })
+}
+
+/// The systems as a cfg predicate for rustdoc's `doc(cfg)`, Apple's five as one vendor term
+/// (rustdoc shows it as "Apple").
+fn predicate(
+    apple: bool,
+    systems: impl Iterator<Item = (&'static str, Option<&'static str>)>,
+) -> String {
+    let vendor = apple.then(|| "target_vendor = \"apple\"".to_string());
+    let terms: Vec<String> = vendor
+        .into_iter()
+        .chain(
+            systems
+                .filter(|(os, _)| !(apple && APPLE.split_whitespace().any(|a| a == *os)))
+                .map(|(os, arch)| match arch {
+                    None => format!("target_os = {os:?}"),
+                    Some(arch) => format!("all(target_os = {os:?}, not(target_arch = {arch:?}))"),
+                }),
+        )
+        .collect();
+    match terms.as_slice() {
+        [one] => one.clone(),
+        _ => format!("any({})", terms.join(", ")),
+    }
+}
+
+/// Writes `platform_facts.rs` into `OUT_DIR` (included by `src/lib.rs`): the macro
+/// `fact_gated!`, which puts an item behind a fact's cfg together with the docs.rs label
+/// naming the fact's systems, so the systems are written only in this file.
+///
+/// * `fact_gated!(ferrio_x: item)`: the item exists where the fact holds;
+/// * `fact_gated!(not ferrio_x: item)`: the item exists on the Unix systems where it does not;
+/// * `fact_gated!(poller_fd: item)`: only the label of the epoll and kqueue systems (the item
+///   is already behind the backend's cfg), unless poll(2) is forced.
+fn write_fact_macro() {
+    let mut arms = String::new();
+    for fact in UNIX_FACTS {
+        let (cfg, label) = (fact.cfg, predicate(fact.apple, systems(fact)));
+        arms.push_str(&format!(
+            "    ({cfg}: $($item:tt)*) => {{\n        #[cfg({cfg})]\n        \
+             #[cfg_attr(docsrs, doc(cfg({label})))]\n        $($item)*\n    }};\n\
+             \x20   (not {cfg}: $($item:tt)*) => {{\n        #[cfg(all(unix, not({cfg})))]\n        \
+             #[cfg_attr(docsrs, doc(cfg(all(unix, not({label})))))]\n        $($item)*\n    }};\n"
+        ));
+    }
+    let native = EPOLL
+        .split_whitespace()
+        .chain(APPLE.split_whitespace())
+        .chain(KQUEUE.split_whitespace())
+        .map(|os| (os, None));
+    arms.push_str(&format!(
+        "    (poller_fd: $($item:tt)*) => {{\n        #[cfg_attr(docsrs, doc(cfg(all({}, \
+         not(ferrio_force_poll), not(mio_unsupported_force_poll_poll)))))]\n        \
+         $($item)*\n    }};\n",
+        predicate(true, native)
+    ));
+    let text = format!(
+        "// Written by build.rs from its table of platform facts.\n\
+         macro_rules! fact_gated {{\n{arms}}}\n"
+    );
+    let out = std::path::PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("platform_facts.rs"), text).expect("OUT_DIR is writable");
+}
 
 /// The minor version of the cargo running this script (`cargo 1.80.0 (...)` gives 80), from
 /// the `CARGO` it sets; `None` if it cannot be told.
@@ -159,34 +387,42 @@ fn main() {
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
     let unix = family.split(',').any(|f| f == "unix");
+    // Hermit is no Unix family target, but its libc has the fd calls the Unix code needs
+    // (sockets, poll, eventfd; no pipe), as mio uses them there.
+    let fd_based = unix || os == "hermit";
     let forced = env::var_os("CARGO_CFG_FERRIO_FORCE_POLL").is_some()
         || env::var_os("CARGO_CFG_MIO_UNSUPPORTED_FORCE_POLL_POLL").is_some();
 
     let backend = if family.split(',').any(|f| f == "windows") {
         "ferrio_windows"
-    } else if !unix {
+    } else if !fd_based {
         "ferrio_unsupported"
     } else if forced {
         "ferrio_poll"
     } else {
-        match os.as_str() {
-            // Emscripten and Redox have epoll too, and mio uses it there.
-            "linux" | "android" | "emscripten" | "redox" => "ferrio_epoll",
-            "macos" | "ios" | "tvos" | "visionos" | "watchos" | "freebsd" | "netbsd"
-            | "openbsd" | "dragonfly" => "ferrio_kqueue",
-            _ => "ferrio_poll",
+        let is = |list: &str| list.split_whitespace().any(|s| s == os);
+        if is(EPOLL) {
+            "ferrio_epoll"
+        } else if is(APPLE) || is(KQUEUE) {
+            "ferrio_kqueue"
+        } else {
+            "ferrio_poll"
         }
     };
     println!("cargo:rustc-cfg={backend}");
+    if fd_based {
+        println!("cargo:rustc-cfg=ferrio_unix");
+    }
 
     // Facts of some Unix systems (where libc defines the constant), named once here instead
     // of as long target lists at every use.
-    let apple = env::var("CARGO_CFG_TARGET_VENDOR").is_ok_and(|v| v == "apple");
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     for fact in UNIX_FACTS {
-        if unix && ((apple && fact.apple) || fact.systems.split(' ').any(|s| s == os)) {
+        if fd_based && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
     }
+    write_fact_macro();
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",
         env::var("TARGET").unwrap_or_else(|_| "unknown".into())

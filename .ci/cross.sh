@@ -2,7 +2,8 @@
 # CI step: type-check and lint ferrio for every target mio 1.2.5's CI checks (issue 17), none
 # of which this machine runs except the Linux ones (.ci/native-targets runs those): the kqueue
 # systems, Android and the other Linux flavours (epoll), Emscripten and Redox (epoll, as mio
-# has them), and the poll(2) systems (illumos, Solaris, Fuchsia, QNX, Haiku, GNU/Hurd, Vita...).
+# has them), and the poll(2) systems (illumos, Solaris, Fuchsia, QNX, Haiku, GNU/Hurd, Vita,
+# Hermit...).
 #
 # The TARGETS table below says, for each target, the backend build.rs must pick (checked
 # against the build script's output) and how the target is checked:
@@ -84,8 +85,8 @@ i686-unknown-hurd-gnu           poll    all
 armv7-sony-vita-newlibeabihf    poll    all
 x86_64-pc-cygwin                poll    all
 x86_64-pc-windows-msvc          -       skip  checked by .ci/windows.sh (clippy, docs, tests under Wine)
-x86_64-unknown-hermit           poll    skip  not a Unix family target: ferrio stops at its compile_error (mio: poll(2), eventfd Waker, no pipe in its libc)
-aarch64-unknown-hermit          poll    skip  as x86_64-unknown-hermit
+x86_64-unknown-hermit           poll    lib   the dev-dependency socket2 0.5 does not support Hermit (no tests; ferrio: poll(2), eventfd Waker, as mio)
+aarch64-unknown-hermit          poll    lib   as x86_64-unknown-hermit
 armv6k-nintendo-3ds             poll    skip  the poll(2) backend takes pollfd.events as c_short, Horizon has c_int (then: lib, socket2 does not build)
 riscv32imc-esp-espidf           poll    skip  the poll(2) backend names POLLNVAL, missing from libc for ESP-IDF (then: lib, no panic_abort tests)
 powerpc64-ibm-aix               poll    skip  std does not build from rust-src (1.95 and nightly 1.97: os/aix/fs.rs names stat fields libc 0.2.185 lacks)

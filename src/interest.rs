@@ -55,40 +55,29 @@ impl Interest {
     /// Readiness to write: room in the send buffer, a finished connect, or an error.
     pub const WRITABLE: Interest = from_bits(WRITABLE);
 
-    /// Completion of POSIX asynchronous I/O (`EVFILT_AIO`).
-    ///
-    /// Exists only on DragonFly, FreeBSD and Apple's systems, the kqueue systems that report
-    /// AIO completions; elsewhere, code that names it needs a `#[cfg]`.
-    #[cfg_attr(
-        docsrs,
-        doc(cfg(any(
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "macos",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos"
-        )))
-    )]
-    #[cfg(ferrio_aio)]
-    pub const AIO: Interest = from_bits(AIO);
+    fact_gated! { ferrio_aio:
+        /// Completion of POSIX asynchronous I/O (`EVFILT_AIO`).
+        ///
+        /// Exists only on DragonFly, FreeBSD and Apple's systems, the kqueue systems that
+        /// report AIO completions; elsewhere, code that names it needs a `#[cfg]`.
+        pub const AIO: Interest = from_bits(AIO);
+    }
 
-    /// Completion of a `lio_listio` batch (`EVFILT_LIO`).
-    ///
-    /// Exists only on FreeBSD; elsewhere, code that names it needs a `#[cfg]`.
-    #[cfg_attr(docsrs, doc(cfg(target_os = "freebsd")))]
-    #[cfg(ferrio_lio)]
-    pub const LIO: Interest = from_bits(LIO);
+    fact_gated! { ferrio_lio:
+        /// Completion of a `lio_listio` batch (`EVFILT_LIO`).
+        ///
+        /// Exists only on FreeBSD; elsewhere, code that names it needs a `#[cfg]`.
+        pub const LIO: Interest = from_bits(LIO);
+    }
 
-    /// Priority data, such as TCP out-of-band data (`EPOLLPRI`, or `POLLPRI` on the poll(2)
-    /// backend).
-    ///
-    /// Exists only on Linux and Android; elsewhere, code that names it needs a `#[cfg]`.
-    /// Priority data is also reported as readable.
-    #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub const PRIORITY: Interest = from_bits(PRIORITY);
+    fact_gated! { ferrio_priority:
+        /// Priority data, such as TCP out-of-band data (`EPOLLPRI`, or `POLLPRI` on the poll(2)
+        /// backend).
+        ///
+        /// Exists only on Linux and Android; elsewhere, code that names it needs a `#[cfg]`.
+        /// Priority data is also reported as readable.
+        pub const PRIORITY: Interest = from_bits(PRIORITY);
+    }
 
     /// Both interests together; the same as `self | other`, usable in constants.
     #[allow(clippy::should_implement_trait)]
@@ -141,7 +130,7 @@ impl fmt::Debug for Interest {
             (cfg!(ferrio_aio) && self.is_aio(), "AIO"),
             (cfg!(ferrio_lio) && self.is_lio(), "LIO"),
             (
-                cfg!(any(target_os = "linux", target_os = "android")) && self.is_priority(),
+                cfg!(ferrio_priority) && self.is_priority(),
                 "PRIORITY",
             ),
         ];

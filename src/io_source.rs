@@ -11,7 +11,7 @@
 //! `Write` impls ([`io_impls!`]).
 
 use std::io;
-#[cfg(unix)]
+#[cfg(ferrio_unix)]
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
@@ -27,7 +27,7 @@ pub(crate) trait AsRawIo {
     fn as_raw_io(&self) -> RawIo;
 }
 
-#[cfg(unix)]
+#[cfg(ferrio_unix)]
 impl<T: AsRawFd> AsRawIo for T {
     fn as_raw_io(&self) -> RawIo {
         self.as_raw_fd()
@@ -171,7 +171,7 @@ impl<T: AsRawIo> IoSource<T> {
     }
 }
 
-#[cfg(unix)]
+#[cfg(ferrio_unix)]
 impl<T: AsFd> AsFd for IoSource<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()

@@ -185,8 +185,12 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The prose names Unix-only items (`ferrio::unix`, the Unix-domain sockets), which a Windows
-// build does not have: there those names stay plain text instead of failing the docs build.
-#![cfg_attr(windows, allow(rustdoc::broken_intra_doc_links))]
+// or Hermit build does not have: there those names stay plain text instead of failing the docs
+// build.
+#![cfg_attr(
+    not(unix),
+    allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)
+)]
 // The backend cfgs that build.rs sets are internal: the labels docs.rs shows name features and
 // operating systems, which is what a user can act on. Items that exist only on some backends
 // carry an explicit `doc(cfg)` in those terms.
@@ -204,9 +208,16 @@
         ferrio_msg_nosignal,
         ferrio_keepalive_params,
         ferrio_aio,
-        ferrio_lio
+        ferrio_lio,
+        ferrio_priority,
+        ferrio_no_uds_dgram,
+        ferrio_bindtodevice
     )))
 )]
+
+// `fact_gated!`: items behind one of build.rs's platform facts, with the docs.rs label that
+// names the fact's systems (written by build.rs, so the systems are listed only there).
+include!(concat!(env!("OUT_DIR"), "/platform_facts.rs"));
 
 #[cfg(ferrio_unsupported)]
 compile_error!(concat!(
@@ -237,7 +248,7 @@ with_backend! {
     pub mod event;
     pub mod guide;
 
-    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+    #[cfg(any(feature = "net", all(ferrio_unix, feature = "os-ext")))]
     mod io_source;
 
     #[cfg(feature = "net")]
@@ -247,6 +258,19 @@ with_backend! {
     #[cfg(all(unix, feature = "os-ext"))]
     #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
     pub mod unix;
+
+    // Hermit is no Unix, but registers fds too: `SourceFd` alone, as in mio.
+    #[cfg(all(target_os = "hermit", feature = "os-ext"))]
+    #[path = "unix/mod.rs"]
+    mod unix;
+
+    /// Hermit-only types (feature `os-ext`): [`SourceFd`](hermit::SourceFd) registers any file
+    /// descriptor, as on Unix.
+    #[cfg(all(target_os = "hermit", feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(target_os = "hermit", feature = "os-ext"))))]
+    pub mod hermit {
+        pub use crate::unix::SourceFd;
+    }
 
     /// Windows-only types (feature `os-ext`).
     #[cfg(all(windows, feature = "os-ext"))]

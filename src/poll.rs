@@ -226,29 +226,7 @@ mod fd_impls {
     /// kqueue, unless poll(2) is forced.
     macro_rules! epoll_or_kqueue {
         ($($item:item)*) => {$(
-            #[cfg_attr(
-                docsrs,
-                doc(cfg(all(
-                    any(
-                        target_os = "linux",
-                        target_os = "android",
-                        target_os = "emscripten",
-                        target_os = "redox",
-                        target_os = "macos",
-                        target_os = "ios",
-                        target_os = "tvos",
-                        target_os = "visionos",
-                        target_os = "watchos",
-                        target_os = "freebsd",
-                        target_os = "netbsd",
-                        target_os = "openbsd",
-                        target_os = "dragonfly"
-                    ),
-                    not(ferrio_force_poll),
-                    not(mio_unsupported_force_poll_poll)
-                )))
-            )]
-            $item
+            fact_gated! { poller_fd: $item }
         )*};
     }
 

@@ -125,7 +125,6 @@ mod uds;
 pub use self::tcp::{TcpKeepalive, TcpListener, TcpSocket, TcpStream};
 pub use self::udp::UdpSocket;
 pub use self::udp_builder::UdpSocketBuilder;
-#[cfg(all(unix, not(target_os = "emscripten")))]
-pub use self::uds::UnixDatagram;
+fact_gated! { not ferrio_no_uds_dgram: pub use self::uds::UnixDatagram; }
 #[cfg(unix)]
 pub use self::uds::{UnixListener, UnixStream};

@@ -44,6 +44,24 @@ macro_rules! option_accessors {
         $(#[$get_attr:meta])* get $get:ident: $t:ty;)*) => {$(
         option_accessors!(@one $both [$(#[$set_attr])*] $set [$(#[$get_attr])*] $get $t);
     )*};
+    // `fact: ferrio_x` puts every method behind one of build.rs's platform facts, with the
+    // docs.rs label naming its systems (`fact_gated!`).
+    (fact: $fact:ident $($(#[$set_attr:meta])* set $set:ident;
+        $(#[$get_attr:meta])* get $get:ident: $t:ty;)*) => {$(
+        fact_gated! { $fact:
+            $(#[$set_attr])*
+            pub fn $set(&self, value: $t) -> ::std::io::Result<()> {
+                self.with_socket(|s| $crate::sys::socket::$set(s, value))
+            }
+        }
+
+        fact_gated! { $fact:
+            $(#[$get_attr])*
+            pub fn $get(&self) -> ::std::io::Result<$t> {
+                self.with_socket($crate::sys::socket::$get)
+            }
+        }
+    )*};
     ($($rest:tt)*) => {
         option_accessors!(both: [] $($rest)*);
     };
@@ -117,17 +135,7 @@ macro_rules! bind_options {
             }
 
             option_accessors! {
-                both: [
-                    #[cfg(ferrio_reuseport)]
-                    #[cfg_attr(
-                        docsrs,
-                        doc(cfg(not(any(
-                            target_os = "illumos",
-                            target_os = "solaris",
-                            target_os = "cygwin"
-                        ))))
-                    )]
-                ]
+                fact: ferrio_reuseport
                 /// Allows several sockets to bind the same address and port (`SO_REUSEPORT`),
                 /// provided each of them sets this before [`bind`](Self::bind) (on Linux: and they
                 /// belong to the same user).
@@ -183,44 +191,38 @@ macro_rules! bind_options {
                 self.with_socket($crate::sys::socket::only_v6_named)
             }
 
-            /// Binds the socket to a network interface by name (`SO_BINDTODEVICE`), such as
-            /// `b"eth0"`: it then only sends and receives through that interface. `None` or an
-            /// empty name removes the binding.
-            ///
-            /// Only on Linux, Android and Fuchsia. Linux before 5.7 requires `CAP_NET_RAW`;
-            /// later versions let unprivileged processes bind a socket that is not bound to a
-            /// device yet.
-            ///
-            /// ```
-            /// # fn main() -> std::io::Result<()> {
-            #[doc = $setup]
-            /// match socket.bind_device(Some(b"lo")) {
-            ///     Ok(()) => assert_eq!(socket.device()?.as_deref(), Some(&b"lo"[..])),
-            ///     // Not allowed for this process.
-            ///     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
-            ///     Err(e) => return Err(e),
-            /// }
-            /// # Ok(())
-            /// # }
-            /// ```
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-            #[cfg_attr(
-                docsrs,
-                doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
-            )]
-            pub fn bind_device(&self, interface: Option<&[u8]>) -> ::std::io::Result<()> {
-                self.with_socket(|s| $crate::sys::socket::bind_device(s, interface))
+            fact_gated! { ferrio_bindtodevice:
+                /// Binds the socket to a network interface by name (`SO_BINDTODEVICE`), such as
+                /// `b"eth0"`: it then only sends and receives through that interface. `None` or an
+                /// empty name removes the binding.
+                ///
+                /// Only on Linux, Android and Fuchsia. Linux before 5.7 requires `CAP_NET_RAW`;
+                /// later versions let unprivileged processes bind a socket that is not bound to a
+                /// device yet.
+                ///
+                /// ```
+                /// # fn main() -> std::io::Result<()> {
+                #[doc = $setup]
+                /// match socket.bind_device(Some(b"lo")) {
+                ///     Ok(()) => assert_eq!(socket.device()?.as_deref(), Some(&b"lo"[..])),
+                ///     // Not allowed for this process.
+                ///     Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+                ///     Err(e) => return Err(e),
+                /// }
+                /// # Ok(())
+                /// # }
+                /// ```
+                pub fn bind_device(&self, interface: Option<&[u8]>) -> ::std::io::Result<()> {
+                    self.with_socket(|s| $crate::sys::socket::bind_device(s, interface))
+                }
             }
 
-            /// The name of the interface the socket is bound to (`SO_BINDTODEVICE`), or
-            /// `None`. Only on Linux, Android and Fuchsia.
-            #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-            #[cfg_attr(
-                docsrs,
-                doc(cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))
-            )]
-            pub fn device(&self) -> ::std::io::Result<Option<Vec<u8>>> {
-                self.with_socket($crate::sys::socket::device)
+            fact_gated! { ferrio_bindtodevice:
+                /// The name of the interface the socket is bound to (`SO_BINDTODEVICE`), or
+                /// `None`. Only on Linux, Android and Fuchsia.
+                pub fn device(&self) -> ::std::io::Result<Option<Vec<u8>>> {
+                    self.with_socket($crate::sys::socket::device)
+                }
             }
         }
     };
@@ -408,6 +410,7 @@ macro_rules! traffic_class_options {
             }
 
             option_accessors! {
+                fact: ferrio_tclass_v6
                 /// Sets the traffic class of outgoing IPv6 packets (`IPV6_TCLASS`), the IPv6
                 /// counterpart of [`set_tos_v4`](Self::set_tos_v4) (TCP may clear the ECN bits
                 /// here too).
@@ -426,13 +429,9 @@ macro_rules! traffic_class_options {
                 /// # Ok(())
                 /// # }
                 /// ```
-                #[cfg(ferrio_tclass_v6)]
-                #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
                 set set_tclass_v6;
                 /// The traffic class of outgoing IPv6 packets (`IPV6_TCLASS`); see
                 /// [`set_tclass_v6`](Self::set_tclass_v6) (also for where it exists).
-                #[cfg(ferrio_tclass_v6)]
-                #[cfg_attr(docsrs, doc(cfg(not(any(target_os = "haiku", target_os = "redox")))))]
                 get tclass_v6: u32;
             }
         }

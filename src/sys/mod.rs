@@ -26,9 +26,10 @@ mod timeout;
 pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi, Watch};
 pub(crate) use self::error::*;
 
-#[cfg(unix)]
+// Unix, and Hermit (`ferrio_unix`: fd-based like Unix, with a smaller libc).
+#[cfg(ferrio_unix)]
 mod unix;
-#[cfg(unix)]
+#[cfg(ferrio_unix)]
 pub(crate) use self::unix::*;
 
 #[cfg(windows)]
@@ -49,9 +50,9 @@ use crate::event::Event as PublicEvent;
 
 // The socket handle types of the platform, named once so that the socket types in `crate::net`
 // are written once: fds on Unix, sockets on Windows.
-#[cfg(unix)]
+#[cfg(ferrio_unix)]
 pub(crate) use std::os::fd::BorrowedFd as BorrowedIo;
-#[cfg(all(unix, feature = "net"))]
+#[cfg(all(ferrio_unix, feature = "net"))]
 pub(crate) use std::os::fd::OwnedFd as OwnedIo;
 #[cfg(windows)]
 pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedIo;
@@ -64,7 +65,7 @@ pub(crate) trait AsIo {
     fn as_io(&self) -> BorrowedIo<'_>;
 }
 
-#[cfg(unix)]
+#[cfg(ferrio_unix)]
 impl<T: std::os::fd::AsFd + ?Sized> AsIo for T {
     fn as_io(&self) -> BorrowedIo<'_> {
         self.as_fd()

@@ -142,7 +142,7 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedIo> {
 pub(crate) fn tcp_bind_connect(local: &SocketAddr, target: &SocketAddr) -> io::Result<OwnedIo> {
     same_family(local, target)?;
     let s = socket::inet_new(target.is_ipv6(), Kind::Stream)?;
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_bind_no_port)]
     if local.port() == 0 {
         // Only an optimisation: without it the bind reserves a port, which also works.
         let _ = socket::set_bind_address_no_port(s.as_io(), true);
@@ -287,9 +287,9 @@ socket_interface! {
     fn set_reuseport(BorrowedIo<'_>, bool) -> io::Result<()>;
     #[cfg(ferrio_reuseport)]
     fn reuseport(BorrowedIo<'_>) -> io::Result<bool>;
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    #[cfg(ferrio_bindtodevice)]
     fn bind_device(BorrowedIo<'_>, Option<&[u8]>) -> io::Result<()>;
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    #[cfg(ferrio_bindtodevice)]
     fn device(BorrowedIo<'_>) -> io::Result<Option<Vec<u8>>>;
 
     // IP (`opt/ip.rs`) and IPv6 (`opt/ipv6.rs`).

@@ -32,7 +32,7 @@ use crate::sys::{AsIo, OwnedIo};
 ///
 /// let socket = TcpSocket::new_v4()?;
 /// socket.set_reuseaddr(true)?;
-/// # #[cfg(not(any(windows, target_os = "illumos", target_os = "solaris", target_os = "cygwin")))]
+/// # #[cfg(ferrio_reuseport)] // where it exists (build.rs)
 /// socket.set_reuseport(true)?;
 /// socket.bind("127.0.0.1:0".parse().unwrap())?;
 /// let listener = socket.listen(4096)?;

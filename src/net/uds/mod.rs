@@ -20,12 +20,12 @@ macro_rules! unix_constructors {
 }
 
 // Emscripten's Unix-domain sockets are streams only (mio has no `UnixDatagram` there either).
-#[cfg(not(target_os = "emscripten"))]
+#[cfg(not(ferrio_no_uds_dgram))]
 mod datagram;
 mod listener;
 mod stream;
 
-#[cfg(not(target_os = "emscripten"))]
+#[cfg(not(ferrio_no_uds_dgram))]
 pub use self::datagram::UnixDatagram;
 pub use self::listener::UnixListener;
 pub use self::stream::UnixStream;

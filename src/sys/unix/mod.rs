@@ -32,6 +32,8 @@ mod notify;
 #[cfg(all(loom, test))]
 #[cfg_attr(not(ferrio_epoll), allow(dead_code))]
 mod loom_kernel;
+// Hermit has no pipe; its notifier is an eventfd.
+#[cfg(unix)]
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
@@ -125,8 +127,9 @@ pub(crate) fn set_nonblocking(
 ) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let fd = fd.as_raw_fd();
-    // SAFETY: `F_GETFL` takes no argument; `fd` is open while borrowed.
-    let flags = syscall!("fcntl", unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: `F_GETFL` ignores its argument (passed as 0 because Hermit's `fcntl` is not
+    // variadic and takes three); `fd` is open while borrowed.
+    let flags = syscall!("fcntl", unsafe { libc::fcntl(fd, libc::F_GETFL, 0) })?;
     let new = if nonblocking {
         flags | libc::O_NONBLOCK
     } else {

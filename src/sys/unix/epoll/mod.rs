@@ -86,7 +86,7 @@ impl Selector {
             events: interests_to_epoll(interests),
             u64: token.0 as u64,
             // Redox's epoll_event has a padding field of its own.
-            #[cfg(target_os = "redox")]
+            #[cfg(ferrio_epoll_pad)]
             _pad: 0,
         };
         // SAFETY: `event` is a live epoll_event for the duration of the call.

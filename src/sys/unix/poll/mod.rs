@@ -60,19 +60,19 @@ use crate::{Interest, Token};
 
 pub(crate) use self::waker::Waker;
 
-/// POLLRDHUP (the peer shut down its writing half) exists on Linux and Android only.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// POLLRDHUP (the peer shut down its writing half), where it exists (`ferrio_pollrdhup`).
+#[cfg(ferrio_pollrdhup)]
 const POLLRDHUP: c_short = libc::POLLRDHUP;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(ferrio_pollrdhup))]
 const POLLRDHUP: c_short = 0;
 
 /// Whether `revents` says the reading half is shut: the peer shut down its writing half, or
 /// this end shut down reading (never, where POLLRDHUP is absent).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(ferrio_pollrdhup)]
 fn peer_shut_down(revents: c_short) -> bool {
     revents & POLLRDHUP != 0
 }
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(ferrio_pollrdhup))]
 fn peer_shut_down(_revents: c_short) -> bool {
     false
 }

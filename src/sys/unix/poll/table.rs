@@ -378,15 +378,15 @@ mod tests {
     fn interest_mapping() {
         assert_eq!(interest_bits(Interest::READABLE), R);
         assert_eq!(interest_bits(Interest::WRITABLE), W);
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(ferrio_priority)]
         assert_eq!(interest_bits(Interest::PRIORITY), libc::POLLPRI);
         assert_eq!(
             interest_bits(Interest::READABLE | Interest::WRITABLE),
             R | W
         );
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(ferrio_pollrdhup)]
         assert_eq!(POLLRDHUP, libc::POLLRDHUP);
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        #[cfg(not(ferrio_pollrdhup))]
         assert_eq!(POLLRDHUP, 0);
         // Re-arming READABLE also re-arms PRIORITY.
         assert_eq!(blocked_bits(Interest::READABLE), R | libc::POLLPRI);
@@ -528,7 +528,7 @@ mod tests {
         assert_eq!(t.pollfd(3).events, R | W);
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_pollrdhup)]
     #[test]
     fn read_hang_up_after_data_is_reported_once() {
         let mut t = Table::new(100);

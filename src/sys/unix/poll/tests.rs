@@ -40,7 +40,7 @@ fn revents_decoding() {
     assert!(e.is_write_closed() && e.is_writable());
     let e = event(POLLIN | POLLERR);
     assert!(!e.is_write_closed());
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_pollrdhup)]
     {
         assert!(event(POLLIN | POLLRDHUP).is_read_closed());
         assert!(!event(POLLRDHUP).is_read_closed());

@@ -1,21 +1,27 @@
 //! Socket addresses: std's `SocketAddr` and Unix `SocketAddr` to and from their C forms, and
 //! the `getsockname`/`getpeername` calls that read them back.
 
+#[cfg(unix)]
 use std::ffi::OsStr;
 use std::io;
 use std::mem::{self, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd};
 // The same trait, exported under each system's module (`std::os::linux` does not exist on
-// Android).
+// Android): std's module names, one system each.
 #[cfg(target_os = "android")]
 use std::os::android::net::SocketAddrExt;
 #[cfg(target_os = "linux")]
 use std::os::linux::net::SocketAddrExt;
+// Unix-domain addresses: Unix only (not on Hermit).
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
+#[cfg(unix)]
 use std::os::unix::net::SocketAddr as UnixAddr;
 
-use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
+#[cfg(unix)]
+use libc::sockaddr_un;
+use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
 
 use crate::sys::unix::cvt;
 
@@ -100,12 +106,14 @@ fn inet_from_raw(storage: &sockaddr_storage, len: socklen_t) -> io::Result<Socke
     }
 }
 
+#[cfg(unix)]
 fn sun_path_offset(raw: &sockaddr_un) -> usize {
     raw.sun_path.as_ptr() as usize - raw as *const sockaddr_un as usize
 }
 
 /// A std Unix address in C form: a pathname (NUL-terminated), an abstract name (leading NUL,
 /// Linux and Android), or unnamed (family only).
+#[cfg(unix)]
 fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
     // SAFETY: all-zero is a valid sockaddr_un.
     let mut raw: sockaddr_un = unsafe { mem::zeroed() };
@@ -131,16 +139,17 @@ fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
     Ok((raw, len as socklen_t))
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(unix, ferrio_abstract_uds))]
 fn abstract_name(addr: &UnixAddr) -> Option<&[u8]> {
     addr.as_abstract_name()
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(all(unix, not(ferrio_abstract_uds)))]
 fn abstract_name(_: &UnixAddr) -> Option<&[u8]> {
     None
 }
 
+#[cfg(unix)]
 fn unix_from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<UnixAddr> {
     // SAFETY: sockaddr_storage is at least as large and as aligned as sockaddr_un.
     let raw = unsafe { &*(storage as *const sockaddr_storage as *const sockaddr_un) };
@@ -149,6 +158,7 @@ fn unix_from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<U
 
 /// A C Unix address of `len` bytes as a std address. Unnamed peers (`len` covers only the
 /// family, or is 0) become the unnamed address; abstract names keep their bytes.
+#[cfg(unix)]
 fn unix_from_raw(raw: &sockaddr_un, len: socklen_t) -> io::Result<UnixAddr> {
     if len != 0 && c_int::from(raw.sun_family) != libc::AF_UNIX {
         return Err(bad_family());
@@ -159,7 +169,7 @@ fn unix_from_raw(raw: &sockaddr_un, len: socklen_t) -> io::Result<UnixAddr> {
     // SAFETY: `sun_path` is an array of at least `n` initialised c_chars, which have the size
     // and alignment of u8.
     let path = unsafe { std::slice::from_raw_parts(raw.sun_path.as_ptr().cast::<u8>(), n) };
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_abstract_uds)]
     if path.first() == Some(&0) {
         return UnixAddr::from_abstract_name(&path[1..]);
     }
@@ -199,6 +209,7 @@ impl ToRaw for SocketAddr {
     }
 }
 
+#[cfg(unix)]
 impl ToRaw for UnixAddr {
     fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R> {
         let (raw, len) = unix_to_raw(self)?;
@@ -218,6 +229,7 @@ impl FromStorage for SocketAddr {
     }
 }
 
+#[cfg(unix)]
 impl FromStorage for UnixAddr {
     fn from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<UnixAddr> {
         unix_from_storage(storage, len)
@@ -285,7 +297,7 @@ mod tests {
         assert!(unix_from_raw(&raw, 0).unwrap().is_unnamed());
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_abstract_uds)]
     #[test]
     fn abstract_addresses_round_trip() {
         let addr = UnixAddr::from_abstract_name(b"ferrio\0inner").unwrap();

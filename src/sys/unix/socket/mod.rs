@@ -32,7 +32,10 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
 use std::net::Shutdown;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+#[cfg(unix)]
+use std::os::fd::AsFd;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+#[cfg(unix)]
 use std::os::unix::net::SocketAddr as UnixAddr;
 
 use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
@@ -45,7 +48,7 @@ mod opt;
 
 pub(crate) use self::addr::{local_addr, peer_addr};
 use self::addr::{FromStorage, ToRaw};
-#[cfg(target_vendor = "apple")]
+#[cfg(ferrio_so_nosigpipe)]
 use self::opt::set_flag;
 pub(crate) use self::opt::*;
 pub(crate) use crate::sys::socket_api::{
@@ -93,7 +96,7 @@ fn prepare(fd: &OwnedFd, atomic: bool) -> io::Result<()> {
         set_cloexec(borrow(fd))?;
         set_nonblocking(borrow(fd), true)?;
     }
-    #[cfg(target_vendor = "apple")]
+    #[cfg(ferrio_so_nosigpipe)]
     set_flag(borrow(fd), libc::SOL_SOCKET, libc::SO_NOSIGPIPE, true)?;
     Ok(())
 }
@@ -120,9 +123,9 @@ pub(crate) fn inet_new(v6: bool, kind: Kind) -> io::Result<OwnedFd> {
 /// so that swapping std or mio for ferrio changes nothing (tests/net_syscalls.rs compares the
 /// traced calls). The kernel caps it at `net.core.somaxconn`. Servers that need a longer
 /// queue use `TcpSocket::listen` (which calls [`listen`]) with any backlog.
-pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
+pub(crate) const TCP_BACKLOG: u32 = if cfg!(ferrio_backlog_20) {
     20
-} else if cfg!(target_os = "haiku") {
+} else if cfg!(ferrio_backlog_32) {
     32
 } else {
     128
@@ -131,11 +134,11 @@ pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
 /// The backlog of Unix listeners ([`unix_bind`]), std's: `-1` means "the system maximum" where
 /// the kernel accepts it, 128 on Redox, ESP-IDF and Horizon (no `SOMAXCONN` in their libc),
 /// `SOMAXCONN` elsewhere.
-#[cfg(ferrio_listen_max)]
+#[cfg(all(unix, ferrio_listen_max))]
 const UNIX_BACKLOG: c_int = -1;
-#[cfg(ferrio_listen_128)]
+#[cfg(all(unix, ferrio_listen_128))]
 const UNIX_BACKLOG: c_int = 128;
-#[cfg(not(any(ferrio_listen_max, ferrio_listen_128)))]
+#[cfg(all(unix, not(any(ferrio_listen_max, ferrio_listen_128))))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
 /// `bind` to an IP or a Unix-domain address.
@@ -179,6 +182,7 @@ pub(crate) fn connect_stream<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Resu
 
 /// A Unix socket bound to `addr`; `listen` is called for streams. (An address too long for
 /// `sun_path` fails before the socket is made.)
+#[cfg(unix)]
 pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     addr.with_raw(|_, _| ())?;
     let fd = new_socket(libc::AF_UNIX, kind)?;
@@ -193,12 +197,14 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
 }
 
 /// An unbound Unix socket (for `UnixDatagram::unbound`, which Emscripten lacks).
-#[cfg_attr(target_os = "emscripten", allow(dead_code))]
+#[cfg(unix)]
+#[cfg_attr(ferrio_no_uds_dgram, allow(dead_code))]
 pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
     new_socket(libc::AF_UNIX, kind)
 }
 
 /// socket + connect for a Unix stream; the connection may complete in the background.
+#[cfg(unix)]
 pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
     addr.with_raw(|_, _| ())?;
     let fd = new_socket(libc::AF_UNIX, Kind::Stream)?;
@@ -207,6 +213,7 @@ pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
 }
 
 /// A connected pair of Unix sockets.
+#[cfg(unix)]
 pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [-1 as c_int; 2];
     // SAFETY: `fds` is a live array of two ints, as socketpair requires.
@@ -231,40 +238,22 @@ pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
 // accept
 // ---------------------------------------------------------------------------------------------
 
-/// The systems whose `accept4` takes the flags that make the new fd non-blocking and
-/// close-on-exec in the same call. (x86 Android forbids `accept4` (seccomp); the others
-/// lack it and use `accept` + `fcntl`, whose default [`accept_raw`] comes from this module.)
-mod accept_fallback {
-    use super::*;
-
-    /// `accept`; the flags are set afterwards (the `false`).
-    #[allow(dead_code)] // Replaced by the `accept4` version below where the system has it.
-    pub(super) fn accept_raw(
-        fd: BorrowedFd<'_>,
-        ptr: *mut sockaddr,
-        len: &mut socklen_t,
-    ) -> io::Result<(c_int, bool)> {
-        // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
-        // live, writable local of the caller; the kernel writes at most `*len` bytes there.
-        let raw = syscall!("accept", unsafe { libc::accept(fd.as_raw_fd(), ptr, len) })?;
-        Ok((raw, false))
-    }
+/// `accept`; the flags are set afterwards (the `false`). Where `accept4` is missing or
+/// forbidden (`ferrio_accept4` in build.rs; x86 Android's seccomp filter forbids it).
+#[cfg(not(ferrio_accept4))]
+fn accept_raw(
+    fd: BorrowedFd<'_>,
+    ptr: *mut sockaddr,
+    len: &mut socklen_t,
+) -> io::Result<(c_int, bool)> {
+    // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
+    // live, writable local of the caller; the kernel writes at most `*len` bytes there.
+    let raw = syscall!("accept", unsafe { libc::accept(fd.as_raw_fd(), ptr, len) })?;
+    Ok((raw, false))
 }
-#[allow(unused_imports)]
-use self::accept_fallback::*;
 
 /// `accept4` with `SOCK_NONBLOCK | SOCK_CLOEXEC` (the `true`: nothing is left to set).
-#[cfg(any(
-    all(target_os = "android", not(target_arch = "x86")),
-    any(
-        target_os = "linux",
-        target_os = "hurd",
-        target_os = "fuchsia",
-        target_os = "cygwin"
-    ),
-    any(target_os = "freebsd", target_os = "dragonfly", target_os = "netbsd"),
-    any(target_os = "openbsd", target_os = "illumos", target_os = "solaris"),
-))]
+#[cfg(ferrio_accept4)]
 fn accept_raw(
     fd: BorrowedFd<'_>,
     ptr: *mut sockaddr,
@@ -301,7 +290,7 @@ pub(crate) fn accept<A: FromStorage>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd,
 
 /// The most buffers one vectored call passes on (`IOV_MAX` on Linux and Apple systems); the
 /// call then transfers a prefix, as a short read or write may.
-#[cfg(not(target_os = "horizon"))]
+#[cfg(not(ferrio_no_msghdr))]
 const MAX_IOV: usize = 1024;
 
 fn recv_flags(fd: BorrowedFd<'_>, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
@@ -323,7 +312,7 @@ pub(crate) fn peek(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// One `recvmsg` into several buffers.
-#[cfg(not(target_os = "horizon"))]
+#[cfg(not(ferrio_no_msghdr))]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -347,7 +336,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 }
 
 /// One `sendmsg` from several buffers that never raises `SIGPIPE`.
-#[cfg(not(target_os = "horizon"))]
+#[cfg(not(ferrio_no_msghdr))]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -361,9 +350,9 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
     Ok(n as usize)
 }
 
-/// Horizon (3DS) has no `recvmsg`: one `recv` into the first non-empty buffer, as std's
+/// Without `recvmsg` (Horizon, the 3DS): one `recv` into the first non-empty buffer, as std's
 /// default `read_vectored` does.
-#[cfg(target_os = "horizon")]
+#[cfg(ferrio_no_msghdr)]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
     match bufs.iter_mut().find(|b| !b.is_empty()) {
         Some(buf) => recv(fd, buf),
@@ -371,9 +360,9 @@ pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> 
     }
 }
 
-/// Horizon (3DS) has no `sendmsg`: one `send` from the first non-empty buffer, as std's
+/// Without `sendmsg` (Horizon, the 3DS): one `send` from the first non-empty buffer, as std's
 /// default `write_vectored` does.
-#[cfg(target_os = "horizon")]
+#[cfg(ferrio_no_msghdr)]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     send(
         fd,

@@ -9,7 +9,7 @@ crate::sys::socket_api::plain_options!(ip);
 
 /// `IP_BIND_ADDRESS_NO_PORT` (Linux 4.2+): a bind to port 0 leaves the port to `connect`,
 /// which can then share a local port among connections to different peers.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(ferrio_bind_no_port)]
 pub(crate) fn set_bind_address_no_port(
     fd: std::os::fd::BorrowedFd<'_>,
     on: bool,

@@ -44,8 +44,11 @@ crate::sys::socket_api::plain_options!(socket);
 pub(super) trait OptValue: Copy {}
 impl OptValue for c_int {}
 impl OptValue for u8 {}
+#[cfg(not(ferrio_no_mreq))]
 impl OptValue for libc::ip_mreq {}
+#[cfg(not(ferrio_no_mreq))]
 impl OptValue for libc::ipv6_mreq {}
+#[cfg(not(ferrio_no_linger))]
 impl OptValue for libc::linger {}
 
 /// `setsockopt` with a value of type `T`.
@@ -140,7 +143,7 @@ pub(crate) fn reuseport(fd: BorrowedFd<'_>) -> io::Result<bool> {
 }
 
 /// `SO_BINDTODEVICE`: `None` or an empty name removes the binding.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+#[cfg(ferrio_bindtodevice)]
 pub(crate) fn bind_device(fd: BorrowedFd<'_>, interface: Option<&[u8]>) -> io::Result<()> {
     let name = interface.unwrap_or(&[]);
     let ptr = if name.is_empty() {
@@ -158,7 +161,7 @@ pub(crate) fn bind_device(fd: BorrowedFd<'_>, interface: Option<&[u8]>) -> io::R
 }
 
 /// `SO_BINDTODEVICE`: the interface name without its NUL, or `None` if unbound.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+#[cfg(ferrio_bindtodevice)]
 pub(crate) fn device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
     let mut buf = [0u8; libc::IFNAMSIZ];
     let mut len = buf.len() as socklen_t;

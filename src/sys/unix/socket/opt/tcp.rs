@@ -16,9 +16,9 @@ crate::sys::socket_api::plain_options!(tcp);
 /// The option for the idle time before the first probe, in seconds: `TCP_KEEPALIVE` on Apple
 /// systems, `TCP_KEEPIDLE` elsewhere (DragonFly took milliseconds before 5.8; current
 /// releases take seconds). OpenBSD and Haiku have only the system-wide setting.
-#[cfg(target_vendor = "apple")]
+#[cfg(ferrio_keepalive_opt)]
 const KEEPALIVE_TIME: Option<c_int> = Some(libc::TCP_KEEPALIVE);
-#[cfg(all(ferrio_keepalive_params, not(target_vendor = "apple")))]
+#[cfg(all(ferrio_keepalive_params, not(ferrio_keepalive_opt)))]
 const KEEPALIVE_TIME: Option<c_int> = Some(libc::TCP_KEEPIDLE);
 #[cfg(not(ferrio_keepalive_params))]
 const KEEPALIVE_TIME: Option<c_int> = None;

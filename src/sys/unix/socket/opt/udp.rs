@@ -19,16 +19,13 @@ mod c_int_default {
 use self::c_int_default::*;
 
 /// A byte on the BSDs, illumos, Solaris and QNX Neutrino (as std has it).
-#[cfg(any(
-    any(target_os = "freebsd", target_os = "dragonfly"),
-    any(target_os = "openbsd", target_os = "netbsd"),
-    any(target_os = "illumos", target_os = "solaris", target_os = "nto"),
-))]
+#[cfg(ferrio_multicast_v4_byte)]
 type MulticastV4 = u8;
 
 crate::sys::socket_api::plain_options!(udp);
 
 /// `IP_ADD_MEMBERSHIP` or `IP_DROP_MEMBERSHIP`.
+#[cfg(not(ferrio_no_mreq))]
 pub(crate) fn multicast_v4(
     fd: BorrowedFd<'_>,
     membership: Membership,
@@ -49,22 +46,13 @@ pub(crate) fn multicast_v4(
     setsockopt(fd, libc::IPPROTO_IP, name, mreq)
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "emscripten",
-    target_os = "fuchsia"
-))]
+#[cfg(all(ferrio_ipv6_add_membership, not(ferrio_no_mreq)))]
 use libc::{IPV6_ADD_MEMBERSHIP as IPV6_JOIN, IPV6_DROP_MEMBERSHIP as IPV6_LEAVE};
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "emscripten",
-    target_os = "fuchsia"
-)))]
+#[cfg(not(any(ferrio_ipv6_add_membership, ferrio_no_mreq)))]
 use libc::{IPV6_JOIN_GROUP as IPV6_JOIN, IPV6_LEAVE_GROUP as IPV6_LEAVE};
 
 /// IPv6 group membership (`IPV6_ADD_MEMBERSHIP`/`IPV6_JOIN_GROUP` and their opposites).
+#[cfg(not(ferrio_no_mreq))]
 pub(crate) fn multicast_v6(
     fd: BorrowedFd<'_>,
     membership: Membership,
@@ -82,4 +70,31 @@ pub(crate) fn multicast_v6(
         Membership::Leave => IPV6_LEAVE,
     };
     setsockopt(fd, libc::IPPROTO_IPV6, name, mreq)
+}
+
+/// Without `ip_mreq` and `ipv6_mreq` in libc (Hermit), joining or leaving a multicast group
+/// fails before any system call.
+#[cfg(ferrio_no_mreq)]
+pub(crate) fn multicast_v4(
+    _: BorrowedFd<'_>,
+    _: Membership,
+    _: &Ipv4Addr,
+    _: &Ipv4Addr,
+) -> io::Result<()> {
+    Err(crate::sys::socket_api::unsupported(
+        "multicast groups are not available on this system",
+    ))
+}
+
+/// See the `multicast_v4` above.
+#[cfg(ferrio_no_mreq)]
+pub(crate) fn multicast_v6(
+    _: BorrowedFd<'_>,
+    _: Membership,
+    _: &Ipv6Addr,
+    _: u32,
+) -> io::Result<()> {
+    Err(crate::sys::socket_api::unsupported(
+        "multicast groups are not available on this system",
+    ))
 }
