@@ -1,11 +1,12 @@
 //! Chooses the selector backend for the target being built and exposes it as one cfg, so the
-//! rest of the crate names a backend (`ferrio_epoll`, `ferrio_kqueue`, `ferrio_poll`) instead of
-//! repeating long lists of operating systems.
+//! rest of the crate names a backend (`ferrio_epoll`, `ferrio_kqueue`, `ferrio_ports`,
+//! `ferrio_poll`) instead of repeating long lists of operating systems.
 //!
-//! | target                                   | backend                          |
-//! |------------------------------------------|----------------------------------|
-//! | Linux, Android, Emscripten, Redox        | epoll (`ferrio_epoll`)           |
+//! | target                                     | backend                          |
+//! |--------------------------------------------|----------------------------------|
+//! | Linux, Android, Emscripten, Redox, illumos | epoll (`ferrio_epoll`)           |
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
+//! | Solaris                                    | event ports (`ferrio_ports`)     |
 //! | any other Unix                           | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
@@ -34,6 +35,7 @@ const CFGS: &[&str] = &[
     "mio_unsupported_force_poll_poll",
     "ferrio_epoll",
     "ferrio_kqueue",
+    "ferrio_ports",
     "ferrio_poll",
     "ferrio_windows",
     "ferrio_unsupported",
@@ -47,6 +49,10 @@ const CFGS: &[&str] = &[
     "ferrio_no_pipe2",
     "ferrio_listen_max",
     "ferrio_listen_128",
+    "ferrio_eventfd",
+    "ferrio_wake_from_empty",
+    "ferrio_poll_int_events",
+    "ferrio_no_libc_pollnval",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -120,6 +126,33 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "redox espidf horizon",
     },
+    // eventfd(2) for the notifier behind Wakers and the poll(2) backend's wake-ups (elsewhere:
+    // a pipe). illumos has it, and mio uses it there.
+    Fact {
+        cfg: "ferrio_eventfd",
+        apple: false,
+        systems: "linux android illumos",
+    },
+    // The epoll emulation reports an edge on an eventfd or pipe only when it goes from empty to
+    // readable, not for every write as Linux does (illumos bugs 13436 and 16700, fixed in 2020
+    // and 2024, and worked around by mio): the epoll Waker empties its notifier before writing.
+    Fact {
+        cfg: "ferrio_wake_from_empty",
+        apple: false,
+        systems: "illumos",
+    },
+    // `pollfd.events` and `revents`, and the POLL* constants, are C ints, not shorts.
+    Fact {
+        cfg: "ferrio_poll_int_events",
+        apple: false,
+        systems: "horizon",
+    },
+    // libc lacks POLLNVAL, which the system's <sys/poll.h> defines (ESP-IDF: 1 << 7).
+    Fact {
+        cfg: "ferrio_no_libc_pollnval",
+        apple: false,
+        systems: "espidf",
+    },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
         cfg: "ferrio_aio",
@@ -170,10 +203,13 @@ fn main() {
         "ferrio_poll"
     } else {
         match os.as_str() {
-            // Emscripten and Redox have epoll too, and mio uses it there.
-            "linux" | "android" | "emscripten" | "redox" => "ferrio_epoll",
+            // Emscripten, Redox and illumos have epoll too, and mio uses it there (illumos's
+            // differences: `ferrio_wake_from_empty` below).
+            "linux" | "android" | "emscripten" | "redox" | "illumos" => "ferrio_epoll",
             "macos" | "ios" | "tvos" | "visionos" | "watchos" | "freebsd" | "netbsd"
             | "openbsd" | "dragonfly" => "ferrio_kqueue",
+            // Event ports, as mio has them since 1.2.2.
+            "solaris" => "ferrio_ports",
             _ => "ferrio_poll",
         }
     };

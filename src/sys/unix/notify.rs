@@ -1,8 +1,9 @@
-//! A file descriptor that another thread can make readable: eventfd on Linux and Android, a
-//! non-blocking pipe elsewhere. Wakers and the poll(2) backend's internal wake-up use it.
+//! A file descriptor that another thread can make readable: eventfd where the system has it
+//! (`ferrio_eventfd` in build.rs: Linux, Android, illumos), a non-blocking pipe elsewhere.
+//! Wakers and the poll(2) backend's internal wake-up use it.
 
 use std::io;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(ferrio_eventfd)]
 use std::os::fd::FromRawFd;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
@@ -14,12 +15,12 @@ pub(crate) struct Notifier {
     read: OwnedFd,
     /// The pipe's end that is written to. (eventfd has one fd for both: the field exists only
     /// where the notifier is a pipe.)
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(ferrio_eventfd))]
     write: OwnedFd,
 }
 
 impl Notifier {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_eventfd)]
     pub(crate) fn new() -> io::Result<Notifier> {
         // SAFETY: eventfd takes no pointers; a non-negative result is a new fd we own.
         let fd = syscall!("eventfd", unsafe {
@@ -30,7 +31,7 @@ impl Notifier {
         Ok(Notifier { read })
     }
 
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(ferrio_eventfd))]
     pub(crate) fn new() -> io::Result<Notifier> {
         let (read, write) = super::pipe::new_raw()?;
         Ok(Notifier { read, write })
@@ -58,7 +59,7 @@ impl Notifier {
         }
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(ferrio_eventfd)]
     fn write_once(&self) -> io::Result<()> {
         failpoint!("notify_write", self.fd());
         let one: u64 = 1;
@@ -67,7 +68,7 @@ impl Notifier {
         crate::sys::cvt(n).map(drop)
     }
 
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(ferrio_eventfd))]
     fn write_once(&self) -> io::Result<()> {
         failpoint!("notify_write", self.fd());
         let byte = [1u8];
@@ -93,7 +94,7 @@ pub(crate) fn drain_fd(fd: RawFd) -> io::Result<()> {
         });
         match n {
             // eventfd is emptied by one read; a pipe may need several.
-            Ok(_) if cfg!(any(target_os = "linux", target_os = "android")) => return Ok(()),
+            Ok(_) if cfg!(ferrio_eventfd) => return Ok(()),
             Ok(0) => return Ok(()),
             Ok(_) => continue,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
