@@ -4,7 +4,6 @@
 use super::*;
 use crate::sys::failpoints::Plan;
 use crate::sys::WakerApi;
-use crate::sys::unix::edge::POLLRDHUP;
 use crate::sys::{IoSourceApi, Watch};
 
 use std::io::{Read, Write};
@@ -43,6 +42,7 @@ fn revents_decoding() {
     assert!(!e.is_write_closed());
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
+        use crate::sys::unix::edge::POLLRDHUP;
         assert!(event(POLLIN | POLLRDHUP).is_read_closed());
         assert!(!event(POLLRDHUP).is_read_closed());
     }

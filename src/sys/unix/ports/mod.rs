@@ -30,8 +30,10 @@ mod selector;
 #[cfg(ferrio_ports)]
 mod waker;
 
+#[cfg(all(ferrio_ports, any(feature = "net", feature = "os-ext")))]
+pub(crate) use self::selector::IoSourceState;
 #[cfg(ferrio_ports)]
-pub(crate) use self::selector::{IoSourceState, Selector};
+pub(crate) use self::selector::Selector;
 #[cfg(ferrio_ports)]
 pub(crate) use self::table::Event;
 #[cfg(ferrio_ports)]
