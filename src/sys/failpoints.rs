@@ -68,6 +68,8 @@ pub const NAMES: &[&str] = &[
     "port_dissociate",
     "port_getn",
     "port_send",
+    // The file an fd names, for the event ports table.
+    "fstat",
     "poll",
     // The notifier behind Wakers and the poll(2) backend's wake-ups (eventfd or pipe), keyed
     // by its readable fd: creation, the wake-up write, the draining read.

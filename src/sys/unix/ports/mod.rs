@@ -12,6 +12,11 @@
 //! users re-arm by calling `reregister` after each event, as with poll(2) (mio 1.2.5 instead
 //! polls the fds it reported with poll(2) on later calls).
 //!
+//! Closing an fd dissociates it without ferrio seeing it. A `SourceFd` closed without being
+//! deregistered leaves its entry behind, so each entry remembers which file (`fstat`'s device
+//! and inode) it was made for: a new file under the same number replaces the stale entry, as
+//! on epoll, while the same file registered twice is refused.
+//!
 //! A Waker posts a user event (`port_send`) carrying its id, and sends nothing more until the
 //! poller has fetched it (see `table::Pending`).
 //!

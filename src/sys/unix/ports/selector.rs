@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use libc::{c_int, c_uint, c_void};
 
-use super::table::{wait_for, Assoc, Event, Table, MAX_GETN, PORT_SOURCE_FD, PORT_SOURCE_USER};
+use super::table::{
+    wait_for, Assoc, Event, FileId, Table, MAX_GETN, PORT_SOURCE_FD, PORT_SOURCE_USER,
+};
 use crate::sys::failpoints::syscall;
 use crate::sys::sync::{Arc, AtomicUsize, Mutex, MutexGuard};
 use crate::sys::unix::atomic64::AtomicU64;
@@ -63,6 +65,18 @@ impl Shared {
         .map(drop)
     }
 
+    /// The open file `fd` names (see `table::FileId`).
+    fn file(fd: RawFd) -> io::Result<FileId> {
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: `st` is a live, writable `stat` buffer, which fstat fills in on success.
+        syscall!("fstat", unsafe { libc::fstat(fd, st.as_mut_ptr()) })?;
+        // SAFETY: fstat succeeded, so it initialised `st`.
+        let st = unsafe { st.assume_init() };
+        // The field types differ between the 32- and 64-bit systems: both widen to u64.
+        #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+        Ok((st.st_dev as u64, st.st_ino as u64))
+    }
+
     fn dissociate(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: no pointer is passed.
         syscall!("port_dissociate", unsafe {
@@ -88,8 +102,9 @@ impl Rearm for Shared {
     }
 
     fn register(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
+        let file = Shared::file(fd)?;
         let mut table = self.lock();
-        table.add(fd, token, bits, |a| self.associate(a))?;
+        table.add(fd, file, token, bits, |a| self.associate(a))?;
         Ok(self.epoch.load(SeqCst))
     }
 

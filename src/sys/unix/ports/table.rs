@@ -114,6 +114,10 @@ pub(crate) struct Assoc {
     pub(crate) key: usize,
 }
 
+/// Which open file an fd names: its device and inode numbers (`fstat`), so that a stale entry,
+/// whose fd was closed and whose number was reused, is told from the same file registered twice.
+pub(crate) type FileId = (u64, u64);
+
 /// A Waker's flag: true from a `port_send` that succeeded until the poller fetched its event,
 /// so that the Wakes in between send nothing. A mutex, not an atomic: the `wake` that finds
 /// it set and the poller that clears it are then ordered, so everything that `wake`'s caller
@@ -129,6 +133,8 @@ struct Entry {
     armed: PollBits,
     /// Distinguishes this registration from an earlier one of the same fd number.
     key: usize,
+    /// The file the fd named when it was registered.
+    file: FileId,
 }
 
 #[derive(Debug)]
@@ -178,10 +184,18 @@ impl Table {
         self.slots.get_mut(usize::try_from(fd).ok()?)?.as_mut()
     }
 
-    /// Adds `fd` with `interests`, once `associate` made the association.
+    /// Adds `fd`, the open file `file`, with `interests`, once `associate` made the
+    /// association.
+    ///
+    /// An entry for the same number is refused (registered twice) if it is the same file. If it
+    /// is another file, the entry is stale: its fd was closed without being deregistered
+    /// (through `SourceFd`), which dissociated it in the kernel without ferrio seeing it, and
+    /// the number now names a new file. Then the new registration replaces it, as on epoll,
+    /// where closing an fd ends its registration (poll(2) learns it from POLLNVAL instead).
     pub(crate) fn add(
         &mut self,
         fd: RawFd,
+        file: FileId,
         token: Token,
         interests: PollBits,
         associate: impl FnOnce(Assoc) -> io::Result<()>,
@@ -189,7 +203,7 @@ impl Table {
         let Ok(index) = usize::try_from(fd) else {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         };
-        if self.entry(fd).is_some() {
+        if matches!(self.entry(fd), Some(old) if old.file == file) {
             return Err(already_registered(None));
         }
         let key = self.next_key();
@@ -206,6 +220,7 @@ impl Table {
             interests,
             armed: interests,
             key,
+            file,
         });
         Ok(())
     }
@@ -229,6 +244,7 @@ impl Table {
             interests,
             armed: interests,
             key: entry.key,
+            file: entry.file,
         };
         Ok(())
     }

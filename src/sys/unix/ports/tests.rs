@@ -27,6 +27,11 @@ impl Kernel {
     }
 }
 
+/// The file an fd names in these tests (unless a test says otherwise).
+fn file(fd: RawFd) -> FileId {
+    (1, fd as u64)
+}
+
 fn refuse(errno: i32) -> impl FnMut(Assoc) -> io::Result<()> {
     move |_| Err(io::Error::from_raw_os_error(errno))
 }
@@ -45,7 +50,7 @@ fn reports(events: &[Event]) -> Vec<(usize, bool, bool)> {
 /// A table with `fd` registered for `interests` under `token`; returns its key.
 fn with(t: &mut Table, fd: RawFd, token: usize, interests: PollBits) -> usize {
     let mut k = Kernel::default();
-    t.add(fd, Token(token), interests, k.associate()).unwrap();
+    t.add(fd, file(fd), Token(token), interests, k.associate()).unwrap();
     let made = k.take();
     assert_eq!(made.len(), 1);
     assert_eq!((made[0].fd, made[0].bits), (fd, interests));
@@ -60,17 +65,19 @@ fn register_reregister_deregister() {
     assert_eq!(t.get(5), Some((1, R, R, key)));
     // Twice: refused before any system call.
     let e = t
-        .add(5, Token(2), W, |_| unreachable!("associated twice"))
+        .add(5, file(5), Token(2), W, |_| unreachable!("associated twice"))
         .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
     assert_eq!(
-        t.add(-1, Token(1), R, |_| unreachable!())
+        t.add(-1, file(1), Token(1), R, |_| unreachable!())
             .unwrap_err()
             .raw_os_error(),
         Some(libc::EBADF)
     );
     // A failed association leaves nothing behind.
-    let e = t.add(6, Token(6), R, refuse(libc::EAGAIN)).unwrap_err();
+    let e = t
+        .add(6, file(6), Token(6), R, refuse(libc::EAGAIN))
+        .unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
     assert_eq!(t.get(6), None);
 
@@ -319,4 +326,29 @@ fn waits_are_cut_from_the_timeout() {
         wait_for(Some(Duration::MAX), None, false),
         Some(Some(Duration::MAX))
     );
+}
+
+#[test]
+fn a_closed_fd_number_reused_by_another_file_registers() {
+    // A `SourceFd` closed without deregistering: the kernel dropped its association, the
+    // table did not see it. The next file under that number registers all the same.
+    let mut t = Table::new();
+    let old = with(&mut t, 5, 1, R);
+    let mut k = Kernel::default();
+    t.add(5, (1, 99), Token(2), W, k.associate()).unwrap();
+    let made = k.take();
+    assert_eq!(made.len(), 1);
+    let key = made[0].key;
+    assert_ne!(key, old);
+    assert_eq!(t.get(5), Some((2, W, W, key)));
+    // Events of the old registration report nothing; the new one's report its token.
+    let mut events = vec![
+        fd_event(5, libc::POLLIN, old),
+        fd_event(5, libc::POLLOUT, key),
+    ];
+    t.translate(&mut events, |_| Ok(()));
+    assert_eq!(reports(&events), [(2, false, true)]);
+    // The same file twice is refused.
+    let e = t.add(5, (1, 99), Token(3), R, |_| unreachable!()).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
 }
