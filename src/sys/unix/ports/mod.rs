@@ -24,16 +24,29 @@
 //!   associated, how fetched events become ferrio's events and which associations follow,
 //!   the Wakers' events, the timeout. It is also compiled in the unit tests of every Unix
 //!   build, so it is tested on Linux.
-//! - `selector.rs`: the system calls: the port, its shared state, `select`.
+//! - `selector.rs`: the port, its shared state, `select`; `kernel.rs`: its system calls.
 //! - `waker.rs`: the Waker.
+//! - `fake.rs`: an event port emulated over poll(2), on which the unit tests of other systems
+//!   run the selector and the Waker (`selector_tests.rs`).
 
 #[cfg_attr(not(ferrio_ports), allow(dead_code))]
 mod table;
 
-#[cfg(ferrio_ports)]
+// The selector and the Waker also run in the unit tests of other systems, over an emulated
+// port (`fake.rs`); not in a loom build, whose types only its models may use.
+#[cfg(any(ferrio_ports, all(test, not(loom))))]
+#[cfg_attr(not(ferrio_ports), allow(dead_code))]
+mod kernel;
+#[cfg(any(ferrio_ports, all(test, not(loom))))]
+#[cfg_attr(not(ferrio_ports), allow(dead_code))]
 mod selector;
-#[cfg(ferrio_ports)]
+#[cfg(any(ferrio_ports, all(test, not(loom))))]
 mod waker;
+
+#[cfg(all(test, not(ferrio_ports), not(loom)))]
+mod fake;
+#[cfg(all(test, not(loom)))]
+mod selector_tests;
 
 #[cfg(all(ferrio_ports, any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::selector::IoSourceState;

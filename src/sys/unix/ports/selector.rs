@@ -2,29 +2,21 @@
 //! and `select`. What to call, and with what, comes from `table.rs`.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
-use libc::{c_int, c_uint, c_void};
+use libc::{c_int, c_uint};
 
-use super::table::{
-    wait_for, Assoc, Event, FileId, Table, MAX_GETN, PORT_SOURCE_FD, PORT_SOURCE_USER,
-};
+use super::kernel;
+use super::table::{wait_for, Assoc, Event, FileId, Table, MAX_GETN};
 use crate::sys::failpoints::syscall;
 use crate::sys::sync::{Arc, AtomicUsize, Mutex, MutexGuard};
 use crate::sys::unix::atomic64::AtomicU64;
 use crate::sys::unix::edge::{self, armed_record, PollBits, Rearm};
 use crate::sys::SelectorApi;
 use crate::{Interest, Token};
-
-// `table.rs` names the constants and mirrors `port_event` so that it compiles (and is tested)
-// where libc has neither: they must be the system's.
-const _: () = assert!(PORT_SOURCE_FD == libc::PORT_SOURCE_FD);
-const _: () = assert!(PORT_SOURCE_USER == libc::PORT_SOURCE_USER);
-const _: () = assert!(std::mem::size_of::<Event>() == std::mem::size_of::<libc::port_event>());
-const _: () = assert!(std::mem::align_of::<Event>() == std::mem::align_of::<libc::port_event>());
 
 /// The state of one port, shared by its selector handles, its sources and its Wakers.
 #[derive(Debug)]
@@ -51,18 +43,7 @@ impl Shared {
     }
 
     fn associate(&self, a: Assoc) -> io::Result<()> {
-        // SAFETY: no pointer is passed: the object is an fd number and the user value is the
-        // registration's key, which the kernel only stores and hands back.
-        syscall!("port_associate", unsafe {
-            libc::port_associate(
-                self.port(),
-                libc::PORT_SOURCE_FD,
-                a.fd as libc::uintptr_t,
-                c_int::from(a.bits),
-                a.key as *mut c_void,
-            )
-        })
-        .map(drop)
+        kernel::associate(self.port(), a.fd, c_int::from(a.bits), a.key)
     }
 
     /// The open file `fd` names (see `table::FileId`).
@@ -78,11 +59,7 @@ impl Shared {
     }
 
     fn dissociate(&self, fd: RawFd) -> io::Result<()> {
-        // SAFETY: no pointer is passed.
-        syscall!("port_dissociate", unsafe {
-            libc::port_dissociate(self.port(), libc::PORT_SOURCE_FD, fd as libc::uintptr_t)
-        })
-        .map(drop)
+        kernel::dissociate(self.port(), fd)
     }
 }
 
@@ -176,38 +153,22 @@ fn timespec(t: Duration) -> libc::timespec {
 fn getn(port: RawFd, events: &mut Vec<Event>, wait: Option<Duration>) -> io::Result<usize> {
     events.clear();
     let max = events.capacity().min(MAX_GETN);
+    let buf = &mut events.spare_capacity_mut()[..max];
     // The first slot is initialised, so that the count read below never covers memory the
     // kernel did not write: `port_getn` may fail with ETIME and still report what it fetched
-    // in `nget`, which keeps the 1 passed in when it fetched nothing.
-    events.push(Event::EMPTY);
+    // in `nget`, which may keep the 1 passed in when it fetched nothing.
+    buf[0].write(Event::EMPTY);
     let mut ts = wait.map(timespec);
-    let ts_ptr = ts
-        .as_mut()
-        .map_or(std::ptr::null_mut(), |ts| ts as *mut libc::timespec);
     // Wait for at least one event.
     let mut nget: c_uint = 1;
-    // SAFETY: the buffer has room for `max` events of `port_event`'s layout (checked above);
-    // `nget` and the timespec (or null) are live for the duration of the call.
-    let result = syscall!("port_getn", unsafe {
-        libc::port_getn(
-            port,
-            events.as_mut_ptr().cast::<libc::port_event>(),
-            max as c_uint,
-            &mut nget,
-            ts_ptr,
-        )
-    });
-    let n = match result {
-        Ok(_) => nget as usize,
+    let n = match kernel::getn(port, buf, &mut nget, ts.as_mut()) {
+        Ok(()) => nget as usize,
         Err(e) if e.raw_os_error() == Some(libc::ETIME) => nget as usize,
-        Err(e) => {
-            events.clear();
-            return Err(e);
-        }
+        Err(e) => return Err(e),
     };
     let n = n.min(max);
     // SAFETY: the kernel wrote the first `n` events (`n <= max <= capacity`), or, when it
-    // fetched nothing and left `nget` at 1, the first one is the `EMPTY` pushed above.
+    // fetched nothing and left `nget` at 1, the first one is the `EMPTY` written above.
     unsafe { events.set_len(n) };
     Ok(n)
 }
@@ -216,10 +177,7 @@ impl SelectorApi for Selector {
     type Event = Event;
 
     fn new() -> io::Result<Selector> {
-        // SAFETY: port_create takes no arguments; a non-negative result is a new fd we own.
-        let port = syscall!("port_create", unsafe { libc::port_create() })?;
-        // SAFETY: `port` was just created and is owned by nobody else.
-        let port = unsafe { OwnedFd::from_raw_fd(port) };
+        let port = kernel::create()?;
         // port_create takes no flags: close-on-exec is set afterwards.
         crate::sys::unix::set_cloexec(port.as_fd())?;
         Ok(Selector {

@@ -4,11 +4,11 @@
 use std::io;
 use std::sync::PoisonError;
 
-use libc::{c_int, c_void};
+use libc::c_int;
 
+use super::kernel;
 use super::selector::{Selector, Shared};
 use super::table::Pending;
-use crate::sys::failpoints::syscall;
 use crate::sys::sync::Arc;
 use crate::sys::WakerApi;
 use crate::Token;
@@ -44,15 +44,7 @@ impl WakerApi for Waker {
         if *pending {
             return Ok(());
         }
-        // SAFETY: no pointer is passed: the user value is the Waker's id, which the kernel
-        // only stores and hands back.
-        syscall!("port_send", unsafe {
-            libc::port_send(
-                self.shared.port(),
-                c_int::from(libc::POLLIN),
-                self.id as *mut c_void,
-            )
-        })?;
+        kernel::send(self.shared.port(), c_int::from(libc::POLLIN), self.id)?;
         *pending = true;
         Ok(())
     }
