@@ -34,6 +34,9 @@ struct Port {
     wake_w: OwnedFd,
 }
 
+/// The error of a `getn` that timed out: Solaris's ETIME (not every libc names one).
+pub(crate) const ETIME: c_int = 62;
+
 /// The emulated ports, by the fd `create` returned.
 static PORTS: Mutex<Vec<(RawFd, Arc<Port>)>> = Mutex::new(Vec::new());
 
@@ -174,7 +177,7 @@ pub(crate) fn getn(
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             *nget = 0;
-            return Err(err(libc::ETIME));
+            return Err(err(ETIME));
         }
     }
 }

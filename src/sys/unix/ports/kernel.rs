@@ -4,10 +4,14 @@
 //! Waker run on Linux too.
 
 #[cfg(not(ferrio_ports))]
-pub(super) use super::fake::{associate, create, dissociate, getn, send};
+pub(super) use super::fake::{associate, create, dissociate, getn, send, ETIME};
 
 #[cfg(ferrio_ports)]
 pub(super) use self::solaris::{associate, create, dissociate, getn, send};
+/// The error of a `port_getn` that timed out (which the BSDs' libc, where the emulation also
+/// runs, does not name).
+#[cfg(ferrio_ports)]
+pub(super) const ETIME: libc::c_int = libc::ETIME;
 
 #[cfg(ferrio_ports)]
 mod solaris {

@@ -163,7 +163,7 @@ fn getn(port: RawFd, events: &mut Vec<Event>, wait: Option<Duration>) -> io::Res
     let mut nget: c_uint = 1;
     let n = match kernel::getn(port, buf, &mut nget, ts.as_mut()) {
         Ok(()) => nget as usize,
-        Err(e) if e.raw_os_error() == Some(libc::ETIME) => nget as usize,
+        Err(e) if e.raw_os_error() == Some(kernel::ETIME) => nget as usize,
         Err(e) => return Err(e),
     };
     let n = n.min(max);
