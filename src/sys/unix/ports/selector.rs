@@ -139,10 +139,15 @@ impl Drop for Selector {
     }
 }
 
+/// C's `time_t`. (musl's libc marks its alias deprecated because the width changes with musl
+/// 1.2; on Linux this serves only the unit tests, which must build for musl too.)
+#[allow(deprecated)]
+type TimeT = libc::time_t;
+
 /// A `timespec` for `port_getn`, the seconds clamped to `time_t`.
 fn timespec(t: Duration) -> libc::timespec {
     libc::timespec {
-        tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_sec: TimeT::try_from(t.as_secs()).unwrap_or(TimeT::MAX),
         // Below 10^9: fits a C long.
         tv_nsec: t.subsec_nanos() as libc::c_long,
     }
