@@ -1,12 +1,13 @@
 //! Chooses the selector backend for the target being built and exposes it as one cfg, so the
-//! rest of the crate names a backend (`ferrio_epoll`, `ferrio_kqueue`, `ferrio_poll`) instead of
-//! repeating long lists of operating systems.
+//! rest of the crate names a backend (`ferrio_epoll`, `ferrio_kqueue`, `ferrio_ports`,
+//! `ferrio_poll`) instead of repeating long lists of operating systems.
 //!
-//! | target                                   | backend                          |
-//! |------------------------------------------|----------------------------------|
-//! | Linux, Android, Emscripten, Redox        | epoll (`ferrio_epoll`)           |
+//! | target                                     | backend                          |
+//! |--------------------------------------------|----------------------------------|
+//! | Linux, Android, Emscripten, Redox, illumos | epoll (`ferrio_epoll`)           |
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
-//! | any other Unix, and Hermit               | poll(2) (`ferrio_poll`)          |
+//! | Solaris                                    | event ports (`ferrio_ports`)     |
+//! | any other Unix, and Hermit                 | poll(2) (`ferrio_poll`)          |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | Windows                                  | IOCP with AFD polling (`ferrio_windows`) |
@@ -35,6 +36,7 @@ const CFGS: &[&str] = &[
     "mio_unsupported_force_poll_poll",
     "ferrio_epoll",
     "ferrio_kqueue",
+    "ferrio_ports",
     "ferrio_poll",
     "ferrio_windows",
     "ferrio_unsupported",
@@ -69,6 +71,9 @@ const CFGS: &[&str] = &[
     "ferrio_epoll_pad",
     "ferrio_no_linger",
     "ferrio_no_mreq",
+    "ferrio_wake_from_empty",
+    "ferrio_poll_int_events",
+    "ferrio_no_libc_pollnval",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -143,6 +148,33 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "redox espidf horizon",
     },
+    // eventfd(2) for the notifier behind Wakers and the poll(2) backend's wake-ups (elsewhere:
+    // a pipe). illumos and Hermit have it, and mio uses it there.
+    Fact {
+        cfg: "ferrio_eventfd",
+        apple: false,
+        systems: "linux android illumos hermit",
+    },
+    // The epoll emulation reports an edge on an eventfd or pipe only when it goes from empty to
+    // readable, not for every write as Linux does (illumos bugs 13436 and 16700, fixed in 2020
+    // and 2024, and worked around by mio): the epoll Waker empties its notifier before writing.
+    Fact {
+        cfg: "ferrio_wake_from_empty",
+        apple: false,
+        systems: "illumos",
+    },
+    // `pollfd.events` and `revents`, and the POLL* constants, are C ints, not shorts.
+    Fact {
+        cfg: "ferrio_poll_int_events",
+        apple: false,
+        systems: "horizon",
+    },
+    // libc lacks POLLNVAL, which the system's <sys/poll.h> defines (ESP-IDF: 1 << 7).
+    Fact {
+        cfg: "ferrio_no_libc_pollnval",
+        apple: false,
+        systems: "espidf",
+    },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
         cfg: "ferrio_aio",
@@ -154,12 +186,6 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_lio",
         apple: false,
         systems: "freebsd",
-    },
-    // The Waker and the poll(2) backend's wake-up are an eventfd (elsewhere: a pipe).
-    Fact {
-        cfg: "ferrio_eventfd",
-        apple: false,
-        systems: "linux android hermit",
     },
     // POLLRDHUP: poll(2) reports the peer's shutdown of its writing half.
     Fact {
@@ -282,8 +308,11 @@ const UNIX_FACTS: &[Fact] = &[
 
 /// Apple's systems, for [`Fact::apple`] and the backend table.
 const APPLE: &str = "macos ios tvos visionos watchos";
-/// The systems whose default backend is epoll; mio uses it on Emscripten and Redox too.
-const EPOLL: &str = "linux android emscripten redox";
+/// The systems whose default backend is epoll; mio uses it on Emscripten, Redox and illumos
+/// too (illumos's differences: `ferrio_wake_from_empty`).
+const EPOLL: &str = "linux android emscripten redox illumos";
+/// The systems whose default backend is event ports.
+const PORTS: &str = "solaris";
 /// The systems whose default backend is kqueue (and Apple's).
 const KQUEUE: &str = "freebsd netbsd openbsd dragonfly";
 
@@ -330,7 +359,7 @@ fn predicate(
 ///
 /// * `fact_gated!(ferrio_x: item)`: the item exists where the fact holds;
 /// * `fact_gated!(not ferrio_x: item)`: the item exists on the Unix systems where it does not;
-/// * `fact_gated!(poller_fd: item)`: only the label of the epoll and kqueue systems (the item
+/// * `fact_gated!(poller_fd: item)`: only the label of the epoll, kqueue and event ports systems (the item
 ///   is already behind the backend's cfg), unless poll(2) is forced.
 fn write_fact_macro() {
     let mut arms = String::new();
@@ -347,6 +376,7 @@ fn write_fact_macro() {
         .split_whitespace()
         .chain(APPLE.split_whitespace())
         .chain(KQUEUE.split_whitespace())
+        .chain(PORTS.split_whitespace())
         .map(|os| (os, None));
     arms.push_str(&format!(
         "    (poller_fd: $($item:tt)*) => {{\n        #[cfg_attr(docsrs, doc(cfg(all({}, \
@@ -405,6 +435,9 @@ fn main() {
             "ferrio_epoll"
         } else if is(APPLE) || is(KQUEUE) {
             "ferrio_kqueue"
+        } else if is(PORTS) {
+            // Event ports, as mio has them since 1.2.2.
+            "ferrio_ports"
         } else {
             "ferrio_poll"
         }

@@ -152,7 +152,9 @@
 //! | Linux, poll(2) forced | poll(2) | the full test suite again, in debug and release builds |
 //! | Android | epoll | the Linux code; type-checked and linted in CI for aarch64 (library, tests and examples); not run |
 //! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly (and tvOS, visionOS, watchOS) | kqueue | type-checked and linted in CI for x86_64 and aarch64 macOS, iOS, FreeBSD (also 32-bit), NetBSD, OpenBSD and DragonFly, and with poll(2) forced for x86_64 macOS and NetBSD; the backend's decision logic is unit-tested on Linux; not run on those systems |
-//! | any other Unix (illumos, Solaris, AIX, Haiku, ...) | poll(2) | the same poll(2) code that is tested on Linux; not built for those systems in CI |
+//! | illumos | epoll | the Linux code, with illumos's Waker difference; type-checked and linted in CI for x86_64; not run |
+//! | Solaris | event ports | type-checked and linted in CI for x86_64 and SPARC; the backend's bookkeeping is unit-tested on Linux, and its selector, Waker and re-arm rule (the poll(2) backend's) run in the unit tests there over an event port emulated with poll(2); not run on Solaris |
+//! | any other Unix (AIX, Haiku, Fuchsia, ...) | poll(2) | the same poll(2) code that is tested on Linux; type-checked in CI where the target can be built |
 //! | Windows | IOCP with AFD polling | type-checked and linted for x86_64 MSVC in CI; the backend's unit tests and the registration, `Poll`, Waker, `net` and named-pipe tests, the doc-tests and the examples built for x86_64 GNU and run under Wine 8 |
 //! | anything else (wasm32, WASI, ...) | none | a `compile_error!` naming the target |
 //!
@@ -200,6 +202,7 @@
         ferrio_unsupported,
         ferrio_epoll,
         ferrio_kqueue,
+        ferrio_ports,
         ferrio_poll,
         ferrio_windows,
         ferrio_reuseport,

@@ -217,13 +217,13 @@ impl std::fmt::Debug for Registry {
 
 // The poll(2) backend has no descriptor that could stand for the whole poller (and Windows,
 // like mio, exposes no handle of the completion port).
-#[cfg(any(ferrio_epoll, ferrio_kqueue))]
+#[cfg(any(ferrio_epoll, ferrio_kqueue, ferrio_ports))]
 mod fd_impls {
     use super::{Poll, Registry};
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-    /// Gives each impl the label docs.rs shows: the systems whose default backend is epoll or
-    /// kqueue, unless poll(2) is forced.
+    /// Gives each impl the label docs.rs shows: the systems whose default backend is epoll,
+    /// kqueue or event ports, unless poll(2) is forced.
     macro_rules! epoll_or_kqueue {
         ($($item:item)*) => {$(
             fact_gated! { poller_fd: $item }
@@ -231,24 +231,25 @@ mod fd_impls {
     }
 
     epoll_or_kqueue! {
-        /// The poller's own fd (the epoll or kqueue instance). Only on the epoll and kqueue
-        /// backends: not where poll(2) is used or forced.
+        /// The poller's own fd (the epoll or kqueue instance, or the event port). Only on the
+        /// epoll, kqueue and event ports backends: not where poll(2) is used or forced.
         impl AsRawFd for Poll {
             fn as_raw_fd(&self) -> RawFd {
                 self.registry.selector.as_raw_fd()
             }
         }
 
-        /// This handle's fd for the poller (the epoll or kqueue instance; each
-        /// [`try_clone`](Registry::try_clone) has its own duplicate). Only on the epoll and
-        /// kqueue backends.
+        /// This handle's fd for the poller (the epoll or kqueue instance, or the event port;
+        /// each [`try_clone`](Registry::try_clone) has its own duplicate). Only on the epoll,
+        /// kqueue and event ports backends.
         impl AsRawFd for Registry {
             fn as_raw_fd(&self) -> RawFd {
                 self.selector.as_raw_fd()
             }
         }
 
-        /// This handle's fd for the poller, borrowed. Only on the epoll and kqueue backends.
+        /// This handle's fd for the poller, borrowed. Only on the epoll, kqueue and event ports
+        /// backends.
         impl AsFd for Registry {
             fn as_fd(&self) -> BorrowedFd<'_> {
                 self.selector.as_fd()

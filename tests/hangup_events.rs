@@ -107,10 +107,10 @@ fn reset(s: &Seen) -> bool {
 }
 
 /// Shutting down the reading half is reported where the system says so: by epoll and kqueue,
-/// and by poll(2) where POLLRDHUP exists.
+/// and by poll(2) where POLLRDHUP exists (event ports, on Solaris, have none).
 macro_rules! shutdown_read_test {
     ($(#[$attr:meta])* $name:ident, $setup:ident) => {
-        #[cfg(any(not(ferrio_poll), target_os = "linux", target_os = "android"))]
+        #[cfg(any(not(any(ferrio_poll, ferrio_ports)), target_os = "linux", target_os = "android"))]
         #[test]
         $(#[$attr])*
         fn $name() {
@@ -146,7 +146,11 @@ fn unix_peer_close_after_unread_readable() {
     expect_once(&mut poll, &mut events, "hang-up", hung_up);
 }
 
-#[cfg(any(not(ferrio_poll), target_os = "linux", target_os = "android"))]
+#[cfg(any(
+    not(any(ferrio_poll, ferrio_ports)),
+    target_os = "linux",
+    target_os = "android"
+))]
 #[test]
 fn tcp_peer_close_after_unread_readable() {
     let (mut poll, mut events, mut local, mut peer) = tcp();
@@ -157,7 +161,11 @@ fn tcp_peer_close_after_unread_readable() {
 
 /// The reading half reported shut, then the peer goes away: the full hang-up is a new
 /// condition and is reported too.
-#[cfg(any(not(ferrio_poll), target_os = "linux", target_os = "android"))]
+#[cfg(any(
+    not(any(ferrio_poll, ferrio_ports)),
+    target_os = "linux",
+    target_os = "android"
+))]
 #[test]
 #[cfg_attr(
     miri,
@@ -189,7 +197,7 @@ fn tcp_local_shutdown_both_after_unread_readable() {
     let (mut poll, mut events, mut local, mut peer) = tcp();
     readable_not_drained(&mut poll, &mut events, &mut local, &mut peer);
     local.shut(Shutdown::Both).unwrap();
-    if cfg!(ferrio_poll) {
+    if cfg!(any(ferrio_poll, ferrio_ports)) {
         expect_once(&mut poll, &mut events, "hang-up", hung_up);
     } else {
         // epoll and kqueue report every later step of TCP's closing handshake (the peer's

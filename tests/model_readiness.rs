@@ -83,6 +83,8 @@ fn backend() -> &'static str {
         "poll(2)"
     } else if cfg!(ferrio_kqueue) {
         "kqueue"
+    } else if cfg!(ferrio_ports) {
+        "event ports"
     } else {
         "epoll"
     }

@@ -57,12 +57,19 @@ pub(crate) use syscall;
 /// serves several purposes.
 #[cfg(any(test, ferrio_failpoints))]
 pub const NAMES: &[&str] = &[
-    // Pollers: epoll, kqueue, poll(2).
+    // Pollers: epoll, kqueue, event ports, poll(2).
     "epoll_create1",
     "epoll_ctl",
     "epoll_wait",
     "kqueue",
     "kevent",
+    "port_create",
+    "port_associate",
+    "port_dissociate",
+    "port_getn",
+    "port_send",
+    // The file an fd names, for the event ports table.
+    "fstat",
     "poll",
     // The notifier behind Wakers and the poll(2) backend's wake-ups (eventfd or pipe), keyed
     // by its readable fd: creation, the wake-up write, the draining read.

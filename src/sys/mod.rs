@@ -7,8 +7,9 @@
 //!
 //! | cfg                | targets                                       | selector file        |
 //! |--------------------|-----------------------------------------------|----------------------|
-//! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
+//! | `ferrio_epoll`     | Linux, Android, Emscripten, Redox, illumos    | `unix/epoll/`        |
 //! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
+//! | `ferrio_ports`     | Solaris                                       | `unix/ports/`        |
 //! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll/`         |
 //! | `ferrio_windows`   | Windows                                       | `windows/selector.rs` (IOCP + AFD) |
 //!

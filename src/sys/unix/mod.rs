@@ -1,9 +1,11 @@
 //! Unix: the selectors, the Waker and pipe primitives, and (with `net`) the socket layer.
 //!
-//! Every backend (`epoll/`, `kqueue/`, `poll/`) implements the traits of `sys/api.rs`
-//! (`SelectorApi`, `EventApi`, `IoSourceApi`, `WakerApi`), so the compiler checks that each
-//! offers exactly the interface the portable code calls; each keeps its Waker in `waker.rs`.
-//! The poll(2) backend is compiled on every Unix build, selected or not, so it never rots.
+//! Every backend (`epoll/`, `kqueue/`, `ports/`, `poll/`) implements the traits of
+//! `sys/api.rs` (`SelectorApi`, `EventApi`, `IoSourceApi`, `WakerApi`), so the compiler checks
+//! that each offers exactly the interface the portable code calls; each keeps its Waker in
+//! `waker.rs`. The two whose registrations the kernel does not keep armed (poll(2), event
+//! ports) share the re-arm rule and per-source state of `edge/`. The poll(2) backend is
+//! compiled on every Unix build, selected or not, so it never rots.
 
 use std::io;
 
@@ -17,15 +19,22 @@ mod epoll;
 // Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
 #[cfg(any(ferrio_kqueue, test))]
 mod kqueue;
+// Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
+#[cfg(any(ferrio_ports, test))]
+mod ports;
 // Compiled on every Unix so that it never rots; unused unless it is the selector.
 #[cfg_attr(not(ferrio_poll), allow(dead_code, unused_imports))]
 mod poll;
+// The emulated edge triggering of poll(2) and event ports.
+#[cfg_attr(not(any(ferrio_poll, ferrio_ports)), allow(dead_code, unused_imports))]
+mod edge;
 
-// The kqueue Waker is a user filter: there, only the poll(2) backend uses a notifier.
+// The kqueue and event ports Wakers are kernel events: there, only the poll(2) backend uses a
+// notifier.
 #[cfg_attr(ferrio_kqueue, allow(unused_imports))]
 mod atomic64;
 // (Under loom the models' kernel stands in for it.)
-#[cfg_attr(any(ferrio_kqueue, all(loom, test)), allow(dead_code))]
+#[cfg_attr(any(ferrio_kqueue, ferrio_ports, all(loom, test)), allow(dead_code))]
 mod notify;
 // The kernel of the loom models (see `crate::sys::sync`); its eventfd edges serve the epoll
 // model only.
@@ -44,8 +53,13 @@ use self::epoll as backend;
 use self::kqueue as backend;
 #[cfg(ferrio_poll)]
 use self::poll as backend;
+#[cfg(ferrio_ports)]
+use self::ports as backend;
 
-#[cfg(all(ferrio_poll, any(feature = "net", feature = "os-ext")))]
+#[cfg(all(
+    any(ferrio_poll, ferrio_ports),
+    any(feature = "net", feature = "os-ext")
+))]
 pub(crate) use self::backend::IoSourceState;
 pub(crate) use self::backend::{Event, Selector, Waker};
 

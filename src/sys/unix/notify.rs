@@ -1,5 +1,6 @@
-//! A file descriptor that another thread can make readable: eventfd where the system has
-//! one (`ferrio_eventfd` in build.rs), a non-blocking pipe elsewhere. Wakers and the poll(2) backend's internal wake-up use it.
+//! A file descriptor that another thread can make readable: eventfd where the system has it
+//! (`ferrio_eventfd` in build.rs: Linux, Android, illumos), a non-blocking pipe elsewhere.
+//! Wakers and the poll(2) backend's internal wake-up use it.
 
 use std::io;
 #[cfg(ferrio_eventfd)]

@@ -1,4 +1,14 @@
-//! The epoll selector (Linux, Android, Emscripten, Redox).
+//! The epoll selector (Linux, Android, Emscripten, Redox, illumos).
+//!
+//! illumos implements epoll on its /dev/poll driver, with Linux's calls, flags and
+//! `epoll_event` layout (`EPOLLRDHUP` and `epoll_create1` included). Its differences, from its
+//! epoll(7) page and mio's notes: closing an fd ends its registrations even where a duplicate
+//! (a `dup`, or the copy a `fork`ed child holds) keeps the file open, whereas Linux goes on
+//! reporting such a file; ferrio's sources deregister before they close, so they see no
+//! difference. And an eventfd or pipe signals an edge only when it goes from empty to readable
+//! on older releases, which the Waker handles (`ferrio_wake_from_empty`, see `waker.rs`).
+//! ferrio uses no `EPOLLEXCLUSIVE`, `EPOLLONESHOT` or nested instances, where illumos differs
+//! further.
 //!
 //! Edge-triggered (`EPOLLET`) registrations with the token in the 64-bit `data` field. Every
 //! operation is exactly one system call and allocates nothing: `select` is one `epoll_wait`

@@ -55,6 +55,10 @@ use crate::{Interest, Token};
 /// the poller, already past E, misses the caller's data.
 ///
 /// A write that fails stores nothing and returns its error: no other `wake` relied on it.
+///
+/// illumos's epoll (`ferrio_wake_from_empty`) reports an edge only when the notifier goes from
+/// empty to readable, so there `write` empties the notifier before writing: every write
+/// still leaves an edge pending, which is all the argument above uses.
 #[derive(Debug)]
 pub(crate) struct Waker {
     notifier: Notifier,
@@ -96,6 +100,12 @@ impl Waker {
     #[cold]
     #[inline(never)]
     fn write(&self, generation: u64) -> io::Result<()> {
+        // Where the epoll emulation signals an edge only when the notifier goes from empty to
+        // readable (`ferrio_wake_from_empty`: illumos), empty it first, so that this write is
+        // such an edge. A concurrent `wake` that empties it in between writes after that,
+        // so the last write of any overlap still leaves an edge behind.
+        #[cfg(ferrio_wake_from_empty)]
+        self.notifier.drain()?;
         self.notifier.notify()?;
         // Only now may other `wake`s of this generation count on a pending wake-up. (A store
         // of an older generation over a newer one only costs a later `wake` its write.)

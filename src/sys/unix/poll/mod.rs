@@ -4,13 +4,12 @@
 //! poll(2) is level-triggered and keeps no state, so this backend keeps the registrations in a
 //! table (see `table.rs`) and emulates edge triggering on top of it:
 //!
-//! * when a source is reported, the reported directions are disarmed; what was not reported
-//!   yet is still watched, so a later shutdown of the reading half (POLLRDHUP, where the system
-//!   has it), hang-up or error is reported once; a hang-up or error disarms it entirely (its fd
-//!   is stored negated, which poll(2) skips), so it cannot make poll spin;
-//! * a direction is armed again by `reregister`, or by [`IoSourceState::do_io`] when the
-//!   operation returns `WouldBlock` (only the directions that blocked). `SourceFd` users, whose
-//!   I/O ferrio cannot see, re-arm by calling `reregister` after each event;
+//! * the rule of `edge/` (shared with the event ports backend): reported directions are
+//!   disarmed, and re-armed by `reregister` or by the `do_io` of an operation that returned
+//!   `WouldBlock`; here, what was not reported yet is still watched, so a later shutdown of the
+//!   reading half (POLLRDHUP, where the system has it), hang-up or error is reported once; a
+//!   hang-up or error disarms the fd entirely (it is stored negated, which poll(2) skips), so
+//!   it cannot make poll spin;
 //! * an fd closed while registered (POLLNVAL) is reported once as an error and its slot is
 //!   removed, so that the number can be registered again.
 //!
@@ -22,12 +21,8 @@
 //! in poll(2) and wakes it, or the poller sees the modifier and yields before polling. Changes
 //! made while nobody polls cost no system call beyond the uncontended lock.
 //!
-//! Re-arming after `WouldBlock` is the hot path: a direction that is still armed must not cost
-//! a wake-up. Each registration remembers what was armed and the poller's `epoch`, which the
-//! poller advances (under the lock) whenever it disarms anything. If the epoch has not moved,
-//! nothing was disarmed since, and the re-arm is skipped without touching the lock. If the
-//! poller is disarming the source right now (the epoch is about to move), it is also about to
-//! report it, so the caller hears from the source again either way.
+//! The epoch of `edge/` (which lets a re-arm of a direction still armed skip everything) is
+//! advanced by the poller under the table's lock whenever it disarms anything.
 //!
 //! Waking the poller can fail only if writing to the notifier fails, which ferrio's own
 //! notifier does not do in practice. If it does, the change is not made and the error is
@@ -43,10 +38,9 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
-use libc::c_short;
-
-use self::table::{blocked_bits, interest_bits, SlotKind, Table};
+use self::table::{SlotKind, Table};
 use super::atomic64::AtomicU64;
+use super::edge::{armed_record, readiness, PollBits, Rearm};
 // The seams of the loom models (`loom_model.rs`): their kernel's eventfd and poll(2).
 #[cfg(all(loom, test))]
 use super::loom_kernel::{self as notify, Notifier};
@@ -55,27 +49,10 @@ use super::notify::{self, Notifier};
 use super::timeout_ms;
 use crate::sys::failpoints::syscall;
 use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard};
-use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
+use crate::sys::{EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 pub(crate) use self::waker::Waker;
-
-/// POLLRDHUP (the peer shut down its writing half), where it exists (`ferrio_pollrdhup`).
-#[cfg(ferrio_pollrdhup)]
-const POLLRDHUP: c_short = libc::POLLRDHUP;
-#[cfg(not(ferrio_pollrdhup))]
-const POLLRDHUP: c_short = 0;
-
-/// Whether `revents` says the reading half is shut: the peer shut down its writing half, or
-/// this end shut down reading (never, where POLLRDHUP is absent).
-#[cfg(ferrio_pollrdhup)]
-fn peer_shut_down(revents: c_short) -> bool {
-    revents & POLLRDHUP != 0
-}
-#[cfg(not(ferrio_pollrdhup))]
-fn peer_shut_down(_revents: c_short) -> bool {
-    false
-}
 
 /// The longest single poll(2) wait. Some 32-bit kernels mishandled longer waits, so those
 /// targets use the same limit as libuv (about 29.8 minutes); a longer timeout simply returns
@@ -89,7 +66,7 @@ const MAX_TIMEOUT_MS: libc::c_int = libc::c_int::MAX;
 #[derive(Debug, Clone)]
 pub(crate) struct Event {
     token: Token,
-    revents: c_short,
+    revents: PollBits,
 }
 
 impl EventApi for Event {
@@ -97,27 +74,23 @@ impl EventApi for Event {
         self.token
     }
     fn is_readable(&self) -> bool {
-        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+        readiness::is_readable(self.revents)
     }
     fn is_writable(&self) -> bool {
-        self.revents & libc::POLLOUT != 0
+        readiness::is_writable(self.revents)
     }
     fn is_error(&self) -> bool {
         // POLLNVAL: the fd was closed while registered (the slot is gone after this event).
-        self.revents & (libc::POLLERR | libc::POLLNVAL) != 0
+        readiness::is_error(self.revents)
     }
     fn is_read_closed(&self) -> bool {
-        let r = self.revents;
-        r & libc::POLLHUP != 0 || (r & libc::POLLIN != 0 && peer_shut_down(r))
+        readiness::is_read_closed(self.revents)
     }
     fn is_write_closed(&self) -> bool {
-        let r = self.revents;
-        r & libc::POLLHUP != 0
-            || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
-            || r == libc::POLLERR
+        readiness::is_write_closed(self.revents)
     }
     fn is_priority(&self) -> bool {
-        self.revents & libc::POLLPRI != 0
+        readiness::is_priority(self.revents)
     }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let revents = self.revents;
@@ -129,7 +102,7 @@ impl EventApi for Event {
 }
 
 /// The state every clone of a selector (and every registered source and Waker) shares.
-struct Shared {
+pub(crate) struct Shared {
     table: Mutex<Table>,
     /// Signalled when the last waiting modifier is done, if the poller is parked on it.
     modifiers_done: Condvar,
@@ -142,11 +115,11 @@ struct Shared {
     handles: AtomicUsize,
     /// Watched in slot 0 of the table: wakes the poller for modifiers.
     notifier: Notifier,
-    /// Advanced under the table's lock whenever the poller disarms a source; see
-    /// [`Registration::armed`].
+    /// Advanced under the table's lock whenever the poller disarms a source (the epoch of
+    /// `edge/`).
     epoch: AtomicU64,
     /// Slots of sources and Wakers dropped while the poller sat in poll(2) and could not be
-    /// woken (see [`Shared::forget`]): removed by the next thread to take the table's lock.
+    /// woken (see [`Shared::forget_slot`]): removed by the next thread to take the table's lock.
     orphans: Mutex<Vec<(RawFd, SlotKind)>>,
     /// Whether `orphans` holds any, so that taking the lock costs one load otherwise.
     has_orphans: AtomicBool,
@@ -192,7 +165,7 @@ impl Shared {
     /// thread that takes the lock ([`Shared::reap`]): that is before the fd number can be
     /// registered again and before the poller reports anything, whereas a slot left in place
     /// would report whatever file reuses the number under the dropped one's token.
-    fn forget(&self, fd: RawFd, kind: SlotKind) {
+    fn forget_slot(&self, fd: RawFd, kind: SlotKind) {
         // Not found: deregistered behind the owner's back (through a `SourceFd`), fine.
         let removed = self.wake_and_lock(|t| {
             let _ = t.remove(fd, kind);
@@ -204,7 +177,7 @@ impl Shared {
         }
     }
 
-    /// Removes the orphaned slots (see [`Shared::forget`]); `table` is the locked table.
+    /// Removes the orphaned slots (see [`Shared::forget_slot`]); `table` is the locked table.
     fn reap(&self, table: &mut Table) {
         if !self.has_orphans.load(SeqCst) {
             return;
@@ -297,25 +270,51 @@ impl Shared {
             self.polling.store(false, SeqCst);
         }
     }
+}
 
-    /// Adds `fd`, fully armed; returns the epoch at that moment.
-    fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<u64> {
+impl Rearm for Shared {
+    type Selector = Selector;
+
+    fn of(selector: &Selector) -> &Arc<Shared> {
+        &selector.shared
+    }
+
+    fn poller_gone(&self) -> bool {
+        self.handles.load(SeqCst) == 0
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch.load(SeqCst)
+    }
+
+    fn register(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
         self.wake_and_lock(|t| {
-            t.add(fd, token, interest_bits(interests), SlotKind::Source)?;
+            t.add(fd, token, bits, SlotKind::Source)?;
             Ok(self.epoch.load(SeqCst))
         })?
     }
 
-    /// Replaces token and interests of `fd` and arms it fully; returns the epoch then.
-    fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<u64> {
+    fn reregister(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
         self.wake_and_lock(|t| {
-            t.reregister(fd, token, interest_bits(interests))?;
+            t.reregister(fd, token, bits)?;
             Ok(self.epoch.load(SeqCst))
         })?
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
         self.wake_and_lock(|t| t.remove(fd, SlotKind::Source))?
+    }
+
+    fn rearm(&self, fd: RawFd, wanted: PollBits) -> io::Result<u64> {
+        self.wake_and_lock(|t| {
+            // Unknown (removed behind our back through `SourceFd`): nothing to arm, ever.
+            let now = t.rearm(fd, wanted).unwrap_or(wanted);
+            armed_record(self.epoch.load(SeqCst), now)
+        })
+    }
+
+    fn forget(&self, fd: RawFd) {
+        self.forget_slot(fd, SlotKind::Source);
     }
 }
 
@@ -398,7 +397,7 @@ impl SelectorApi for Selector {
             table = shared.enter_poll(table);
             let n = sys_poll(table.pollfds_mut(), ms);
             shared.polling.store(false, SeqCst);
-            // Slots dropped meanwhile report nothing (see `Shared::forget`).
+            // Slots dropped meanwhile report nothing (see `Shared::forget_slot`).
             shared.reap(&mut table);
             match n {
                 Ok(0) => return Ok(()),
@@ -418,7 +417,7 @@ impl SelectorApi for Selector {
                         let _ = notify::drain_fd(fd);
                     });
                     if found.disarmed {
-                        // Still under the lock: see `Registration::armed`.
+                        // Still under the lock: see the epoch of `edge/`.
                         shared.epoch.fetch_add(1, SeqCst);
                     }
                     if found.woken {
@@ -439,15 +438,17 @@ impl SelectorApi for Selector {
     }
 
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.shared.register(fd, token, interests).map(drop)
+        let bits = super::edge::interest_bits(interests);
+        self.shared.register(fd, token, bits).map(drop)
     }
 
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        self.shared.reregister(fd, token, interests).map(drop)
+        let bits = super::edge::interest_bits(interests);
+        self.shared.reregister(fd, token, bits).map(drop)
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
-        self.shared.deregister(fd)
+        Rearm::deregister(&*self.shared, fd)
     }
 }
 
@@ -467,162 +468,8 @@ fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int
     Ok(super::loom_kernel::poll(fds, ms))
 }
 
-/// Where a source is registered: its selector's shared state and its fd.
-#[derive(Debug)]
-struct Registration {
-    shared: Arc<Shared>,
-    fd: RawFd,
-    /// The poll(2) bits of the registered interests.
-    interests: c_short,
-    /// What is known to be armed: a record (see [`armed_record`]) of `epoch` and `bits` means
-    /// the slot had (at least) `bits` armed when the poller's epoch was `epoch`. Recorded
-    /// under the table's lock; as long as the epoch has not moved since, the poller has
-    /// disarmed nothing, so re-arming `bits` would change nothing and is skipped without
-    /// waking the poller. Threads doing I/O on the same source may overwrite each other's
-    /// record; that only costs a re-arm that could have been skipped.
-    armed: AtomicU64,
-}
-
-/// The poll(2) bits a registration can have armed, each stored as one bit of a record.
-const ARMABLE: [c_short; 4] = [libc::POLLIN, libc::POLLPRI, libc::POLLOUT, POLLRDHUP];
-
-/// The bits of `ARMABLE` that `bits` has, packed into the low 4 bits.
-fn compact(bits: c_short) -> u64 {
-    ARMABLE
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b != 0 && bits & b == b)
-        .fold(0, |acc, (i, _)| acc | 1 << i)
-}
-
-/// Packs a record for [`Registration::armed`]: the epoch above 4 bits of `compact(bits)`. Its
-/// 60 bits of epoch would take over 30 000 years to wrap at a million polls a second.
-fn armed_record(epoch: u64, bits: c_short) -> u64 {
-    epoch << 4 | compact(bits)
-}
-
-impl Registration {
-    fn new(shared: &Arc<Shared>, fd: RawFd, interests: Interest, epoch: u64) -> Registration {
-        let interests = interest_bits(interests);
-        Registration {
-            shared: Arc::clone(shared),
-            fd,
-            interests,
-            armed: AtomicU64::new(armed_record(epoch, interests)),
-        }
-    }
-
-    /// Arms `bits` again (after `WouldBlock`), unless they are known to be armed still.
-    fn rearm(&self, bits: c_short) -> io::Result<()> {
-        let wanted = bits & self.interests;
-        if wanted == 0 {
-            return Ok(());
-        }
-        // `wanted` holds only bits of `ARMABLE`, so `compact` loses nothing of it.
-        let record = self.armed.load(SeqCst);
-        if record >> 4 == self.shared.epoch.load(SeqCst) & (u64::MAX >> 4)
-            && compact(wanted) & !record & 0xf == 0
-        {
-            return Ok(());
-        }
-        let shared = &*self.shared;
-        let fd = self.fd;
-        let record = shared.wake_and_lock(|t| {
-            // Unknown (removed behind our back through `SourceFd`): nothing to arm, ever.
-            let now = t.rearm(fd, bits).unwrap_or(wanted);
-            armed_record(shared.epoch.load(SeqCst), now)
-        })?;
-        self.armed.store(record, SeqCst);
-        Ok(())
-    }
-}
-
-/// Per-source state: the registration, so that `do_io` can re-arm the source and dropping it
-/// removes the table entry before the fd is closed (a reused fd number never meets a stale
-/// entry).
-#[derive(Debug)]
-pub(crate) struct IoSourceState {
-    registration: Option<Registration>,
-}
-
-impl IoSourceState {
-    /// The registration, if it was made with `selector`'s poller.
-    fn registered_with(&self, selector: &Selector) -> io::Result<&Registration> {
-        match &self.registration {
-            Some(r) if Arc::ptr_eq(&r.shared, &selector.shared) => Ok(r),
-            _ => Err(not_registered(None)),
-        }
-    }
-}
-
-impl IoSourceApi for IoSourceState {
-    type Selector = Selector;
-
-    fn new() -> Self {
-        IoSourceState { registration: None }
-    }
-
-    fn register(&mut self, selector: &Selector, fd: RawFd, watch: Watch) -> io::Result<()> {
-        let Watch { token, interests } = watch;
-        if let Some(old) = &self.registration {
-            if old.shared.handles.load(SeqCst) != 0 {
-                // Registered already, with this poller or another one that still exists.
-                return Err(already_registered(None));
-            }
-            // The poller it was registered with is gone (as on epoll, where closing the epoll
-            // fd ends every registration): forget that registration.
-            self.registration = None;
-        }
-        let epoch = selector.shared.register(fd, token, interests)?;
-        self.registration = Some(Registration::new(&selector.shared, fd, interests, epoch));
-        Ok(())
-    }
-
-    fn reregister(&mut self, selector: &Selector, fd: RawFd, watch: Watch) -> io::Result<()> {
-        let Watch { token, interests } = watch;
-        self.registered_with(selector)?;
-        let epoch = selector.shared.reregister(fd, token, interests)?;
-        self.registration = Some(Registration::new(&selector.shared, fd, interests, epoch));
-        Ok(())
-    }
-
-    fn deregister(&mut self, selector: &Selector, fd: RawFd) -> io::Result<()> {
-        self.registered_with(selector)?;
-        let result = selector.shared.deregister(fd);
-        // Gone from the table either way (NotFound: someone removed it through `SourceFd`).
-        if result
-            .as_ref()
-            .map_or_else(|e| e.kind() == io::ErrorKind::NotFound, |_| true)
-        {
-            self.registration = None;
-        }
-        result
-    }
-
-    fn do_io<T, F>(&self, _fd: RawFd, blocked: Interest, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        let result = f();
-        if let (Err(e), Some(r)) = (&result, &self.registration) {
-            if e.kind() == io::ErrorKind::WouldBlock {
-                let bits = blocked_bits(blocked);
-                // A re-arm that could not be made would leave the caller waiting for an
-                // event that never comes: its error replaces `WouldBlock`.
-                r.rearm(bits)?;
-            }
-        }
-        result
-    }
-}
-
-impl Drop for IoSourceState {
-    fn drop(&mut self) {
-        if let Some(r) = self.registration.take() {
-            r.shared.forget(r.fd, SlotKind::Source);
-        }
-    }
-}
+/// Per-source state: the registration of `edge/`, over this backend's table.
+pub(crate) type IoSourceState = super::edge::IoSourceState<Shared>;
 
 // The unit tests need the real kernel; a loom build runs only the models.
 #[cfg(all(test, not(loom)))]

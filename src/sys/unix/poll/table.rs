@@ -15,17 +15,15 @@
 use std::io;
 use std::os::fd::RawFd;
 
-use libc::{c_short, pollfd};
+use libc::pollfd;
 
-use super::{peer_shut_down, Event, POLLRDHUP};
+use super::Event;
+use crate::sys::unix::edge::{disarm, reported, PollBits, FATAL, POLLNVAL};
 use crate::sys::{already_registered, not_registered};
-use crate::{Interest, Token};
+use crate::Token;
 
 /// `by_fd` value of an fd number that has no slot.
 const NONE: u32 = u32::MAX;
-
-/// Bits that end an fd's readiness for every direction until it is re-armed.
-const FATAL: c_short = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
 
 /// What a user slot of the table watches: a registered `Source` (disarmed in the directions
 /// reported, re-armed on demand) or a `Waker`'s notifier (drained when reported, never
@@ -41,7 +39,7 @@ struct Entry {
     fd: RawFd,
     token: Token,
     /// Everything the registration asked for (what a full re-arm restores).
-    interests: c_short,
+    interests: PollBits,
     /// What the slot watches.
     kind: SlotKind,
     /// poll(2) said the fd is not open (POLLNVAL): the slot is removed once reported.
@@ -76,59 +74,8 @@ pub(super) struct Table {
     pub(super) poller_parked: bool,
 }
 
-/// The poll(2) bits that registered interests stand for.
-pub(super) fn interest_bits(interests: Interest) -> c_short {
-    let mut bits = 0;
-    if interests.is_readable() {
-        bits |= libc::POLLIN | POLLRDHUP;
-    }
-    if interests.is_writable() {
-        bits |= libc::POLLOUT;
-    }
-    if interests.is_priority() {
-        bits |= libc::POLLPRI;
-    }
-    bits
-}
-
-/// The poll(2) bits to re-arm for the directions an operation found blocked. A blocked read
-/// also re-arms PRIORITY, since both are reported as readable.
-pub(super) fn blocked_bits(blocked: Interest) -> c_short {
-    let bits = interest_bits(blocked);
-    if blocked.is_readable() {
-        bits | libc::POLLPRI
-    } else {
-        bits
-    }
-}
-
-/// What is still armed after `revents` was reported for a slot armed with `armed`.
-///
-/// Readable data (POLLIN) disarms POLLIN only: POLLRDHUP stays armed, so that a later
-/// shutdown of the reading half (by the peer, or locally) is still reported once, as epoll
-/// reports it as a new edge. poll(2) reports POLLRDHUP only while it is asked for and, unlike
-/// POLLIN, only once the reading half is shut, so watching it cannot repeat the data event.
-pub(super) fn disarm(armed: c_short, revents: c_short) -> c_short {
-    if revents & FATAL != 0 {
-        return 0;
-    }
-    let mut clear = 0;
-    if peer_shut_down(revents) {
-        clear |= libc::POLLIN | POLLRDHUP;
-    } else if revents & libc::POLLIN != 0 {
-        clear |= libc::POLLIN;
-    }
-    if revents & libc::POLLPRI != 0 {
-        clear |= libc::POLLPRI;
-    }
-    if revents & libc::POLLOUT != 0 {
-        clear |= libc::POLLOUT;
-    }
-    armed & !clear
-}
-
 /// Arms `armed` (the fd is watched again even if `armed` is 0, for hang-ups and errors).
-fn set_armed(pfd: &mut pollfd, fd: RawFd, armed: c_short) {
+fn set_armed(pfd: &mut pollfd, fd: RawFd, armed: PollBits) {
     pfd.events = armed;
     pfd.fd = fd;
 }
@@ -180,7 +127,7 @@ impl Table {
         &mut self,
         fd: RawFd,
         token: Token,
-        interests: c_short,
+        interests: PollBits,
         kind: SlotKind,
     ) -> io::Result<()> {
         let Ok(index) = usize::try_from(fd) else {
@@ -215,7 +162,7 @@ impl Table {
         &mut self,
         fd: RawFd,
         token: Token,
-        interests: c_short,
+        interests: PollBits,
     ) -> io::Result<()> {
         let i = self.slot_of(fd, SlotKind::Source)?;
         self.entries[i].token = token;
@@ -243,7 +190,7 @@ impl Table {
 
     /// Arms again the directions `bits` of a source's slot, as far as it registered them.
     /// Returns what is armed afterwards (`None` for an unknown fd, which is ignored).
-    pub(super) fn rearm(&mut self, fd: RawFd, bits: c_short) -> Option<c_short> {
+    pub(super) fn rearm(&mut self, fd: RawFd, bits: PollBits) -> Option<PollBits> {
         let i = self.slot_of(fd, SlotKind::Source).ok()?;
         let pfd = &mut self.pollfds[i];
         let wanted = bits & self.entries[i].interests;
@@ -305,7 +252,7 @@ impl Table {
                 let pfd = &mut self.pollfds[i];
                 if revents & FATAL != 0 {
                     set_dead(pfd, entry.fd);
-                    if revents & libc::POLLNVAL != 0 {
+                    if revents & POLLNVAL != 0 {
                         entry.closed = true;
                         closed = true;
                     }
@@ -313,17 +260,9 @@ impl Table {
                     pfd.events = disarm(pfd.events, revents);
                 }
                 result.disarmed = true;
-                // The reading half is shut: the fd reads end of stream, so it is readable as
-                // well, which poll(2) does not say when POLLIN was not asked for (epoll says
-                // it in the same case).
-                let revents = if peer_shut_down(revents) {
-                    revents | libc::POLLIN
-                } else {
-                    revents
-                };
                 events.push(Event {
                     token: entry.token,
-                    revents,
+                    revents: reported(revents),
                 });
             }
             self.start = offset + 1;
@@ -356,7 +295,7 @@ impl Table {
 
     /// Pretends poll(2) reported `revents` for `fd` (`None`: the notifier of slot 0).
     #[cfg(test)]
-    fn report(&mut self, fd: Option<RawFd>, revents: c_short) {
+    fn report(&mut self, fd: Option<RawFd>, revents: PollBits) {
         let i = fd.map_or(0, |fd| self.slot(fd).expect("registered"));
         self.pollfds[i].revents = revents;
     }
@@ -365,53 +304,15 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::unix::edge::{blocked_bits, POLLRDHUP};
     use crate::sys::EventApi;
+    use crate::Interest;
 
-    const R: c_short = libc::POLLIN | POLLRDHUP;
-    const W: c_short = libc::POLLOUT;
+    const R: PollBits = libc::POLLIN | POLLRDHUP;
+    const W: PollBits = libc::POLLOUT;
 
     fn tokens(events: &[Event]) -> Vec<usize> {
         events.iter().map(|e| e.token().0).collect()
-    }
-
-    #[test]
-    fn interest_mapping() {
-        assert_eq!(interest_bits(Interest::READABLE), R);
-        assert_eq!(interest_bits(Interest::WRITABLE), W);
-        #[cfg(ferrio_priority)]
-        assert_eq!(interest_bits(Interest::PRIORITY), libc::POLLPRI);
-        assert_eq!(
-            interest_bits(Interest::READABLE | Interest::WRITABLE),
-            R | W
-        );
-        #[cfg(ferrio_pollrdhup)]
-        assert_eq!(POLLRDHUP, libc::POLLRDHUP);
-        #[cfg(not(ferrio_pollrdhup))]
-        assert_eq!(POLLRDHUP, 0);
-        // Re-arming READABLE also re-arms PRIORITY.
-        assert_eq!(blocked_bits(Interest::READABLE), R | libc::POLLPRI);
-    }
-
-    #[test]
-    fn disarm_per_direction() {
-        let all = R | W | libc::POLLPRI;
-        // Data leaves the shutdown of the reading half armed; the shutdown disarms both.
-        assert_eq!(disarm(all, libc::POLLIN), W | libc::POLLPRI | POLLRDHUP);
-        assert_eq!(disarm(all, libc::POLLIN | POLLRDHUP), W | libc::POLLPRI);
-        assert_eq!(disarm(all, libc::POLLOUT), R | libc::POLLPRI);
-        assert_eq!(disarm(all, libc::POLLPRI), R | W);
-        assert_eq!(
-            disarm(all, libc::POLLIN | libc::POLLOUT),
-            libc::POLLPRI | POLLRDHUP
-        );
-        for fatal in [
-            libc::POLLHUP,
-            libc::POLLERR,
-            libc::POLLNVAL,
-            libc::POLLIN | libc::POLLHUP,
-        ] {
-            assert_eq!(disarm(all, fatal), 0);
-        }
     }
 
     #[test]
@@ -467,7 +368,7 @@ mod tests {
 
     #[test]
     fn edge_emulation_disarm_and_rearm() {
-        const RDHUP: c_short = POLLRDHUP;
+        const RDHUP: PollBits = POLLRDHUP;
         let mut t = Table::new(100);
         t.add(3, Token(1), R | W, SlotKind::Source).unwrap();
         let mut events = Vec::with_capacity(4);
@@ -561,8 +462,8 @@ mod tests {
         for fd in 3..7 {
             t.add(fd, Token(fd as usize), R, SlotKind::Source).unwrap();
         }
-        t.report(Some(3), libc::POLLNVAL);
-        t.report(Some(5), libc::POLLNVAL);
+        t.report(Some(3), POLLNVAL);
+        t.report(Some(5), POLLNVAL);
         t.report(Some(6), libc::POLLIN);
         let mut events = Vec::with_capacity(4);
         t.collect(&mut events, |_| {});
@@ -584,7 +485,7 @@ mod tests {
         }
         // A closed fd that did not fit in the buffer stays until it is reported. (Slots not
         // reached keep their `revents`, as a level-triggered poll(2) would report them again.)
-        t.report(Some(4), libc::POLLNVAL);
+        t.report(Some(4), POLLNVAL);
         t.report(Some(5), libc::POLLOUT);
         t.report(Some(3), libc::POLLOUT);
         let mut one = Vec::with_capacity(1);

@@ -45,6 +45,6 @@ impl Drop for Waker {
     fn drop(&mut self) {
         // The slot goes before the notifier's fd is closed (the fields drop after this).
         let fd = self.notifier.fd();
-        self.shared.forget(fd, SlotKind::Waker);
+        self.shared.forget_slot(fd, SlotKind::Waker);
     }
 }
