@@ -14,8 +14,10 @@
 //!
 //! It also names what only some systems have: `ferrio_reuseport` (`SO_REUSEPORT`),
 //! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
-//! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`) and `ferrio_keepalive_params` (per-socket
-//! keep-alive idle time, interval and probe count).
+//! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`), `ferrio_keepalive_params` (per-socket
+//! keep-alive idle time, interval and probe count), and for batched UDP `ferrio_udp_batch`
+//! (the API exists), `ferrio_mmsg` (`sendmmsg`/`recvmmsg`), `ferrio_udp_gso` (`UDP_SEGMENT`,
+//! `UDP_GRO`) and `ferrio_udp_cmsg` (packet info and ECN as control messages).
 //!
 //! Every cfg the crate tests, those above and the ones users set, is declared to rustc's
 //! `unexpected_cfgs` check with `cargo:rustc-check-cfg`, but only for cargo 1.80 and later:
@@ -47,6 +49,10 @@ const CFGS: &[&str] = &[
     "ferrio_no_pipe2",
     "ferrio_listen_max",
     "ferrio_listen_128",
+    "ferrio_udp_batch",
+    "ferrio_mmsg",
+    "ferrio_udp_gso",
+    "ferrio_udp_cmsg",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -119,6 +125,34 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_listen_128",
         apple: false,
         systems: "redox espidf horizon",
+    },
+    // Batched UDP (`net::UdpBatch`): `sendmsg`/`recvmsg` with ancillary data, which the
+    // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet.
+    Fact {
+        cfg: "ferrio_udp_batch",
+        apple: true,
+        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris",
+    },
+    // `sendmmsg` and `recvmmsg`: many datagrams per system call. (FreeBSD, NetBSD and
+    // OpenBSD have them too; not yet used there.)
+    Fact {
+        cfg: "ferrio_mmsg",
+        apple: false,
+        systems: "linux android",
+    },
+    // UDP segmentation offload both ways: `UDP_SEGMENT` (send) and `UDP_GRO` (receive).
+    Fact {
+        cfg: "ferrio_udp_gso",
+        apple: false,
+        systems: "linux android",
+    },
+    // Per-datagram metadata as Linux carries it: `IP_PKTINFO` and `IPV6_RECVPKTINFO`
+    // (destination address and interface, and the source to send from), `IP_RECVTOS` and
+    // `IPV6_RECVTCLASS` (ECN received; `IP_TOS`/`IPV6_TCLASS` messages set it on send).
+    Fact {
+        cfg: "ferrio_udp_cmsg",
+        apple: false,
+        systems: "linux android",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {

@@ -41,9 +41,13 @@ use super::{set_cloexec, set_nonblocking};
 use crate::sys::failpoints::syscall;
 
 mod addr;
+#[cfg(ferrio_udp_batch)]
+mod batch;
 mod opt;
 
 pub(crate) use self::addr::{local_addr, peer_addr};
+#[cfg(ferrio_udp_batch)]
+pub(crate) use self::batch::{recv_batch, send_batch, BatchState};
 use self::addr::{FromStorage, ToRaw};
 #[cfg(target_vendor = "apple")]
 use self::opt::set_flag;
