@@ -109,7 +109,7 @@ impl Pair {
                 rx.recv_batch(state, &mut slices, &mut meta)
             })
             .unwrap();
-            assert!(n >= 1 && n <= 8);
+            assert!((1..=8).contains(&n));
             drop(slices);
             for (m, b) in meta[..n].iter().zip(&bufs) {
                 count += segments(m);
