@@ -5,6 +5,8 @@
 //! (forced with `disable_batch_calls`). Loopback only.
 #![cfg(all(feature = "net", feature = "os-poll", unix))]
 #![cfg(not(miri))]
+// Some targets' clippy asks for a `const` thread-local initialiser that is already there.
+#![allow(clippy::missing_const_for_thread_local)]
 // The systems where the batch API exists (build.rs).
 #![cfg(ferrio_udp_batch)]
 
@@ -14,7 +16,9 @@ mod util;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::{self, IoSliceMut};
-use std::net::{IpAddr, SocketAddr};
+#[cfg(ferrio_udp_cmsg)]
+use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ferrio::net::{

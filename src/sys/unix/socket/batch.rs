@@ -24,7 +24,9 @@ use super::addr::{family, inet_to_raw, FromStorage, RawInet};
 use super::opt::setsockopt;
 #[cfg(ferrio_udp_gso)]
 use super::opt::getsockopt;
-use crate::net::{EcnCodepoint, RecvMeta, Transmit, MAX_GSO_SEGMENTS};
+#[cfg(ferrio_udp_cmsg)]
+use crate::net::EcnCodepoint;
+use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};
 use crate::sys::failpoints::syscall;
 
 /// The most messages one call hands to the kernel. A train sent datagram by datagram
@@ -403,7 +405,8 @@ fn send_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
                 fd.as_raw_fd(),
                 msgs.as_mut_ptr(),
                 msgs.len() as _,
-                flags,
+                // (An unsigned int in musl's declaration.)
+                flags as _,
             )
         })?;
         return Ok(n as usize);
@@ -487,7 +490,7 @@ fn recv_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
                 fd.as_raw_fd(),
                 msgs.as_mut_ptr(),
                 msgs.len() as _,
-                libc::MSG_WAITFORONE,
+                libc::MSG_WAITFORONE as _,
                 std::ptr::null_mut(),
             )
         })?;
@@ -516,6 +519,7 @@ fn recv_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
 fn decode(msg: &Msg, name: &sockaddr_storage) -> RecvMeta {
     let hdr = &msg.msg_hdr;
     let len = msg.msg_len as usize;
+    #[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(unused_mut))]
     let mut meta = RecvMeta {
         // A UDP socket reports an IP address; should it not, the datagram is kept anyway.
         addr: SocketAddr::from_storage(name, hdr.msg_namelen)
@@ -615,7 +619,10 @@ fn decode_one(level: c_int, kind: c_int, data: &[u8], m: &mut RecvMeta) {
         (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
             if let Some(info) = read::<libc::in6_pktinfo>(data) {
                 m.dst_ip = Some(IpAddr::V6(info.ipi6_addr.s6_addr.into()));
-                m.interface = Some(info.ipi6_ifindex);
+                // (Unsigned on glibc, signed in Android's declaration.)
+                #[allow(clippy::unnecessary_cast)]
+                let index = info.ipi6_ifindex as u32;
+                m.interface = Some(index);
             }
         }
         #[cfg(ferrio_udp_gso)]
