@@ -44,14 +44,14 @@ mod run {
     /// How long a window may take to arrive before the rest counts as lost.
     const LIMIT: Duration = Duration::from_secs(2);
 
-    /// The CPU time of the process (user + system).
-    fn cpu_time() -> Duration {
+    /// The CPU time of the process: in user space, in the kernel.
+    fn cpu_time() -> (Duration, Duration) {
         // SAFETY: all-zero is a valid rusage, and getrusage only writes the live `usage`.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: `usage` is a live, writable rusage.
         unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
         let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-        time(usage.ru_utime) + time(usage.ru_stime)
+        (time(usage.ru_utime), time(usage.ru_stime))
     }
 
     /// Two registered sockets on loopback, with their batch states.
@@ -62,7 +62,8 @@ mod run {
     }
 
     impl Sockets {
-        fn new() -> io::Result<Sockets> {
+        /// Without `offloads`, GSO and GRO are turned off (the batch calls stay).
+        fn new(offloads: bool) -> io::Result<Sockets> {
             let poll = Poll::new()?;
             let make = |token| -> io::Result<(UdpSocket, UdpBatch)> {
                 let mut socket = UdpSocket::bind("127.0.0.1:0".parse().unwrap())?;
@@ -70,6 +71,10 @@ mod run {
                 poll.registry()
                     .register(&mut socket, token, Interest::READABLE)?;
                 let state = UdpBatch::new(&socket)?;
+                if !offloads {
+                    state.disable_gso();
+                    state.set_gro(&socket, false)?;
+                }
                 Ok((socket, state))
             };
             let ends = [make(Token(0))?, make(Token(1))?];
@@ -135,6 +140,7 @@ mod run {
     fn measure(
         label: &str,
         count: usize,
+        offloads: bool,
         send: &mut dyn FnMut(
             &UdpSocket,
             &UdpBatch,
@@ -143,16 +149,20 @@ mod run {
         ) -> io::Result<usize>,
         recv: &mut dyn FnMut(&UdpSocket, &UdpBatch) -> io::Result<usize>,
     ) -> io::Result<Duration> {
-        let mut sockets = Sockets::new()?;
+        let mut sockets = Sockets::new(offloads)?;
         let (wall0, cpu0) = (Instant::now(), cpu_time());
         let mut received = transfer(&mut sockets, 0, count, send, recv)?;
         received += transfer(&mut sockets, 1, count, send, recv)?;
-        let (wall, cpu) = (wall0.elapsed(), cpu_time() - cpu0);
-        let per = cpu / received.max(1) as u32;
+        let (wall, cpu1) = (wall0.elapsed(), cpu_time());
+        let (user, system) = (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1);
+        let n = received.max(1) as u32;
+        let per = (user + system) / n;
         println!(
-            "{label:<34} {received:>8} datagrams  {:>12.0} datagrams/s  {:>7} ns CPU per datagram",
+            "{label:<30} {:>10.0} datagrams/s {:>6} ns CPU per datagram ({} user, {} kernel)",
             received as f64 / wall.as_secs_f64(),
-            per.as_nanos()
+            per.as_nanos(),
+            (user / n).as_nanos(),
+            (system / n).as_nanos(),
         );
         if received < 2 * count {
             println!("    ({} lost)", 2 * count - received);
@@ -184,6 +194,7 @@ mod run {
         let plain = measure(
             "one datagram per call",
             count,
+            false,
             &mut |socket, _, to, _| socket.send_to(&payload[..DATAGRAM], to).map(|_| 1),
             &mut |socket, _| socket.recv_from(&mut buf).map(|_| 1),
         )?;
@@ -192,33 +203,44 @@ mod run {
         // Made once: the buffers are only written (by the kernel), never read here.
         let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
         let mut meta = [RecvMeta::default(); 16];
-        let batched = measure(
-            "batched (send_batch, recv_batch)",
+        let mut send_trains = |socket: &UdpSocket, state: &UdpBatch, to, n| {
+            // Trains of TRAIN datagrams; the last one shorter.
+            let mut transmits = [Transmit::new(to, &[]); WINDOW / TRAIN + 1];
+            let trains = (n + TRAIN - 1) / TRAIN;
+            for (k, t) in transmits[..trains].iter_mut().enumerate() {
+                let datagrams = TRAIN.min(n - k * TRAIN);
+                *t = Transmit {
+                    segment_size: Some(DATAGRAM),
+                    ..Transmit::new(to, &payload[..datagrams * DATAGRAM])
+                };
+            }
+            let sent = socket.send_batch(state, &transmits[..trains])?;
+            Ok(transmits[..sent].iter().map(Transmit::segments).sum())
+        };
+        let mut recv_many = |socket: &UdpSocket, state: &UdpBatch| {
+            let n = socket.recv_batch(state, &mut slices, &mut meta)?;
+            Ok(meta[..n]
+                .iter()
+                .map(|m| (m.len + m.stride - 1) / m.stride.max(1))
+                .sum())
+        };
+        let calls_only = measure(
+            "batch calls, no GSO or GRO",
             count,
-            &mut |socket, state, to, n| {
-                // Trains of TRAIN datagrams; the last one shorter.
-                let mut transmits = [Transmit::new(to, &[]); WINDOW / TRAIN + 1];
-                let trains = (n + TRAIN - 1) / TRAIN;
-                for (k, t) in transmits[..trains].iter_mut().enumerate() {
-                    let datagrams = TRAIN.min(n - k * TRAIN);
-                    *t = Transmit {
-                        segment_size: Some(DATAGRAM),
-                        ..Transmit::new(to, &payload[..datagrams * DATAGRAM])
-                    };
-                }
-                let sent = socket.send_batch(state, &transmits[..trains])?;
-                Ok(transmits[..sent].iter().map(Transmit::segments).sum())
-            },
-            &mut |socket, state| {
-                let n = socket.recv_batch(state, &mut slices, &mut meta)?;
-                Ok(meta[..n]
-                    .iter()
-                    .map(|m| (m.len + m.stride - 1) / m.stride.max(1))
-                    .sum())
-            },
+            false,
+            &mut send_trains,
+            &mut recv_many,
+        )?;
+        let batched = measure(
+            "batch calls with GSO and GRO",
+            count,
+            true,
+            &mut send_trains,
+            &mut recv_many,
         )?;
         println!(
-            "CPU per datagram, batched / one per call: {:.2}",
+            "CPU per datagram against one per call: batch calls {:.2}, with offloads {:.2}",
+            calls_only.as_secs_f64() / plain.as_secs_f64(),
             batched.as_secs_f64() / plain.as_secs_f64()
         );
         Ok(())

@@ -204,7 +204,11 @@
         ferrio_msg_nosignal,
         ferrio_keepalive_params,
         ferrio_aio,
-        ferrio_lio
+        ferrio_lio,
+        ferrio_udp_batch,
+        ferrio_mmsg,
+        ferrio_udp_gso,
+        ferrio_udp_cmsg
     )))
 )]
 
