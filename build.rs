@@ -127,7 +127,8 @@ const UNIX_FACTS: &[Fact] = &[
         systems: "redox espidf horizon",
     },
     // Batched UDP (`net::UdpBatch`): `sendmsg`/`recvmsg` with ancillary data, which the
-    // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet.
+    // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet,
+    // except on Windows (set below, where the loop is `sendto`/`recvfrom`).
     Fact {
         cfg: "ferrio_udp_batch",
         apple: true,
@@ -220,6 +221,10 @@ fn main() {
         if unix && ((apple && fact.apple) || fact.systems.split(' ').any(|s| s == os)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
+    }
+    // Batched UDP exists on Windows too (for now as the loop of one call per datagram).
+    if family.split(',').any(|f| f == "windows") {
+        println!("cargo:rustc-cfg=ferrio_udp_batch");
     }
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",

@@ -814,6 +814,6 @@
 //! datagram: mix the two kinds of receive only after `set_gro(.., false)`.
 //!
 //! Linux and Android have all of it. The other Unix systems run the same calls as a loop of
-//! `sendmsg` and `recvmsg`, with the same results and no saving, and carry no ECN or packet
-//! information yet ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata));
-//! Windows has no batch API yet.
+//! `sendmsg` and `recvmsg`, and Windows as a loop of `sendto` and `recvfrom`, with the same
+//! results and no saving; they carry no ECN or packet information yet
+//! ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata)).

@@ -160,7 +160,8 @@ impl Default for RecvMeta {
 /// Nothing is allocated per call: the message headers and control-message space live on the
 /// stack, and the datagrams go straight from and into the caller's buffers. One call makes
 /// one system call on Linux (`sendmmsg` or `recvmmsg`, up to 64 messages), and on other
-/// systems one `sendmsg` or `recvmsg` per message. The calls take any UDP socket handle, so
+/// systems one `sendmsg` or `recvmsg` per message (on Windows, for now, one `sendto` or
+/// `recvfrom`). The calls take any UDP socket handle, so
 /// they work on sockets of other libraries too; a tokio user calls them inside
 /// `tokio::net::UdpSocket::try_io`:
 ///
@@ -276,14 +277,27 @@ impl fmt::Debug for UdpBatch {
 }
 
 /// A UDP socket handle the batch calls take: anything that lends its fd (`AsFd`: ferrio's,
-/// std's, tokio's and socket2's UDP sockets, and references to them).
+/// std's, tokio's and socket2's UDP sockets, and references to them); on Windows, its socket
+/// (`AsSocket`).
 pub trait AsBatchHandle {
-    /// The socket's fd, borrowed.
+    /// The socket's fd (on Windows, its socket), borrowed.
+    #[cfg(unix)]
     fn batch_handle(&self) -> std::os::fd::BorrowedFd<'_>;
+    /// The socket's fd (on Windows, its socket), borrowed.
+    #[cfg(windows)]
+    fn batch_handle(&self) -> std::os::windows::io::BorrowedSocket<'_>;
 }
 
+#[cfg(unix)]
 impl<T: std::os::fd::AsFd> AsBatchHandle for T {
     fn batch_handle(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.as_io()
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsSocket> AsBatchHandle for T {
+    fn batch_handle(&self) -> std::os::windows::io::BorrowedSocket<'_> {
         self.as_io()
     }
 }
