@@ -359,7 +359,7 @@ fn send_once(
             let chunk = &t.contents[start..end];
             let ctrl = ctrls[i].write(Cmsg([0; CMSG_CAP]));
             let mut enc = Encoder { buf: ctrl, len: 0 };
-            encode(&mut enc, t, &to, gso && count == 1);
+            encode(&mut enc, t, &to, gso && t.segments() > 1);
             let ctrl_len = enc.len;
             let name = names[i].write(raw);
             let iov = iovs[i].write(libc::iovec {
