@@ -14,6 +14,7 @@
 //! | read / `recv` / `peek`      | one `recv` (`recvfrom` on the wire)                   |
 //! | write / `send`              | one `send` (`sendto` on the wire) with `MSG_NOSIGNAL` |
 //! | vectored read / write       | one `recvmsg` / `sendmsg` (with `MSG_NOSIGNAL`)        |
+//! | `send_batch` / `recv_batch` | one `sendmmsg` / `recvmmsg` (`batch.rs`)              |
 //!
 //! \* `IP_BIND_ADDRESS_NO_PORT`, only when the local port is 0.
 //!
