@@ -197,6 +197,10 @@ fn strace_child_mode() {
     );
     measured("udp_recv_from", || udp_rx.recv_from(&mut buf).unwrap());
 
+    // Drained to `WouldBlock` (outside the markers), so that every backend reports the next
+    // datagram.
+    let drained = udp_rx.recv_from(&mut buf).unwrap_err();
+    assert!(net_common::would_block(&drained), "{drained:?}");
     let tx_state = measured("udp_batch_new", || UdpBatch::new(&udp).unwrap());
     let rx_state = UdpBatch::new(&udp_rx).unwrap();
     let train = [7u8; 3000];
