@@ -151,10 +151,20 @@ fn loopback_v6() -> Option<SocketAddr> {
     std::net::UdpSocket::bind(addr).ok().map(|_| addr)
 }
 
+/// `127.0.0.1:0`, and `[::1]:0` where the host has IPv6.
+fn loopbacks() -> Vec<SocketAddr> {
+    let mut addrs = vec![any_local()];
+    addrs.extend(loopback_v6());
+    addrs
+}
+
 #[test]
 fn many_datagrams_each_way_with_addresses() {
-    for path in PATHS {
-        let mut p = Pair::new(any_local(), path);
+    for (path, addr) in PATHS
+        .into_iter()
+        .flat_map(|p| loopbacks().into_iter().map(move |a| (p, a)))
+    {
+        let mut p = Pair::new(addr, path);
         let to = p.to();
         let payloads: Vec<Vec<u8>> = (0..100u64)
             .map(|i| {
@@ -209,9 +219,7 @@ fn empty_datagrams() {
 
 #[test]
 fn ecn_both_ways() {
-    let mut addrs = vec![any_local()];
-    addrs.extend(loopback_v6());
-    for addr in addrs {
+    for addr in loopbacks() {
         for path in PATHS {
             let mut p = Pair::new(addr, path);
             if !p.tx_state.carries_metadata() {
@@ -301,8 +309,8 @@ fn train_bytes(n: usize, size: usize, last: usize) -> Vec<u8> {
 
 /// The datagrams of a train arrive in order with the right bytes, in one buffer (GRO) or
 /// several, whatever the sender's and receiver's offloads.
-fn train_arrives(path: Path, gso: bool, gro: bool) {
-    let mut p = Pair::new(any_local(), path);
+fn train_arrives(addr: SocketAddr, path: Path, gso: bool, gro: bool) {
+    let mut p = Pair::new(addr, path);
     if !gso {
         p.tx_state.disable_gso();
         assert_eq!(p.tx_state.max_gso_segments(), 1);
@@ -332,19 +340,21 @@ fn train_arrives(path: Path, gso: bool, gro: bool) {
             assert_eq!(m.stride, m.len);
         }
     }
-    assert_eq!(joined, data, "{path:?} gso {gso} gro {gro}");
+    assert_eq!(joined, data, "{addr} {path:?} gso {gso} gro {gro}");
     let mut expected = vec![1200; 9];
     expected.push(700);
-    assert_eq!(sizes, expected, "{path:?} gso {gso} gro {gro}");
-    assert_eq!(got.last().unwrap().1, b"after");
+    assert_eq!(sizes, expected, "{addr} {path:?} gso {gso} gro {gro}");
+    assert_eq!(got.last().unwrap().1, b"after", "{addr}");
     p.assert_empty();
 }
 
 #[test]
 fn trains_with_and_without_offloads() {
-    for path in PATHS {
-        for (gso, gro) in [(true, true), (true, false), (false, true), (false, false)] {
-            train_arrives(path, gso, gro);
+    for addr in loopbacks() {
+        for path in PATHS {
+            for (gso, gro) in [(true, true), (true, false), (false, true), (false, false)] {
+                train_arrives(addr, path, gso, gro);
+            }
         }
     }
 }
