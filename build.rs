@@ -74,6 +74,10 @@ const CFGS: &[&str] = &[
     "ferrio_wake_from_empty",
     "ferrio_poll_int_events",
     "ferrio_no_libc_pollnval",
+    "ferrio_udp_batch",
+    "ferrio_mmsg",
+    "ferrio_udp_gso",
+    "ferrio_udp_cmsg",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -174,6 +178,35 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_no_libc_pollnval",
         apple: false,
         systems: "espidf",
+    },
+    // Batched UDP (`net::UdpBatch`): `sendmsg`/`recvmsg` with ancillary data, which the
+    // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet,
+    // except on Windows (set below, where the loop is `sendto`/`recvfrom`).
+    Fact {
+        cfg: "ferrio_udp_batch",
+        apple: true,
+        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris",
+    },
+    // `sendmmsg` and `recvmmsg`: many datagrams per system call. (FreeBSD, NetBSD and
+    // OpenBSD have them too; not yet used there.)
+    Fact {
+        cfg: "ferrio_mmsg",
+        apple: false,
+        systems: "linux android",
+    },
+    // UDP segmentation offload both ways: `UDP_SEGMENT` (send) and `UDP_GRO` (receive).
+    Fact {
+        cfg: "ferrio_udp_gso",
+        apple: false,
+        systems: "linux android",
+    },
+    // Per-datagram metadata as Linux carries it: `IP_PKTINFO` and `IPV6_RECVPKTINFO`
+    // (destination address and interface, and the source to send from), `IP_RECVTOS` and
+    // `IPV6_RECVTCLASS` (ECN received; `IP_TOS`/`IPV6_TCLASS` messages set it on send).
+    Fact {
+        cfg: "ferrio_udp_cmsg",
+        apple: false,
+        systems: "linux android",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
@@ -454,6 +487,10 @@ fn main() {
         if fd_based && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
+    }
+    // Batched UDP exists on Windows too (for now as the loop of one call per datagram).
+    if family.split(',').any(|f| f == "windows") {
+        println!("cargo:rustc-cfg=ferrio_udp_batch");
     }
     write_fact_macro();
     println!(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs tokio's and tokio-util's own integration tests, and a hyper round-trip test, on ferrio.
+# Runs tokio's and tokio-util's own integration tests, a hyper round-trip test and a test of
+# ferrio's batched UDP calls on tokio's UdpSocket (compat/tokio-udp-batch), on ferrio.
 #
 # tokio and tokio-util are unpacked from their crates.io packages into a scratch workspace whose
 # [patch.crates-io] points `mio` at compat/mio (ferrio under mio's name) and `tokio` at the
@@ -60,11 +61,17 @@ unpack() { # name version
 unpack tokio "$TOKIO_VERSION"
 unpack tokio-util "$TOKIO_UTIL_VERSION"
 rm -rf "$DIR/ws/hyper-roundtrip" && cp -r "$ROOT/compat/hyper-roundtrip" "$DIR/ws/hyper-roundtrip"
+rm -rf "$DIR/ws/tokio-udp-batch" && cp -r "$ROOT/compat/tokio-udp-batch" "$DIR/ws/tokio-udp-batch"
 
 # ------------------------------------------------------------ the scratch workspace ---
 {
   echo '[workspace]'
-  echo 'members = ["tokio", "tokio-util", "hyper-roundtrip"]'
+  if [ "$REAL_MIO" = 1 ]; then
+    # crates.io's mio has no batch calls: that test is left out.
+    echo 'members = ["tokio", "tokio-util", "hyper-roundtrip"]'
+  else
+    echo 'members = ["tokio", "tokio-util", "hyper-roundtrip", "tokio-udp-batch"]'
+  fi
   echo 'resolver = "2"'
   echo '[patch.crates-io]'
   echo 'tokio = { path = "tokio" }'
@@ -131,9 +138,12 @@ fi
 run tokio-util -p tokio-util --all-features --tests || status=1
 run hyper -p hyper-roundtrip --tests || status=1
 if [ "$REAL_MIO" = 0 ]; then
+  run udp-batch -p tokio-udp-batch --tests || status=1
   RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" CARGO_TARGET_DIR="$DIR/target-poll" \
     run tokio-poll -p tokio --features full --test 'net_*' --test 'io_*' \
     -E "!($SKIP) & !($POLL_SKIP)" || status=1
+  RUSTFLAGS="--cfg mio_unsupported_force_poll_poll" CARGO_TARGET_DIR="$DIR/target-poll" \
+    run udp-batch-poll -p tokio-udp-batch --tests || status=1
 fi
 
 echo "=== results"

@@ -214,7 +214,11 @@
         ferrio_lio,
         ferrio_priority,
         ferrio_no_uds_dgram,
-        ferrio_bindtodevice
+        ferrio_bindtodevice,
+        ferrio_udp_batch,
+        ferrio_mmsg,
+        ferrio_udp_gso,
+        ferrio_udp_cmsg
     )))
 )]
 

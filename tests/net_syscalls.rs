@@ -22,6 +22,9 @@
 //! | `write_vectored`               | sendmsg (with MSG_NOSIGNAL)                    |
 //! | `UdpSocket::bind`              | socket, bind                                   |
 //! | `UdpSocket::send_to`/`recv_from` | sendto / recvfrom                            |
+//! | `UdpBatch::new` (IPv4)         | getsockname, setsockopt ×2 (packet info, TOS), getsockopt (GSO), setsockopt (GRO) |
+//! | `send_batch` (10 transmits, a train among them) | sendmmsg                      |
+//! | `recv_batch` (the 10 waiting, 16 buffers) | recvmmsg                            |
 //! | `UnixStream::pair`             | socketpair                                     |
 //! | `UnixListener::bind`           | socket, bind, listen                           |
 //! | `UnixStream::connect`          | socket, connect                                |
@@ -43,7 +46,10 @@ use std::collections::BTreeMap;
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::process::Command;
 
-use ferrio::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixListener, UnixStream};
+use ferrio::net::{
+    RecvMeta, TcpListener, TcpSocket, TcpStream, Transmit, UdpBatch, UdpSocket, UnixListener,
+    UnixStream,
+};
 use ferrio::{Events, Interest, Poll, Token};
 use net_common::any_local;
 use util::{expect_events, Expect};
@@ -73,6 +79,18 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("udp_bind", &["socket", "bind"]),
     ("udp_send_to", &["sendto"]),
     ("udp_recv_from", &["recvfrom"]),
+    (
+        "udp_batch_new",
+        &[
+            "getsockname",
+            "setsockopt",
+            "setsockopt",
+            "getsockopt",
+            "setsockopt",
+        ],
+    ),
+    ("udp_send_batch", &["sendmmsg"]),
+    ("udp_recv_batch", &["recvmmsg"]),
     ("unix_pair", &["socketpair"]),
     ("unix_bind", &["socket", "bind", "listen"]),
     ("unix_connect", &["socket", "connect"]),
@@ -178,6 +196,41 @@ fn strace_child_mode() {
         &[Expect::new(Token(3), Interest::READABLE)],
     );
     measured("udp_recv_from", || udp_rx.recv_from(&mut buf).unwrap());
+
+    // Drained to `WouldBlock` (outside the markers), so that every backend reports the next
+    // datagram.
+    let drained = udp_rx.recv_from(&mut buf).unwrap_err();
+    assert!(net_common::would_block(&drained), "{drained:?}");
+    let tx_state = measured("udp_batch_new", || UdpBatch::new(&udp).unwrap());
+    let rx_state = UdpBatch::new(&udp_rx).unwrap();
+    let train = [7u8; 3000];
+    let mut transmits = vec![Transmit::new(to, b"b"); 9];
+    transmits.push(Transmit {
+        segment_size: Some(1000),
+        ..Transmit::new(to, &train)
+    });
+    let sent = measured("udp_send_batch", || {
+        udp.send_batch(&tx_state, &transmits).unwrap()
+    });
+    assert_eq!(sent, 10);
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(3), Interest::READABLE)],
+    );
+    let mut bufs = vec![[0u8; 4096]; 16];
+    let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+    let mut meta = [RecvMeta::default(); 16];
+    let n = measured("udp_recv_batch", || {
+        udp_rx
+            .recv_batch(&rx_state, &mut slices, &mut meta)
+            .unwrap()
+    });
+    let datagrams: usize = meta[..n]
+        .iter()
+        .map(|m| (m.len + m.stride - 1) / m.stride)
+        .sum();
+    assert_eq!(datagrams, 12);
 
     let _pair = measured("unix_pair", || UnixStream::pair().unwrap());
     let dir = net_common::temp_dir("strace");

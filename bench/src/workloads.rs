@@ -4,7 +4,7 @@ use std::io;
 
 use crate::harness::Params;
 use crate::meter::Sample;
-use crate::{on_ferrio, on_mio, raw};
+use crate::{on_ferrio, on_mio, raw, udp_batch};
 
 /// The implementations compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,16 +12,19 @@ pub enum Variant {
     Ferrio,
     Mio,
     Raw,
+    /// quinn-udp on a std socket (the batched-UDP workloads only).
+    Quinn,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 3] = [Variant::Ferrio, Variant::Mio, Variant::Raw];
+    pub const ALL: [Variant; 4] = [Variant::Ferrio, Variant::Mio, Variant::Raw, Variant::Quinn];
 
     pub fn name(self) -> &'static str {
         match self {
             Variant::Ferrio => "ferrio",
             Variant::Mio => "mio",
             Variant::Raw => "raw epoll",
+            Variant::Quinn => "quinn-udp",
         }
     }
 
@@ -30,6 +33,7 @@ impl Variant {
             Variant::Ferrio => "ferrio",
             Variant::Mio => "mio",
             Variant::Raw => "raw",
+            Variant::Quinn => "quinn",
         }
     }
 
@@ -46,8 +50,8 @@ pub struct Workload {
     pub op: &'static str,
     pub quick_ops: u64,
     pub full_ops: u64,
-    /// ferrio, mio, raw (None: not available in this build).
-    pub runs: [Option<RunFn>; 3],
+    /// ferrio, mio, raw, quinn (None: not available in this build, or not written).
+    pub runs: [Option<RunFn>; 4],
 }
 
 impl Workload {
@@ -62,6 +66,7 @@ macro_rules! core_runs {
             Some(on_ferrio::core::$f as RunFn),
             Some(on_mio::core::$f as RunFn),
             Some(raw::core::$f as RunFn),
+            None,
         ]
     };
 }
@@ -78,6 +83,19 @@ macro_rules! net_runs {
             ferrio_net!($f),
             Some(on_mio::net::$f as RunFn),
             Some(raw::net::$f as RunFn),
+            None,
+        ]
+    };
+}
+
+/// The batched-UDP workloads: ferrio's batch calls, mio one call per datagram, quinn-udp.
+macro_rules! batch_runs {
+    ($m:ident) => {
+        [
+            Some(udp_batch::$m::ferrio as RunFn),
+            Some(udp_batch::$m::mio as RunFn),
+            None,
+            Some(udp_batch::$m::quinn as RunFn),
         ]
     };
 }
@@ -118,6 +136,20 @@ pub fn all() -> Vec<Workload> {
             quick_ops: 100_000,
             full_ops: 500_000,
             runs: net_runs!(udp_flood),
+        },
+        Workload {
+            name: "udp_flood_batch",
+            op: "datagram received, sender batching",
+            quick_ops: 200_000,
+            full_ops: 1_000_000,
+            runs: batch_runs!(flood),
+        },
+        Workload {
+            name: "udp_gso_bulk",
+            op: "1200-byte datagram received",
+            quick_ops: 200_000,
+            full_ops: 1_000_000,
+            runs: batch_runs!(bulk),
         },
         Workload {
             name: "waker_pingpong",

@@ -118,12 +118,19 @@ mod impls;
 mod options;
 mod tcp;
 mod udp;
+#[cfg(ferrio_udp_batch)]
+mod udp_batch;
 mod udp_builder;
 #[cfg(unix)]
 mod uds;
 
 pub use self::tcp::{TcpKeepalive, TcpListener, TcpSocket, TcpStream};
 pub use self::udp::UdpSocket;
+#[cfg(ferrio_udp_batch)]
+pub use self::udp_batch::{
+    recv_batch, send_batch, AsBatchHandle, EcnCodepoint, RecvMeta, Transmit, UdpBatch,
+    MAX_GSO_SEGMENTS, MAX_TRANSMIT_LEN,
+};
 pub use self::udp_builder::UdpSocketBuilder;
 fact_gated! { not ferrio_no_uds_dgram: pub use self::uds::UnixDatagram; }
 #[cfg(unix)]

@@ -160,6 +160,35 @@ impl UdpSocket {
         self.with_socket(socket::only_v6)
     }
 
+    /// Sends many datagrams in one system call where the system allows: see
+    /// [`send_batch`](crate::net::send_batch), which this is, with the socket re-armed on
+    /// `WouldBlock` like every other send. `state` must have been made for this socket
+    /// ([`UdpBatch::new`](crate::net::UdpBatch::new)).
+    #[cfg(ferrio_udp_batch)]
+    pub fn send_batch(
+        &self,
+        state: &super::UdpBatch,
+        transmits: &[super::Transmit<'_>],
+    ) -> io::Result<usize> {
+        self.inner
+            .write_op(|s| super::udp_batch::send_on(state, s.as_io(), transmits))
+    }
+
+    /// Receives many datagrams in one system call where the system allows: see
+    /// [`recv_batch`](crate::net::recv_batch), which this is, with the socket re-armed on
+    /// `WouldBlock` like every other receive. `state` must have been made for this socket
+    /// ([`UdpBatch::new`](crate::net::UdpBatch::new)).
+    #[cfg(ferrio_udp_batch)]
+    pub fn recv_batch(
+        &self,
+        state: &super::UdpBatch,
+        bufs: &mut [io::IoSliceMut<'_>],
+        meta: &mut [super::RecvMeta],
+    ) -> io::Result<usize> {
+        self.inner
+            .read_op(|s| super::udp_batch::recv_on(state, s.as_io(), bufs, meta))
+    }
+
     take_error_method!(
         ip: Interest::READABLE | Interest::WRITABLE,
         #[doc = "Such as an ICMP \"port unreachable\" reported for an earlier send on a connected"],

@@ -91,6 +91,9 @@ pub const NAMES: &[&str] = &[
     "send",
     "sendmsg",
     "sendto",
+    // Batched UDP (Linux).
+    "sendmmsg",
+    "recvmmsg",
     "shutdown",
     "setsockopt",
     "getsockopt",

@@ -394,6 +394,8 @@ macro_rules! case {
 
 mod sockets;
 use self::sockets::SOCKET_CASES;
+mod udp_batch;
+use self::udp_batch::UDP_BATCH_CASES;
 
 /// The poller, Waker and registration cases.
 #[rustfmt::skip]
@@ -427,5 +429,8 @@ const POLLER_CASES: &[Case] = &[
 
 /// Every case.
 pub fn cases() -> impl Iterator<Item = &'static Case> {
-    POLLER_CASES.iter().chain(SOCKET_CASES)
+    POLLER_CASES
+        .iter()
+        .chain(SOCKET_CASES)
+        .chain(UDP_BATCH_CASES)
 }

@@ -26,6 +26,7 @@ use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
 use crate::sys::unix::cvt;
 
 /// Storage for an IPv4 or IPv6 socket address in C form.
+#[derive(Clone, Copy)]
 #[repr(C)]
 pub(super) union RawInet {
     v4: libc::sockaddr_in,
@@ -40,7 +41,7 @@ impl RawInet {
 
 /// A std address in C form, and its length. (BSD `sin_len` stays 0: the kernel takes the
 /// length from the `socklen_t` argument.)
-fn inet_to_raw(addr: &SocketAddr) -> (RawInet, socklen_t) {
+pub(super) fn inet_to_raw(addr: &SocketAddr) -> (RawInet, socklen_t) {
     match addr {
         SocketAddr::V4(a) => {
             // SAFETY: all-zero is a valid sockaddr_in.

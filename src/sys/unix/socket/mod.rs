@@ -14,6 +14,7 @@
 //! | read / `recv` / `peek`      | one `recv` (`recvfrom` on the wire)                   |
 //! | write / `send`              | one `send` (`sendto` on the wire) with `MSG_NOSIGNAL` |
 //! | vectored read / write       | one `recvmsg` / `sendmsg` (with `MSG_NOSIGNAL`)        |
+//! | `send_batch` / `recv_batch` | one `sendmmsg` / `recvmmsg` (`batch.rs`)              |
 //!
 //! \* `IP_BIND_ADDRESS_NO_PORT`, only when the local port is 0.
 //!
@@ -44,9 +45,13 @@ use super::{set_cloexec, set_nonblocking};
 use crate::sys::failpoints::syscall;
 
 mod addr;
+#[cfg(ferrio_udp_batch)]
+mod batch;
 mod opt;
 
 pub(crate) use self::addr::{local_addr, peer_addr};
+#[cfg(ferrio_udp_batch)]
+pub(crate) use self::batch::{recv_batch, send_batch, BatchState};
 use self::addr::{FromStorage, ToRaw};
 #[cfg(ferrio_so_nosigpipe)]
 use self::opt::set_flag;

@@ -37,8 +37,12 @@ use windows_sys::Win32::Networking::WinSock::{
     SOCKADDR_IN6_0, SOCKADDR_STORAGE, SOCKET, SOCKET_ERROR, WSABUF,
 };
 
+#[cfg(ferrio_udp_batch)]
+mod batch;
 mod opt;
 
+#[cfg(ferrio_udp_batch)]
+pub(crate) use self::batch::{recv_batch, send_batch, BatchState};
 pub(crate) use self::opt::*;
 pub(crate) use crate::sys::socket_api::{
     only_v6_named, tcp_bind_connect, tcp_connect, tcp_listener, udp_bind, KeepaliveParams, Kind,

@@ -1,0 +1,638 @@
+//! Batched UDP (`crate::net::UdpBatch`): the message headers, control messages and system
+//! calls behind `send_batch` and `recv_batch`.
+//!
+//! | what                    | Linux, Android                          | other systems          |
+//! |-------------------------|-----------------------------------------|------------------------|
+//! | many messages per call  | `sendmmsg`, `recvmmsg` (`ferrio_mmsg`)  | one `sendmsg`/`recvmsg` each |
+//! | trains (GSO), GRO       | `UDP_SEGMENT`, `UDP_GRO` (`ferrio_udp_gso`) | datagram by datagram |
+//! | packet info, ECN        | `IP_PKTINFO`, `IP_TOS`, `IPV6_PKTINFO`, `IPV6_TCLASS` (`ferrio_udp_cmsg`) | not carried |
+//!
+//! Nothing is allocated: one call holds up to [`MAX_BATCH`] message headers, addresses and
+//! control-message buffers in arrays on the stack, and only the entries it uses are
+//! initialised. The datagrams go straight from and into the caller's buffers.
+
+use std::io::{self, IoSliceMut};
+use std::mem::{self, MaybeUninit};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use libc::{c_int, c_void, sockaddr_storage, socklen_t};
+
+use super::addr::{family, inet_to_raw, FromStorage, RawInet};
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+use super::opt::setsockopt;
+#[cfg(ferrio_udp_gso)]
+use super::opt::getsockopt;
+#[cfg(ferrio_udp_cmsg)]
+use crate::net::EcnCodepoint;
+use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};
+use crate::sys::failpoints::syscall;
+
+/// The most messages one call hands to the kernel. A train sent datagram by datagram
+/// (at most `MAX_GSO_SEGMENTS`) always fits in one call.
+const MAX_BATCH: usize = 64;
+const _: () = assert!(MAX_BATCH >= MAX_GSO_SEGMENTS);
+
+/// Room for the control messages of one datagram: at most packet info (20 bytes of data for
+/// IPv6), a traffic class or TOS, and a segment size, each with its header (16 bytes on
+/// 64-bit Linux) and padding: 88 bytes on 64-bit Linux, with room to spare.
+const CMSG_CAP: usize = 128;
+
+/// A control-message buffer, aligned for `cmsghdr`.
+#[repr(C, align(8))]
+struct Cmsg([u8; CMSG_CAP]);
+
+/// The state `UdpBatch` keeps for one socket.
+#[derive(Debug)]
+pub(crate) struct BatchState {
+    /// The socket is IPv6 (IPv4 destinations are then sent to as mapped addresses).
+    v6: bool,
+    /// How many datagrams a train may hold when the kernel cuts it; 1: no GSO.
+    gso: AtomicUsize,
+    /// How many datagrams one receive buffer may hold; 1: no GRO.
+    gro: AtomicUsize,
+    /// `sendmmsg`/`recvmmsg` in use.
+    mmsg: AtomicBool,
+}
+
+impl BatchState {
+    /// Probes and sets up `fd` (see `UdpBatch::new`).
+    pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<BatchState> {
+        let v6 = match family(fd)? {
+            libc::AF_INET => false,
+            libc::AF_INET6 => true,
+            _ => return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT)),
+        };
+        #[cfg(ferrio_udp_cmsg)]
+        {
+            let on: c_int = 1;
+            if v6 {
+                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, on)?;
+                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS, on)?;
+                // IPv4 datagrams on a dual-stack socket come with the IPv4 messages; an
+                // IPv6-only socket may refuse to ask for them, which changes nothing.
+                let _ = setsockopt(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, on);
+                let _ = setsockopt(fd, libc::IPPROTO_IP, libc::IP_RECVTOS, on);
+            } else {
+                setsockopt(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, on)?;
+                setsockopt(fd, libc::IPPROTO_IP, libc::IP_RECVTOS, on)?;
+            }
+        }
+        #[cfg(ferrio_udp_gso)]
+        let (gso, gro) = {
+            // Kernels before 4.18 know no UDP_SEGMENT, before 5.0 no UDP_GRO.
+            let gso = getsockopt::<c_int>(fd, libc::SOL_UDP, libc::UDP_SEGMENT).is_ok();
+            let gro = setsockopt::<c_int>(fd, libc::SOL_UDP, libc::UDP_GRO, 1).is_ok();
+            (gso, gro)
+        };
+        #[cfg(not(ferrio_udp_gso))]
+        let (gso, gro) = (false, false);
+        Ok(BatchState {
+            v6,
+            gso: AtomicUsize::new(if gso { MAX_GSO_SEGMENTS } else { 1 }),
+            gro: AtomicUsize::new(if gro { MAX_GSO_SEGMENTS } else { 1 }),
+            mmsg: AtomicBool::new(cfg!(ferrio_mmsg)),
+        })
+    }
+
+    pub(crate) fn max_gso_segments(&self) -> usize {
+        self.gso.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn gro_segments(&self) -> usize {
+        self.gro.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn batch_calls(&self) -> bool {
+        self.mmsg.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn carries_metadata(&self) -> bool {
+        cfg!(ferrio_udp_cmsg)
+    }
+
+    pub(crate) fn disable_gso(&self) {
+        self.gso.store(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn disable_batch_calls(&self) {
+        self.mmsg.store(false, Ordering::Relaxed);
+    }
+
+    /// `UDP_GRO` on or off.
+    pub(crate) fn set_gro(&self, fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+        #[cfg(ferrio_udp_gso)]
+        {
+            setsockopt::<c_int>(fd, libc::SOL_UDP, libc::UDP_GRO, c_int::from(on))?;
+            let segments = if on { MAX_GSO_SEGMENTS } else { 1 };
+            self.gro.store(segments, Ordering::Relaxed);
+            Ok(())
+        }
+        #[cfg(not(ferrio_udp_gso))]
+        {
+            let _ = fd;
+            if on {
+                Err(crate::sys::socket_api::unsupported(
+                    "set_gro: this system has no UDP GRO",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One message of a call: `sendmmsg`'s and `recvmmsg`'s `mmsghdr` where the system has them,
+/// the same pair of fields elsewhere.
+#[cfg(ferrio_mmsg)]
+type Msg = libc::mmsghdr;
+
+#[cfg(not(ferrio_mmsg))]
+#[repr(C)]
+struct Msg {
+    msg_hdr: libc::msghdr,
+    msg_len: libc::c_uint,
+}
+
+/// An array of `N` uninitialised entries.
+fn uninit_array<T, const N: usize>() -> [MaybeUninit<T>; N] {
+    // SAFETY: an array of `MaybeUninit` needs no initialisation: every bit pattern, and no
+    // pattern at all, is a valid `MaybeUninit`.
+    unsafe { MaybeUninit::<[MaybeUninit<T>; N]>::uninit().assume_init() }
+}
+
+/// A `msghdr` for one datagram: address `name` of `namelen` bytes, the one buffer `iov`,
+/// `controllen` bytes of control messages at `control`.
+fn msghdr(
+    name: *mut c_void,
+    namelen: socklen_t,
+    iov: *mut libc::iovec,
+    control: *mut c_void,
+    controllen: usize,
+) -> libc::msghdr {
+    // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths); some systems have
+    // padding fields, so it cannot be written as a literal.
+    let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
+    hdr.msg_name = name;
+    hdr.msg_namelen = namelen;
+    hdr.msg_iov = iov;
+    hdr.msg_iovlen = 1;
+    if controllen > 0 {
+        hdr.msg_control = control;
+        hdr.msg_controllen = controllen as _;
+    }
+    hdr
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+// ---------------------------------------------------------------------------------------------
+
+/// Writes control messages one after another into a [`Cmsg`].
+struct Encoder<'a> {
+    buf: &'a mut Cmsg,
+    len: usize,
+}
+
+impl Encoder<'_> {
+    /// Appends a message of `level` and `kind` carrying `value`.
+    #[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(dead_code))]
+    fn push<T: Copy>(&mut self, level: c_int, kind: c_int, value: T) {
+        let size = mem::size_of::<T>() as libc::c_uint;
+        // SAFETY: CMSG_SPACE only computes a size.
+        let space = unsafe { libc::CMSG_SPACE(size) } as usize;
+        // SAFETY: CMSG_LEN only computes a size.
+        let len = unsafe { libc::CMSG_LEN(size) };
+        // At most three messages of at most 20 bytes each are ever pushed (see CMSG_CAP).
+        assert!(self.len + space <= CMSG_CAP, "control-message space");
+        // SAFETY: `self.len + space <= CMSG_CAP`: the offset stays inside `buf`.
+        let hdr = unsafe { self.buf.0.as_mut_ptr().add(self.len) }.cast::<libc::cmsghdr>();
+        // SAFETY: an all-zero cmsghdr is valid (some systems pad it, so no literal).
+        let mut header: libc::cmsghdr = unsafe { mem::zeroed() };
+        header.cmsg_len = len as _;
+        header.cmsg_level = level;
+        header.cmsg_type = kind;
+        // SAFETY: `hdr` lies inside `buf` with `space` bytes from it, and is aligned for
+        // `cmsghdr`: `buf` is, and messages start at multiples of CMSG_SPACE, which keeps
+        // that alignment.
+        unsafe { hdr.write(header) };
+        // SAFETY: CMSG_DATA only computes the address of the data, which lies within the
+        // `space` bytes from `hdr`.
+        let data = unsafe { libc::CMSG_DATA(hdr) }.cast::<T>();
+        // SAFETY: `data` is inside `buf` with room for a `T` (CMSG_SPACE of its size);
+        // written unaligned, as the C macros do not promise `T`'s alignment.
+        unsafe { data.write_unaligned(value) };
+        self.len += space;
+    }
+}
+
+/// Where each transmit's messages start, and how many messages there are.
+struct Plan {
+    starts: [u8; MAX_BATCH],
+    transmits: usize,
+    messages: usize,
+}
+
+/// The address a datagram goes to: on an IPv6 socket, IPv4 destinations as mapped
+/// addresses.
+fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(a) if v6 => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
+        _ => *addr,
+    }
+}
+
+/// The control messages of a datagram of `t`: ECN, source address, and the segment size of
+/// a train the kernel cuts (`gso`).
+#[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(unused_variables))]
+fn encode(enc: &mut Encoder<'_>, t: &Transmit<'_>, to: &SocketAddr, gso: bool) {
+    #[cfg(ferrio_udp_cmsg)]
+    {
+        let to_v4 = match to.ip() {
+            IpAddr::V4(_) => true,
+            IpAddr::V6(ip) => ip.to_ipv4_mapped().is_some(),
+        };
+        if let Some(ecn) = t.ecn {
+            let bits = c_int::from(ecn.bits());
+            if to_v4 {
+                enc.push(libc::IPPROTO_IP, libc::IP_TOS, bits);
+            } else {
+                enc.push(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, bits);
+            }
+        }
+        let src = t.src_ip.map(|ip| match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        });
+        match src {
+            Some(IpAddr::V4(ip)) => {
+                // SAFETY: an all-zero in_pktinfo is valid.
+                let mut info: libc::in_pktinfo = unsafe { mem::zeroed() };
+                info.ipi_spec_dst = libc::in_addr {
+                    s_addr: u32::from_ne_bytes(ip.octets()),
+                };
+                enc.push(libc::IPPROTO_IP, libc::IP_PKTINFO, info);
+            }
+            Some(IpAddr::V6(ip)) => {
+                // SAFETY: an all-zero in6_pktinfo is valid.
+                let mut info: libc::in6_pktinfo = unsafe { mem::zeroed() };
+                info.ipi6_addr = libc::in6_addr {
+                    s6_addr: ip.octets(),
+                };
+                enc.push(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info);
+            }
+            None => {}
+        }
+    }
+    #[cfg(ferrio_udp_gso)]
+    if gso {
+        if let Some(size) = t.segment_size {
+            // At most MAX_TRANSMIT_LEN (checked by the caller), so it fits.
+            enc.push(libc::SOL_UDP, libc::UDP_SEGMENT, size as u16);
+        }
+    }
+}
+
+/// Sends as many of `transmits` (checked by the caller) as one call takes; returns how many
+/// went out. A train the kernel refuses with `EIO` or `EINVAL` turns GSO off and is sent
+/// again datagram by datagram.
+pub(crate) fn send_batch(
+    fd: BorrowedFd<'_>,
+    state: &BatchState,
+    transmits: &[Transmit<'_>],
+) -> io::Result<usize> {
+    loop {
+        let gso = state.max_gso_segments() > 1;
+        match send_once(fd, state, transmits, gso) {
+            Err(e) if gso && transmits[0].segments() > 1 && refuses_gso(&e) => {
+                state.disable_gso();
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The errors with which Linux refuses a GSO train it cannot send that way (a device without
+/// checksum offload: `EIO`; a segment size it cannot use: `EINVAL`).
+fn refuses_gso(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EIO) | Some(libc::EINVAL))
+}
+
+fn send_once(
+    fd: BorrowedFd<'_>,
+    state: &BatchState,
+    transmits: &[Transmit<'_>],
+    gso: bool,
+) -> io::Result<usize> {
+    let mut msgs = uninit_array::<Msg, MAX_BATCH>();
+    let mut names = uninit_array::<RawInet, MAX_BATCH>();
+    let mut iovs = uninit_array::<libc::iovec, MAX_BATCH>();
+    let mut ctrls = uninit_array::<Cmsg, MAX_BATCH>();
+    let mut plan = Plan {
+        starts: [0; MAX_BATCH],
+        transmits: 0,
+        messages: 0,
+    };
+    for t in transmits {
+        let size = match t.segment_size {
+            Some(size) if !gso && t.segments() > 1 => size,
+            // One message: a datagram, or a train the kernel cuts.
+            _ => t.contents.len().max(1),
+        };
+        let count = if t.contents.is_empty() {
+            1
+        } else {
+            (t.contents.len() + size - 1) / size
+        };
+        if plan.messages + count > MAX_BATCH {
+            break;
+        }
+        plan.starts[plan.transmits] = plan.messages as u8;
+        plan.transmits += 1;
+        let to = destination(state.v6, &t.destination);
+        let (raw, raw_len) = inet_to_raw(&to);
+        for k in 0..count {
+            let i = plan.messages;
+            let start = (k * size).min(t.contents.len());
+            let end = (start + size).min(t.contents.len());
+            let chunk = &t.contents[start..end];
+            let ctrl = ctrls[i].write(Cmsg([0; CMSG_CAP]));
+            let mut enc = Encoder { buf: ctrl, len: 0 };
+            encode(&mut enc, t, &to, gso && t.segments() > 1);
+            let ctrl_len = enc.len;
+            let name = names[i].write(raw);
+            let iov = iovs[i].write(libc::iovec {
+                // sendmmsg and sendmsg only read the buffer.
+                iov_base: chunk.as_ptr() as *mut c_void,
+                iov_len: chunk.len(),
+            });
+            let ctrl_ptr = ctrls[i].as_mut_ptr().cast::<c_void>();
+            msgs[i].write(Msg {
+                msg_hdr: msghdr(
+                    (name as *mut RawInet).cast(),
+                    raw_len,
+                    iov,
+                    ctrl_ptr,
+                    ctrl_len,
+                ),
+                msg_len: 0,
+            });
+            plan.messages += 1;
+        }
+    }
+    // SAFETY: the first `plan.messages` entries were initialised in the loop above.
+    let msgs = unsafe { assume_init(&mut msgs[..plan.messages]) };
+    let sent = send_messages(fd, state, msgs)?;
+    // Every transmit whose first message went out counts as sent (see `send_batch`).
+    Ok(plan.starts[..plan.transmits]
+        .iter()
+        .filter(|&&start| usize::from(start) < sent)
+        .count())
+}
+
+/// Sends `msgs`, whose pointers are valid for reading; returns how many went out.
+fn send_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io::Result<usize> {
+    let flags = super::NOSIGNAL;
+    #[cfg(ferrio_mmsg)]
+    if state.batch_calls() {
+        // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers (addresses, one iovec
+        // each, control messages) point into the caller's arrays and the transmits'
+        // buffers, all alive for this call; the kernel only reads through them and writes
+        // `msg_len`.
+        let n = syscall!("sendmmsg", unsafe {
+            libc::sendmmsg(
+                fd.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                msgs.len() as _,
+                // (An unsigned int in musl's declaration.)
+                flags as _,
+            )
+        })?;
+        return Ok(n as usize);
+    }
+    let _ = state;
+    for (i, msg) in msgs.iter_mut().enumerate() {
+        // SAFETY: the message's pointers are valid for the call; sendmsg only reads through
+        // them.
+        let result = syscall!("sendmsg", unsafe {
+            libc::sendmsg(fd.as_raw_fd(), &msg.msg_hdr, flags)
+        });
+        match result {
+            Ok(_) => {}
+            Err(e) if i == 0 => return Err(e),
+            // As sendmmsg does: what went out is reported, the error comes with the next call.
+            Err(_) => return Ok(i),
+        }
+    }
+    Ok(msgs.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receiving
+// ---------------------------------------------------------------------------------------------
+
+/// Receives into `bufs` (as many as `meta`, not empty: checked by the caller) as many
+/// datagrams as one call gives; fills `meta` for each; returns how many.
+pub(crate) fn recv_batch(
+    fd: BorrowedFd<'_>,
+    state: &BatchState,
+    bufs: &mut [IoSliceMut<'_>],
+    meta: &mut [RecvMeta],
+) -> io::Result<usize> {
+    let n = bufs.len().min(meta.len()).min(MAX_BATCH);
+    let mut msgs = uninit_array::<Msg, MAX_BATCH>();
+    let mut names = uninit_array::<sockaddr_storage, MAX_BATCH>();
+    let mut ctrls = uninit_array::<Cmsg, MAX_BATCH>();
+    let iovs = bufs.as_mut_ptr();
+    for i in 0..n {
+        // SAFETY: all-zero is a valid sockaddr_storage.
+        let name = names[i].write(unsafe { mem::zeroed() });
+        ctrls[i].write(Cmsg([0; CMSG_CAP]));
+        msgs[i].write(Msg {
+            msg_hdr: msghdr(
+                (name as *mut sockaddr_storage).cast(),
+                mem::size_of::<sockaddr_storage>() as socklen_t,
+                // `IoSliceMut` is ABI-compatible with `iovec` on Unix; `i < bufs.len()`.
+                iovs.wrapping_add(i).cast::<libc::iovec>(),
+                ctrls[i].as_mut_ptr().cast(),
+                if cfg!(any(ferrio_udp_cmsg, ferrio_udp_gso)) {
+                    CMSG_CAP
+                } else {
+                    0
+                },
+            ),
+            msg_len: 0,
+        });
+    }
+    // SAFETY: the first `n` entries were initialised in the loop above.
+    let msgs = unsafe { assume_init(&mut msgs[..n]) };
+    let got = recv_messages(fd, state, msgs)?;
+    // SAFETY: the first `n` entries were initialised in the loop above, and the kernel wrote
+    // into them only address bytes.
+    let names = unsafe { assume_init(&mut names[..n]) };
+    for ((m, msg), name) in meta[..got].iter_mut().zip(&*msgs).zip(&*names) {
+        *m = decode(msg, name);
+    }
+    Ok(got)
+}
+
+/// Receives into `msgs`, whose pointers are valid for writing; returns how many were filled.
+/// After the first, a receive that would wait ends the batch.
+fn recv_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io::Result<usize> {
+    #[cfg(ferrio_mmsg)]
+    if state.batch_calls() {
+        // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers point to writable
+        // addresses, buffers (one iovec each, the caller's) and control space of the sizes
+        // given, all alive for this call. No timeout.
+        let n = syscall!("recvmmsg", unsafe {
+            libc::recvmmsg(
+                fd.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                msgs.len() as _,
+                libc::MSG_WAITFORONE as _,
+                std::ptr::null_mut(),
+            )
+        })?;
+        return Ok(n as usize);
+    }
+    let _ = state;
+    for (i, msg) in msgs.iter_mut().enumerate() {
+        // The first receive waits if the socket is blocking; the others never do.
+        let flags = if i == 0 { 0 } else { libc::MSG_DONTWAIT };
+        // SAFETY: the message's pointers are valid, writable for the sizes given, for the
+        // call.
+        let result = syscall!("recvmsg", unsafe {
+            libc::recvmsg(fd.as_raw_fd(), &mut msg.msg_hdr, flags)
+        });
+        match result {
+            Ok(len) => msg.msg_len = len as _,
+            Err(e) if i == 0 => return Err(e),
+            // Nothing more waiting (or an error, which the next call reports).
+            Err(_) => return Ok(i),
+        }
+    }
+    Ok(msgs.len())
+}
+
+/// The metadata of one received message.
+fn decode(msg: &Msg, name: &sockaddr_storage) -> RecvMeta {
+    let hdr = &msg.msg_hdr;
+    let len = msg.msg_len as usize;
+    #[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(unused_mut))]
+    let mut meta = RecvMeta {
+        // A UDP socket reports an IP address; should it not, the datagram is kept anyway.
+        addr: SocketAddr::from_storage(name, hdr.msg_namelen)
+            .unwrap_or_else(|_| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)),
+        len,
+        stride: len,
+        ecn: None,
+        dst_ip: None,
+        interface: None,
+        truncated: hdr.msg_flags & libc::MSG_TRUNC != 0,
+    };
+    #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+    decode_cmsgs(hdr, &mut meta);
+    meta
+}
+
+/// Reads the control messages the kernel wrote into `hdr`'s buffer.
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+fn decode_cmsgs(hdr: &libc::msghdr, meta: &mut RecvMeta) {
+    // SAFETY: `hdr` describes a control buffer of `msg_controllen` bytes (zeroed, then
+    // written by the kernel); CMSG_FIRSTHDR returns null or a header inside it.
+    let mut c = unsafe { libc::CMSG_FIRSTHDR(hdr) };
+    while !c.is_null() {
+        // SAFETY: `c` is a header inside the buffer (see above and below).
+        let header = unsafe { c.read_unaligned() };
+        // SAFETY: CMSG_DATA only computes the address of the data following `c`.
+        let data = unsafe { libc::CMSG_DATA(c) };
+        let data_len = (header.cmsg_len as usize).saturating_sub(data as usize - c as usize);
+        // (`msg_controllen` is a `size_t` on glibc, a `socklen_t` on musl.)
+        #[allow(clippy::unnecessary_cast)]
+        let end = hdr.msg_control as usize + hdr.msg_controllen as usize;
+        let data_len = data_len.min(end.saturating_sub(data as usize));
+        // SAFETY: `data_len` bytes at `data` lie inside the control buffer, which was
+        // zeroed (so initialised) and is borrowed through `hdr` for this call.
+        let data = unsafe { std::slice::from_raw_parts(data, data_len) };
+        decode_one(header.cmsg_level, header.cmsg_type, data, meta);
+        // SAFETY: CMSG_NXTHDR returns null or the next header inside the buffer.
+        c = unsafe { libc::CMSG_NXTHDR(hdr, c) };
+    }
+}
+
+/// The initialised prefix of an array of entries as what it holds.
+///
+/// # Safety
+///
+/// Every entry of `entries` must be initialised.
+unsafe fn assume_init<T>(entries: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and the caller vouches that every
+    // entry is initialised; the result borrows `entries`.
+    unsafe { &mut *(entries as *mut [MaybeUninit<T>] as *mut [T]) }
+}
+
+/// C types read from control messages: plain integers and structs of them, valid for any
+/// bits.
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+trait Plain: Copy {}
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+impl Plain for c_int {}
+#[cfg(ferrio_udp_cmsg)]
+impl Plain for u8 {}
+#[cfg(ferrio_udp_cmsg)]
+impl Plain for libc::in_pktinfo {}
+#[cfg(ferrio_udp_cmsg)]
+impl Plain for libc::in6_pktinfo {}
+
+/// A `T` from the start of `data`, if it holds one.
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+fn read<T: Plain>(data: &[u8]) -> Option<T> {
+    // SAFETY: `data` holds at least a `T`'s bytes, read unaligned, and `T: Plain` is valid
+    // for any bits.
+    (data.len() >= mem::size_of::<T>())
+        .then(|| unsafe { data.as_ptr().cast::<T>().read_unaligned() })
+}
+
+/// One control message: its level, type and data.
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+fn decode_one(level: c_int, kind: c_int, data: &[u8], m: &mut RecvMeta) {
+    match (level, kind) {
+        #[cfg(ferrio_udp_cmsg)]
+        (libc::IPPROTO_IP, libc::IP_TOS) => {
+            // One byte on Linux.
+            m.ecn = read::<u8>(data).and_then(EcnCodepoint::from_bits);
+        }
+        #[cfg(ferrio_udp_cmsg)]
+        (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => {
+            m.ecn = read::<c_int>(data).and_then(|class| EcnCodepoint::from_bits(class as u8));
+        }
+        #[cfg(ferrio_udp_cmsg)]
+        (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
+            if let Some(info) = read::<libc::in_pktinfo>(data) {
+                let addr = info.ipi_addr.s_addr.to_ne_bytes();
+                m.dst_ip = Some(IpAddr::V4(Ipv4Addr::from(addr)));
+                m.interface = u32::try_from(info.ipi_ifindex).ok();
+            }
+        }
+        #[cfg(ferrio_udp_cmsg)]
+        (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+            if let Some(info) = read::<libc::in6_pktinfo>(data) {
+                m.dst_ip = Some(IpAddr::V6(info.ipi6_addr.s6_addr.into()));
+                // (Unsigned on glibc, signed in Android's declaration.)
+                #[allow(clippy::unnecessary_cast)]
+                let index = info.ipi6_ifindex as u32;
+                m.interface = Some(index);
+            }
+        }
+        #[cfg(ferrio_udp_gso)]
+        (libc::SOL_UDP, libc::UDP_GRO) => {
+            if let Some(size) = read::<c_int>(data) {
+                if size > 0 {
+                    m.stride = size as usize;
+                }
+            }
+        }
+        _ => {}
+    }
+}
