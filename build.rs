@@ -47,13 +47,21 @@ const CFGS: &[&str] = &[
     "ferrio_no_pipe2",
     "ferrio_listen_max",
     "ferrio_listen_128",
+    "ferrio_wasi",
+    "ferrio_posix",
+    "ferrio_fd",
+    "ferrio_no_waker",
+    "ferrio_no_msghdr",
+    "ferrio_no_pollpri",
+    "ferrio_no_ip_tos",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
     "ferrio_failpoints",
 ];
 
-/// A cfg set on the Unix systems that have some feature.
+/// A cfg set on the Unix systems (and WASI preview 2, whose `target_os` is `wasi`) that have
+/// some feature.
 struct Fact {
     cfg: &'static str,
     /// Also on Apple's systems (macOS, iOS, tvOS, visionOS, watchOS).
@@ -118,7 +126,25 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_listen_128",
         apple: false,
-        systems: "redox espidf horizon",
+        systems: "redox espidf horizon wasi",
+    },
+    // No recvmsg/sendmsg: vectored socket I/O uses the first non-empty buffer.
+    Fact {
+        cfg: "ferrio_no_msghdr",
+        apple: false,
+        systems: "horizon wasi",
+    },
+    // No POLLPRI (nor priority data) for poll(2).
+    Fact {
+        cfg: "ferrio_no_pollpri",
+        apple: false,
+        systems: "wasi",
+    },
+    // No IP_TOS socket option (`set_tos_v4` and `tos_v4` do not exist there).
+    Fact {
+        cfg: "ferrio_no_ip_tos",
+        apple: false,
+        systems: "wasi",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
@@ -162,8 +188,18 @@ fn main() {
     let forced = env::var_os("CARGO_CFG_FERRIO_FORCE_POLL").is_some()
         || env::var_os("CARGO_CFG_MIO_UNSUPPORTED_FORCE_POLL_POLL").is_some();
 
+    // WASI: preview 1 has its own backend on `poll_oneoff`; preview 2 and later go through
+    // wasi-libc's poll(2), as mio does, and so through the Unix code.
+    let wasi = os == "wasi";
+    let wasi_p1 = wasi && env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "p1");
+    let posix = unix || (wasi && !wasi_p1);
+
     let backend = if family.split(',').any(|f| f == "windows") {
         "ferrio_windows"
+    } else if wasi_p1 {
+        "ferrio_wasi"
+    } else if wasi {
+        "ferrio_poll"
     } else if !unix {
         "ferrio_unsupported"
     } else if forced {
@@ -178,12 +214,24 @@ fn main() {
         }
     };
     println!("cargo:rustc-cfg={backend}");
+    // The Unix code (src/sys/unix: libc, poll(2), sockets) also serves WASI preview 2, which is
+    // not of the `unix` family; file descriptors are the sources' handles on every WASI.
+    if posix {
+        println!("cargo:rustc-cfg=ferrio_posix");
+    }
+    if posix || wasi {
+        println!("cargo:rustc-cfg=ferrio_fd");
+    }
+    // WASI has no threads to wake: no `Waker` there, as in mio.
+    if wasi {
+        println!("cargo:rustc-cfg=ferrio_no_waker");
+    }
 
     // Facts of some Unix systems (where libc defines the constant), named once here instead
     // of as long target lists at every use.
     let apple = env::var("CARGO_CFG_TARGET_VENDOR").is_ok_and(|v| v == "apple");
     for fact in UNIX_FACTS {
-        if unix && ((apple && fact.apple) || fact.systems.split(' ').any(|s| s == os)) {
+        if posix && ((apple && fact.apple) || fact.systems.split(' ').any(|s| s == os)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
     }

@@ -232,12 +232,15 @@ with_backend! {
     mod poll;
     mod sys;
     mod token;
+    // WASI runs one thread, which a Waker could never wake from another: mio has no `Waker`
+    // there, and neither has ferrio.
+    #[cfg(not(ferrio_no_waker))]
     mod waker;
 
     pub mod event;
     pub mod guide;
 
-    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+    #[cfg(any(feature = "net", all(ferrio_posix, feature = "os-ext")))]
     mod io_source;
 
     #[cfg(feature = "net")]
@@ -247,6 +250,17 @@ with_backend! {
     #[cfg(all(unix, feature = "os-ext"))]
     #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
     pub mod unix;
+    // On WASI preview 2 only `SourceFd` is public, as `ferrio::wasi::SourceFd`.
+    #[cfg(all(not(unix), ferrio_posix, feature = "os-ext"))]
+    mod unix;
+
+    /// WASI-only extras (feature `os-ext`; WASI preview 2 and later, as in mio):
+    /// [`SourceFd`](wasi::SourceFd) registers any file descriptor.
+    #[cfg(all(target_os = "wasi", ferrio_posix, feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "os-ext"))))]
+    pub mod wasi {
+        pub use crate::unix::SourceFd;
+    }
 
     /// Windows-only types (feature `os-ext`).
     #[cfg(all(windows, feature = "os-ext"))]
@@ -260,6 +274,7 @@ with_backend! {
     pub use interest::Interest;
     pub use poll::{Poll, Registry};
     pub use token::Token;
+    #[cfg(not(ferrio_no_waker))]
     pub use waker::Waker;
 
     // The test-only failpoints (tests/faults.rs), never in a normal build.

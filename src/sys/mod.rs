@@ -9,7 +9,8 @@
 //! |--------------------|-----------------------------------------------|----------------------|
 //! | `ferrio_epoll`     | Linux, Android                                | `unix/epoll.rs`      |
 //! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
-//! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll/`         |
+//! | `ferrio_poll`      | other Unix, WASI preview 2; any Unix when forced | `unix/poll/`      |
+//! | `ferrio_wasi`      | WASI preview 1 (`poll_oneoff`)                | `wasi/`              |
 //! | `ferrio_windows`   | Windows                                       | `windows/selector.rs` (IOCP + AFD) |
 //!
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
@@ -23,13 +24,22 @@ mod socket_api;
 pub(crate) mod sync;
 mod timeout;
 
-pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi, Watch};
+#[cfg(not(ferrio_no_waker))]
+pub(crate) use self::api::WakerApi;
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, Watch};
 pub(crate) use self::error::*;
 
-#[cfg(unix)]
+// Also WASI preview 2 (`ferrio_posix`), whose wasi-libc offers poll(2) and BSD sockets.
+#[cfg(ferrio_posix)]
 mod unix;
-#[cfg(unix)]
+#[cfg(ferrio_posix)]
 pub(crate) use self::unix::*;
+
+// WASI preview 1: `poll_oneoff`, and sockets handed in by the runtime.
+#[cfg(ferrio_wasi)]
+mod wasi;
+#[cfg(ferrio_wasi)]
+pub(crate) use self::wasi::*;
 
 #[cfg(windows)]
 mod windows;
@@ -48,10 +58,10 @@ pub(crate) use self::windows::*;
 use crate::event::Event as PublicEvent;
 
 // The socket handle types of the platform, named once so that the socket types in `crate::net`
-// are written once: fds on Unix, sockets on Windows.
-#[cfg(unix)]
+// are written once: fds on Unix and WASI, sockets on Windows.
+#[cfg(ferrio_fd)]
 pub(crate) use std::os::fd::BorrowedFd as BorrowedIo;
-#[cfg(all(unix, feature = "net"))]
+#[cfg(all(ferrio_fd, feature = "net"))]
 pub(crate) use std::os::fd::OwnedFd as OwnedIo;
 #[cfg(windows)]
 pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedIo;
@@ -64,7 +74,7 @@ pub(crate) trait AsIo {
     fn as_io(&self) -> BorrowedIo<'_>;
 }
 
-#[cfg(unix)]
+#[cfg(ferrio_fd)]
 impl<T: std::os::fd::AsFd + ?Sized> AsIo for T {
     fn as_io(&self) -> BorrowedIo<'_> {
         self.as_fd()

@@ -4,6 +4,8 @@
 //! Requires the `os-ext` cargo feature (on by default; it turns on `os-poll`), and exists on
 //! Unix systems only.
 
+// WASI has no pipes (this module is compiled there for `SourceFd` alone).
+#[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 pub mod pipe;
 

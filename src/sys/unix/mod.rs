@@ -32,6 +32,8 @@ mod notify;
 #[cfg(all(loom, test))]
 #[cfg_attr(not(ferrio_epoll), allow(dead_code))]
 mod loom_kernel;
+// WASI has no pipe(2) (nor needs one: see `notify.rs`).
+#[cfg(unix)]
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
@@ -45,7 +47,9 @@ use self::poll as backend;
 
 #[cfg(all(ferrio_poll, any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::backend::IoSourceState;
-pub(crate) use self::backend::{Event, Selector, Waker};
+pub(crate) use self::backend::{Event, Selector};
+#[cfg(not(ferrio_no_waker))]
+pub(crate) use self::backend::Waker;
 
 /// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
 /// it by itself, so every call goes straight to the selector. (poll(2) has its own.)

@@ -35,6 +35,7 @@
 //! `None` timeout.
 
 mod table;
+#[cfg(not(ferrio_no_waker))]
 mod waker;
 
 use std::io;
@@ -58,6 +59,7 @@ use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, Mutex
 use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
 
+#[cfg(not(ferrio_no_waker))]
 pub(crate) use self::waker::Waker;
 
 /// POLLRDHUP (the peer shut down its writing half) exists on Linux and Android only.
@@ -65,6 +67,12 @@ pub(crate) use self::waker::Waker;
 const POLLRDHUP: c_short = libc::POLLRDHUP;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const POLLRDHUP: c_short = 0;
+
+/// POLLPRI (priority data), absent from WASI, where nothing is ever reported as priority.
+#[cfg(not(ferrio_no_pollpri))]
+pub(super) const POLLPRI: c_short = libc::POLLPRI;
+#[cfg(ferrio_no_pollpri)]
+pub(super) const POLLPRI: c_short = 0;
 
 /// Whether `revents` says the reading half is shut: the peer shut down its writing half, or
 /// this end shut down reading (never, where POLLRDHUP is absent).
@@ -97,7 +105,7 @@ impl EventApi for Event {
         self.token
     }
     fn is_readable(&self) -> bool {
-        self.revents & (libc::POLLIN | libc::POLLPRI) != 0
+        self.revents & (libc::POLLIN | POLLPRI) != 0
     }
     fn is_writable(&self) -> bool {
         self.revents & libc::POLLOUT != 0
@@ -116,8 +124,10 @@ impl EventApi for Event {
             || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
             || r == libc::POLLERR
     }
+    // Without POLLPRI (WASI) the mask is zero: never priority.
+    #[cfg_attr(ferrio_no_pollpri, allow(clippy::bad_bit_mask))]
     fn is_priority(&self) -> bool {
-        self.revents & libc::POLLPRI != 0
+        self.revents & POLLPRI != 0
     }
     fn debug_details(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let revents = self.revents;
@@ -484,7 +494,7 @@ struct Registration {
 }
 
 /// The poll(2) bits a registration can have armed, each stored as one bit of a record.
-const ARMABLE: [c_short; 4] = [libc::POLLIN, libc::POLLPRI, libc::POLLOUT, POLLRDHUP];
+const ARMABLE: [c_short; 4] = [libc::POLLIN, POLLPRI, libc::POLLOUT, POLLRDHUP];
 
 /// The bits of `ARMABLE` that `bits` has, packed into the low 4 bits.
 fn compact(bits: c_short) -> u64 {

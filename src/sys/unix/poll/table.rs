@@ -17,7 +17,7 @@ use std::os::fd::RawFd;
 
 use libc::{c_short, pollfd};
 
-use super::{peer_shut_down, Event, POLLRDHUP};
+use super::{peer_shut_down, Event, POLLPRI, POLLRDHUP};
 use crate::sys::{already_registered, not_registered};
 use crate::{Interest, Token};
 
@@ -86,7 +86,7 @@ pub(super) fn interest_bits(interests: Interest) -> c_short {
         bits |= libc::POLLOUT;
     }
     if interests.is_priority() {
-        bits |= libc::POLLPRI;
+        bits |= POLLPRI;
     }
     bits
 }
@@ -96,7 +96,7 @@ pub(super) fn interest_bits(interests: Interest) -> c_short {
 pub(super) fn blocked_bits(blocked: Interest) -> c_short {
     let bits = interest_bits(blocked);
     if blocked.is_readable() {
-        bits | libc::POLLPRI
+        bits | POLLPRI
     } else {
         bits
     }
@@ -108,6 +108,8 @@ pub(super) fn blocked_bits(blocked: Interest) -> c_short {
 /// shutdown of the reading half (by the peer, or locally) is still reported once, as epoll
 /// reports it as a new edge. poll(2) reports POLLRDHUP only while it is asked for and, unlike
 /// POLLIN, only once the reading half is shut, so watching it cannot repeat the data event.
+// Without POLLPRI (WASI) its mask below is zero.
+#[cfg_attr(ferrio_no_pollpri, allow(clippy::bad_bit_mask))]
 pub(super) fn disarm(armed: c_short, revents: c_short) -> c_short {
     if revents & FATAL != 0 {
         return 0;
@@ -118,8 +120,8 @@ pub(super) fn disarm(armed: c_short, revents: c_short) -> c_short {
     } else if revents & libc::POLLIN != 0 {
         clear |= libc::POLLIN;
     }
-    if revents & libc::POLLPRI != 0 {
-        clear |= libc::POLLPRI;
+    if revents & POLLPRI != 0 {
+        clear |= POLLPRI;
     }
     if revents & libc::POLLOUT != 0 {
         clear |= libc::POLLOUT;
@@ -379,7 +381,7 @@ mod tests {
         assert_eq!(interest_bits(Interest::READABLE), R);
         assert_eq!(interest_bits(Interest::WRITABLE), W);
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        assert_eq!(interest_bits(Interest::PRIORITY), libc::POLLPRI);
+        assert_eq!(interest_bits(Interest::PRIORITY), POLLPRI);
         assert_eq!(
             interest_bits(Interest::READABLE | Interest::WRITABLE),
             R | W
@@ -389,20 +391,20 @@ mod tests {
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         assert_eq!(POLLRDHUP, 0);
         // Re-arming READABLE also re-arms PRIORITY.
-        assert_eq!(blocked_bits(Interest::READABLE), R | libc::POLLPRI);
+        assert_eq!(blocked_bits(Interest::READABLE), R | POLLPRI);
     }
 
     #[test]
     fn disarm_per_direction() {
-        let all = R | W | libc::POLLPRI;
+        let all = R | W | POLLPRI;
         // Data leaves the shutdown of the reading half armed; the shutdown disarms both.
-        assert_eq!(disarm(all, libc::POLLIN), W | libc::POLLPRI | POLLRDHUP);
-        assert_eq!(disarm(all, libc::POLLIN | POLLRDHUP), W | libc::POLLPRI);
-        assert_eq!(disarm(all, libc::POLLOUT), R | libc::POLLPRI);
-        assert_eq!(disarm(all, libc::POLLPRI), R | W);
+        assert_eq!(disarm(all, libc::POLLIN), W | POLLPRI | POLLRDHUP);
+        assert_eq!(disarm(all, libc::POLLIN | POLLRDHUP), W | POLLPRI);
+        assert_eq!(disarm(all, libc::POLLOUT), R | POLLPRI);
+        assert_eq!(disarm(all, POLLPRI), R | W);
         assert_eq!(
             disarm(all, libc::POLLIN | libc::POLLOUT),
-            libc::POLLPRI | POLLRDHUP
+            POLLPRI | POLLRDHUP
         );
         for fatal in [
             libc::POLLHUP,

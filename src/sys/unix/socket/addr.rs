@@ -1,6 +1,7 @@
 //! Socket addresses: std's `SocketAddr` and Unix `SocketAddr` to and from their C forms, and
 //! the `getsockname`/`getpeername` calls that read them back.
 
+#[cfg(unix)]
 use std::ffi::OsStr;
 use std::io;
 use std::mem::{self, MaybeUninit};
@@ -12,10 +13,14 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::os::android::net::SocketAddrExt;
 #[cfg(target_os = "linux")]
 use std::os::linux::net::SocketAddrExt;
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
+#[cfg(unix)]
 use std::os::unix::net::SocketAddr as UnixAddr;
 
-use libc::{c_int, sockaddr, sockaddr_storage, sockaddr_un, socklen_t};
+#[cfg(unix)]
+use libc::sockaddr_un;
+use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
 
 use crate::sys::unix::cvt;
 
@@ -100,10 +105,12 @@ fn inet_from_raw(storage: &sockaddr_storage, len: socklen_t) -> io::Result<Socke
     }
 }
 
+#[cfg(unix)]
 fn sun_path_offset(raw: &sockaddr_un) -> usize {
     raw.sun_path.as_ptr() as usize - raw as *const sockaddr_un as usize
 }
 
+#[cfg(unix)]
 /// A std Unix address in C form: a pathname (NUL-terminated), an abstract name (leading NUL,
 /// Linux and Android), or unnamed (family only).
 fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
@@ -131,22 +138,26 @@ fn unix_to_raw(addr: &UnixAddr) -> io::Result<(sockaddr_un, socklen_t)> {
     Ok((raw, len as socklen_t))
 }
 
+#[cfg(unix)]
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn abstract_name(addr: &UnixAddr) -> Option<&[u8]> {
     addr.as_abstract_name()
 }
 
+#[cfg(unix)]
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn abstract_name(_: &UnixAddr) -> Option<&[u8]> {
     None
 }
 
+#[cfg(unix)]
 fn unix_from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<UnixAddr> {
     // SAFETY: sockaddr_storage is at least as large and as aligned as sockaddr_un.
     let raw = unsafe { &*(storage as *const sockaddr_storage as *const sockaddr_un) };
     unix_from_raw(raw, len)
 }
 
+#[cfg(unix)]
 /// A C Unix address of `len` bytes as a std address. Unnamed peers (`len` covers only the
 /// family, or is 0) become the unnamed address; abstract names keep their bytes.
 fn unix_from_raw(raw: &sockaddr_un, len: socklen_t) -> io::Result<UnixAddr> {
@@ -199,6 +210,7 @@ impl ToRaw for SocketAddr {
     }
 }
 
+#[cfg(unix)]
 impl ToRaw for UnixAddr {
     fn with_raw<R>(&self, f: impl FnOnce(*const sockaddr, socklen_t) -> R) -> io::Result<R> {
         let (raw, len) = unix_to_raw(self)?;
@@ -218,6 +230,7 @@ impl FromStorage for SocketAddr {
     }
 }
 
+#[cfg(unix)]
 impl FromStorage for UnixAddr {
     fn from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<UnixAddr> {
         unix_from_storage(storage, len)

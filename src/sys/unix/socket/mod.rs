@@ -32,7 +32,10 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
 use std::net::Shutdown;
+// (`AsFd` serves the Unix-domain sockets only.)
+#[cfg_attr(not(unix), allow(unused_imports))]
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+#[cfg(unix)]
 use std::os::unix::net::SocketAddr as UnixAddr;
 
 use libc::{c_int, sockaddr, sockaddr_storage, socklen_t};
@@ -131,11 +134,11 @@ pub(crate) const TCP_BACKLOG: u32 = if cfg!(target_os = "horizon") {
 /// The backlog of Unix listeners ([`unix_bind`]), std's: `-1` means "the system maximum" where
 /// the kernel accepts it, 128 on Redox, ESP-IDF and Horizon (no `SOMAXCONN` in their libc),
 /// `SOMAXCONN` elsewhere.
-#[cfg(ferrio_listen_max)]
+#[cfg(all(unix, ferrio_listen_max))]
 const UNIX_BACKLOG: c_int = -1;
-#[cfg(ferrio_listen_128)]
+#[cfg(all(unix, ferrio_listen_128))]
 const UNIX_BACKLOG: c_int = 128;
-#[cfg(not(any(ferrio_listen_max, ferrio_listen_128)))]
+#[cfg(all(unix, not(any(ferrio_listen_max, ferrio_listen_128))))]
 const UNIX_BACKLOG: c_int = libc::SOMAXCONN;
 
 /// `bind` to an IP or a Unix-domain address.
@@ -177,6 +180,7 @@ pub(crate) fn connect_stream<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Resu
     }
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// A Unix socket bound to `addr`; `listen` is called for streams. (An address too long for
 /// `sun_path` fails before the socket is made.)
 pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
@@ -192,12 +196,14 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// An unbound Unix socket (for `UnixDatagram::unbound`, which Emscripten lacks).
 #[cfg_attr(target_os = "emscripten", allow(dead_code))]
 pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
     new_socket(libc::AF_UNIX, kind)
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// socket + connect for a Unix stream; the connection may complete in the background.
 pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
     addr.with_raw(|_, _| ())?;
@@ -206,6 +212,7 @@ pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// A connected pair of Unix sockets.
 pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [-1 as c_int; 2];
@@ -301,7 +308,7 @@ pub(crate) fn accept<A: FromStorage>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd,
 
 /// The most buffers one vectored call passes on (`IOV_MAX` on Linux and Apple systems); the
 /// call then transfers a prefix, as a short read or write may.
-#[cfg(not(target_os = "horizon"))]
+#[cfg(not(ferrio_no_msghdr))]
 const MAX_IOV: usize = 1024;
 
 fn recv_flags(fd: BorrowedFd<'_>, buf: &mut [u8], flags: c_int) -> io::Result<usize> {
@@ -323,7 +330,7 @@ pub(crate) fn peek(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// One `recvmsg` into several buffers.
-#[cfg(not(target_os = "horizon"))]
+#[cfg(not(ferrio_no_msghdr))]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths).
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -347,7 +354,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 }
 
 /// One `sendmsg` from several buffers that never raises `SIGPIPE`.
-#[cfg(not(target_os = "horizon"))]
+#[cfg(not(ferrio_no_msghdr))]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero msghdr is valid.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -361,9 +368,9 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
     Ok(n as usize)
 }
 
-/// Horizon (3DS) has no `recvmsg`: one `recv` into the first non-empty buffer, as std's
+/// No `recvmsg` (Horizon, WASI): one `recv` into the first non-empty buffer, as std's
 /// default `read_vectored` does.
-#[cfg(target_os = "horizon")]
+#[cfg(ferrio_no_msghdr)]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
     match bufs.iter_mut().find(|b| !b.is_empty()) {
         Some(buf) => recv(fd, buf),
@@ -371,9 +378,9 @@ pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> 
     }
 }
 
-/// Horizon (3DS) has no `sendmsg`: one `send` from the first non-empty buffer, as std's
+/// No `sendmsg` (Horizon, WASI): one `send` from the first non-empty buffer, as std's
 /// default `write_vectored` does.
-#[cfg(target_os = "horizon")]
+#[cfg(ferrio_no_msghdr)]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     send(
         fd,
