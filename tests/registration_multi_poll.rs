@@ -156,8 +156,9 @@ fn udp_register_multiple_event_loops() {
     second.registry().deregister(&mut socket).unwrap();
 }
 
-/// The pipes of `unix::pipe` are checked the same way (on Windows, `channel` is TCP).
-#[cfg(any(windows, feature = "os-ext"))]
+/// The pipes of `unix::pipe` are checked the same way (on Windows, `channel` is TCP; WASI has
+/// neither pipes nor a second thread to write).
+#[cfg(any(windows, all(unix, feature = "os-ext")))]
 #[test]
 fn channel_register_multiple_event_loops() {
     let mut first = Poll::new().unwrap();

@@ -634,8 +634,9 @@ impl Drop for IoSourceState {
     }
 }
 
-// The unit tests need the real kernel; a loom build runs only the models.
-#[cfg(all(test, not(loom)))]
+// The unit tests need the real kernel; a loom build runs only the models. (They also need
+// pipes, Wakers and threads, which WASI lacks.)
+#[cfg(all(test, not(loom), unix))]
 mod tests;
 
 #[cfg(all(test, loom))]

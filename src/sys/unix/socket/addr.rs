@@ -283,6 +283,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn unix_addresses_round_trip() {
         let unnamed = UnixAddr::from_pathname("").unwrap();
