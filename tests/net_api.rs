@@ -1,5 +1,7 @@
 //! The public surface of `ferrio::net`, named item by item with the signatures of the API
 //! contract (mio 1.x), so that any drift fails to compile. Also: auto traits and sizes.
+// WASI preview 1 cannot create sockets (as in mio): its surface checks name `bind`, `connect`, `UdpSocket` and `TcpSocket`.
+#![cfg(not(ferrio_wasi))]
 // Unix and Windows: the TCP and UDP types are checked on both, with the fd traits on Unix and
 // the socket handle traits on Windows; the Unix-domain types are Unix-only. The other
 // Windows-only items (`NamedPipe`, the handle methods' signatures) are in `api_windows.rs`.

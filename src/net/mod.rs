@@ -112,18 +112,29 @@
 //! socket over: `socket2::SockRef::from(&socket).set_quickack(true)`. Sockets built with
 //! socket2 are adopted with `from_std` or `From<OwnedFd>` (make them non-blocking first).
 
+// WASI preview 1 has neither the builders nor most options these macros write.
 #[macro_use]
+#[cfg_attr(ferrio_wasi, allow(unused_macros))]
 mod impls;
 #[macro_use]
+#[cfg_attr(ferrio_wasi, allow(unused_macros))]
 mod options;
 mod tcp;
+// WASI preview 1 cannot create sockets: only the TCP types, for sockets the runtime hands in
+// (as in mio).
+#[cfg(not(ferrio_wasi))]
 mod udp;
+#[cfg(not(ferrio_wasi))]
 mod udp_builder;
 #[cfg(unix)]
 mod uds;
 
-pub use self::tcp::{TcpKeepalive, TcpListener, TcpSocket, TcpStream};
+pub use self::tcp::{TcpListener, TcpStream};
+#[cfg(not(ferrio_wasi))]
+pub use self::tcp::{TcpKeepalive, TcpSocket};
+#[cfg(not(ferrio_wasi))]
 pub use self::udp::UdpSocket;
+#[cfg(not(ferrio_wasi))]
 pub use self::udp_builder::UdpSocketBuilder;
 #[cfg(all(unix, not(target_os = "emscripten")))]
 pub use self::uds::UnixDatagram;

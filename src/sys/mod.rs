@@ -19,9 +19,12 @@
 mod api;
 mod error;
 pub(crate) mod failpoints;
-#[cfg(feature = "net")]
+// (WASI preview 1 has a handful of socket calls of its own: `wasi/socket.rs`.)
+#[cfg(all(feature = "net", not(ferrio_wasi)))]
 mod socket_api;
 pub(crate) mod sync;
+// (`poll_oneoff` takes its timeout as a clock subscription in nanoseconds.)
+#[cfg(not(ferrio_wasi))]
 mod timeout;
 
 #[cfg(not(ferrio_no_waker))]
