@@ -298,3 +298,6 @@ impl IoSourceApi for IoSourceState {
         f()
     }
 }
+
+#[cfg(test)]
+mod tests;
