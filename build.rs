@@ -7,15 +7,24 @@
 //! | Linux, Android, Emscripten, Redox        | epoll (`ferrio_epoll`)           |
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
 //! | any other Unix                           | poll(2) (`ferrio_poll`)          |
+//! | WASI preview 1 (wasm32-wasip1)           | `poll_oneoff` (`ferrio_wasi`)    |
+//! | WASI preview 2 and later (wasm32-wasip2) | poll(2) of wasi-libc (`ferrio_poll`) |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | Windows                                  | IOCP with AFD polling (`ferrio_windows`) |
 //! | anything else                            | `ferrio_unsupported`: compile error naming the target |
 //!
+//! WASI preview 2 is not of the `unix` family, yet goes through the Unix code (libc, poll(2),
+//! sockets) as in mio: `ferrio_posix` marks the builds that compile that code (every Unix and
+//! WASI preview 2), and `ferrio_fd` those whose handles are file descriptors (those and WASI
+//! preview 1). `ferrio_no_waker` marks WASI, which runs one thread and has no `Waker` (as in
+//! mio).
+//!
 //! It also names what only some systems have: `ferrio_reuseport` (`SO_REUSEPORT`),
 //! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
 //! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`) and `ferrio_keepalive_params` (per-socket
-//! keep-alive idle time, interval and probe count).
+//! keep-alive idle time, interval and probe count); and what some lack: `ferrio_no_msghdr`
+//! (`recvmsg`/`sendmsg`), `ferrio_no_pollpri` (`POLLPRI`) and `ferrio_no_ip_tos` (`IP_TOS`).
 //!
 //! Every cfg the crate tests, those above and the ones users set, is declared to rustc's
 //! `unexpected_cfgs` check with `cargo:rustc-check-cfg`, but only for cargo 1.80 and later:

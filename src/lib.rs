@@ -212,7 +212,7 @@
 compile_error!(concat!(
     "ferrio does not support the target `",
     env!("FERRIO_TARGET"),
-    "`: it needs a Unix (epoll, kqueue or poll(2)) or Windows."
+    "`: it needs a Unix (epoll, kqueue or poll(2)), WASI or Windows."
 ));
 
 /// Compiles each item inside only on targets that have a backend (`ferrio_unsupported` is set
