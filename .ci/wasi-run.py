@@ -8,6 +8,7 @@ stdout and stderr are inherited, and the network is granted (which this package'
 host does not honour for sockets: see .ci/wasi). The exit status is the guest's: 0 when its
 `main` returned normally, 1 when it failed or trapped (a panic aborts a WASI test binary).
 """
+import os
 import sys
 import tempfile
 
@@ -62,7 +63,12 @@ def run_component(engine, path, argv):
 def main():
     path = sys.argv[1]
     argv = [path] + sys.argv[2:]
-    engine = wasmtime.Engine()
+    engine_config = wasmtime.Config()
+    # A cache of compiled code (its TOML configuration), so that a binary is compiled once.
+    cache = os.environ.get("FERRIO_WASMTIME_CACHE_CONFIG")
+    if cache:
+        engine_config.cache = cache
+    engine = wasmtime.Engine(engine_config)
     with open(path, "rb") as f:
         # Preview-1 modules are version 1 of the binary format; components have a layer byte.
         is_component = f.read(8)[4:8] != b"\x01\x00\x00\x00"
