@@ -129,9 +129,9 @@ mod udp_builder;
 #[cfg(unix)]
 mod uds;
 
-pub use self::tcp::{TcpListener, TcpStream};
 #[cfg(not(ferrio_wasi))]
 pub use self::tcp::{TcpKeepalive, TcpSocket};
+pub use self::tcp::{TcpListener, TcpStream};
 #[cfg(not(ferrio_wasi))]
 pub use self::udp::UdpSocket;
 #[cfg(not(ferrio_wasi))]

@@ -47,9 +47,9 @@ use self::poll as backend;
 
 #[cfg(all(ferrio_poll, any(feature = "net", feature = "os-ext")))]
 pub(crate) use self::backend::IoSourceState;
-pub(crate) use self::backend::{Event, Selector};
 #[cfg(not(ferrio_no_waker))]
 pub(crate) use self::backend::Waker;
+pub(crate) use self::backend::{Event, Selector};
 
 /// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
 /// it by itself, so every call goes straight to the selector. (poll(2) has its own.)

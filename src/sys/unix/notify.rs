@@ -9,9 +9,9 @@
 use std::io;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use std::os::fd::FromRawFd;
+use std::os::fd::RawFd;
 #[cfg(not(ferrio_no_waker))]
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::fd::RawFd;
 
 #[cfg(not(ferrio_no_waker))]
 use crate::sys::failpoints::failpoint;

@@ -123,10 +123,7 @@ fn fd_subscription(fd: RawFd, token: Token, kind: wasi::Eventtype) -> wasi::Subs
     };
     wasi::Subscription {
         userdata: token.0 as wasi::Userdata,
-        u: wasi::SubscriptionU {
-            tag: kind.raw(),
-            u,
-        },
+        u: wasi::SubscriptionU { tag: kind.raw(), u },
     }
 }
 

@@ -25,7 +25,12 @@ fn temp_file() -> File {
         .create(true)
         .truncate(true)
         .open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (is the host's temp dir preopened?)", path.display()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (is the host's temp dir preopened?)",
+                path.display()
+            )
+        })
 }
 
 fn select(selector: &Selector, capacity: usize) -> Vec<Event> {
@@ -55,7 +60,11 @@ fn a_timeout_alone_waits_and_reports_nothing() {
         .select(&mut events, Some(Duration::from_millis(50)))
         .unwrap();
     assert!(events.is_empty());
-    assert!(start.elapsed() >= Duration::from_millis(40), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(40),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -71,7 +80,10 @@ fn nothing_to_wait_for_is_the_runtimes_error() {
 /// Selects until the events seen (summarised, deduplicated) include all of `want`, failing
 /// after 5 s; returns them. A runtime may find a file ready for writing before it has checked
 /// it for reading (wasmtime does), so one `select` need not report both at once.
-fn select_until(selector: &Selector, want: &[(usize, bool, bool, bool)]) -> Vec<(usize, bool, bool, bool)> {
+fn select_until(
+    selector: &Selector,
+    want: &[(usize, bool, bool, bool)],
+) -> Vec<(usize, bool, bool, bool)> {
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut seen = Vec::new();
     while !want.iter().all(|w| seen.contains(w)) {
