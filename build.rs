@@ -24,7 +24,8 @@
 //! `ferrio_tclass_v6` (`IPV6_TCLASS`), `ferrio_sock_flags` (`SOCK_NONBLOCK | SOCK_CLOEXEC` in
 //! `socket`), `ferrio_msg_nosignal` (`MSG_NOSIGNAL`) and `ferrio_keepalive_params` (per-socket
 //! keep-alive idle time, interval and probe count); and what some lack: `ferrio_no_msghdr`
-//! (`recvmsg`/`sendmsg`), `ferrio_no_pollpri` (`POLLPRI`) and `ferrio_no_ip_tos` (`IP_TOS`).
+//! (`recvmsg`/`sendmsg`), `ferrio_no_pollpri` (`POLLPRI`), `ferrio_no_ip_tos` (`IP_TOS`) and
+//! `ferrio_no_cloexec` (no exec: nothing to close on it).
 //!
 //! Every cfg the crate tests, those above and the ones users set, is declared to rustc's
 //! `unexpected_cfgs` check with `cargo:rustc-check-cfg`, but only for cargo 1.80 and later:
@@ -63,6 +64,7 @@ const CFGS: &[&str] = &[
     "ferrio_no_msghdr",
     "ferrio_no_pollpri",
     "ferrio_no_ip_tos",
+    "ferrio_no_cloexec",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -152,6 +154,12 @@ const UNIX_FACTS: &[Fact] = &[
     // No IP_TOS socket option (`set_tos_v4` and `tos_v4` do not exist there).
     Fact {
         cfg: "ferrio_no_ip_tos",
+        apple: false,
+        systems: "wasi",
+    },
+    // No exec, so no close-on-exec flag to set (`fcntl(F_SETFD)` fails with EINVAL).
+    Fact {
+        cfg: "ferrio_no_cloexec",
         apple: false,
         systems: "wasi",
     },

@@ -111,6 +111,7 @@ impl_is_minus_one!(i32 i64 isize);
 
 /// Sets close-on-exec on `fd` (for systems whose calls cannot create fds with it).
 #[allow(dead_code)] // Only where `pipe2`, `SOCK_CLOEXEC` or `kqueue1` is missing.
+#[cfg(not(ferrio_no_cloexec))]
 pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: `F_SETFD` takes an integer argument and no pointer; `fd` is open while borrowed.
@@ -118,6 +119,12 @@ pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
         libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC)
     })
     .map(drop)
+}
+
+/// Nothing to do where there is no exec (WASI, whose `fcntl` refuses `F_SETFD` with EINVAL).
+#[cfg(ferrio_no_cloexec)]
+pub(crate) fn set_cloexec(_fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    Ok(())
 }
 
 /// Turns `O_NONBLOCK` on or off for `fd`: one `F_GETFL`, and one `F_SETFL` if that changes

@@ -77,8 +77,13 @@ fn sock_type(kind: Kind) -> c_int {
 #[cfg(ferrio_sock_flags)]
 const ATOMIC_FLAGS: c_int = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
 
+/// WASI preview 2 has no exec (so no close-on-exec), and its `fcntl` cannot make a socket
+/// non-blocking afterwards: `SOCK_NONBLOCK` is the one flag, and the only way.
+#[cfg(all(not(ferrio_sock_flags), ferrio_no_cloexec))]
+const ATOMIC_FLAGS: c_int = libc::SOCK_NONBLOCK;
+
 /// Elsewhere (Apple, AIX, Haiku, QNX Neutrino, ...) the flags are set with `fcntl` afterwards.
-#[cfg(not(ferrio_sock_flags))]
+#[cfg(all(not(ferrio_sock_flags), not(ferrio_no_cloexec)))]
 const ATOMIC_FLAGS: c_int = 0;
 
 /// The flag that stops a send on a broken stream from raising `SIGPIPE`.
@@ -282,6 +287,21 @@ fn accept_raw(
     // live, writable local of the caller; the kernel writes at most `*len` bytes there.
     let raw = syscall!("accept4", unsafe {
         libc::accept4(fd.as_raw_fd(), ptr, len, flags)
+    })?;
+    Ok((raw, true))
+}
+
+/// WASI preview 2: `accept4` with `SOCK_NONBLOCK` alone (see [`ATOMIC_FLAGS`]).
+#[cfg(ferrio_no_cloexec)]
+fn accept_raw(
+    fd: BorrowedFd<'_>,
+    ptr: *mut sockaddr,
+    len: &mut socklen_t,
+) -> io::Result<(c_int, bool)> {
+    // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
+    // live, writable local of the caller; the call writes at most `*len` bytes there.
+    let raw = syscall!("accept4", unsafe {
+        libc::accept4(fd.as_raw_fd(), ptr, len, libc::SOCK_NONBLOCK)
     })?;
     Ok((raw, true))
 }
