@@ -1,8 +1,9 @@
 //! WASI preview 1 with a socket handed in by the runtime, the only way preview 1 has sockets:
 //! a listener preopened as fd 3 (wasmtime's `-S tcplisten=ADDR`), and a client on the host.
-//! `.ci/wasi` runs it under a wasmtime CLI with such a listener, with a client that sends
-//! `ping\n` and expects `pong\n` back; without that setup there is nothing to accept, so the
-//! test is ignored by default.
+//! Run it by hand with a runtime that can hand one in, and a host client that connects, sends
+//! `ping\n` and expects `pong\n` back (for example wasmtime's legacy preview-1 host:
+//! `wasmtime run -S preview2=n -S tcplisten=127.0.0.1:PORT FILE --ignored`). Neither runtime
+//! `.ci/wasi` has can (see its header), so the test is ignored by default.
 #![cfg(all(ferrio_wasi, feature = "net"))]
 
 use std::io::{self, Read, Write};
@@ -25,7 +26,7 @@ fn listener_fd() -> RawFd {
 }
 
 #[test]
-#[ignore = "needs a preopened listener and a host client: run by .ci/wasi under a wasmtime CLI"]
+#[ignore = "needs a preopened listener and a host client (see the file's header)"]
 fn a_preopened_listener_accepts_and_answers() {
     // SAFETY: the runtime preopened this fd as a listening socket, and nothing else owns it.
     let std_listener = unsafe { std::net::TcpListener::from_raw_fd(listener_fd()) };
