@@ -137,7 +137,7 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_listen_128",
         apple: false,
-        systems: "redox espidf horizon wasi",
+        systems: "redox espidf horizon",
     },
     // No recvmsg/sendmsg: vectored socket I/O uses the first non-empty buffer.
     Fact {
