@@ -8,10 +8,18 @@
 //! | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue (`ferrio_kqueue`) |
 //! | Solaris                                    | event ports (`ferrio_ports`)     |
 //! | any other Unix, and Hermit                 | poll(2) (`ferrio_poll`)          |
+//! | WASI preview 1 (wasm32-wasip1)             | `poll_oneoff` (`ferrio_wasi`)    |
+//! | WASI preview 2 and later (wasm32-wasip2)   | poll(2) of wasi-libc (`ferrio_poll`) |
 //! | any Unix with `--cfg ferrio_force_poll`  | poll(2)                          |
 //! | ... or with mio's `--cfg mio_unsupported_force_poll_poll` | poll(2)         |
 //! | Windows                                  | IOCP with AFD polling (`ferrio_windows`) |
 //! | anything else                            | `ferrio_unsupported`: compile error naming the target |
+//!
+//! Hermit and WASI preview 2 are not of the `unix` family, yet go through the Unix code (libc,
+//! poll(2), sockets) as in mio: `ferrio_posix` marks the builds that compile that code (every
+//! Unix, Hermit and WASI preview 2), and `ferrio_fd` those whose handles are file descriptors (those and WASI
+//! preview 1). `ferrio_no_waker` marks WASI, which runs one thread and has no `Waker` (as in
+//! mio).
 //!
 //! It also names what only some systems have, one cfg per fact (the `UNIX_FACTS` table: socket
 //! options, `accept4`, eventfd, `Interest::PRIORITY`/`AIO`/`LIO`, ...), so that `src/` tests a
@@ -40,7 +48,6 @@ const CFGS: &[&str] = &[
     "ferrio_poll",
     "ferrio_windows",
     "ferrio_unsupported",
-    "ferrio_unix",
     "ferrio_reuseport",
     "ferrio_tclass_v6",
     "ferrio_sock_flags",
@@ -78,13 +85,21 @@ const CFGS: &[&str] = &[
     "ferrio_mmsg",
     "ferrio_udp_gso",
     "ferrio_udp_cmsg",
+    "ferrio_wasi",
+    "ferrio_posix",
+    "ferrio_fd",
+    "ferrio_no_waker",
+    "ferrio_no_pollpri",
+    "ferrio_no_ip_tos",
+    "ferrio_no_cloexec",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
     "ferrio_failpoints",
 ];
 
-/// A cfg set on the Unix systems that have some feature.
+/// A cfg set on the Unix systems (and WASI preview 2, whose `target_os` is `wasi`) that have
+/// some feature.
 struct Fact {
     cfg: &'static str,
     /// Also on Apple's systems (macOS, iOS, tvOS, visionOS, watchOS).
@@ -208,6 +223,24 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "linux android",
     },
+    // No POLLPRI (nor priority data) for poll(2).
+    Fact {
+        cfg: "ferrio_no_pollpri",
+        apple: false,
+        systems: "wasi",
+    },
+    // No IP_TOS socket option (`set_tos_v4` and `tos_v4` do not exist there).
+    Fact {
+        cfg: "ferrio_no_ip_tos",
+        apple: false,
+        systems: "wasi",
+    },
+    // No exec, so no close-on-exec flag to set (`fcntl(F_SETFD)` fails with EINVAL).
+    Fact {
+        cfg: "ferrio_no_cloexec",
+        apple: false,
+        systems: "wasi",
+    },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
         cfg: "ferrio_aio",
@@ -256,7 +289,7 @@ const UNIX_FACTS: &[Fact] = &[
     Fact {
         cfg: "ferrio_no_msghdr",
         apple: false,
-        systems: "horizon hermit",
+        systems: "horizon hermit wasi",
     },
     // SO_NOSIGPIPE, set on every socket in place of MSG_NOSIGNAL.
     Fact {
@@ -456,9 +489,17 @@ fn main() {
     let forced = env::var_os("CARGO_CFG_FERRIO_FORCE_POLL").is_some()
         || env::var_os("CARGO_CFG_MIO_UNSUPPORTED_FORCE_POLL_POLL").is_some();
 
+    // WASI: preview 1 has its own backend on `poll_oneoff`; preview 2 and later go through
+    // wasi-libc's poll(2), as mio does, and so through the Unix code.
+    let wasi = os == "wasi";
+    let wasi_p1 = wasi && env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "p1");
+    let posix = fd_based || (wasi && !wasi_p1);
+
     let backend = if family.split(',').any(|f| f == "windows") {
         "ferrio_windows"
-    } else if !fd_based {
+    } else if wasi_p1 {
+        "ferrio_wasi"
+    } else if !posix {
         "ferrio_unsupported"
     } else if forced {
         "ferrio_poll"
@@ -476,15 +517,24 @@ fn main() {
         }
     };
     println!("cargo:rustc-cfg={backend}");
-    if fd_based {
-        println!("cargo:rustc-cfg=ferrio_unix");
+    // The Unix code (src/sys/unix: libc, poll(2), sockets) also serves WASI preview 2, which is
+    // not of the `unix` family; file descriptors are the sources' handles on every WASI.
+    if posix {
+        println!("cargo:rustc-cfg=ferrio_posix");
+    }
+    if posix || wasi {
+        println!("cargo:rustc-cfg=ferrio_fd");
+    }
+    // WASI has no threads to wake: no `Waker` there, as in mio.
+    if wasi {
+        println!("cargo:rustc-cfg=ferrio_no_waker");
     }
 
     // Facts of some Unix systems (where libc defines the constant), named once here instead
     // of as long target lists at every use.
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     for fact in UNIX_FACTS {
-        if fd_based && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
+        if posix && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
     }

@@ -2,8 +2,9 @@
 # CI step: type-check and lint ferrio for every target mio 1.2.5's CI checks (issue 17), none
 # of which this machine runs except the Linux ones (.ci/native-targets runs those): the kqueue
 # systems, Android and the other Linux flavours (epoll), Emscripten, Redox and illumos (epoll, as
-# mio has them), Solaris (event ports), and the poll(2) systems (Fuchsia, QNX, Haiku, GNU/Hurd,
-# Vita, the 3DS, ESP-IDF, Hermit...).
+# mio has them), Solaris (event ports), the poll(2) systems (Fuchsia, QNX, Haiku, GNU/Hurd,
+# Vita, the 3DS, ESP-IDF, Hermit...), and WASI (preview 1 on `poll_oneoff`, preview 2 on
+# poll(2); .ci/wasi runs their tests).
 #
 # The TARGETS table below says, for each target, the backend build.rs must pick (checked
 # against the build script's output) and how the target is checked:
@@ -93,8 +94,8 @@ riscv32imc-esp-espidf           poll    lib   -Zbuild-std finds no panic_abort c
 powerpc64-ibm-aix               poll    skip  std does not build from rust-src (1.95 and nightly 1.97: os/aix/fs.rs names stat fields libc 0.2.185 lacks)
 aarch64-unknown-nuttx           poll    skip  std does not build from stable 1.95 rust-src (no _SC_HOST_NAME_MAX in its libc for NuttX)
 wasm32-unknown-unknown          -       unsupported
-wasm32-wasip1                   -       unsupported  needs the WASI backend (issue 17, item 3)
-wasm32-wasip2                   -       unsupported  needs the WASI backend (issue 17, item 3)
+wasm32-wasip1                   wasi    all
+wasm32-wasip2                   poll    all
 '
 # The forced poll(2) pass is the same portable code everywhere; one Apple and one BSD target
 # catch what differs between them (libc types, missing pipe2/accept4) at a fraction of the cost.
@@ -152,7 +153,7 @@ xclippy() {
 # picked_backend DIR TARGET: the backend cfg ferrio's build script printed for TARGET.
 picked_backend() {
   cat "$1/$2"/debug/build/ferrio-*/output 2>/dev/null |
-    sed -n 's/^cargo:rustc-cfg=ferrio_\(epoll\|kqueue\|ports\|poll\|windows\|unsupported\)$/\1/p' |
+    sed -n 's/^cargo:rustc-cfg=ferrio_\(epoll\|kqueue\|ports\|poll\|wasi\|windows\|unsupported\)$/\1/p' |
     sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 

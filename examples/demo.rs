@@ -13,21 +13,39 @@
 //! first, and prints a summary. The exit status is non-zero if anything went wrong (an I/O
 //! error, a corrupted echo, or the deadline reached before the last message).
 
+// WASI preview 1 cannot create sockets (the runtime hands them in): there the example only
+// says so.
+#[cfg(ferrio_wasi)]
+fn main() {
+    println!("demo: WASI preview 1 cannot create sockets");
+}
+
+#[cfg(not(ferrio_wasi))]
 use std::collections::HashMap;
+#[cfg(not(ferrio_wasi))]
 use std::io::{self, Read, Write};
+#[cfg(not(ferrio_wasi))]
 use std::net::SocketAddr;
+#[cfg(not(ferrio_wasi))]
 use std::process::ExitCode;
+#[cfg(not(ferrio_wasi))]
 use std::time::{Duration, Instant};
 
+#[cfg(not(ferrio_wasi))]
 use ferrio::net::{TcpListener, TcpStream};
+#[cfg(not(ferrio_wasi))]
 use ferrio::{Events, Interest, Poll, Registry, Token};
 
+#[cfg(not(ferrio_wasi))]
 const LISTENER: Token = Token(0);
 /// Tokens of accepted (server-side) connections start here ...
+#[cfg(not(ferrio_wasi))]
 const SERVER_BASE: usize = 1;
 /// ... and tokens of client connections start here.
+#[cfg(not(ferrio_wasi))]
 const CLIENT_BASE: usize = usize::MAX / 2 + 1;
 
+#[cfg(not(ferrio_wasi))]
 struct Config {
     clients: usize,
     messages: usize,
@@ -35,6 +53,7 @@ struct Config {
     deadline: Duration,
 }
 
+#[cfg(not(ferrio_wasi))]
 impl Config {
     fn from_args() -> Result<Config, String> {
         let mut config = Config {
@@ -70,6 +89,7 @@ impl Config {
 
 /// Running totals for the summary.
 #[derive(Default)]
+#[cfg(not(ferrio_wasi))]
 struct Stats {
     accepted: usize,
     server_closed: usize,
@@ -81,6 +101,7 @@ struct Stats {
 }
 
 /// The server side of one connection: echoes what it reads.
+#[cfg(not(ferrio_wasi))]
 struct ServerConn {
     stream: TcpStream,
     /// Bytes read but not yet written back; `pos` is how much of it has been written.
@@ -88,6 +109,7 @@ struct ServerConn {
     pos: usize,
 }
 
+#[cfg(not(ferrio_wasi))]
 impl ServerConn {
     /// Reads and echoes until the socket would block. Returns `Ok(true)` once the client
     /// has closed its end.
@@ -118,6 +140,7 @@ impl ServerConn {
 }
 
 /// One client: sends `messages` messages, one at a time, and checks each echo.
+#[cfg(not(ferrio_wasi))]
 struct Client {
     id: usize,
     stream: TcpStream,
@@ -129,6 +152,7 @@ struct Client {
     completed: usize,
 }
 
+#[cfg(not(ferrio_wasi))]
 impl Client {
     /// Fills `message` with a pattern unique to this client and message number, so a byte
     /// from the wrong connection or the wrong message is caught.
@@ -211,6 +235,7 @@ impl Client {
     }
 }
 
+#[cfg(not(ferrio_wasi))]
 fn main() -> ExitCode {
     let config = match Config::from_args() {
         Ok(config) => config,
@@ -230,6 +255,7 @@ fn main() -> ExitCode {
 }
 
 /// Runs the echo exchange; returns whether every message came back before the deadline.
+#[cfg(not(ferrio_wasi))]
 fn run(config: &Config) -> io::Result<bool> {
     let start = Instant::now();
     let deadline = start + config.deadline;
@@ -322,6 +348,7 @@ fn run(config: &Config) -> io::Result<bool> {
     Ok(complete)
 }
 
+#[cfg(not(ferrio_wasi))]
 fn accept_all(
     listener: &TcpListener,
     registry: &Registry,
@@ -361,6 +388,7 @@ fn accept_all(
     }
 }
 
+#[cfg(not(ferrio_wasi))]
 fn on_server(
     token: usize,
     servers: &mut HashMap<usize, ServerConn>,
@@ -380,6 +408,7 @@ fn on_server(
     Ok(())
 }
 
+#[cfg(not(ferrio_wasi))]
 fn on_client(
     id: usize,
     config: &Config,
@@ -411,6 +440,7 @@ fn on_client(
     Ok(())
 }
 
+#[cfg(not(ferrio_wasi))]
 fn print_summary(config: &Config, stats: &Stats, elapsed: Duration, complete: bool) {
     let secs = elapsed.as_secs_f64().max(1e-9);
     let mib = stats.bytes as f64 / (1024.0 * 1024.0);

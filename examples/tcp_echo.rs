@@ -28,26 +28,47 @@
 //! - an accept that fails for a reason other than `WouldBlock` is retried after a short
 //!   pause instead of being forgotten.
 
+// WASI preview 1 cannot create sockets (the runtime hands them in): there the example only
+// says so.
+#[cfg(ferrio_wasi)]
+fn main() {
+    println!("tcp_echo: WASI preview 1 cannot create sockets");
+}
+
+#[cfg(not(ferrio_wasi))]
 use std::collections::HashMap;
+#[cfg(not(ferrio_wasi))]
 use std::io::{self, Read, Write};
+#[cfg(not(ferrio_wasi))]
 use std::net::{Shutdown, SocketAddr};
+#[cfg(not(ferrio_wasi))]
 use std::process::ExitCode;
+#[cfg(not(ferrio_wasi))]
 use std::thread;
+#[cfg(not(ferrio_wasi))]
 use std::time::{Duration, Instant};
 
+#[cfg(not(ferrio_wasi))]
 use ferrio::net::{TcpListener, TcpStream};
+#[cfg(not(ferrio_wasi))]
 use ferrio::{Events, Interest, Poll, Token};
 
+#[cfg(not(ferrio_wasi))]
 const LISTENER: Token = Token(0);
 /// Bytes a connection may hold, read from its client and not yet written back.
+#[cfg(not(ferrio_wasi))]
 const MAX_PENDING: usize = 256 * 1024;
 /// Self-test: the clients, and what each one sends.
+#[cfg(not(ferrio_wasi))]
 const CLIENTS: usize = 4;
+#[cfg(not(ferrio_wasi))]
 const BYTES_PER_CLIENT: usize = 1 << 20;
 /// Self-test: the longest the server or a client waits for anything before giving up.
+#[cfg(not(ferrio_wasi))]
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// One client's connection, as the server sees it.
+#[cfg(not(ferrio_wasi))]
 struct Connection {
     stream: TcpStream,
     /// Bytes read and not yet written back: `pending[written..]`.
@@ -57,6 +78,7 @@ struct Connection {
     read_closed: bool,
 }
 
+#[cfg(not(ferrio_wasi))]
 impl Connection {
     fn new(stream: TcpStream) -> Connection {
         Connection {
@@ -131,6 +153,7 @@ impl Connection {
 
 /// What the server did, for the self-test's summary.
 #[derive(Default)]
+#[cfg(not(ferrio_wasi))]
 struct Stats {
     accepted: usize,
     finished: usize,
@@ -139,6 +162,7 @@ struct Stats {
 
 /// Runs the server on `listener`. With `stop_after = Some(n)` it returns once `n`
 /// connections have finished (the self-test); with `None` it runs until the process ends.
+#[cfg(not(ferrio_wasi))]
 fn run_server(mut listener: TcpListener, stop_after: Option<usize>) -> io::Result<Stats> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(256);
@@ -235,6 +259,7 @@ fn run_server(mut listener: TcpListener, stop_after: Option<usize>) -> io::Resul
 
 /// A self-test client: sends `BYTES_PER_CLIENT` bytes (from one thread) while reading the echo
 /// (on another), and checks that what came back is what was sent.
+#[cfg(not(ferrio_wasi))]
 fn client(addr: SocketAddr, seed: u8) -> io::Result<()> {
     let data: Vec<u8> = (0..BYTES_PER_CLIENT)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
@@ -268,6 +293,7 @@ fn client(addr: SocketAddr, seed: u8) -> io::Result<()> {
     Ok(())
 }
 
+#[cfg(not(ferrio_wasi))]
 fn self_test() -> io::Result<bool> {
     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
     let addr = listener.local_addr()?;
@@ -296,6 +322,7 @@ fn self_test() -> io::Result<bool> {
     Ok(ok)
 }
 
+#[cfg(not(ferrio_wasi))]
 fn main() -> ExitCode {
     let result = match std::env::args().nth(1) {
         None => self_test(),

@@ -22,31 +22,53 @@
 //! - UDP loses datagrams by design: the client sends again when an answer is late, and knows
 //!   a late duplicate answer when it sees one.
 
+// WASI preview 1 cannot create sockets (the runtime hands them in): there the example only
+// says so.
+#[cfg(ferrio_wasi)]
+fn main() {
+    println!("udp_echo: WASI preview 1 cannot create sockets");
+}
+
+#[cfg(not(ferrio_wasi))]
 use std::collections::VecDeque;
+#[cfg(not(ferrio_wasi))]
 use std::io;
+#[cfg(not(ferrio_wasi))]
 use std::net::SocketAddr;
+#[cfg(not(ferrio_wasi))]
 use std::process::ExitCode;
+#[cfg(not(ferrio_wasi))]
 use std::time::{Duration, Instant};
 
+#[cfg(not(ferrio_wasi))]
 use ferrio::net::UdpSocket;
+#[cfg(not(ferrio_wasi))]
 use ferrio::{Events, Interest, Poll, Token};
 
+#[cfg(not(ferrio_wasi))]
 const SERVER: Token = Token(0);
+#[cfg(not(ferrio_wasi))]
 const CLIENT: Token = Token(1);
 /// The largest datagram this program handles (the largest UDP payload over IPv4).
+#[cfg(not(ferrio_wasi))]
 const MAX_DATAGRAM: usize = 65_507;
 /// Self-test: datagrams to echo, how long an answer may take, and the overall limit.
+#[cfg(not(ferrio_wasi))]
 const MESSAGES: usize = 100;
+#[cfg(not(ferrio_wasi))]
 const RESEND_AFTER: Duration = Duration::from_millis(500);
+#[cfg(not(ferrio_wasi))]
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The echo server: a socket, and the answers it could not send yet.
+#[cfg(not(ferrio_wasi))]
 struct Server {
     socket: UdpSocket,
     unsent: VecDeque<(Vec<u8>, SocketAddr)>,
     echoed: usize,
 }
 
+#[cfg(not(ferrio_wasi))]
 impl Server {
     /// Sends what is queued, then receives and answers until the socket says `WouldBlock`.
     fn serve(&mut self, buf: &mut [u8]) -> io::Result<()> {
@@ -81,6 +103,7 @@ impl Server {
 
 /// The datagrams the self-test sends: all different, so that a late answer to an earlier one
 /// cannot be taken for the answer to the current one.
+#[cfg(not(ferrio_wasi))]
 fn messages() -> Vec<Vec<u8>> {
     let sizes = [1, 512, 1472, 8192];
     let mut messages = vec![b"hello".to_vec(), Vec::new()];
@@ -88,6 +111,7 @@ fn messages() -> Vec<Vec<u8>> {
     messages
 }
 
+#[cfg(not(ferrio_wasi))]
 fn self_test() -> io::Result<bool> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(64);
@@ -174,6 +198,7 @@ fn self_test() -> io::Result<bool> {
 
 /// Sends one datagram from the client. A send that would block counts as lost: the resend
 /// timer covers it, as it covers a datagram lost on the way.
+#[cfg(not(ferrio_wasi))]
 fn send(client: &UdpSocket, datagram: &[u8]) -> io::Result<Instant> {
     match client.send(datagram) {
         Ok(_) => {}
@@ -184,6 +209,7 @@ fn send(client: &UdpSocket, datagram: &[u8]) -> io::Result<Instant> {
 }
 
 /// Serves on `addr` until the process is interrupted.
+#[cfg(not(ferrio_wasi))]
 fn serve_forever(addr: SocketAddr) -> io::Result<bool> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(64);
@@ -211,6 +237,7 @@ fn serve_forever(addr: SocketAddr) -> io::Result<bool> {
     }
 }
 
+#[cfg(not(ferrio_wasi))]
 fn main() -> ExitCode {
     let result = match std::env::args().nth(1) {
         None => self_test(),

@@ -16,13 +16,23 @@
 //! Wakers per `Poll`; mio allows one, so code that must also build against mio would share
 //! one Waker and tell the reasons apart in the channel.
 
+// WASI has no Waker and no threads (as in mio): there the example only says so.
+#![cfg_attr(ferrio_no_waker, allow(dead_code, unused_imports))]
+
+#[cfg(ferrio_no_waker)]
+fn main() {
+    println!("waker_thread: this target has no Waker (WASI runs one thread)");
+}
+
 use std::process::ExitCode;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ferrio::{Events, Poll, Token, Waker};
+#[cfg(not(ferrio_no_waker))]
+use ferrio::Waker;
+use ferrio::{Events, Poll, Token};
 
 const WORKERS: Token = Token(0);
 const WATCHDOG: Token = Token(1);
@@ -62,6 +72,7 @@ fn is_prime(n: u64) -> bool {
 
 /// Worker `worker` checks its share of the numbers below `LIMIT`, one contiguous range,
 /// reporting after each chunk.
+#[cfg(not(ferrio_no_waker))]
 fn work(worker: u64, reports: mpsc::Sender<Report>, waker: Arc<Waker>) {
     let mut primes = 0;
     let mut checked = 0;
@@ -84,6 +95,7 @@ fn work(worker: u64, reports: mpsc::Sender<Report>, waker: Arc<Waker>) {
     waker.wake().expect("wake the event loop");
 }
 
+#[cfg(not(ferrio_no_waker))]
 fn main() -> ExitCode {
     match run() {
         Ok(true) => ExitCode::SUCCESS,
@@ -95,6 +107,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(not(ferrio_no_waker))]
 fn run() -> std::io::Result<bool> {
     let mut poll = Poll::new()?;
     let mut events = Events::with_capacity(16);

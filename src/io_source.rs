@@ -11,7 +11,7 @@
 //! `Write` impls ([`io_impls!`]).
 
 use std::io;
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_fd)]
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 #[cfg(windows)]
 use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
@@ -27,7 +27,7 @@ pub(crate) trait AsRawIo {
     fn as_raw_io(&self) -> RawIo;
 }
 
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_fd)]
 impl<T: AsRawFd> AsRawIo for T {
     fn as_raw_io(&self) -> RawIo {
         self.as_raw_fd()
@@ -171,7 +171,7 @@ impl<T: AsRawIo> IoSource<T> {
     }
 }
 
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_fd)]
 impl<T: AsFd> AsFd for IoSource<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()
@@ -276,6 +276,8 @@ impl_source!([T: AsRawIo] IoSource<T>);
 
 /// `try_io` of a type whose `inner` is an [`IoSource`], with its documentation; `$what` names
 /// the type's kind ("stream", "socket", "pipe end") in the text.
+// Unused by WASI's `SourceFd`-only `os-ext` builds (no pipes there).
+#[cfg_attr(not(any(unix, feature = "net")), allow(unused_macros))]
 macro_rules! try_io_method {
     ($what:literal) => {
         #[doc = concat!("Runs `f`, which does I/O on this ", $what, "'s handle by other means")]
@@ -295,6 +297,7 @@ macro_rules! try_io_method {
         }
     };
 }
+#[cfg_attr(not(any(unix, feature = "net")), allow(unused_imports))]
 pub(crate) use try_io_method;
 
 /// `Read` (`$trait` = `Read`, `$op` = `read_op`) or `Write` (`Write`, `write_op`) for `$ty`
@@ -302,6 +305,7 @@ pub(crate) use try_io_method;
 /// transfer of `$buf`) or `$many` (a vectored one of `$bufs`) on the inner object `$io` as one
 /// operation of that direction, and the impl for `$ty` calls it. `flush` has nothing to do.
 /// The failpoint "read" or "write" (tests only) sits inside the operation.
+#[cfg_attr(not(any(unix, feature = "net")), allow(unused_macros))]
 macro_rules! io_impls {
     (Read for $ty:ty, |$io:pat_param, $buf:ident, $bufs:ident| $one:expr, $many:expr) => {
         $crate::io_source::io_impls!(@impl Read, read_op, "read", $ty, |$io, $buf, $bufs| $one, $many,
@@ -348,6 +352,7 @@ macro_rules! io_impls {
         }
     };
 }
+#[cfg_attr(not(any(unix, feature = "net")), allow(unused_imports))]
 pub(crate) use io_impls;
 
 impl<T: std::fmt::Debug> std::fmt::Debug for IoSource<T> {

@@ -187,8 +187,8 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // The prose names Unix-only items (`ferrio::unix`, the Unix-domain sockets), which a Windows
-// or Hermit build does not have: there those names stay plain text instead of failing the docs
-// build.
+// Hermit or WASI build does not have (WASI also lacks `Waker` and, in preview 1, most of
+// `net`): there those names stay plain text instead of failing the docs build.
 #![cfg_attr(
     not(unix),
     allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)
@@ -230,7 +230,7 @@ include!(concat!(env!("OUT_DIR"), "/platform_facts.rs"));
 compile_error!(concat!(
     "ferrio does not support the target `",
     env!("FERRIO_TARGET"),
-    "`: it needs a Unix (epoll, kqueue or poll(2)) or Windows."
+    "`: it needs a Unix (epoll, kqueue or poll(2)), WASI or Windows."
 ));
 
 /// Compiles each item inside only on targets that have a backend (`ferrio_unsupported` is set
@@ -250,12 +250,15 @@ with_backend! {
     mod poll;
     mod sys;
     mod token;
+    // WASI runs one thread, which a Waker could never wake from another: mio has no `Waker`
+    // there, and neither has ferrio.
+    #[cfg(not(ferrio_no_waker))]
     mod waker;
 
     pub mod event;
     pub mod guide;
 
-    #[cfg(any(feature = "net", all(ferrio_unix, feature = "os-ext")))]
+    #[cfg(any(feature = "net", all(ferrio_posix, feature = "os-ext")))]
     mod io_source;
 
     #[cfg(feature = "net")]
@@ -265,11 +268,18 @@ with_backend! {
     #[cfg(all(unix, feature = "os-ext"))]
     #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
     pub mod unix;
-
-    // Hermit is no Unix, but registers fds too: `SourceFd` alone, as in mio.
-    #[cfg(all(target_os = "hermit", feature = "os-ext"))]
-    #[path = "unix/mod.rs"]
+    // On Hermit and WASI preview 2 only `SourceFd` is public, as `ferrio::hermit::SourceFd` and
+    // `ferrio::wasi::SourceFd` (as in mio).
+    #[cfg(all(not(unix), ferrio_posix, feature = "os-ext"))]
     mod unix;
+
+    /// WASI-only extras (feature `os-ext`; WASI preview 2 and later, as in mio):
+    /// [`SourceFd`](wasi::SourceFd) registers any file descriptor.
+    #[cfg(all(target_os = "wasi", ferrio_posix, feature = "os-ext"))]
+    #[cfg_attr(docsrs, doc(cfg(all(target_os = "wasi", feature = "os-ext"))))]
+    pub mod wasi {
+        pub use crate::unix::SourceFd;
+    }
 
     /// Hermit-only types (feature `os-ext`): [`SourceFd`](hermit::SourceFd) registers any file
     /// descriptor, as on Unix.
@@ -291,6 +301,7 @@ with_backend! {
     pub use interest::Interest;
     pub use poll::{Poll, Registry};
     pub use token::Token;
+    #[cfg(not(ferrio_no_waker))]
     pub use waker::Waker;
 
     // The test-only failpoints (tests/faults.rs), never in a normal build.

@@ -48,6 +48,8 @@
 // Not under Miri: it has no UDP or AF_UNIX sockets, no poll(2) (the overdue-promise check),
 // and not the TCP buffer-size options the model sets.
 #![cfg(not(miri))]
+// The model drives a Waker and socket2, neither of which WASI has.
+#![cfg(not(target_os = "wasi"))]
 
 mod model;
 

@@ -1,5 +1,7 @@
 //! The public surface of `ferrio::net`, named item by item with the signatures of the API
 //! contract (mio 1.x), so that any drift fails to compile. Also: auto traits and sizes.
+// WASI preview 1 cannot create sockets (as in mio): its surface checks name `bind`, `connect`, `UdpSocket` and `TcpSocket`.
+#![cfg(not(ferrio_wasi))]
 // Unix and Windows: the TCP and UDP types are checked on both, with the fd traits on Unix and
 // the socket handle traits on Windows; the Unix-domain types are Unix-only. The other
 // Windows-only items (`NamedPipe`, the handle methods' signatures) are in `api_windows.rs`.
@@ -10,7 +12,7 @@ mod util;
 
 use std::io::{self, Read, Write};
 use std::net::{self, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr};
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd as OwnedHandle};
 #[cfg(unix)]
 use std::os::unix::net as unet;
@@ -33,7 +35,7 @@ fn is_read<T: Read>() {}
 fn is_write<T: Write>() {}
 fn is_source<T: Source>() {}
 /// The OS handle traits and conversions: the fd ones on Unix.
-#[cfg(unix)]
+#[cfg(any(unix, target_os = "wasi"))]
 fn is_os_handle<
     T: AsRawFd
         + AsFd
@@ -100,9 +102,13 @@ fn tcp_stream_surface() {
     let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::recv_buffer_size;
     let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_send_buffer_size;
     let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::send_buffer_size;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpStream, u32) -> io::Result<()> = TcpStream::set_tos;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpStream) -> io::Result<u32> = TcpStream::tos;
     is_read::<TcpStream>();
     is_read::<&TcpStream>();
@@ -148,9 +154,13 @@ fn udp_socket_surface() {
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::recv_buffer_size;
     let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_send_buffer_size;
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::send_buffer_size;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&UdpSocket, u32) -> io::Result<()> = UdpSocket::set_tos;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&UdpSocket) -> io::Result<u32> = UdpSocket::tos;
     is_source::<UdpSocket>();
     is_os_handle::<UdpSocket>();
@@ -183,9 +193,13 @@ fn tcp_socket_surface() {
     let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::send_buffer_size;
     let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_ttl;
     let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::ttl;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpSocket, u32) -> io::Result<()> = TcpSocket::set_tos;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&TcpSocket) -> io::Result<u32> = TcpSocket::tos;
     let _: fn(&TcpSocket, bool) -> io::Result<()> = TcpSocket::set_only_v6;
     let _: fn(&TcpSocket) -> io::Result<bool> = TcpSocket::only_v6;
@@ -230,9 +244,13 @@ fn udp_socket_builder_surface() {
     let _: fn(&B) -> io::Result<u32> = B::recv_buffer_size;
     let _: fn(&B, u32) -> io::Result<()> = B::set_send_buffer_size;
     let _: fn(&B) -> io::Result<u32> = B::send_buffer_size;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&B, u32) -> io::Result<()> = B::set_tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&B) -> io::Result<u32> = B::tos_v4;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&B, u32) -> io::Result<()> = B::set_tos;
+    #[cfg(not(ferrio_no_ip_tos))]
     let _: fn(&B) -> io::Result<u32> = B::tos;
     let _: fn(&B) -> io::Result<SocketAddr> = B::local_addr;
     let _: fn(B) -> OwnedHandle = From::from;

@@ -1,6 +1,8 @@
 //! TCP: the connect protocol, closing and resetting, long transfers, peek, many connections,
 //! IPv6, and every method of `TcpListener` and `TcpStream`.
 #![cfg(all(feature = "net", feature = "os-poll"))]
+// WASI preview 1 cannot create sockets (as in mio): the tests make their sockets with `bind` and `connect`.
+#![cfg(not(ferrio_wasi))]
 
 mod net_common;
 mod util;
@@ -9,7 +11,7 @@ use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 #[cfg(unix)]
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ferrio::net::{TcpListener, TcpStream};
 use ferrio::{Events, Interest, Poll, Token};
@@ -63,6 +65,10 @@ fn connect_protocol_writable_then_take_error_and_peer_addr() {
     miri,
     ignore = "Miri refuses any use of a socket after a failed connect"
 )]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "wasmtime refuses a loopback connect in the connect call itself (ECONNREFUSED)"
+)]
 fn refused_connect_is_writable_with_error() {
     let (mut poll, mut events) = setup();
     // A port that was free a moment ago and has no listener now.
@@ -98,6 +104,10 @@ fn refused_connect_is_writable_with_error() {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "wasi-libc poll reports no hang-up for a peer FIN (no POLLRDHUP): only a read of 0 tells"
+)]
 fn peer_shutdown_write_gives_read_closed() {
     let (mut poll, mut events) = setup();
     let (client, mut server) = tcp_pair(&mut poll, &mut events);
@@ -126,6 +136,8 @@ fn peer_shutdown_write_gives_read_closed() {
     ignore = "Wine 8 closes a zero-linger socket with FIN, not RST: the read returns Ok(0)"
 )]
 #[cfg_attr(miri, ignore = "Miri does not emulate SO_LINGER")]
+// socket2 (for SO_LINGER) does not build for WASI.
+#[cfg(not(target_os = "wasi"))]
 fn zero_linger_reset_gives_error_on_read() {
     let (mut poll, mut events) = setup();
     let (client, mut server) = tcp_pair(&mut poll, &mut events);
@@ -133,7 +145,7 @@ fn zero_linger_reset_gives_error_on_read() {
         .register(&mut server, SERVER, Interest::READABLE)
         .unwrap();
     socket2::SockRef::from(&client)
-        .set_linger(Some(Duration::ZERO))
+        .set_linger(Some(std::time::Duration::ZERO))
         .unwrap();
     drop(client); // sends RST
 
@@ -274,6 +286,10 @@ fn multi_mib_transfer_both_directions_edge_triggered() {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "wasi-libc has no MSG_PEEK: peek is ENOTSUP"
+)]
 fn peek_does_not_consume_readiness() {
     let (mut poll, mut events) = setup();
     let (mut client, mut server) = tcp_pair(&mut poll, &mut events);
@@ -323,6 +339,10 @@ fn accepted_and_connected_streams_are_nonblocking_and_cloexec() {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "wasi-libc reports connecting sockets writable before wasmtime lets them write (EAGAIN): 200 of them spin past the deadline"
+)]
 fn two_hundred_connections_echo_through_one_poll() {
     const N: usize = 200;
     const MSG: usize = 100;
@@ -436,6 +456,10 @@ fn two_hundred_connections_echo_through_one_poll() {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "wasi-libc aborts in getsockname while a connect is in progress (a race)"
+)]
 fn ipv6_loopback_when_available() {
     let addr: SocketAddr = "[::1]:0".parse().unwrap();
     let mut listener = match TcpListener::bind(addr) {
@@ -459,6 +483,11 @@ fn ipv6_loopback_when_available() {
     let mut buf = [0; 3];
     let n = util::until_ready(&mut poll, &mut events, || server.read(&mut buf)).unwrap();
     assert_eq!(&buf[..n], b"six");
+    // WASI preview 2 has no IP_TTL on IPv6 sockets: EAFNOSUPPORT, passed through.
+    if cfg!(target_os = "wasi") {
+        assert!(client.set_ttl(9).is_err());
+        return;
+    }
     client.set_ttl(9).unwrap();
     assert_eq!(client.ttl().unwrap(), 9);
 }
@@ -592,6 +621,10 @@ fn stream_methods() {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "a stream whose connect wasi-libc has not finished reads ENOTCONN, not EAGAIN"
+)]
 fn errors_keep_the_os_error() {
     // Binding an address in use: EADDRINUSE, untouched.
     let listener = TcpListener::bind(any_local()).unwrap();

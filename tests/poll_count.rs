@@ -12,6 +12,8 @@
 //!
 //! Runs on every backend: epoll, forced poll(2), and Windows under Wine.
 #![cfg(all(feature = "net", feature = "os-poll"))]
+// WASI preview 1 cannot create sockets (as in mio): the tests make their sockets with `bind` and `connect`.
+#![cfg(not(ferrio_wasi))]
 
 mod net_common;
 mod util;
@@ -53,6 +55,10 @@ fn write_all(stream: &mut TcpStream, data: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "wasmtime makes sockets ready asynchronously: a poll may end before data sent by this thread shows, so the count varies"
+)]
 fn a_round_trip_takes_two_polls_and_no_spurious_event() {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(64);

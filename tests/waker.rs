@@ -1,5 +1,7 @@
 //! Wakers: any number per `Poll`, each delivering its own token (also a token another source
 //! uses), and no wake-up ever lost under concurrency.
+// WASI has no Waker (one thread, as in mio).
+#![cfg(not(ferrio_no_waker))]
 
 // Needs `os-poll` for `Poll`, and on Unix `os-ext` for the pipes (`os-ext` brings both).
 #![cfg(feature = "os-ext")]

@@ -5,6 +5,8 @@
 //! `poll` that returns later reports the Waker's event, and the poller then sees everything the
 //! waking thread did before calling `wake()`. A lost wake-up shows as a poll that times out
 //! while a waking thread waits for its acknowledgement; every wait is bounded.
+// WASI has no Waker (one thread, as in mio).
+#![cfg(not(ferrio_no_waker))]
 
 // Needs `os-poll` for `Poll`, and on Unix `os-ext` for the pipes (`os-ext` brings both).
 #![cfg(feature = "os-ext")]

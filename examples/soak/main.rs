@@ -38,20 +38,37 @@
 //! Linux's `/proc`; elsewhere (Windows, the BSDs) they are skipped and only the traffic is
 //! checked. On Unix the soft `RLIMIT_NOFILE` is raised to the hard limit first.
 
+// WASI has no Waker and no threads (as in mio): there the soak only says so.
+#[cfg(ferrio_no_waker)]
+fn main() {
+    println!("soak: this target has no Waker (WASI runs one thread)");
+}
+
+#[cfg(not(ferrio_no_waker))]
 mod conns;
 
+#[cfg(not(ferrio_no_waker))]
 use std::io;
+#[cfg(not(ferrio_no_waker))]
 use std::process::ExitCode;
+#[cfg(not(ferrio_no_waker))]
 use std::sync::atomic::{AtomicBool, Ordering};
+#[cfg(not(ferrio_no_waker))]
 use std::sync::Arc;
+#[cfg(not(ferrio_no_waker))]
 use std::thread;
+#[cfg(not(ferrio_no_waker))]
 use std::time::{Duration, Instant};
 
+#[cfg(not(ferrio_no_waker))]
 use ferrio::net::TcpListener;
+#[cfg(not(ferrio_no_waker))]
 use ferrio::{Events, Interest, Poll, Waker};
 
+#[cfg(not(ferrio_no_waker))]
 use conns::{Counts, Entry, Kind, Rng, Soak, LISTENER, WAKER};
 
+#[cfg(not(ferrio_no_waker))]
 struct Args {
     secs: u64,
     conns: usize,
@@ -59,6 +76,7 @@ struct Args {
     warmup: Option<u64>,
 }
 
+#[cfg(not(ferrio_no_waker))]
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         secs: 20,
@@ -84,6 +102,7 @@ fn parse_args() -> Result<Args, String> {
 /// One sample of the process's resources: descriptors, and resident memory in KiB (all of
 /// it, `VmRSS`, and its anonymous part, `RssAnon`: heap and stacks, where a leak would be).
 #[derive(Clone, Copy)]
+#[cfg(not(ferrio_no_waker))]
 struct Sample {
     fds: Option<usize>,
     rss_kib: Option<u64>,
@@ -93,6 +112,7 @@ struct Sample {
 /// Reads `/proc` on Linux; elsewhere there is nothing to sample (under Wine `/proc` is
 /// visible, but its figures are Wine's, not the Windows process's).
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(ferrio_no_waker))]
 fn sample() -> Sample {
     Sample {
         fds: None,
@@ -102,6 +122,7 @@ fn sample() -> Sample {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(not(ferrio_no_waker))]
 fn sample() -> Sample {
     let fds = std::fs::read_dir("/proc/self/fd").ok().map(|d| d.count());
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -118,6 +139,7 @@ fn sample() -> Sample {
 
 // Fuchsia and the PS Vita have no resource limits (libc declares none there).
 #[cfg(all(unix, not(any(target_os = "fuchsia", target_os = "vita"))))]
+#[cfg(not(ferrio_no_waker))]
 fn raise_fd_limit() {
     let mut rl = libc::rlimit {
         rlim_cur: 0,
@@ -135,6 +157,7 @@ fn raise_fd_limit() {
     }
 }
 
+#[cfg(not(ferrio_no_waker))]
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
@@ -153,6 +176,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[cfg(not(ferrio_no_waker))]
 fn run(args: &Args) -> io::Result<bool> {
     #[cfg(all(unix, not(any(target_os = "fuchsia", target_os = "vita"))))]
     raise_fd_limit();
@@ -288,6 +312,7 @@ fn run(args: &Args) -> io::Result<bool> {
 }
 
 /// The samples' figures that the drift checks compare.
+#[cfg(not(ferrio_no_waker))]
 struct Watch {
     warmup: u64,
     /// The last `tail` seconds of the run are its end.
@@ -303,6 +328,7 @@ struct Watch {
     tail_anon: Option<u64>,
 }
 
+#[cfg(not(ferrio_no_waker))]
 impl Watch {
     fn new(secs: u64, warmup: u64) -> Watch {
         let tail = (secs / 4).max(3).min(secs.saturating_sub(warmup));
@@ -334,6 +360,7 @@ impl Watch {
     }
 }
 
+#[cfg(not(ferrio_no_waker))]
 fn report(
     args: &Args,
     watch: &Watch,

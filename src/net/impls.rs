@@ -14,7 +14,7 @@
 
 /// Calls `$m!($args...)` followed by the platform's handle traits and their methods, and what
 /// `Debug` calls the handle.
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_fd)]
 macro_rules! with_handle_traits {
     ($m:ident!($($args:tt)*)) => {
         $m!($($args)*

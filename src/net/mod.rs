@@ -112,25 +112,36 @@
 //! socket over: `socket2::SockRef::from(&socket).set_quickack(true)`. Sockets built with
 //! socket2 are adopted with `from_std` or `From<OwnedFd>` (make them non-blocking first).
 
+// WASI preview 1 has neither the builders nor most options these macros write.
 #[macro_use]
+#[cfg_attr(ferrio_wasi, allow(unused_macros))]
 mod impls;
 #[macro_use]
+#[cfg_attr(ferrio_wasi, allow(unused_macros))]
 mod options;
 mod tcp;
+// WASI preview 1 cannot create sockets: only the TCP types, for sockets the runtime hands in
+// (as in mio).
+#[cfg(not(ferrio_wasi))]
 mod udp;
 #[cfg(ferrio_udp_batch)]
 mod udp_batch;
+#[cfg(not(ferrio_wasi))]
 mod udp_builder;
 #[cfg(unix)]
 mod uds;
 
-pub use self::tcp::{TcpKeepalive, TcpListener, TcpSocket, TcpStream};
+#[cfg(not(ferrio_wasi))]
+pub use self::tcp::{TcpKeepalive, TcpSocket};
+pub use self::tcp::{TcpListener, TcpStream};
+#[cfg(not(ferrio_wasi))]
 pub use self::udp::UdpSocket;
 #[cfg(ferrio_udp_batch)]
 pub use self::udp_batch::{
     recv_batch, send_batch, AsBatchHandle, EcnCodepoint, RecvMeta, Transmit, UdpBatch,
     MAX_GSO_SEGMENTS, MAX_TRANSMIT_LEN,
 };
+#[cfg(not(ferrio_wasi))]
 pub use self::udp_builder::UdpSocketBuilder;
 fact_gated! { not ferrio_no_uds_dgram: pub use self::uds::UnixDatagram; }
 #[cfg(unix)]

@@ -393,18 +393,22 @@ macro_rules! traffic_class_options {
                 /// # Ok(())
                 /// # }
                 /// ```
+                #[cfg(not(ferrio_no_ip_tos))]
                 set set_tos_v4;
                 /// The type-of-service byte of outgoing IPv4 packets (`IP_TOS`).
+                #[cfg(not(ferrio_no_ip_tos))]
                 get tos_v4: u32;
             }
 
             /// The same as [`set_tos_v4`](Self::set_tos_v4), under the name older tokio
             /// versions use.
+            #[cfg(not(ferrio_no_ip_tos))]
             pub fn set_tos(&self, tos: u32) -> ::std::io::Result<()> {
                 self.set_tos_v4(tos)
             }
 
             /// The same as [`tos_v4`](Self::tos_v4), under the name older tokio versions use.
+            #[cfg(not(ferrio_no_ip_tos))]
             pub fn tos(&self) -> ::std::io::Result<u32> {
                 self.tos_v4()
             }

@@ -31,7 +31,8 @@ pub(crate) trait SelectorApi: Sized + Send + Sync {
 }
 
 /// What every backend's Waker offers: `ferrio::Waker` is a thin wrapper around it. Each
-/// backend keeps its Waker in a `waker.rs` next to its selector.
+/// backend keeps its Waker in a `waker.rs` next to its selector. (WASI has no Waker.)
+#[cfg_attr(ferrio_no_waker, allow(dead_code))]
 pub(crate) trait WakerApi: Sized + Send + Sync {
     /// The selector of the same backend.
     type Selector: SelectorApi;

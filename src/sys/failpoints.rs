@@ -13,7 +13,7 @@
 
 /// `cvt(call)`, the result of a Unix system call returning -1 on error, with the failpoint
 /// `name` in front: when a plan for `name` fires, `call` is not made and its error comes back.
-#[cfg(all(ferrio_unix, any(test, ferrio_failpoints)))]
+#[cfg(all(ferrio_posix, any(test, ferrio_failpoints)))]
 macro_rules! syscall {
     ($name:literal, $call:expr) => {
         match $crate::sys::failpoints::hit($name, None) {
@@ -22,7 +22,7 @@ macro_rules! syscall {
         }
     };
 }
-#[cfg(all(ferrio_unix, not(any(test, ferrio_failpoints))))]
+#[cfg(all(ferrio_posix, not(any(test, ferrio_failpoints))))]
 macro_rules! syscall {
     ($name:literal, $call:expr) => {
         $crate::sys::cvt($call)
@@ -45,12 +45,14 @@ macro_rules! failpoint {
     };
 }
 #[cfg(not(any(test, ferrio_failpoints)))]
+#[allow(unused_macros)] // Unused where no notifier writes (WASI) and sockets are off.
 macro_rules! failpoint {
     ($name:literal $(, $key:expr)?) => {};
 }
 
+#[allow(unused_imports)]
 pub(crate) use failpoint;
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_posix)]
 pub(crate) use syscall;
 
 /// Every failpoint, named after its system call, or after the operation where one call

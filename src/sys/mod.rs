@@ -10,7 +10,8 @@
 //! | `ferrio_epoll`     | Linux, Android, Emscripten, Redox, illumos    | `unix/epoll/`        |
 //! | `ferrio_kqueue`    | macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly | `unix/kqueue/` |
 //! | `ferrio_ports`     | Solaris                                       | `unix/ports/`        |
-//! | `ferrio_poll`      | other Unix; any Unix when forced              | `unix/poll/`         |
+//! | `ferrio_poll`      | other Unix, Hermit, WASI preview 2; any Unix when forced | `unix/poll/` |
+//! | `ferrio_wasi`      | WASI preview 1 (`poll_oneoff`)                | `wasi/`              |
 //! | `ferrio_windows`   | Windows                                       | `windows/selector.rs` (IOCP + AFD) |
 //!
 //! Forcing poll(2): `RUSTFLAGS="--cfg ferrio_force_poll"` or mio's
@@ -19,19 +20,31 @@
 mod api;
 mod error;
 pub(crate) mod failpoints;
-#[cfg(feature = "net")]
+// (WASI preview 1 has a handful of socket calls of its own: `wasi/socket.rs`.)
+#[cfg(all(feature = "net", not(ferrio_wasi)))]
 mod socket_api;
 pub(crate) mod sync;
+// (`poll_oneoff` takes its timeout as a clock subscription in nanoseconds.)
+#[cfg(not(ferrio_wasi))]
 mod timeout;
 
-pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, WakerApi, Watch};
+#[cfg(not(ferrio_no_waker))]
+pub(crate) use self::api::WakerApi;
+pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, Watch};
 pub(crate) use self::error::*;
 
-// Unix, and Hermit (`ferrio_unix`: fd-based like Unix, with a smaller libc).
-#[cfg(ferrio_unix)]
+// Unix, Hermit and WASI preview 2 (`ferrio_posix`: fd-based like Unix; Hermit's libc is
+// smaller, and wasi-libc offers poll(2) and BSD sockets).
+#[cfg(ferrio_posix)]
 mod unix;
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_posix)]
 pub(crate) use self::unix::*;
+
+// WASI preview 1: `poll_oneoff`, and sockets handed in by the runtime.
+#[cfg(ferrio_wasi)]
+mod wasi;
+#[cfg(ferrio_wasi)]
+pub(crate) use self::wasi::*;
 
 #[cfg(windows)]
 mod windows;
@@ -50,10 +63,10 @@ pub(crate) use self::windows::*;
 use crate::event::Event as PublicEvent;
 
 // The socket handle types of the platform, named once so that the socket types in `crate::net`
-// are written once: fds on Unix, sockets on Windows.
-#[cfg(ferrio_unix)]
+// are written once: fds on Unix and WASI, sockets on Windows.
+#[cfg(ferrio_fd)]
 pub(crate) use std::os::fd::BorrowedFd as BorrowedIo;
-#[cfg(all(ferrio_unix, feature = "net"))]
+#[cfg(all(ferrio_fd, feature = "net"))]
 pub(crate) use std::os::fd::OwnedFd as OwnedIo;
 #[cfg(windows)]
 pub(crate) use std::os::windows::io::BorrowedSocket as BorrowedIo;
@@ -66,7 +79,7 @@ pub(crate) trait AsIo {
     fn as_io(&self) -> BorrowedIo<'_>;
 }
 
-#[cfg(ferrio_unix)]
+#[cfg(ferrio_fd)]
 impl<T: std::os::fd::AsFd + ?Sized> AsIo for T {
     fn as_io(&self) -> BorrowedIo<'_> {
         self.as_fd()

@@ -161,6 +161,8 @@ pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedIo> {
 
 /// An IP address family, for [`named_family`](super::socket::named_family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Without IP_TOS (WASI) no IPv4-only option names its family.
+#[cfg_attr(ferrio_no_ip_tos, allow(dead_code))]
 pub(crate) enum Family {
     V4,
     V6,
@@ -186,6 +188,7 @@ macro_rules! plain_options {
     ); };
     (ip) => { $crate::sys::socket_api::plain_options!(@fns
         u32(Int) ttl, set_ttl = IPPROTO_IP, IP_TTL;
+        #[cfg(not(ferrio_no_ip_tos))]
         u32(Int) tos_v4, set_tos_v4 = IPPROTO_IP, IP_TOS, named V4 "IPv4";
     ); };
     (ipv6) => { $crate::sys::socket_api::plain_options!(@fns

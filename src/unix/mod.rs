@@ -4,7 +4,8 @@
 //! Requires the `os-ext` cargo feature (on by default; it turns on `os-poll`), and exists on
 //! Unix systems only.
 
-// (This module is also the private home of `ferrio::hermit::SourceFd`: no pipes there.)
+// Hermit and WASI have no pipes: there this module is compiled for `SourceFd` alone (the
+// private home of `ferrio::hermit::SourceFd` and `ferrio::wasi::SourceFd`).
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
 pub mod pipe;

@@ -91,7 +91,7 @@ pub fn would_block(e: &io::Error) -> bool {
 
 /// The OS error codes the tests compare with: errno values on Unix, Winsock errors on Windows.
 pub mod errno {
-    #[cfg(unix)]
+    #[cfg(any(unix, target_os = "wasi"))]
     #[allow(unused_imports)] // each test binary uses a few
     pub use libc::{EADDRINUSE, EAGAIN, ECONNREFUSED, ECONNRESET, ENOTCONN};
 

@@ -53,6 +53,7 @@ impl TcpListener {
     /// [`TcpSocket`](crate::net::TcpSocket) and its [`listen`](crate::net::TcpSocket::listen).
     ///
     /// On Linux this is four system calls: `socket`, `setsockopt`, `bind`, `listen`.
+    #[cfg(not(ferrio_wasi))] // WASI preview 1 cannot create sockets (as in mio).
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
         socket::tcp_listener(&addr).map(TcpListener::from)
     }

@@ -53,6 +53,7 @@ impl TcpStream {
     ///
     /// On Linux this is two system calls: `socket` and `connect` (whose `EINPROGRESS` is not
     /// an error here).
+    #[cfg(not(ferrio_wasi))] // WASI preview 1 cannot create sockets (as in mio).
     pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         socket::tcp_connect(&addr).map(TcpStream::from)
     }
@@ -90,6 +91,7 @@ impl TcpStream {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(not(ferrio_wasi))]
     pub fn bind_connect(bind_addr: SocketAddr, target_addr: SocketAddr) -> io::Result<TcpStream> {
         socket::tcp_bind_connect(&bind_addr, &target_addr).map(TcpStream::from)
     }
@@ -128,6 +130,7 @@ stream_io!(TcpStream);
 ttl_options!(TcpStream);
 
 /// Doc-test setup for the option methods: `socket` is a connecting IPv4 (IPv6) stream.
+#[cfg(not(ferrio_wasi))]
 macro_rules! stream_v4 {
     () => {
         concat!(
@@ -138,6 +141,7 @@ macro_rules! stream_v4 {
 }
 // `tclass_v6`, the only option that shows IPv6 setup, is missing on Windows, Haiku and Redox.
 #[cfg_attr(not(ferrio_tclass_v6), allow(unused_macros))]
+#[cfg(not(ferrio_wasi))]
 macro_rules! stream_v6 {
     () => {
         concat!(
@@ -147,6 +151,22 @@ macro_rules! stream_v6 {
     };
 }
 
+#[cfg(not(ferrio_wasi))]
 tcp_options!(TcpStream, stream_v4!());
+#[cfg(not(ferrio_wasi))]
 buffer_size_options!(TcpStream, stream_v4!());
+#[cfg(not(ferrio_wasi))]
 traffic_class_options!(TcpStream, stream_v4!(), stream_v6!());
+
+// WASI preview 1: of the options, only mio's `TCP_NODELAY` pair, which std (and so ferrio)
+// reports as unsupported there.
+#[cfg(ferrio_wasi)]
+impl TcpStream {
+    option_accessors! {
+        /// Sets `TCP_NODELAY`; WASI preview 1 has no socket options, so this returns std's
+        /// `Unsupported` error, as in mio.
+        set set_nodelay;
+        /// Whether `TCP_NODELAY` is set; `Unsupported` on WASI preview 1, as in mio.
+        get nodelay: bool;
+    }
+}

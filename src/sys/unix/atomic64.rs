@@ -17,8 +17,9 @@ pub(crate) use loom::sync::atomic::AtomicU64;
 #[cfg(all(not(target_has_atomic = "64"), not(all(loom, test))))]
 pub(crate) use self::locked::AtomicU64;
 
-// Compiled for the unit tests on every target, so the stand-in is run, not only type-checked.
-#[cfg(any(not(target_has_atomic = "64"), test))]
+// Compiled for the unit tests on every target, so the stand-in is run, not only type-checked
+// (except on WASI, where the test's threads cannot run: `ferrio_no_waker`).
+#[cfg(any(not(target_has_atomic = "64"), all(test, not(ferrio_no_waker))))]
 mod locked {
     use std::sync::atomic::Ordering;
     use std::sync::{Mutex, MutexGuard};
@@ -54,7 +55,7 @@ mod locked {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(ferrio_no_waker)))]
 mod tests {
     use std::sync::atomic::Ordering::SeqCst;
     use std::sync::Arc;

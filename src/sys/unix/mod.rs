@@ -19,8 +19,9 @@ mod epoll;
 // Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
 #[cfg(any(ferrio_kqueue, test))]
 mod kqueue;
-// Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
-#[cfg(any(ferrio_ports, test))]
+// Also compiled in the unit tests of every Unix build (not WASI's: its tests need threads and
+// Unix sockets), for the part that needs no kernel.
+#[cfg(any(ferrio_ports, all(test, unix)))]
 mod ports;
 // Compiled on every Unix so that it never rots; unused unless it is the selector.
 #[cfg_attr(not(ferrio_poll), allow(dead_code, unused_imports))]
@@ -41,7 +42,7 @@ mod notify;
 #[cfg(all(loom, test))]
 #[cfg_attr(not(ferrio_epoll), allow(dead_code))]
 mod loom_kernel;
-// Hermit has no pipe; its notifier is an eventfd.
+// Hermit and WASI have no pipe (their notifier: see `notify.rs`).
 #[cfg(unix)]
 pub(crate) mod pipe;
 #[cfg(feature = "net")]
@@ -61,7 +62,9 @@ use self::ports as backend;
     any(feature = "net", feature = "os-ext")
 ))]
 pub(crate) use self::backend::IoSourceState;
-pub(crate) use self::backend::{Event, Selector, Waker};
+#[cfg(not(ferrio_no_waker))]
+pub(crate) use self::backend::Waker;
+pub(crate) use self::backend::{Event, Selector};
 
 /// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
 /// it by itself, so every call goes straight to the selector. (poll(2) has its own.)
@@ -123,6 +126,7 @@ impl_is_minus_one!(i32 i64 isize);
 
 /// Sets close-on-exec on `fd` (for systems whose calls cannot create fds with it).
 #[allow(dead_code)] // Only where `pipe2`, `SOCK_CLOEXEC` or `kqueue1` is missing.
+#[cfg(not(ferrio_no_cloexec))]
 pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: `F_SETFD` takes an integer argument and no pointer; `fd` is open while borrowed.
@@ -130,6 +134,12 @@ pub(crate) fn set_cloexec(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
         libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC)
     })
     .map(drop)
+}
+
+/// Nothing to do where there is no exec (WASI, whose `fcntl` refuses `F_SETFD` with EINVAL).
+#[cfg(ferrio_no_cloexec)]
+pub(crate) fn set_cloexec(_fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    Ok(())
 }
 
 /// Turns `O_NONBLOCK` on or off for `fd`: one `F_GETFL`, and one `F_SETFL` if that changes

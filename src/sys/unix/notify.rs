@@ -1,14 +1,24 @@
 //! A file descriptor that another thread can make readable: eventfd where the system has it
-//! (`ferrio_eventfd` in build.rs: Linux, Android, illumos), a non-blocking pipe elsewhere.
-//! Wakers and the poll(2) backend's internal wake-up use it.
+//! (`ferrio_eventfd` in build.rs: Linux, Android, illumos, Hermit), a non-blocking pipe
+//! elsewhere. Wakers and the poll(2) backend's internal wake-up use it.
+//!
+//! WASI (`ferrio_no_waker`) runs one thread: no other thread can change the poller's table
+//! while it sits in poll(2), nor wake it, and there is no `Waker`. There the notifier is inert:
+//! it has no fd (the table's slot for it holds -1, which poll(2) skips) and `notify` does
+//! nothing.
 
 use std::io;
 #[cfg(ferrio_eventfd)]
 use std::os::fd::FromRawFd;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::RawFd;
+#[cfg(not(ferrio_no_waker))]
+use std::os::fd::{AsRawFd, OwnedFd};
 
-use crate::sys::failpoints::{failpoint, syscall};
+#[cfg(not(ferrio_no_waker))]
+use crate::sys::failpoints::failpoint;
+use crate::sys::failpoints::syscall;
 
+#[cfg(not(ferrio_no_waker))]
 #[derive(Debug)]
 pub(crate) struct Notifier {
     /// The end that is watched for readability (for eventfd, the only fd, also written to).
@@ -19,6 +29,34 @@ pub(crate) struct Notifier {
     write: OwnedFd,
 }
 
+/// The inert notifier of single-threaded WASI (see the module's documentation).
+#[cfg(ferrio_no_waker)]
+#[derive(Debug)]
+pub(crate) struct Notifier;
+
+#[cfg(ferrio_no_waker)]
+impl Notifier {
+    pub(crate) fn new() -> io::Result<Notifier> {
+        Ok(Notifier)
+    }
+
+    /// No fd: -1, which poll(2) skips.
+    pub(crate) fn fd(&self) -> RawFd {
+        -1
+    }
+
+    /// Nothing to wake: the only thread is the caller.
+    pub(crate) fn notify(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Nothing is ever pending.
+    pub(crate) fn drain(&self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(not(ferrio_no_waker))]
 impl Notifier {
     #[cfg(ferrio_eventfd)]
     pub(crate) fn new() -> io::Result<Notifier> {

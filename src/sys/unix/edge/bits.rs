@@ -17,6 +17,13 @@ pub(crate) const POLLRDHUP: PollBits = libc::POLLRDHUP;
 #[cfg(not(ferrio_pollrdhup))]
 pub(crate) const POLLRDHUP: PollBits = 0;
 
+/// POLLPRI (priority data), absent from WASI (`ferrio_no_pollpri`), where nothing is ever
+/// reported as priority.
+#[cfg(not(ferrio_no_pollpri))]
+pub(crate) const POLLPRI: PollBits = libc::POLLPRI;
+#[cfg(ferrio_no_pollpri)]
+pub(crate) const POLLPRI: PollBits = 0;
+
 /// POLLNVAL: the fd polled is not open. libc lacks it for ESP-IDF (`ferrio_no_libc_pollnval`),
 /// whose <sys/poll.h> gives it as `1 << 7`.
 #[cfg(not(ferrio_no_libc_pollnval))]
@@ -48,7 +55,7 @@ pub(crate) fn interest_bits(interests: Interest) -> PollBits {
         bits |= libc::POLLOUT;
     }
     if interests.is_priority() {
-        bits |= libc::POLLPRI;
+        bits |= POLLPRI;
     }
     bits
 }
@@ -58,7 +65,7 @@ pub(crate) fn interest_bits(interests: Interest) -> PollBits {
 pub(crate) fn blocked_bits(blocked: Interest) -> PollBits {
     let bits = interest_bits(blocked);
     if blocked.is_readable() {
-        bits | libc::POLLPRI
+        bits | POLLPRI
     } else {
         bits
     }
@@ -71,6 +78,8 @@ pub(crate) fn blocked_bits(blocked: Interest) -> PollBits {
 /// reports it as a new edge. poll(2) reports POLLRDHUP only while it is asked for and, unlike
 /// POLLIN, only once the reading half is shut, so watching it cannot repeat the data event.
 /// A hang-up, error or closed fd disarms everything.
+// Without POLLPRI (WASI) its mask below is zero.
+#[cfg_attr(ferrio_no_pollpri, allow(clippy::bad_bit_mask))]
 pub(crate) fn disarm(armed: PollBits, revents: PollBits) -> PollBits {
     if revents & FATAL != 0 {
         return 0;
@@ -81,8 +90,8 @@ pub(crate) fn disarm(armed: PollBits, revents: PollBits) -> PollBits {
     } else if revents & libc::POLLIN != 0 {
         clear |= libc::POLLIN;
     }
-    if revents & libc::POLLPRI != 0 {
-        clear |= libc::POLLPRI;
+    if revents & POLLPRI != 0 {
+        clear |= POLLPRI;
     }
     if revents & libc::POLLOUT != 0 {
         clear |= libc::POLLOUT;
@@ -103,10 +112,10 @@ pub(crate) fn reported(revents: PollBits) -> PollBits {
 
 /// How reported bits read as readiness: the `EventApi` methods of both backends' events.
 pub(crate) mod readiness {
-    use super::{peer_shut_down, PollBits, POLLNVAL};
+    use super::{peer_shut_down, PollBits, POLLNVAL, POLLPRI};
 
     pub(crate) fn is_readable(r: PollBits) -> bool {
-        r & (libc::POLLIN | libc::POLLPRI) != 0
+        r & (libc::POLLIN | POLLPRI) != 0
     }
     pub(crate) fn is_writable(r: PollBits) -> bool {
         r & libc::POLLOUT != 0
@@ -123,13 +132,15 @@ pub(crate) mod readiness {
             || (r & libc::POLLOUT != 0 && r & libc::POLLERR != 0)
             || r == libc::POLLERR
     }
+    // Without POLLPRI (WASI) the mask is zero: never priority.
+    #[cfg_attr(ferrio_no_pollpri, allow(clippy::bad_bit_mask))]
     pub(crate) fn is_priority(r: PollBits) -> bool {
-        r & libc::POLLPRI != 0
+        r & POLLPRI != 0
     }
 }
 
 /// The poll(2) bits a registration can have armed, each stored as one bit of a record.
-const ARMABLE: [PollBits; 4] = [libc::POLLIN, libc::POLLPRI, libc::POLLOUT, POLLRDHUP];
+const ARMABLE: [PollBits; 4] = [libc::POLLIN, POLLPRI, libc::POLLOUT, POLLRDHUP];
 
 /// The bits of `ARMABLE` that `bits` has, packed into the low 4 bits.
 pub(crate) fn compact(bits: PollBits) -> u64 {
@@ -158,7 +169,7 @@ mod tests {
         assert_eq!(interest_bits(Interest::READABLE), R);
         assert_eq!(interest_bits(Interest::WRITABLE), W);
         #[cfg(ferrio_priority)]
-        assert_eq!(interest_bits(Interest::PRIORITY), libc::POLLPRI);
+        assert_eq!(interest_bits(Interest::PRIORITY), POLLPRI);
         assert_eq!(
             interest_bits(Interest::READABLE | Interest::WRITABLE),
             R | W
@@ -168,21 +179,21 @@ mod tests {
         #[cfg(not(ferrio_pollrdhup))]
         assert_eq!(POLLRDHUP, 0);
         // Re-arming READABLE also re-arms PRIORITY.
-        assert_eq!(blocked_bits(Interest::READABLE), R | libc::POLLPRI);
+        assert_eq!(blocked_bits(Interest::READABLE), R | POLLPRI);
         assert_eq!(blocked_bits(Interest::WRITABLE), W);
     }
 
     #[test]
     fn disarm_per_direction() {
-        let all = R | W | libc::POLLPRI;
+        let all = R | W | POLLPRI;
         // Data leaves the shutdown of the reading half armed; the shutdown disarms both.
-        assert_eq!(disarm(all, libc::POLLIN), W | libc::POLLPRI | POLLRDHUP);
-        assert_eq!(disarm(all, libc::POLLIN | POLLRDHUP), W | libc::POLLPRI);
-        assert_eq!(disarm(all, libc::POLLOUT), R | libc::POLLPRI);
-        assert_eq!(disarm(all, libc::POLLPRI), R | W);
+        assert_eq!(disarm(all, libc::POLLIN), W | POLLPRI | POLLRDHUP);
+        assert_eq!(disarm(all, libc::POLLIN | POLLRDHUP), W | POLLPRI);
+        assert_eq!(disarm(all, libc::POLLOUT), R | POLLPRI);
+        assert_eq!(disarm(all, POLLPRI), R | W);
         assert_eq!(
             disarm(all, libc::POLLIN | libc::POLLOUT),
-            libc::POLLPRI | POLLRDHUP
+            POLLPRI | POLLRDHUP
         );
         for fatal in [
             libc::POLLHUP,
@@ -197,14 +208,17 @@ mod tests {
     #[test]
     fn readiness_of_bits() {
         use readiness::*;
-        assert!(is_readable(libc::POLLIN) && is_readable(libc::POLLPRI));
+        assert!(is_readable(libc::POLLIN));
+        // Priority data reads as readable too (where poll(2) has it: not on WASI).
+        #[cfg(not(ferrio_no_pollpri))]
+        assert!(is_readable(POLLPRI) && is_priority(POLLPRI));
         assert!(!is_readable(libc::POLLOUT) && is_writable(libc::POLLOUT));
         assert!(is_error(libc::POLLERR) && is_error(POLLNVAL));
         assert!(is_read_closed(libc::POLLHUP) && is_write_closed(libc::POLLHUP));
         // A pipe whose reading end closed reports POLLERR alone to the writer.
         assert!(is_write_closed(libc::POLLERR) && !is_read_closed(libc::POLLERR));
         assert!(is_write_closed(libc::POLLOUT | libc::POLLERR));
-        assert!(is_priority(libc::POLLPRI) && !is_priority(libc::POLLIN));
+        assert!(!is_priority(libc::POLLIN));
         // The shut-down reading half reads as readable and read-closed, where it exists.
         assert_eq!(
             is_read_closed(reported(POLLRDHUP)),
@@ -215,8 +229,11 @@ mod tests {
 
     #[test]
     fn armed_records() {
-        let all = libc::POLLIN | libc::POLLPRI | libc::POLLOUT | POLLRDHUP;
-        let n = if POLLRDHUP == 0 { 0b111 } else { 0b1111 };
+        let all = libc::POLLIN | POLLPRI | libc::POLLOUT | POLLRDHUP;
+        // POLLPRI (WASI) and POLLRDHUP (all but Linux and Android) may be missing: 0, no bit.
+        let pri = if POLLPRI == 0 { 0 } else { 0b10 };
+        let rdhup = if POLLRDHUP == 0 { 0 } else { 0b1000 };
+        let n = 0b101 | pri | rdhup;
         assert_eq!(compact(all), n);
         assert_eq!(compact(libc::POLLOUT), 0b100);
         assert_eq!(compact(0), 0);

@@ -30,6 +30,7 @@
 //! `None` timeout.
 
 mod table;
+#[cfg(not(ferrio_no_waker))]
 mod waker;
 
 use std::io;
@@ -52,6 +53,7 @@ use crate::sys::sync::{yield_now, AtomicBool, AtomicUsize, Condvar, Mutex, Mutex
 use crate::sys::{EventApi, SelectorApi};
 use crate::{Interest, Token};
 
+#[cfg(not(ferrio_no_waker))]
 pub(crate) use self::waker::Waker;
 
 /// The longest single poll(2) wait. Some 32-bit kernels mishandled longer waits, so those
@@ -471,8 +473,9 @@ fn sys_poll(fds: &mut [libc::pollfd], ms: libc::c_int) -> io::Result<libc::c_int
 /// Per-source state: the registration of `edge/`, over this backend's table.
 pub(crate) type IoSourceState = super::edge::IoSourceState<Shared>;
 
-// The unit tests need the real kernel; a loom build runs only the models.
-#[cfg(all(test, not(loom)))]
+// The unit tests need the real kernel; a loom build runs only the models. (They also need
+// pipes, Wakers and threads, which WASI lacks.)
+#[cfg(all(test, not(loom), unix))]
 mod tests;
 
 #[cfg(all(test, loom))]

@@ -13,7 +13,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::os::android::net::SocketAddrExt;
 #[cfg(target_os = "linux")]
 use std::os::linux::net::SocketAddrExt;
-// Unix-domain addresses: Unix only (not on Hermit).
+// Unix-domain addresses: Unix only (not on Hermit or WASI).
 #[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
 #[cfg(unix)]
@@ -112,6 +112,7 @@ fn sun_path_offset(raw: &sockaddr_un) -> usize {
     raw.sun_path.as_ptr() as usize - raw as *const sockaddr_un as usize
 }
 
+#[cfg(unix)]
 /// A std Unix address in C form: a pathname (NUL-terminated), an abstract name (leading NUL,
 /// Linux and Android), or unnamed (family only).
 #[cfg(unix)]
@@ -157,6 +158,7 @@ fn unix_from_storage(storage: &sockaddr_storage, len: socklen_t) -> io::Result<U
     unix_from_raw(raw, len)
 }
 
+#[cfg(unix)]
 /// A C Unix address of `len` bytes as a std address. Unnamed peers (`len` covers only the
 /// family, or is 0) become the unnamed address; abstract names keep their bytes.
 #[cfg(unix)]
@@ -283,6 +285,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn unix_addresses_round_trip() {
         let unnamed = UnixAddr::from_pathname("").unwrap();

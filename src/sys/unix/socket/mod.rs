@@ -33,9 +33,9 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
 use std::net::Shutdown;
-#[cfg(unix)]
-use std::os::fd::AsFd;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+// (`AsFd` serves the Unix-domain sockets only.)
+#[cfg_attr(not(unix), allow(unused_imports))]
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 #[cfg(unix)]
 use std::os::unix::net::SocketAddr as UnixAddr;
 
@@ -82,8 +82,13 @@ fn sock_type(kind: Kind) -> c_int {
 #[cfg(ferrio_sock_flags)]
 const ATOMIC_FLAGS: c_int = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
 
+/// WASI preview 2 has no exec (so no close-on-exec), and its `fcntl` cannot make a socket
+/// non-blocking afterwards: `SOCK_NONBLOCK` is the one flag, and the only way.
+#[cfg(all(not(ferrio_sock_flags), ferrio_no_cloexec))]
+const ATOMIC_FLAGS: c_int = libc::SOCK_NONBLOCK;
+
 /// Elsewhere (Apple, AIX, Haiku, QNX Neutrino, ...) the flags are set with `fcntl` afterwards.
-#[cfg(not(ferrio_sock_flags))]
+#[cfg(all(not(ferrio_sock_flags), not(ferrio_no_cloexec)))]
 const ATOMIC_FLAGS: c_int = 0;
 
 /// The flag that stops a send on a broken stream from raising `SIGPIPE`.
@@ -185,6 +190,7 @@ pub(crate) fn connect_stream<A: ToRaw>(fd: BorrowedFd<'_>, addr: &A) -> io::Resu
     }
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// A Unix socket bound to `addr`; `listen` is called for streams. (An address too long for
 /// `sun_path` fails before the socket is made.)
 #[cfg(unix)]
@@ -201,6 +207,7 @@ pub(crate) fn unix_bind(addr: &UnixAddr, kind: Kind) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// An unbound Unix socket (for `UnixDatagram::unbound`, which Emscripten lacks).
 #[cfg(unix)]
 #[cfg_attr(ferrio_no_uds_dgram, allow(dead_code))]
@@ -208,6 +215,7 @@ pub(crate) fn unix_unbound(kind: Kind) -> io::Result<OwnedFd> {
     new_socket(libc::AF_UNIX, kind)
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// socket + connect for a Unix stream; the connection may complete in the background.
 #[cfg(unix)]
 pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
@@ -217,6 +225,7 @@ pub(crate) fn unix_stream_connect(addr: &UnixAddr) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+#[cfg(unix)] // Unix-domain sockets: not on WASI.
 /// A connected pair of Unix sockets.
 #[cfg(unix)]
 pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
@@ -245,7 +254,7 @@ pub(crate) fn unix_pair(kind: Kind) -> io::Result<(OwnedFd, OwnedFd)> {
 
 /// `accept`; the flags are set afterwards (the `false`). Where `accept4` is missing or
 /// forbidden (`ferrio_accept4` in build.rs; x86 Android's seccomp filter forbids it).
-#[cfg(not(ferrio_accept4))]
+#[cfg(not(any(ferrio_accept4, ferrio_no_cloexec)))]
 fn accept_raw(
     fd: BorrowedFd<'_>,
     ptr: *mut sockaddr,
@@ -269,6 +278,21 @@ fn accept_raw(
     // live, writable local of the caller; the kernel writes at most `*len` bytes there.
     let raw = syscall!("accept4", unsafe {
         libc::accept4(fd.as_raw_fd(), ptr, len, flags)
+    })?;
+    Ok((raw, true))
+}
+
+/// WASI preview 2: `accept4` with `SOCK_NONBLOCK` alone (see [`ATOMIC_FLAGS`]).
+#[cfg(ferrio_no_cloexec)]
+fn accept_raw(
+    fd: BorrowedFd<'_>,
+    ptr: *mut sockaddr,
+    len: &mut socklen_t,
+) -> io::Result<(c_int, bool)> {
+    // SAFETY: `ptr` points to `*len` writable bytes of the caller's storage and `len` is a
+    // live, writable local of the caller; the call writes at most `*len` bytes there.
+    let raw = syscall!("accept4", unsafe {
+        libc::accept4(fd.as_raw_fd(), ptr, len, libc::SOCK_NONBLOCK)
     })?;
     Ok((raw, true))
 }
@@ -355,7 +379,7 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
     Ok(n as usize)
 }
 
-/// Without `recvmsg` (Horizon, the 3DS): one `recv` into the first non-empty buffer, as std's
+/// Without `recvmsg` (Horizon, WASI): one `recv` into the first non-empty buffer, as std's
 /// default `read_vectored` does.
 #[cfg(ferrio_no_msghdr)]
 pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
@@ -365,7 +389,7 @@ pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) -> 
     }
 }
 
-/// Without `sendmsg` (Horizon, the 3DS): one `send` from the first non-empty buffer, as std's
+/// Without `sendmsg` (Horizon, WASI): one `send` from the first non-empty buffer, as std's
 /// default `write_vectored` does.
 #[cfg(ferrio_no_msghdr)]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
