@@ -2,7 +2,6 @@
 //! uses), and no wake-up ever lost under concurrency.
 // WASI has no Waker (one thread, as in mio).
 #![cfg(not(ferrio_no_waker))]
-
 // Needs `os-poll` for `Poll`, and on Unix `os-ext` for the pipes (`os-ext` brings both).
 #![cfg(feature = "os-ext")]
 mod util;

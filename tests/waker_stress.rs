@@ -7,7 +7,6 @@
 //! while a waking thread waits for its acknowledgement; every wait is bounded.
 // WASI has no Waker (one thread, as in mio).
 #![cfg(not(ferrio_no_waker))]
-
 // Needs `os-poll` for `Poll`, and on Unix `os-ext` for the pipes (`os-ext` brings both).
 #![cfg(feature = "os-ext")]
 mod util;
