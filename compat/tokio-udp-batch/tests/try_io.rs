@@ -17,7 +17,9 @@ async fn send_all(socket: &UdpSocket, state: &UdpBatch, transmits: &[Transmit<'_
     let (mut done, mut calls) = (0, 0);
     while done < transmits.len() {
         socket.writable().await.unwrap();
-        match socket.try_io(Interest::WRITABLE, || send_batch(state, socket, &transmits[done..])) {
+        match socket.try_io(Interest::WRITABLE, || {
+            send_batch(state, socket, &transmits[done..])
+        }) {
             Ok(n) => {
                 done += n;
                 calls += 1;
@@ -37,8 +39,7 @@ async fn recv_all(socket: &UdpSocket, state: &UdpBatch, want: usize) -> (Vec<Vec
     let (mut datagrams, mut calls) = (Vec::new(), 0);
     while datagrams.len() < want {
         socket.readable().await.unwrap();
-        let mut slices: Vec<IoSliceMut<'_>> =
-            bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
         let result = socket.try_io(Interest::READABLE, || {
             recv_batch(state, socket, &mut slices, &mut meta)
         });
@@ -90,7 +91,10 @@ async fn batched_udp_through_try_io() {
         // Where the system batches (Linux), all of it went in one send call.
         if sa.batch_calls() {
             assert_eq!(send_calls, 1);
-            assert!(recv_calls < 48, "{recv_calls} receive calls for 48 datagrams");
+            assert!(
+                recv_calls < 48,
+                "{recv_calls} receive calls for 48 datagrams"
+            );
         }
     })
     .await
