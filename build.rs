@@ -47,6 +47,7 @@ const CFGS: &[&str] = &[
     "ferrio_no_pipe2",
     "ferrio_listen_max",
     "ferrio_listen_128",
+    "ferrio_epoll_pwait2",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -186,6 +187,12 @@ fn main() {
         if unix && ((apple && fact.apple) || fact.systems.split(' ').any(|s| s == os)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
+    }
+    // epoll_pwait2 (sub-millisecond timeouts), called through syscall(2) where libc's
+    // timespec is the kernel's 64-bit one: 64-bit Linux and Android.
+    let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
+    if backend == "ferrio_epoll" && matches!(os.as_str(), "linux" | "android") && width == "64" {
+        println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
     }
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",

@@ -61,6 +61,8 @@ pub const NAMES: &[&str] = &[
     "epoll_create1",
     "epoll_ctl",
     "epoll_wait",
+    // epoll_pwait2, tried for timeouts finer than a millisecond (Linux, 64-bit).
+    "epoll_pwait2",
     "kqueue",
     "kevent",
     "poll",
@@ -265,5 +267,21 @@ pub mod api {
     /// Disarms this thread's plans; returns how many had not finished failing.
     pub fn clear() -> usize {
         super::clear()
+    }
+
+    /// Whether a timeout finer than a millisecond will try `epoll_pwait2` (false where ferrio
+    /// never does: other backends, 32-bit targets, or after an ENOSYS it remembered).
+    pub fn precise_timeouts() -> bool {
+        #[cfg(all(ferrio_epoll, ferrio_epoll_pwait2))]
+        return crate::sys::pwait2::available();
+        #[cfg(not(all(ferrio_epoll, ferrio_epoll_pwait2)))]
+        return false;
+    }
+
+    /// Forgets an `epoll_pwait2` ENOSYS that ferrio remembered (one a test injected), so that
+    /// later timeouts try the call again. Nothing where ferrio never tries it.
+    pub fn forget_missing_precise_timeouts() {
+        #[cfg(all(ferrio_epoll, ferrio_epoll_pwait2))]
+        crate::sys::pwait2::forget_missing();
     }
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::{expect_events, poll_retrying, Expect, TIMEOUT};
 use crate::Case;
+use ferrio::__failpoints as fp;
 
 const BYSTANDER: Token = Token(1);
 const FRESH: Token = Token(2);
@@ -267,6 +268,55 @@ fn poll_retried(case: &Case) {
     world.check();
 }
 
+/// epoll: `epoll_pwait2` missing (ENOSYS, before Linux 5.11) or refused by a seccomp filter
+/// (EPERM): the wait falls back to `epoll_wait` within the same `poll`, which returns the
+/// pending event, and the fallback is remembered (a later sub-millisecond timeout does not
+/// try the call again).
+fn precise_fallback(case: &Case) {
+    let mut world = World::new();
+    assert!(fp::precise_timeouts(), "epoll_pwait2 already given up");
+    case.arm();
+    world
+        .poll
+        .poll(&mut world.events, Some(Duration::from_micros(1_500)))
+        .unwrap();
+    case.fired();
+    world.note();
+    assert!(
+        world.bystander_seen,
+        "the fallback wait lost the pending event"
+    );
+    assert!(
+        !fp::precise_timeouts(),
+        "the missing call was not remembered"
+    );
+    case.arm();
+    world
+        .poll
+        .poll(&mut world.events, Some(Duration::from_micros(300)))
+        .unwrap();
+    assert_eq!(fp::armed(), 1, "epoll_pwait2 was tried again");
+    fp::clear();
+    fp::forget_missing_precise_timeouts();
+    world.check();
+}
+
+/// epoll: any other `epoll_pwait2` error reaches the caller, and the call is not given up.
+fn precise_fails(case: &Case) {
+    let mut world = World::new();
+    case.arm();
+    case.check(
+        world
+            .poll
+            .poll(&mut world.events, Some(Duration::from_micros(1_500))),
+    );
+    assert!(
+        fp::precise_timeouts(),
+        "a transient error gave epoll_pwait2 up"
+    );
+    world.check();
+}
+
 // ------------------------------------------------------------------------------------------
 // Registration
 // ------------------------------------------------------------------------------------------
@@ -414,6 +464,10 @@ const POLLER_CASES: &[Case] = &[
     case!("poll, Waker drain EIO", "notify_read", EIO, PollOnly, drain_fails),
     case!("poll, epoll_wait EINTR", "epoll_wait", EINTR, Epoll, poll_fails),
     case!("poll, epoll_wait EBADF", "epoll_wait", EBADF, Epoll, poll_fails),
+    case!("poll, epoll_pwait2 ENOSYS", "epoll_pwait2", ENOSYS, Epoll, precise_fallback),
+    case!("poll, epoll_pwait2 EPERM (seccomp)", "epoll_pwait2", EPERM, Epoll, precise_fallback),
+    case!("poll, epoll_pwait2 EINTR", "epoll_pwait2", EINTR, Epoll, precise_fails),
+    case!("poll, epoll_pwait2 EBADF", "epoll_pwait2", EBADF, Epoll, precise_fails),
     case!("poll, poll(2) EINTR", "poll", EINTR, PollOnly, poll_fails),
     case!("poll, poll(2) ENOMEM", "poll", ENOMEM, PollOnly, poll_fails),
     case!("poll, poll(2) EAGAIN", "poll", EAGAIN, PollOnly, poll_retried),

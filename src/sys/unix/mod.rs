@@ -38,6 +38,8 @@ pub(crate) mod socket;
 
 #[cfg(ferrio_epoll)]
 use self::epoll as backend;
+#[cfg(all(ferrio_epoll, ferrio_epoll_pwait2, any(test, ferrio_failpoints)))]
+pub(crate) use self::epoll::pwait2;
 #[cfg(ferrio_kqueue)]
 use self::kqueue as backend;
 #[cfg(ferrio_poll)]

@@ -1,0 +1,93 @@
+//! Timeouts finer than a millisecond on epoll: `epoll_pwait2` (Linux 5.11) takes a `timespec`
+//! where `epoll_wait` takes whole milliseconds.
+//!
+//! The selector calls it only for a timeout with a part below the millisecond; `None` and
+//! whole milliseconds keep the one `epoll_wait` they always cost. The first `ENOSYS` (a
+//! kernel older than 5.11) or `EPERM` (a seccomp filter that does not know the call, as
+//! older container runtimes install; `epoll_pwait2` itself never returns it) is remembered
+//! for the whole process in one atomic flag, so an older kernel pays one failed call, once,
+//! and from then on every timeout is rounded up to the millisecond as before.
+//!
+//! The call is made through `syscall(2)` rather than glibc's wrapper: the wrapper exists from
+//! glibc 2.35 only, and linking to it would make every program built with ferrio refuse to
+//! start on an older glibc. build.rs sets `ferrio_epoll_pwait2` only on 64-bit Linux and
+//! Android, where libc's `timespec` has the layout of the kernel's `__kernel_timespec`.
+
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::sys::failpoints::syscall;
+
+// The kernel reads two 64-bit fields; libc's timespec must be exactly that.
+const _: () = assert!(std::mem::size_of::<libc::timespec>() == 16);
+
+/// Whether `epoll_pwait2` may exist: cleared for good by its first ENOSYS or EPERM.
+static AVAILABLE: AtomicBool = AtomicBool::new(true);
+
+/// The timeout to give `epoll_pwait2`, if `timeout` needs it: one with a part below the
+/// millisecond, while the call is not known to be missing.
+pub(super) fn precise(timeout: Option<Duration>) -> Option<Duration> {
+    match timeout {
+        Some(t) if t.subsec_nanos() % 1_000_000 != 0 && AVAILABLE.load(Ordering::Relaxed) => {
+            Some(t)
+        }
+        _ => None,
+    }
+}
+
+/// Waits on `ep` with `epoll_pwait2` for at most `timeout`, writing at most `max` events to
+/// `events`. `Ok(None)` if the system has no such call (remembered: the caller falls back to
+/// `epoll_wait`, and later timeouts do not try again).
+///
+/// # Safety
+///
+/// `events` must be valid for writes of `max` `epoll_event`s.
+pub(super) unsafe fn wait(
+    ep: RawFd,
+    events: *mut libc::epoll_event,
+    max: libc::c_int,
+    timeout: Duration,
+) -> io::Result<Option<usize>> {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos() as i32),
+    };
+    let no_mask: *const libc::sigset_t = std::ptr::null();
+    // SAFETY: the kernel writes at most `max` events to `events` (valid for that many, by the
+    // caller's promise) and reads `ts`, which lives across the call; a null signal mask
+    // leaves the thread's mask alone (its size argument is then ignored). Every argument is
+    // passed as a full register-sized value.
+    let result = syscall!("epoll_pwait2", unsafe {
+        libc::syscall(
+            libc::SYS_epoll_pwait2,
+            libc::c_long::from(ep),
+            events,
+            libc::c_long::from(max),
+            &ts as *const libc::timespec,
+            no_mask,
+            0 as libc::c_long,
+        )
+    });
+    match result {
+        Ok(n) => Ok(Some(n as usize)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {
+            AVAILABLE.store(false, Ordering::Relaxed);
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the next sub-millisecond timeout will try `epoll_pwait2` (for the failpoint tests).
+#[cfg(any(test, ferrio_failpoints))]
+pub(crate) fn available() -> bool {
+    AVAILABLE.load(Ordering::Relaxed)
+}
+
+/// Forgets a remembered ENOSYS (for the failpoint tests, which inject one).
+#[cfg(any(test, ferrio_failpoints))]
+pub(crate) fn forget_missing() {
+    AVAILABLE.store(true, Ordering::Relaxed);
+}
