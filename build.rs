@@ -48,6 +48,9 @@ const CFGS: &[&str] = &[
     "ferrio_listen_max",
     "ferrio_listen_128",
     "ferrio_epoll_pwait2",
+    "ferrio_timerfd",
+    "ferrio_kevent",
+    "ferrio_note_nseconds",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -120,6 +123,25 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_listen_128",
         apple: false,
         systems: "redox espidf horizon",
+    },
+    // timerfd (the timers of `ferrio::sources`).
+    Fact {
+        cfg: "ferrio_timerfd",
+        apple: false,
+        systems: "linux android",
+    },
+    // The kqueue system calls, whichever backend is the selector (the sources of
+    // `ferrio::sources` use private kqueues there).
+    Fact {
+        cfg: "ferrio_kevent",
+        apple: true,
+        systems: "freebsd netbsd openbsd dragonfly",
+    },
+    // EVFILT_TIMER periods in nanoseconds (NOTE_NSECONDS); elsewhere milliseconds.
+    Fact {
+        cfg: "ferrio_note_nseconds",
+        apple: true,
+        systems: "freebsd netbsd",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {

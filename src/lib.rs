@@ -204,7 +204,11 @@
         ferrio_msg_nosignal,
         ferrio_keepalive_params,
         ferrio_aio,
-        ferrio_lio
+        ferrio_lio,
+        ferrio_epoll_pwait2,
+        ferrio_timerfd,
+        ferrio_kevent,
+        ferrio_note_nseconds
     )))
 )]
 
@@ -237,7 +241,12 @@ with_backend! {
     pub mod event;
     pub mod guide;
 
-    #[cfg(any(feature = "net", all(unix, feature = "os-ext")))]
+    #[cfg(any(feature = "net", all(unix, feature = "os-ext"), feature = "os-sources"))]
+    // `os-sources` alone registers timers but has no streams to read or write.
+    #[cfg_attr(
+        not(any(feature = "net", all(unix, feature = "os-ext"))),
+        allow(unused_macros, unused_imports)
+    )]
     mod io_source;
 
     #[cfg(feature = "net")]
@@ -247,6 +256,10 @@ with_backend! {
     #[cfg(all(unix, feature = "os-ext"))]
     #[cfg_attr(docsrs, doc(cfg(all(unix, feature = "os-ext"))))]
     pub mod unix;
+
+    #[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "os-sources")))]
+    pub mod sources;
 
     /// Windows-only types (feature `os-ext`).
     #[cfg(all(windows, feature = "os-ext"))]

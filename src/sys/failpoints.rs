@@ -72,6 +72,10 @@ pub const NAMES: &[&str] = &[
     "pipe2",
     "notify_write",
     "notify_read",
+    // The sources of `ferrio::sources` (the kqueue systems use "kqueue" and "kevent").
+    "timerfd_create",
+    "timerfd_settime",
+    "timer_read",
     // Sockets.
     "socket",
     "socketpair",

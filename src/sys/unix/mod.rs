@@ -33,12 +33,14 @@ mod notify;
 #[cfg_attr(not(ferrio_epoll), allow(dead_code))]
 mod loom_kernel;
 pub(crate) mod pipe;
+#[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+pub(crate) mod sources;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
 
 #[cfg(ferrio_epoll)]
 use self::epoll as backend;
-#[cfg(all(ferrio_epoll, ferrio_epoll_pwait2, any(test, ferrio_failpoints)))]
+#[cfg(all(ferrio_epoll, ferrio_epoll_pwait2, ferrio_failpoints))]
 pub(crate) use self::epoll::pwait2;
 #[cfg(ferrio_kqueue)]
 use self::kqueue as backend;

@@ -91,3 +91,33 @@ pub(crate) fn available() -> bool {
 pub(crate) fn forget_missing() {
     AVAILABLE.store(true, Ordering::Relaxed);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::sys::failpoints::Plan;
+    use crate::sys::{SelectorApi, Selector};
+
+    #[test]
+    fn whole_milliseconds_and_none_never_try_the_call() {
+        assert_eq!(super::precise(None), None);
+        assert_eq!(super::precise(Some(Duration::ZERO)), None);
+        assert_eq!(super::precise(Some(Duration::from_millis(3))), None);
+        assert_eq!(super::precise(Some(Duration::from_secs(2))), None);
+    }
+
+    #[test]
+    fn enosys_falls_back_within_the_call_and_is_remembered() {
+        let selector = Selector::new().unwrap();
+        let mut events = Vec::with_capacity(4);
+        Plan::new("epoll_pwait2", libc::ENOSYS).arm();
+        selector
+            .select(&mut events, Some(Duration::from_micros(200)))
+            .unwrap();
+        assert!(!super::available());
+        assert_eq!(super::precise(Some(Duration::from_micros(200))), None);
+        super::forget_missing();
+        assert!(super::available());
+    }
+}

@@ -1,0 +1,37 @@
+//! The kernel side of `ferrio::sources`: each source is one file descriptor that becomes
+//! readable when the source has something to report, so that every backend (epoll, kqueue,
+//! poll(2)) registers it like a pipe and nothing is kept by the `Poll`.
+//!
+//! | source | Linux, Android         | kqueue systems                                  |
+//! |--------|------------------------|-------------------------------------------------|
+//! | timer  | `timerfd` (`timerfd.rs`) | a private kqueue holding one `EVFILT_TIMER` (`kqueue_timer.rs`) |
+//!
+//! The kqueue files use the kqueue system calls directly, whichever backend is the selector
+//! (a forced poll(2) build on macOS polls the private kqueue's fd like any other).
+
+#[cfg(ferrio_timerfd)]
+mod timerfd;
+#[cfg(ferrio_timerfd)]
+pub(crate) use self::timerfd::Timer;
+
+#[cfg(all(ferrio_kevent, not(ferrio_timerfd)))]
+mod kqueue_timer;
+#[cfg(all(ferrio_kevent, not(ferrio_timerfd)))]
+pub(crate) use self::kqueue_timer::Timer;
+
+use std::time::Duration;
+
+/// `d` as a `timespec`, clamped to the largest one the target's `time_t` holds.
+#[cfg_attr(not(ferrio_timerfd), allow(dead_code))]
+pub(crate) fn timespec(d: Duration) -> libc::timespec {
+    let max_secs = libc::time_t::MAX as u64;
+    let (secs, nanos) = if d.as_secs() > max_secs {
+        (max_secs, 999_999_999)
+    } else {
+        (d.as_secs(), d.subsec_nanos())
+    };
+    libc::timespec {
+        tv_sec: secs as libc::time_t,
+        tv_nsec: nanos as libc::c_long,
+    }
+}
