@@ -221,7 +221,7 @@ fn many_timers_on_one_poll_each_fire_once() {
     }
     let mut fired = vec![0u64; N];
     let deadline = Instant::now() + util::TIMEOUT;
-    while fired.iter().any(|&n| n == 0) {
+    while fired.contains(&0) {
         assert!(Instant::now() < deadline, "timers never fired: {fired:?}");
         util::poll_retrying(&mut poll, &mut events, Some(Duration::from_millis(100)));
         for event in events.iter() {

@@ -27,14 +27,13 @@ pub(crate) struct Timer {
     kq: OwnedFd,
 }
 
-/// A kevent for the timer filter with `flags` and nothing else.
-fn change(flags: u16) -> libc::kevent {
+/// A kevent for the timer filter, with no flags and nothing else.
+fn timer_kevent() -> libc::kevent {
     // SAFETY: kevent is a C struct of integers, a pointer (or integer) `udata` and, on some
     // systems, an array of integers; all-zero bytes are a valid value of each.
     let mut kev: libc::kevent = unsafe { std::mem::zeroed() };
     kev.ident = IDENT;
     kev.filter = libc::EVFILT_TIMER as _;
-    kev.flags = flags as _;
     kev
 }
 
@@ -80,11 +79,11 @@ impl Timer {
     /// `periodic`. Replaces any earlier setting and drops unread expirations.
     pub(crate) fn set(&self, delay: Duration, periodic: bool) -> io::Result<()> {
         self.cancel()?;
-        let mut flags = libc::EV_ADD | libc::EV_CLEAR;
+        let mut kev = timer_kevent();
+        kev.flags = libc::EV_ADD | libc::EV_CLEAR;
         if !periodic {
-            flags |= libc::EV_ONESHOT;
+            kev.flags |= libc::EV_ONESHOT;
         }
-        let mut kev = change(flags as u16);
         let (unit, data) = period(delay);
         kev.fflags = unit as _;
         kev.data = data as _;
@@ -93,7 +92,9 @@ impl Timer {
 
     /// Disarms the timer and drops unread expirations.
     pub(crate) fn cancel(&self) -> io::Result<()> {
-        match self.submit(&change(libc::EV_DELETE as u16)) {
+        let mut kev = timer_kevent();
+        kev.flags = libc::EV_DELETE;
+        match self.submit(&kev) {
             // Never armed, or a one-shot timer already collected.
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
             other => other,
@@ -102,7 +103,7 @@ impl Timer {
 
     /// The expirations since the last read (at least 1), or `WouldBlock` if there are none.
     pub(crate) fn read(&self) -> io::Result<u64> {
-        let mut out = change(0);
+        let mut out = timer_kevent();
         // SAFETY: no changes are read; the kernel writes at most one event to `out`; the
         // timeout is a live timespec.
         let n = syscall!("kevent", unsafe {
