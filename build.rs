@@ -51,6 +51,9 @@ const CFGS: &[&str] = &[
     "ferrio_timerfd",
     "ferrio_kevent",
     "ferrio_note_nseconds",
+    "ferrio_errno_location",
+    "ferrio_errno_dunder",
+    "ferrio_errno_error",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -142,6 +145,23 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_note_nseconds",
         apple: true,
         systems: "freebsd netbsd",
+    },
+    // How a signal handler reaches errno (to leave it as it found it): `__errno_location`,
+    // `__errno` or `__error`. Named where `ferrio::sources` exists.
+    Fact {
+        cfg: "ferrio_errno_location",
+        apple: false,
+        systems: "linux dragonfly",
+    },
+    Fact {
+        cfg: "ferrio_errno_dunder",
+        apple: false,
+        systems: "android netbsd openbsd",
+    },
+    Fact {
+        cfg: "ferrio_errno_error",
+        apple: true,
+        systems: "freebsd",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {

@@ -208,7 +208,10 @@
         ferrio_epoll_pwait2,
         ferrio_timerfd,
         ferrio_kevent,
-        ferrio_note_nseconds
+        ferrio_note_nseconds,
+        ferrio_errno_location,
+        ferrio_errno_dunder,
+        ferrio_errno_error
     )))
 )]
 

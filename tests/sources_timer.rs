@@ -4,7 +4,12 @@
 //! hide a lost event); runs on epoll and on the forced poll(2) backend.
 #![cfg(all(
     feature = "os-sources",
-    any(target_os = "linux", target_os = "android", target_vendor = "apple", target_os = "freebsd")
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd"
+    )
 ))]
 
 mod util;
@@ -50,7 +55,11 @@ fn oneshot_fires_once_and_not_early() {
     let start = Instant::now();
     timer.set_oneshot(delay).unwrap();
     expect_timer(&mut poll, &mut events);
-    assert!(start.elapsed() >= delay, "fired after {:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= delay,
+        "fired after {:?}",
+        start.elapsed()
+    );
     assert_eq!(timer.expirations().unwrap(), 1);
     assert_would_block(timer.expirations());
     expect_no_events(&mut poll, &mut events, &[TIMER]);
@@ -117,7 +126,10 @@ fn missed_periods_are_counted_not_queued() {
     let n = timer.expirations().unwrap();
     let elapsed_periods = (start.elapsed().as_micros() / period.as_micros()) as u64;
     assert!(n >= 5, "{n} expirations after 10 ms of a 1 ms period");
-    assert!(n <= elapsed_periods, "{n} expirations in {elapsed_periods} periods");
+    assert!(
+        n <= elapsed_periods,
+        "{n} expirations in {elapsed_periods} periods"
+    );
 }
 
 #[test]

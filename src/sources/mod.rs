@@ -11,6 +11,8 @@
 //! watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly), with every backend those systems build
 //! (including the forced poll(2) backend).
 
+mod signals;
 mod timer;
 
+pub use self::signals::{SignalSet, Signals};
 pub use self::timer::Timer;

@@ -19,6 +19,9 @@ mod kqueue_timer;
 #[cfg(all(ferrio_kevent, not(ferrio_timerfd)))]
 pub(crate) use self::kqueue_timer::Timer;
 
+mod signals;
+pub(crate) use self::signals::{Signals, MAX_SIGNAL};
+
 use std::time::Duration;
 
 /// `d` as a `timespec`, clamped to the largest one the target's `time_t` holds.
