@@ -51,6 +51,8 @@ const CFGS: &[&str] = &[
     "ferrio_timerfd",
     "ferrio_kevent",
     "ferrio_note_nseconds",
+    "ferrio_waitid",
+    "ferrio_pidfd",
     "ferrio_errno_location",
     "ferrio_errno_dunder",
     "ferrio_errno_error",
@@ -146,6 +148,20 @@ const UNIX_FACTS: &[Fact] = &[
         apple: true,
         systems: "freebsd netbsd",
     },
+    // waitid(2) with P_PID and WNOWAIT: whether a child has exited, without reaping it (the
+    // child-exit source of `ferrio::sources`).
+    Fact {
+        cfg: "ferrio_waitid",
+        apple: true,
+        systems: "linux android freebsd dragonfly netbsd",
+    },
+    // pidfd_open(2) (Linux 5.3), tried for child exits. Not on Android, whose app sandbox
+    // kills a process for a system call missing from its list.
+    Fact {
+        cfg: "ferrio_pidfd",
+        apple: false,
+        systems: "linux",
+    },
     // How a signal handler reaches errno (to leave it as it found it): `__errno_location`,
     // `__errno` or `__error`. Named where `ferrio::sources` exists.
     Fact {
@@ -231,9 +247,11 @@ fn main() {
         }
     }
     // epoll_pwait2 (sub-millisecond timeouts), called through syscall(2) where libc's
-    // timespec is the kernel's 64-bit one: 64-bit Linux and Android.
+    // timespec is the kernel's 64-bit one: 64-bit Linux. Not Android: the seccomp filter of
+    // its apps kills the process (SIGSYS) for a system call missing from its list, where
+    // Linux's filters answer ENOSYS or EPERM.
     let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
-    if backend == "ferrio_epoll" && matches!(os.as_str(), "linux" | "android") && width == "64" {
+    if backend == "ferrio_epoll" && os == "linux" && width == "64" {
         println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
     }
     println!(

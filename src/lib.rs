@@ -209,6 +209,8 @@
         ferrio_timerfd,
         ferrio_kevent,
         ferrio_note_nseconds,
+        ferrio_waitid,
+        ferrio_pidfd,
         ferrio_errno_location,
         ferrio_errno_dunder,
         ferrio_errno_error

@@ -93,8 +93,8 @@ impl Poll {
     /// turns into a busy poll, `Duration::ZERO` never blocks and a very long one is clamped
     /// rather than overflowing. Returning with no events is possible even before the timeout.
     ///
-    /// The resolution is a nanosecond with kqueue, and with epoll on 64-bit Linux and Android
-    /// from Linux 5.11 on (`epoll_pwait2`, tried only for a timeout that is not a whole
+    /// The resolution is a nanosecond with kqueue, and with epoll on 64-bit Linux from
+    /// Linux 5.11 on (`epoll_pwait2`, tried only for a timeout that is not a whole
     /// number of milliseconds; an older kernel's refusal is remembered, so it costs one
     /// failed call per process, and the timeout is rounded up as below). It is a millisecond
     /// with epoll elsewhere, with poll(2) and on Windows. `None` and whole milliseconds cost

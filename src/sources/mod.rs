@@ -11,8 +11,12 @@
 //! watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly), with every backend those systems build
 //! (including the forced poll(2) backend).
 
+#[cfg(ferrio_waitid)]
+mod child;
 mod signals;
 mod timer;
 
+#[cfg(ferrio_waitid)]
+pub use self::child::ChildExit;
 pub use self::signals::{SignalSet, Signals};
 pub use self::timer::Timer;

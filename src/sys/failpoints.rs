@@ -61,7 +61,7 @@ pub const NAMES: &[&str] = &[
     "epoll_create1",
     "epoll_ctl",
     "epoll_wait",
-    // epoll_pwait2, tried for timeouts finer than a millisecond (Linux, 64-bit).
+    // epoll_pwait2, tried for timeouts finer than a millisecond (64-bit Linux).
     "epoll_pwait2",
     "kqueue",
     "kevent",
@@ -76,6 +76,8 @@ pub const NAMES: &[&str] = &[
     "timerfd_create",
     "timerfd_settime",
     "timer_read",
+    "pidfd_open",
+    "waitid",
     // Sockets.
     "socket",
     "socketpair",

@@ -10,8 +10,10 @@
 //!
 //! The call is made through `syscall(2)` rather than glibc's wrapper: the wrapper exists from
 //! glibc 2.35 only, and linking to it would make every program built with ferrio refuse to
-//! start on an older glibc. build.rs sets `ferrio_epoll_pwait2` only on 64-bit Linux and
-//! Android, where libc's `timespec` has the layout of the kernel's `__kernel_timespec`.
+//! start on an older glibc. build.rs sets `ferrio_epoll_pwait2` only on 64-bit Linux, where
+//! libc's `timespec` has the layout of the kernel's `__kernel_timespec`. (Not on Android,
+//! whose app sandbox kills a process that makes a system call it does not list, as older
+//! versions would for this one.)
 
 use std::io;
 use std::os::fd::RawFd;

@@ -5,6 +5,8 @@
 //! | source | Linux, Android         | kqueue systems                                  |
 //! |--------|------------------------|-------------------------------------------------|
 //! | timer  | `timerfd` (`timerfd.rs`) | a private kqueue holding one `EVFILT_TIMER` (`kqueue_timer.rs`) |
+//! | signals | handler + eventfd (`signals.rs`) | handler + pipe (`signals.rs`) |
+//! | child exit | pidfd (`child_pidfd.rs`), else `SIGCHLD` (`child_sigchld.rs`) | a private kqueue with `EVFILT_PROC` (`child_kqueue.rs`) |
 //!
 //! The kqueue files use the kqueue system calls directly, whichever backend is the selector
 //! (a forced poll(2) build on macOS polls the private kqueue's fd like any other).
@@ -21,6 +23,19 @@ pub(crate) use self::kqueue_timer::Timer;
 
 mod signals;
 pub(crate) use self::signals::{Signals, MAX_SIGNAL};
+
+#[cfg(ferrio_waitid)]
+mod child_sigchld;
+#[cfg(all(ferrio_waitid, ferrio_timerfd))]
+mod child_pidfd;
+#[cfg(all(ferrio_waitid, ferrio_timerfd))]
+pub(crate) use self::child_pidfd::ChildExit;
+#[cfg(all(ferrio_waitid, ferrio_timerfd, ferrio_failpoints))]
+pub(crate) use self::child_pidfd::{forget_missing_pidfd, pidfd_available};
+#[cfg(all(ferrio_waitid, ferrio_kevent, not(ferrio_timerfd)))]
+mod child_kqueue;
+#[cfg(all(ferrio_waitid, ferrio_kevent, not(ferrio_timerfd)))]
+pub(crate) use self::child_kqueue::ChildExit;
 
 use std::time::Duration;
 

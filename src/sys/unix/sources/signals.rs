@@ -292,6 +292,12 @@ impl Signals {
         Ok(Signals { node, notifier })
     }
 
+    /// Makes the notifier readable without a signal (for the child-exit fallback).
+    #[cfg_attr(not(ferrio_waitid), allow(dead_code))]
+    pub(crate) fn poke(&self) -> io::Result<()> {
+        self.notifier.notify()
+    }
+
     /// The signals that arrived since the last call (bit `n - 1` for signal `n`), or
     /// `WouldBlock` if none did.
     pub(crate) fn read(&self) -> io::Result<u64> {
