@@ -284,6 +284,21 @@ pub mod api {
         return false;
     }
 
+    /// Whether a new `ChildExit` will try `pidfd_open` (false where ferrio never does, or
+    /// after an ENOSYS or EPERM it remembered).
+    pub fn pidfd_available() -> bool {
+        #[cfg(all(feature = "os-sources", ferrio_pidfd))]
+        return crate::sys::sources::pidfd_available();
+        #[cfg(not(all(feature = "os-sources", ferrio_pidfd)))]
+        return false;
+    }
+
+    /// Forgets a `pidfd_open` ENOSYS or EPERM that ferrio remembered.
+    pub fn forget_missing_pidfd() {
+        #[cfg(all(feature = "os-sources", ferrio_pidfd))]
+        crate::sys::sources::forget_missing_pidfd();
+    }
+
     /// Forgets an `epoll_pwait2` ENOSYS that ferrio remembered (one a test injected), so that
     /// later timeouts try the call again. Nothing where ferrio never tries it.
     pub fn forget_missing_precise_timeouts() {

@@ -53,7 +53,7 @@ impl World {
 
     /// Polls until every expected event has arrived.
     #[track_caller]
-    fn expect(&mut self, expected: &[Expect]) {
+    pub(crate) fn expect(&mut self, expected: &[Expect]) {
         let seen = expect_events(&mut self.poll, &mut self.events, expected);
         self.bystander_seen |= seen.iter().any(|e| e.token == BYSTANDER);
     }
@@ -65,7 +65,10 @@ impl World {
 
     /// Retries `op` while it returns `WouldBlock`, polling in between (bounded).
     #[track_caller]
-    fn until_ready<T>(&mut self, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    pub(crate) fn until_ready<T>(
+        &mut self,
+        mut op: impl FnMut() -> io::Result<T>,
+    ) -> io::Result<T> {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             match op() {
@@ -85,7 +88,7 @@ impl World {
         }
     }
 
-    fn registry(&self) -> &ferrio::Registry {
+    pub(crate) fn registry(&self) -> &ferrio::Registry {
         self.poll.registry()
     }
 
@@ -444,6 +447,7 @@ macro_rules! case {
 
 mod sockets;
 use self::sockets::SOCKET_CASES;
+mod sources;
 
 /// The poller, Waker and registration cases.
 #[rustfmt::skip]
@@ -479,7 +483,20 @@ const POLLER_CASES: &[Case] = &[
     case!("deregister, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, deregister_fails),
 ];
 
+/// The cases of `ferrio::sources`.
+#[rustfmt::skip]
+const SOURCE_CASES: &[Case] = &[
+    case!("Timer::new, timerfd_create EMFILE", "timerfd_create", EMFILE, Both, sources::timer_new),
+    case!("Timer::set_oneshot, timerfd_settime EINVAL", "timerfd_settime", EINVAL, Both, sources::timer_set),
+    case!("Timer::expirations, read EIO", "timer_read", EIO, Both, sources::timer_read),
+    case!("Signals::new, eventfd EMFILE", "eventfd", EMFILE, Both, sources::signals_new),
+    case!("ChildExit::new, pidfd_open ENOSYS", "pidfd_open", ENOSYS, Both, sources::pidfd_fallback),
+    case!("ChildExit::new, pidfd_open EPERM (seccomp)", "pidfd_open", EPERM, Both, sources::pidfd_fallback),
+    case!("ChildExit::new, pidfd_open EMFILE", "pidfd_open", EMFILE, Both, sources::pidfd_fails),
+    case!("ChildExit::exited, waitid EINTR", "waitid", EINTR, Both, sources::waitid_retried),
+];
+
 /// Every case.
 pub fn cases() -> impl Iterator<Item = &'static Case> {
-    POLLER_CASES.iter().chain(SOCKET_CASES)
+    POLLER_CASES.iter().chain(SOCKET_CASES).chain(SOURCE_CASES)
 }

@@ -30,7 +30,7 @@ mod child_sigchld;
 mod child_pidfd;
 #[cfg(all(ferrio_waitid, ferrio_timerfd))]
 pub(crate) use self::child_pidfd::ChildExit;
-#[cfg(all(ferrio_waitid, ferrio_timerfd, ferrio_failpoints))]
+#[cfg(all(ferrio_pidfd, ferrio_failpoints))]
 pub(crate) use self::child_pidfd::{forget_missing_pidfd, pidfd_available};
 #[cfg(all(ferrio_waitid, ferrio_kevent, not(ferrio_timerfd)))]
 mod child_kqueue;
