@@ -3,14 +3,11 @@
 //! for the caller to reap; a reaped child or a process that is not a child is refused; many
 //! children each report once. The children are `cat`s that end when their stdin closes, so
 //! the test decides when each one exits. Runs on epoll and on the forced poll(2) backend.
+// The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
 #![cfg(all(
     feature = "os-sources",
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd"
-    )
+    any(ferrio_timerfd, ferrio_kevent),
+    ferrio_waitid
 ))]
 
 mod util;

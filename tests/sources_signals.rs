@@ -3,15 +3,8 @@
 //! nobody watches, and refused signals. Each test uses signals of its own, so the tests may
 //! share a process (`cargo test`) as well as run one per process (nextest). Runs on epoll and
 //! on the forced poll(2) backend.
-#![cfg(all(
-    feature = "os-sources",
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_vendor = "apple",
-        target_os = "freebsd"
-    )
-))]
+// The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
+#![cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
 
 mod util;
 
