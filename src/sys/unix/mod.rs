@@ -47,7 +47,10 @@ use self::kqueue as backend;
 #[cfg(ferrio_poll)]
 use self::poll as backend;
 
-#[cfg(all(ferrio_poll, any(feature = "net", feature = "os-ext")))]
+#[cfg(all(
+    ferrio_poll,
+    any(feature = "net", feature = "os-ext", feature = "os-sources")
+))]
 pub(crate) use self::backend::IoSourceState;
 pub(crate) use self::backend::{Event, Selector, Waker};
 

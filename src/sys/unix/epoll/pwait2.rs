@@ -52,8 +52,10 @@ pub(super) unsafe fn wait(
     max: libc::c_int,
     timeout: Duration,
 ) -> io::Result<Option<usize>> {
+    // 2^31 - 1 seconds (68 years) is as good as forever, and fits every `time_t` (which
+    // musl's libc asks not to name).
     let ts = libc::timespec {
-        tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_sec: timeout.as_secs().min(i32::MAX as u64) as _,
         tv_nsec: libc::c_long::from(timeout.subsec_nanos() as i32),
     };
     let no_mask: *const libc::sigset_t = std::ptr::null();

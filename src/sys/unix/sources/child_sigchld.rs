@@ -63,7 +63,9 @@ impl AsFd for SigchldWatch {
 pub(crate) fn exited(pid: libc::pid_t) -> io::Result<bool> {
     // SAFETY: an all-zero siginfo_t is a valid value; the kernel fills it in.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let id = libc::id_t::try_from(pid).map_err(|_| io::Error::from_raw_os_error(libc::ECHILD))?;
+    // `pid` is positive (checked by `ChildExit::from_pid`), so it fits `id_t` on every
+    // system (signed or unsigned, 32 or 64 bits).
+    let id = pid as libc::id_t;
     loop {
         // SAFETY: `info` is a live siginfo_t for the kernel to write.
         let ret = crate::sys::failpoints::syscall!("waitid", unsafe {

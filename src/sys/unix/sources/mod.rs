@@ -39,17 +39,18 @@ pub(crate) use self::child_kqueue::ChildExit;
 
 use std::time::Duration;
 
-/// `d` as a `timespec`, clamped to the largest one the target's `time_t` holds.
+/// `d` as a `timespec`, clamped to 2^31 - 1 seconds (68 years, as good as forever), which
+/// fits every `time_t` (a type musl's libc asks not to name).
 #[cfg_attr(not(ferrio_timerfd), allow(dead_code))]
 pub(crate) fn timespec(d: Duration) -> libc::timespec {
-    let max_secs = libc::time_t::MAX as u64;
+    let max_secs = i32::MAX as u64;
     let (secs, nanos) = if d.as_secs() > max_secs {
         (max_secs, 999_999_999)
     } else {
         (d.as_secs(), d.subsec_nanos())
     };
     libc::timespec {
-        tv_sec: secs as libc::time_t,
-        tv_nsec: nanos as libc::c_long,
+        tv_sec: secs as _,
+        tv_nsec: nanos as _,
     }
 }
