@@ -60,6 +60,8 @@ const CFGS: &[&str] = &[
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
     "ferrio_failpoints",
+    // Set by .ci/sanitizers for MemorySanitizer, which cannot see what a raw syscall writes.
+    "ferrio_msan",
 ];
 
 /// A cfg set on the Unix systems that have some feature.
