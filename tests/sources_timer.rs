@@ -237,3 +237,12 @@ fn many_timers_on_one_poll_each_fire_once() {
     }
     assert!(fired.iter().all(|&n| n == 1), "{fired:?}");
 }
+
+#[test]
+fn sources_are_send_and_sync() {
+    util::assert_send_sync::<Timer>();
+    util::assert_send_sync::<ferrio::sources::Signals>();
+    util::assert_send_sync::<ferrio::sources::SignalSet>();
+    #[cfg(ferrio_waitid)]
+    util::assert_send_sync::<ferrio::sources::ChildExit>();
+}
