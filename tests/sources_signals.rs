@@ -235,3 +235,40 @@ fn an_unwatched_signal_gets_its_default_action_back() {
     };
     assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }
+
+/// A signal sent while the poller is blocked in `poll` wakes it: the source's event comes
+/// (after an `Interrupted` return if the handler ran on the polling thread).
+#[test]
+fn a_signal_wakes_a_blocked_poll() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut signals = Signals::new(&[libc::SIGPROF]).unwrap();
+    poll.registry()
+        .register(&mut signals, Token(1), Interest::READABLE)
+        .unwrap();
+    let tid = util::thread_id();
+    let sender = std::thread::spawn(move || {
+        util::wait_until_blocked(tid);
+        // SAFETY: kill and getpid take no pointers.
+        assert_eq!(unsafe { libc::kill(libc::getpid(), libc::SIGPROF) }, 0);
+    });
+    let deadline = std::time::Instant::now() + util::TIMEOUT;
+    let set = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the signal never came"
+        );
+        match poll.poll(&mut events, Some(util::TIMEOUT)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => panic!("{e}"),
+        }
+        match signals.received() {
+            Ok(set) => break set,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert!(set.contains(libc::SIGPROF));
+    sender.join().unwrap();
+}

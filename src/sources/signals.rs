@@ -22,6 +22,10 @@ use crate::sys::sources::{self as sys, MAX_SIGNAL};
 ///   was the default action gets that action again when it next arrives (the process ends,
 ///   for `SIGINT` or `SIGTERM`).
 /// * **Several sources** may watch the same signal: each is told.
+/// * **Interruptions.** A signal sent to the process may be handled on the thread that is
+///   blocked in [`Poll::poll`](crate::Poll::poll), which then returns
+///   [`Interrupted`](io::ErrorKind::Interrupted) (the wait calls are not restarted after a
+///   handler): call it again, and the source's event is reported.
 /// * **Reading allocates nothing**, nor does a delivery. Creating a source may allocate (its
 ///   slot in the handler's list, reused after the source is dropped).
 ///
