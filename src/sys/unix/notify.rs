@@ -37,7 +37,10 @@ impl Notifier {
     }
 
     /// How many bytes a wake-up writes: an eventfd takes an 8-byte count, a pipe one byte.
-    #[cfg_attr(not(feature = "os-sources"), allow(dead_code))]
+    #[cfg_attr(
+        not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
+        allow(dead_code)
+    )]
     pub(crate) const WRITE_LEN: usize = if cfg!(any(target_os = "linux", target_os = "android")) {
         8
     } else {
@@ -45,7 +48,10 @@ impl Notifier {
     };
 
     /// The fd a wake-up writes to (for eventfd, the watched fd itself).
-    #[cfg_attr(not(feature = "os-sources"), allow(dead_code))]
+    #[cfg_attr(
+        not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
+        allow(dead_code)
+    )]
     pub(crate) fn write_fd(&self) -> RawFd {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         return self.read.as_raw_fd();
@@ -54,7 +60,10 @@ impl Notifier {
     }
 
     /// The fd to watch for readability, borrowed.
-    #[cfg_attr(not(feature = "os-sources"), allow(dead_code))]
+    #[cfg_attr(
+        not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
+        allow(dead_code)
+    )]
     pub(crate) fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         std::os::fd::AsFd::as_fd(&self.read)
     }

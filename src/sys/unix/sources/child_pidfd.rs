@@ -8,7 +8,9 @@
 //! missing from its list, as older versions would for this one.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+#[cfg(ferrio_pidfd)]
+use std::os::fd::FromRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 #[cfg(ferrio_pidfd)]
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,6 +23,8 @@ static PIDFD: AtomicBool = AtomicBool::new(true);
 /// A watch on one child's exit.
 #[derive(Debug)]
 pub(crate) enum ChildExit {
+    // Never made on Android (see above).
+    #[cfg_attr(not(ferrio_pidfd), allow(dead_code))]
     Pidfd { pid: libc::pid_t, fd: OwnedFd },
     Sigchld(SigchldWatch),
 }
