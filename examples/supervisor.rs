@@ -22,7 +22,8 @@ use std::process::ExitCode;
 #[cfg(all(ferrio_waitid, any(ferrio_timerfd, ferrio_kevent)))]
 mod supervisor {
     use std::io;
-    use std::process::{Child, Command, ExitCode};
+    use std::os::unix::process::CommandExt;
+    use std::process::{Child, Command, ExitCode, Stdio};
     use std::time::{Duration, Instant};
 
     use ferrio::sources::{ChildExit, Signals, Timer};
@@ -46,9 +47,14 @@ mod supervisor {
 
     fn start(poll: &Poll, index: usize) -> io::Result<(Child, ChildExit)> {
         let (life, code) = CHILDREN[index];
+        // Each child leads a process group of its own (the shell and its `sleep`), so that
+        // the shutdown can end both; its output goes nowhere, so that no grandchild keeps
+        // the supervisor's stdout open.
         let child = Command::new("sh")
             .arg("-c")
             .arg(format!("sleep {life}; exit {code}"))
+            .process_group(0)
+            .stdout(Stdio::null())
             .spawn()?;
         let mut exit = ChildExit::new(&child)?;
         poll.registry()
@@ -154,8 +160,12 @@ mod supervisor {
         let mut reaped = 0;
         for slot in &mut slots {
             poll.registry().deregister(&mut slot.exit)?;
-            // A child that has exited unseen is a zombie until reaped: the kill does it no harm.
-            slot.child.kill()?;
+            // The whole group: the shell and its `sleep`. (A child that has exited unseen is a
+            // zombie until reaped, and its group ID is still its own: the kill is harmless.)
+            let group = libc::pid_t::try_from(slot.child.id()).expect("a pid");
+            // SAFETY: kill takes no pointers; `-group` names the child's own process group,
+            // which exists until the child is reaped below.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
             slot.child.wait()?;
             reaped += 1;
         }
