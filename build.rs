@@ -92,10 +92,21 @@ const CFGS: &[&str] = &[
     "ferrio_no_pollpri",
     "ferrio_no_ip_tos",
     "ferrio_no_cloexec",
+    "ferrio_epoll_pwait2",
+    "ferrio_timerfd",
+    "ferrio_kevent",
+    "ferrio_note_nseconds",
+    "ferrio_waitid",
+    "ferrio_pidfd",
+    "ferrio_errno_location",
+    "ferrio_errno_dunder",
+    "ferrio_errno_error",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
     "ferrio_failpoints",
+    // Set by .ci/sanitizers for MemorySanitizer, which cannot see what a raw syscall writes.
+    "ferrio_msan",
 ];
 
 /// A cfg set on the Unix systems (and WASI preview 2, whose `target_os` is `wasi`) that have
@@ -240,6 +251,56 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_no_cloexec",
         apple: false,
         systems: "wasi",
+    },
+    // timerfd (the timers of `ferrio::sources`).
+    Fact {
+        cfg: "ferrio_timerfd",
+        apple: false,
+        systems: "linux android",
+    },
+    // The kqueue system calls, whichever backend is the selector (the sources of
+    // `ferrio::sources` use private kqueues there).
+    Fact {
+        cfg: "ferrio_kevent",
+        apple: true,
+        systems: "freebsd netbsd openbsd dragonfly",
+    },
+    // EVFILT_TIMER periods in nanoseconds (NOTE_NSECONDS); elsewhere milliseconds.
+    Fact {
+        cfg: "ferrio_note_nseconds",
+        apple: true,
+        systems: "freebsd netbsd",
+    },
+    // waitid(2) with P_PID and WNOWAIT: whether a child has exited, without reaping it (the
+    // child-exit source of `ferrio::sources`).
+    Fact {
+        cfg: "ferrio_waitid",
+        apple: true,
+        systems: "linux android freebsd dragonfly netbsd",
+    },
+    // pidfd_open(2) (Linux 5.3), tried for child exits. Not on Android, whose app sandbox
+    // kills a process for a system call missing from its list.
+    Fact {
+        cfg: "ferrio_pidfd",
+        apple: false,
+        systems: "linux",
+    },
+    // How a signal handler reaches errno (to leave it as it found it): `__errno_location`,
+    // `__errno` or `__error`. Named where `ferrio::sources` exists.
+    Fact {
+        cfg: "ferrio_errno_location",
+        apple: false,
+        systems: "linux dragonfly",
+    },
+    Fact {
+        cfg: "ferrio_errno_dunder",
+        apple: false,
+        systems: "android netbsd openbsd",
+    },
+    Fact {
+        cfg: "ferrio_errno_error",
+        apple: true,
+        systems: "freebsd",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
@@ -537,6 +598,14 @@ fn main() {
         if posix && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }
+    }
+    // epoll_pwait2 (sub-millisecond timeouts), called through syscall(2) where libc's
+    // timespec is the kernel's 64-bit one: 64-bit Linux. Not Android: the seccomp filter of
+    // its apps kills the process (SIGSYS) for a system call missing from its list, where
+    // Linux's filters answer ENOSYS or EPERM.
+    let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
+    if backend == "ferrio_epoll" && os == "linux" && width == "64" {
+        println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
     }
     // Batched UDP exists on Windows too (for now as the loop of one call per datagram).
     if family.split(',').any(|f| f == "windows") {

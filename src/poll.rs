@@ -89,10 +89,16 @@ impl Poll {
     /// Waits for readiness events and stores them in `events`, which is cleared first.
     ///
     /// Blocks until at least one event is ready or `timeout` elapses; `None` waits with no
-    /// limit. A timeout is rounded up to the backend's resolution (a millisecond for epoll and
-    /// poll(2)), so a positive timeout never turns into a busy poll, `Duration::ZERO` never
-    /// blocks and a very long one is clamped rather than overflowing. Returning with no events
-    /// is possible even before the timeout.
+    /// limit. A timeout is rounded up to the backend's resolution, so a positive timeout never
+    /// turns into a busy poll, `Duration::ZERO` never blocks and a very long one is clamped
+    /// rather than overflowing. Returning with no events is possible even before the timeout.
+    ///
+    /// The resolution is a nanosecond with kqueue, and with epoll on 64-bit Linux from
+    /// Linux 5.11 on (`epoll_pwait2`, tried only for a timeout that is not a whole
+    /// number of milliseconds; an older kernel's refusal is remembered, so it costs one
+    /// failed call per process, and the timeout is rounded up as below). It is a millisecond
+    /// with epoll elsewhere, with poll(2) and on Windows. `None` and whole milliseconds cost
+    /// the same single system call everywhere.
     ///
     /// At most `events.capacity()` events are returned; more wait for the next call.
     ///

@@ -10,7 +10,8 @@
     ferrio_failpoints,
     any(target_os = "linux", windows),
     feature = "net",
-    feature = "os-ext"
+    feature = "os-ext",
+    feature = "os-sources"
 ))]
 
 #[cfg(unix)]

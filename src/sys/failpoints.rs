@@ -63,6 +63,8 @@ pub const NAMES: &[&str] = &[
     "epoll_create1",
     "epoll_ctl",
     "epoll_wait",
+    // epoll_pwait2, tried for timeouts finer than a millisecond (64-bit Linux).
+    "epoll_pwait2",
     "kqueue",
     "kevent",
     "port_create",
@@ -79,6 +81,12 @@ pub const NAMES: &[&str] = &[
     "pipe2",
     "notify_write",
     "notify_read",
+    // The sources of `ferrio::sources` (the kqueue systems use "kqueue" and "kevent").
+    "timerfd_create",
+    "timerfd_settime",
+    "timer_read",
+    "pidfd_open",
+    "waitid",
     // Sockets.
     "socket",
     "socketpair",
@@ -277,5 +285,36 @@ pub mod api {
     /// Disarms this thread's plans; returns how many had not finished failing.
     pub fn clear() -> usize {
         super::clear()
+    }
+
+    /// Whether a timeout finer than a millisecond will try `epoll_pwait2` (false where ferrio
+    /// never does: other backends, 32-bit targets, or after an ENOSYS it remembered).
+    pub fn precise_timeouts() -> bool {
+        #[cfg(all(ferrio_epoll, ferrio_epoll_pwait2))]
+        return crate::sys::pwait2::available();
+        #[cfg(not(all(ferrio_epoll, ferrio_epoll_pwait2)))]
+        return false;
+    }
+
+    /// Whether a new `ChildExit` will try `pidfd_open` (false where ferrio never does, or
+    /// after an ENOSYS or EPERM it remembered).
+    pub fn pidfd_available() -> bool {
+        #[cfg(all(feature = "os-sources", ferrio_pidfd))]
+        return crate::sys::sources::pidfd_available();
+        #[cfg(not(all(feature = "os-sources", ferrio_pidfd)))]
+        return false;
+    }
+
+    /// Forgets a `pidfd_open` ENOSYS or EPERM that ferrio remembered.
+    pub fn forget_missing_pidfd() {
+        #[cfg(all(feature = "os-sources", ferrio_pidfd))]
+        crate::sys::sources::forget_missing_pidfd();
+    }
+
+    /// Forgets an `epoll_pwait2` ENOSYS that ferrio remembered (one a test injected), so that
+    /// later timeouts try the call again. Nothing where ferrio never tries it.
+    pub fn forget_missing_precise_timeouts() {
+        #[cfg(all(ferrio_epoll, ferrio_epoll_pwait2))]
+        crate::sys::pwait2::forget_missing();
     }
 }

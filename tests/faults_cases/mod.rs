@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::{expect_events, poll_retrying, Expect, TIMEOUT};
 use crate::Case;
+use ferrio::__failpoints as fp;
 
 const BYSTANDER: Token = Token(1);
 const FRESH: Token = Token(2);
@@ -52,7 +53,7 @@ impl World {
 
     /// Polls until every expected event has arrived.
     #[track_caller]
-    fn expect(&mut self, expected: &[Expect]) {
+    pub(crate) fn expect(&mut self, expected: &[Expect]) {
         let seen = expect_events(&mut self.poll, &mut self.events, expected);
         self.bystander_seen |= seen.iter().any(|e| e.token == BYSTANDER);
     }
@@ -64,7 +65,10 @@ impl World {
 
     /// Retries `op` while it returns `WouldBlock`, polling in between (bounded).
     #[track_caller]
-    fn until_ready<T>(&mut self, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    pub(crate) fn until_ready<T>(
+        &mut self,
+        mut op: impl FnMut() -> io::Result<T>,
+    ) -> io::Result<T> {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             match op() {
@@ -84,7 +88,7 @@ impl World {
         }
     }
 
-    fn registry(&self) -> &ferrio::Registry {
+    pub(crate) fn registry(&self) -> &ferrio::Registry {
         self.poll.registry()
     }
 
@@ -267,6 +271,55 @@ fn poll_retried(case: &Case) {
     world.check();
 }
 
+/// epoll: `epoll_pwait2` missing (ENOSYS, before Linux 5.11) or refused by a seccomp filter
+/// (EPERM): the wait falls back to `epoll_wait` within the same `poll`, which returns the
+/// pending event, and the fallback is remembered (a later sub-millisecond timeout does not
+/// try the call again).
+fn precise_fallback(case: &Case) {
+    let mut world = World::new();
+    assert!(fp::precise_timeouts(), "epoll_pwait2 already given up");
+    case.arm();
+    world
+        .poll
+        .poll(&mut world.events, Some(Duration::from_micros(1_500)))
+        .unwrap();
+    case.fired();
+    world.note();
+    assert!(
+        world.bystander_seen,
+        "the fallback wait lost the pending event"
+    );
+    assert!(
+        !fp::precise_timeouts(),
+        "the missing call was not remembered"
+    );
+    case.arm();
+    world
+        .poll
+        .poll(&mut world.events, Some(Duration::from_micros(300)))
+        .unwrap();
+    assert_eq!(fp::armed(), 1, "epoll_pwait2 was tried again");
+    fp::clear();
+    fp::forget_missing_precise_timeouts();
+    world.check();
+}
+
+/// epoll: any other `epoll_pwait2` error reaches the caller, and the call is not given up.
+fn precise_fails(case: &Case) {
+    let mut world = World::new();
+    case.arm();
+    case.check(
+        world
+            .poll
+            .poll(&mut world.events, Some(Duration::from_micros(1_500))),
+    );
+    assert!(
+        fp::precise_timeouts(),
+        "a transient error gave epoll_pwait2 up"
+    );
+    world.check();
+}
+
 // ------------------------------------------------------------------------------------------
 // Registration
 // ------------------------------------------------------------------------------------------
@@ -394,6 +447,7 @@ macro_rules! case {
 
 mod sockets;
 use self::sockets::SOCKET_CASES;
+mod sources;
 mod udp_batch;
 use self::udp_batch::UDP_BATCH_CASES;
 
@@ -416,6 +470,10 @@ const POLLER_CASES: &[Case] = &[
     case!("poll, Waker drain EIO", "notify_read", EIO, PollOnly, drain_fails),
     case!("poll, epoll_wait EINTR", "epoll_wait", EINTR, Epoll, poll_fails),
     case!("poll, epoll_wait EBADF", "epoll_wait", EBADF, Epoll, poll_fails),
+    case!("poll, epoll_pwait2 ENOSYS", "epoll_pwait2", ENOSYS, Epoll, precise_fallback),
+    case!("poll, epoll_pwait2 EPERM (seccomp)", "epoll_pwait2", EPERM, Epoll, precise_fallback),
+    case!("poll, epoll_pwait2 EINTR", "epoll_pwait2", EINTR, Epoll, precise_fails),
+    case!("poll, epoll_pwait2 EBADF", "epoll_pwait2", EBADF, Epoll, precise_fails),
     case!("poll, poll(2) EINTR", "poll", EINTR, PollOnly, poll_fails),
     case!("poll, poll(2) ENOMEM", "poll", ENOMEM, PollOnly, poll_fails),
     case!("poll, poll(2) EAGAIN", "poll", EAGAIN, PollOnly, poll_retried),
@@ -427,10 +485,24 @@ const POLLER_CASES: &[Case] = &[
     case!("deregister, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, deregister_fails),
 ];
 
+/// The cases of `ferrio::sources`.
+#[rustfmt::skip]
+const SOURCE_CASES: &[Case] = &[
+    case!("Timer::new, timerfd_create EMFILE", "timerfd_create", EMFILE, Both, sources::timer_new),
+    case!("Timer::set_oneshot, timerfd_settime EINVAL", "timerfd_settime", EINVAL, Both, sources::timer_set),
+    case!("Timer::expirations, read EIO", "timer_read", EIO, Both, sources::timer_read),
+    case!("Signals::new, eventfd EMFILE", "eventfd", EMFILE, Both, sources::signals_new),
+    case!("ChildExit::new, pidfd_open ENOSYS", "pidfd_open", ENOSYS, Both, sources::pidfd_fallback),
+    case!("ChildExit::new, pidfd_open EPERM (seccomp)", "pidfd_open", EPERM, Both, sources::pidfd_fallback),
+    case!("ChildExit::new, pidfd_open EMFILE", "pidfd_open", EMFILE, Both, sources::pidfd_fails),
+    case!("ChildExit::exited, waitid EINTR", "waitid", EINTR, Both, sources::waitid_retried),
+];
+
 /// Every case.
 pub fn cases() -> impl Iterator<Item = &'static Case> {
     POLLER_CASES
         .iter()
         .chain(SOCKET_CASES)
         .chain(UDP_BATCH_CASES)
+        .chain(SOURCE_CASES)
 }

@@ -45,11 +45,15 @@ mod loom_kernel;
 // Hermit and WASI have no pipe (their notifier: see `notify.rs`).
 #[cfg(unix)]
 pub(crate) mod pipe;
+#[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+pub(crate) mod sources;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
 
 #[cfg(ferrio_epoll)]
 use self::epoll as backend;
+#[cfg(all(ferrio_epoll, ferrio_epoll_pwait2, ferrio_failpoints))]
+pub(crate) use self::epoll::pwait2;
 #[cfg(ferrio_kqueue)]
 use self::kqueue as backend;
 #[cfg(ferrio_poll)]
@@ -59,7 +63,7 @@ use self::ports as backend;
 
 #[cfg(all(
     any(ferrio_poll, ferrio_ports),
-    any(feature = "net", feature = "os-ext")
+    any(feature = "net", feature = "os-ext", feature = "os-sources")
 ))]
 pub(crate) use self::backend::IoSourceState;
 #[cfg(not(ferrio_no_waker))]

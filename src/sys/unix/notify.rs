@@ -75,6 +75,38 @@ impl Notifier {
         Ok(Notifier { read, write })
     }
 
+    /// How many bytes a wake-up writes: an eventfd takes an 8-byte count, a pipe one byte.
+    #[cfg_attr(
+        not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
+        allow(dead_code)
+    )]
+    pub(crate) const WRITE_LEN: usize = if cfg!(ferrio_eventfd) {
+        8
+    } else {
+        1
+    };
+
+    /// The fd a wake-up writes to (for eventfd, the watched fd itself).
+    #[cfg_attr(
+        not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
+        allow(dead_code)
+    )]
+    pub(crate) fn write_fd(&self) -> RawFd {
+        #[cfg(ferrio_eventfd)]
+        return self.read.as_raw_fd();
+        #[cfg(not(ferrio_eventfd))]
+        return self.write.as_raw_fd();
+    }
+
+    /// The fd to watch for readability, borrowed.
+    #[cfg_attr(
+        not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
+        allow(dead_code)
+    )]
+    pub(crate) fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.read)
+    }
+
     /// The fd to watch for readability.
     pub(crate) fn fd(&self) -> RawFd {
         self.read.as_raw_fd()

@@ -106,6 +106,28 @@ impl Selector {
         .map(drop)
     }
 
+    /// One wait into the spare capacity of the (empty) `events`: `epoll_pwait2` for a timeout
+    /// finer than a millisecond where the kernel has it (see `pwait2.rs`), else `epoll_wait`.
+    /// Returns how many events the kernel wrote.
+    fn wait(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<usize> {
+        let max = events.capacity().min(libc::c_int::MAX as usize) as libc::c_int;
+        #[cfg(ferrio_epoll_pwait2)]
+        if let Some(precise) = pwait2::precise(timeout) {
+            // SAFETY: the vector's spare capacity has room for `max` events.
+            let n = unsafe { pwait2::wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, precise)? };
+            if let Some(n) = n {
+                return Ok(n);
+            }
+        }
+        let timeout = timeout_ms(timeout, libc::c_int::MAX);
+        // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
+        // which is at least `max` elements long.
+        let n = syscall!("epoll_wait", unsafe {
+            libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout)
+        })?;
+        Ok(n as usize)
+    }
+
     pub(crate) fn as_raw_fd(&self) -> RawFd {
         self.ep.as_raw_fd()
     }
@@ -142,19 +164,13 @@ impl SelectorApi for Selector {
 
     fn select(&self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let max = events.capacity().min(libc::c_int::MAX as usize) as libc::c_int;
-        let timeout = timeout_ms(timeout, libc::c_int::MAX);
-        // SAFETY: the kernel writes at most `max` events into the vector's spare capacity,
-        // which is at least `max` elements long.
-        let n = syscall!("epoll_wait", unsafe {
-            libc::epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, timeout)
-        });
+        let n = self.wait(events, timeout);
         // Done on every return, errors included: an extra generation only costs a later
         // `wake` its write, never a wake-up.
         reopen_wakers(&self.generation);
         let n = n?;
-        // SAFETY: epoll_wait initialised exactly `n` (<= capacity) elements.
-        unsafe { events.set_len(n as usize) };
+        // SAFETY: the wait initialised exactly `n` (<= capacity) elements.
+        unsafe { events.set_len(n) };
         Ok(())
     }
 
@@ -206,6 +222,8 @@ fn map_enoent(e: io::Error) -> io::Error {
     }
 }
 
+#[cfg(ferrio_epoll_pwait2)]
+pub(crate) mod pwait2;
 mod waker;
 
 pub(crate) use self::waker::Waker;
