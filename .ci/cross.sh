@@ -86,8 +86,10 @@ x86_64-unknown-haiku            poll    all
 i686-unknown-hurd-gnu           poll    all
 armv7-sony-vita-newlibeabihf    poll    all
 x86_64-pc-cygwin                poll    all
-x86_64-pc-windows-msvc          -       skip  checked by .ci/windows.sh (clippy, docs, tests under Wine)
-x86_64-unknown-hermit           poll    lib   the dev-dependency socket2 0.5 does not support Hermit (no tests; ferrio: poll(2), eventfd Waker, as mio)
+x86_64-pc-windows-msvc          iocp    skip  checked by .ci/windows.sh: clippy (library, tests, examples) and rustdoc
+x86_64-pc-windows-gnu           iocp    skip  checked by .ci/windows.sh
+i686-pc-windows-gnu             iocp    skip  checked by .ci/native-targets
+x86_64-unknown-hermit           poll    lib   the dev-dependency socket2 0.5 does not support Hermit
 aarch64-unknown-hermit          poll    lib   as x86_64-unknown-hermit
 armv6k-nintendo-3ds             poll    lib   the dev-dependency socket2 0.5 does not build for Horizon (no SOCK_RAW, MSG_TRUNC, ...)
 riscv32imc-esp-espidf           poll    lib   -Zbuild-std finds no panic_abort crate for the test harness, and the test helpers use signals its libc lacks (SIGKILL)
@@ -96,6 +98,38 @@ aarch64-unknown-nuttx           poll    skip  std does not build from stable 1.9
 wasm32-unknown-unknown          -       unsupported
 wasm32-wasip1                   wasi    all
 wasm32-wasip2                   poll    all
+'
+# What CI runs beyond the type-check, for the platform table of README.md and the crate docs
+# (scripts/platform-table.py makes it from these two tables; its RUN_TEXT says what each word
+# means): host = this machine's target (every step of .ci/run), native / native-both =
+# .ci/native-targets, wine / wine-build = .ci/windows.sh and .ci/native-targets, unit /
+# unit-ports = the backend's logic unit-tested on Linux, wasi-p1 / wasi-p2 = .ci/wasi.
+RUNS='
+x86_64-unknown-linux-gnu        host
+x86_64-unknown-linux-musl       native
+i686-unknown-linux-gnu          native-both
+x86_64-apple-darwin             unit
+aarch64-apple-darwin            unit
+x86_64-apple-ios                unit
+aarch64-apple-ios               unit
+aarch64-apple-tvos              unit
+aarch64-apple-visionos          unit
+aarch64-apple-watchos           unit
+arm64_32-apple-watchos          unit
+x86_64-unknown-freebsd          unit
+aarch64-unknown-freebsd         unit
+i686-unknown-freebsd            unit
+x86_64-unknown-netbsd           unit
+aarch64-unknown-netbsd          unit
+x86_64-unknown-openbsd          unit
+aarch64-unknown-openbsd         unit
+x86_64-unknown-dragonfly        unit
+x86_64-pc-windows-gnu           wine
+i686-pc-windows-gnu             wine-build
+x86_64-pc-solaris               unit-ports
+sparcv9-sun-solaris             unit-ports
+wasm32-wasip1                   wasi-p1
+wasm32-wasip2                   wasi-p2
 '
 # The forced poll(2) pass is the same portable code everywhere; one Apple and one BSD target
 # catch what differs between them (libc types, missing pipe2/accept4) at a fraction of the cost.

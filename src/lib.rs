@@ -147,17 +147,63 @@
 //!
 //! # Platforms
 //!
-//! | platform | backend | how it is tested |
-//! |----------|---------|------------------|
-//! | Linux | epoll | the full test suite, in debug and release builds, on every CI run |
-//! | Linux, poll(2) forced | poll(2) | the full test suite again, in debug and release builds |
-//! | Android | epoll | the Linux code; type-checked and linted in CI for aarch64 (library, tests and examples); not run |
-//! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly (and tvOS, visionOS, watchOS) | kqueue | type-checked and linted in CI for x86_64 and aarch64 macOS, iOS, FreeBSD (also 32-bit), NetBSD, OpenBSD and DragonFly, and with poll(2) forced for x86_64 macOS and NetBSD; the backend's decision logic is unit-tested on Linux; not run on those systems |
-//! | illumos | epoll | the Linux code, with illumos's Waker difference; type-checked and linted in CI for x86_64; not run |
-//! | Solaris | event ports | type-checked and linted in CI for x86_64 and SPARC; the backend's bookkeeping is unit-tested on Linux, and its selector, Waker and re-arm rule (the poll(2) backend's) run in the unit tests there over an event port emulated with poll(2); not run on Solaris |
-//! | any other Unix (AIX, Haiku, Fuchsia, ...) | poll(2) | the same poll(2) code that is tested on Linux; type-checked in CI where the target can be built |
-//! | Windows | IOCP with AFD polling | type-checked and linted for x86_64 MSVC in CI; the backend's unit tests and the registration, `Poll`, Waker, `net` and named-pipe tests, the doc-tests and the examples built for x86_64 GNU and run under Wine 8 |
-//! | anything else (wasm32, WASI, ...) | none | a `compile_error!` naming the target |
+//! Every target mio's CI checks, its backend, and how ferrio's CI checks it ("clippy" means
+//! compiled and linted with warnings denied, with every feature and with none; the table is
+//! made from `.ci/cross.sh` by `scripts/platform-table.py`):
+//!
+//! <!-- platforms:begin -->
+//! | target | backend | how CI checks it |
+//! |---|---|---|
+//! | `x86_64-apple-darwin` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-apple-darwin` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `x86_64-apple-ios` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-apple-ios` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-apple-tvos` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-apple-visionos` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-apple-watchos` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `arm64_32-apple-watchos` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `x86_64-unknown-freebsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-unknown-freebsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `i686-unknown-freebsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `x86_64-unknown-netbsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-unknown-netbsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `x86_64-unknown-openbsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `aarch64-unknown-openbsd` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `x86_64-unknown-dragonfly` | kqueue | the backend's decision logic unit-tested on Linux; clippy (library, tests, examples) |
+//! | `x86_64-unknown-linux-gnu` | epoll | the whole suite, debug and release, on epoll and on forced poll(2); sanitizers, Miri, loom, fault injection, model testing, soak; clippy (library, tests, examples) |
+//! | `aarch64-unknown-linux-gnu` | epoll | clippy (library, tests, examples) |
+//! | `i686-unknown-linux-gnu` | epoll | the suite, run natively on this kernel, on epoll and on forced poll(2); clippy (library, tests, examples) |
+//! | `x86_64-unknown-linux-musl` | epoll | the suite, run natively on this kernel; clippy (library, tests, examples) |
+//! | `aarch64-unknown-linux-musl` | epoll | clippy (library, tests, examples) |
+//! | `aarch64-linux-android` | epoll | clippy (library, tests, examples) |
+//! | `arm-linux-androideabi` | epoll | clippy (library, tests, examples) |
+//! | `x86_64-unknown-redox` | epoll | clippy (library, tests, examples) |
+//! | `aarch64-unknown-redox` | epoll | clippy (library, tests, examples) |
+//! | `wasm32-unknown-emscripten` | epoll | clippy (library only: the dev-dependency socket2 0.5 does not compile for Emscripten (no IovLen)) |
+//! | `x86_64-unknown-illumos` | epoll | clippy (library, tests, examples) |
+//! | `x86_64-pc-solaris` | event ports | the backend's bookkeeping unit-tested on Linux, and its selector and Waker run there over an emulated event port; clippy (library, tests, examples) |
+//! | `sparcv9-sun-solaris` | event ports | the backend's bookkeeping unit-tested on Linux, and its selector and Waker run there over an emulated event port; clippy (library, tests, examples) |
+//! | `x86_64-unknown-fuchsia` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `aarch64-unknown-fuchsia` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `x86_64-pc-nto-qnx710` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `aarch64-unknown-nto-qnx710` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `x86_64-unknown-haiku` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `i686-unknown-hurd-gnu` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `armv7-sony-vita-newlibeabihf` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `x86_64-pc-cygwin` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library, tests, examples) |
+//! | `x86_64-pc-windows-msvc` | IOCP + AFD | checked by .ci/windows.sh: clippy (library, tests, examples) and rustdoc |
+//! | `x86_64-pc-windows-gnu` | IOCP + AFD | the suite, doc-tests and examples under Wine; checked by .ci/windows.sh |
+//! | `i686-pc-windows-gnu` | IOCP + AFD | the tests built, warnings denied (this machine's Wine does not run 32-bit programs); checked by .ci/native-targets |
+//! | `x86_64-unknown-hermit` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library only: the dev-dependency socket2 0.5 does not support Hermit) |
+//! | `aarch64-unknown-hermit` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library only: as x86_64-unknown-hermit) |
+//! | `armv6k-nintendo-3ds` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library only: the dev-dependency socket2 0.5 does not build for Horizon (no SOCK_RAW, MSG_TRUNC, ...)) |
+//! | `riscv32imc-esp-espidf` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; clippy (library only: -Zbuild-std finds no panic_abort crate for the test harness, and the test helpers use signals its libc lacks (SIGKILL)) |
+//! | `powerpc64-ibm-aix` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; not checked: std does not build from rust-src (1.95 and nightly 1.97: os/aix/fs.rs names stat fields libc 0.2.185 lacks) |
+//! | `aarch64-unknown-nuttx` | poll(2) | its backend is the poll(2) code the Linux suite runs when forced; not checked: std does not build from stable 1.95 rust-src (no _SC_HOST_NAME_MAX in its libc for NuttX) |
+//! | `wasm32-unknown-unknown` | none | the build stops at a `compile_error!` naming the target |
+//! | `wasm32-wasip1` | WASI `poll_oneoff` | the `poll_oneoff` selector's unit tests under wasmtime (no runtime here hands in the sockets preview 1 needs); clippy (library, tests, examples) |
+//! | `wasm32-wasip2` | poll(2) | the unit tests, the API checks and the loopback socket tests under wasmtime (the socket tests need the wasmtime CLI; without it only the rest run); clippy (library, tests, examples) |
+//! <!-- platforms:end -->
 //!
 //! The poll(2) backend can be chosen on any Unix by building with
 //! `RUSTFLAGS="--cfg ferrio_force_poll"`. mio's name for the same switch,

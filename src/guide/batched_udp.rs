@@ -1,0 +1,34 @@
+//! Batched UDP: many datagrams per call, segmentation offload, and when they pay (chapter 8 of
+//! the [guide](super)).
+//!
+//! [`UdpBatch`](crate::net::UdpBatch), [`send_batch`](crate::net::send_batch) and
+//! [`recv_batch`](crate::net::recv_batch) (also methods of `UdpSocket`, and usable on tokio's
+//! sockets inside `try_io`) move many datagrams per call, with the metadata QUIC needs. Two
+//! different savings hide behind them, and only one of them is large:
+//!
+//! - **Fewer system calls.** On Linux one `sendmmsg` or `recvmmsg` carries up to 64
+//!   datagrams: a UDP flood costs 0.05 system calls per datagram received instead of 1.
+//!   That saves the entry into the kernel, not the kernel's work for each datagram (routing,
+//!   socket buffers, copies, control messages), which dominates on a recent kernel and CPU:
+//!   on the machine of `BENCHMARKS.md` the receiver's CPU per datagram stayed the same. It
+//!   pays where system calls are dear: kernels with speculative-execution mitigations on
+//!   older CPUs, seccomp filters, tracing.
+//! - **Segmentation offload.** A train of datagrams of one size to one destination
+//!   ([`Transmit::segment_size`](crate::net::Transmit::segment_size)) goes through the
+//!   sender's stack once and is cut by the kernel or the network card (GSO); with GRO the
+//!   receiver gets such trains back in one buffer, the metadata giving the stride. That
+//!   divides the per-datagram work itself: `examples/udp_batch.rs` moves 1200-byte datagrams
+//!   over loopback for about a tenth of the CPU time of one call per datagram, and the
+//!   `udp_gso_bulk` benchmark receives them for a twelfth of mio's.
+//!
+//! So batch where datagrams come in bursts, and build trains wherever several datagrams of
+//! one size go to one peer (the packets of one QUIC connection in one flush). Keep one
+//! `UdpBatch` per socket; give receive buffers of 64 KiB while GRO is on (a train longer than
+//! its buffer is cut and marked `truncated`); drain until `WouldBlock` as with any other
+//! receive. A socket with GRO on hands trains to plain `recv_from` calls too, as one long
+//! datagram: mix the two kinds of receive only after `set_gro(.., false)`.
+//!
+//! Linux and Android have all of it. The other Unix systems run the same calls as a loop of
+//! `sendmsg` and `recvmsg`, and Windows as a loop of `sendto` and `recvfrom`, with the same
+//! results and no saving; they carry no ECN or packet information yet
+//! ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata)).
