@@ -101,6 +101,11 @@ const CFGS: &[&str] = &[
     "ferrio_errno_location",
     "ferrio_errno_dunder",
     "ferrio_errno_error",
+    "ferrio_errno_solarish",
+    "ferrio_errno_haiku",
+    "ferrio_errno_nto",
+    "ferrio_errno_aix",
+    "ferrio_signals",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -252,11 +257,12 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "wasi",
     },
-    // timerfd (the timers of `ferrio::sources`).
+    // timerfd (the timers of `ferrio::sources`). illumos has it (written for Linux binaries
+    // in branded zones, with Linux's semantics), and so does Fuchsia's fdio.
     Fact {
         cfg: "ferrio_timerfd",
         apple: false,
-        systems: "linux android",
+        systems: "linux android illumos fuchsia",
     },
     // The kqueue system calls, whichever backend is the selector (the sources of
     // `ferrio::sources` use private kqueues there).
@@ -271,12 +277,23 @@ const UNIX_FACTS: &[Fact] = &[
         apple: true,
         systems: "freebsd netbsd",
     },
+    // POSIX signals delivered to handlers installed with `sigaction(SA_SIGINFO)`, and libc
+    // names how a handler reaches errno (one of the `ferrio_errno_*` facts below): the
+    // `Signals` source of `ferrio::sources`. Not Fuchsia (no signals: Zircon has exceptions),
+    // Emscripten and the newlib systems (no signals from outside the process), Hermit or WASI.
+    Fact {
+        cfg: "ferrio_signals",
+        apple: true,
+        systems: "linux android freebsd netbsd openbsd dragonfly illumos solaris haiku nto hurd \
+                  cygwin redox aix",
+    },
     // waitid(2) with P_PID and WNOWAIT: whether a child has exited, without reaping it (the
-    // child-exit source of `ferrio::sources`).
+    // child-exit source of `ferrio::sources`). Each also has `ferrio_signals` (its fallback
+    // is a SIGCHLD watch). Not in libc for OpenBSD, Cygwin or Redox.
     Fact {
         cfg: "ferrio_waitid",
         apple: true,
-        systems: "linux android freebsd dragonfly netbsd",
+        systems: "linux android freebsd dragonfly netbsd illumos solaris haiku nto hurd aix",
     },
     // pidfd_open(2) (Linux 5.3), tried for child exits. Not on Android, whose app sandbox
     // kills a process for a system call missing from its list.
@@ -285,22 +302,44 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "linux",
     },
-    // How a signal handler reaches errno (to leave it as it found it): `__errno_location`,
-    // `__errno` or `__error`. Named where `ferrio::sources` exists.
+    // How a signal handler reaches errno (to leave it as it found it), one fact per name of
+    // the function that returns its address: `__errno_location`, `__errno`, `__error`,
+    // `___errno` (illumos, Solaris), `_errnop` (Haiku), `__get_errno_ptr` (QNX), `_Errno`
+    // (AIX). Named for every `ferrio_signals` system.
     Fact {
         cfg: "ferrio_errno_location",
         apple: false,
-        systems: "linux dragonfly",
+        systems: "linux dragonfly hurd redox",
     },
     Fact {
         cfg: "ferrio_errno_dunder",
         apple: false,
-        systems: "android netbsd openbsd",
+        systems: "android netbsd openbsd cygwin",
     },
     Fact {
         cfg: "ferrio_errno_error",
         apple: true,
         systems: "freebsd",
+    },
+    Fact {
+        cfg: "ferrio_errno_solarish",
+        apple: false,
+        systems: "illumos solaris",
+    },
+    Fact {
+        cfg: "ferrio_errno_haiku",
+        apple: false,
+        systems: "haiku",
+    },
+    Fact {
+        cfg: "ferrio_errno_nto",
+        apple: false,
+        systems: "nto",
+    },
+    Fact {
+        cfg: "ferrio_errno_aix",
+        apple: false,
+        systems: "aix",
     },
     // kqueue's EVFILT_AIO (`Interest::AIO`).
     Fact {
@@ -432,6 +471,31 @@ const UNIX_FACTS: &[Fact] = &[
         systems: "redox",
     },
 ];
+
+/// Checks the table's promises between facts (a mistake fails every build, not only the
+/// build for the system concerned): every `ferrio_signals` system names exactly one errno
+/// function, and every `ferrio_waitid` system has signals (its fallback watches SIGCHLD).
+fn check_facts() {
+    let on = |cfg: &str| -> Vec<&'static str> {
+        UNIX_FACTS
+            .iter()
+            .filter(|f| f.cfg == cfg)
+            .flat_map(|f| systems(f).map(|(os, _)| os))
+            .collect()
+    };
+    let signals = on("ferrio_signals");
+    for os in &signals {
+        let errno = UNIX_FACTS
+            .iter()
+            .filter(|f| f.cfg.starts_with("ferrio_errno_"))
+            .filter(|f| systems(f).any(|(s, _)| s == *os))
+            .count();
+        assert_eq!(errno, 1, "build.rs: {os} has ferrio_signals and {errno} errno facts");
+    }
+    for os in on("ferrio_waitid") {
+        assert!(signals.contains(&os), "build.rs: {os} has ferrio_waitid, not ferrio_signals");
+    }
+}
 
 /// Apple's systems, for [`Fact::apple`] and the backend table.
 const APPLE: &str = "macos ios tvos visionos watchos";
@@ -611,6 +675,7 @@ fn main() {
     if family.split(',').any(|f| f == "windows") {
         println!("cargo:rustc-cfg=ferrio_udp_batch");
     }
+    check_facts();
     write_fact_macro();
     println!(
         "cargo:rustc-env=FERRIO_TARGET={}",

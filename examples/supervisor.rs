@@ -189,6 +189,6 @@ fn main() -> ExitCode {
 
 #[cfg(not(all(ferrio_waitid, any(ferrio_timerfd, ferrio_kevent))))]
 fn main() -> ExitCode {
-    eprintln!("supervisor: ferrio::sources has no child-exit source on this system");
+    eprintln!("supervisor: ferrio::sources has no timer or no child-exit source on this system");
     ExitCode::SUCCESS
 }

@@ -274,7 +274,12 @@
         ferrio_pidfd,
         ferrio_errno_location,
         ferrio_errno_dunder,
-        ferrio_errno_error
+        ferrio_errno_error,
+        ferrio_errno_solarish,
+        ferrio_errno_haiku,
+        ferrio_errno_nto,
+        ferrio_errno_aix,
+        ferrio_signals
     )))
 )]
 
@@ -354,7 +359,10 @@ with_backend! {
         pub use crate::unix::SourceFd;
     }
 
-    #[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+    #[cfg(all(
+        feature = "os-sources",
+        any(ferrio_timerfd, ferrio_kevent, ferrio_signals)
+    ))]
     #[cfg_attr(docsrs, doc(cfg(feature = "os-sources")))]
     pub mod sources;
 

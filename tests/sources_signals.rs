@@ -4,7 +4,7 @@
 //! share a process (`cargo test`) as well as run one per process (nextest). Runs on epoll and
 //! on the forced poll(2) backend.
 // The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
-#![cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+#![cfg(all(feature = "os-sources", ferrio_signals))]
 
 mod util;
 

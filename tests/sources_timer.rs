@@ -241,7 +241,9 @@ fn many_timers_on_one_poll_each_fire_once() {
 #[test]
 fn sources_are_send_and_sync() {
     util::assert_send_sync::<Timer>();
+    #[cfg(ferrio_signals)]
     util::assert_send_sync::<ferrio::sources::Signals>();
+    #[cfg(ferrio_signals)]
     util::assert_send_sync::<ferrio::sources::SignalSet>();
     #[cfg(ferrio_waitid)]
     util::assert_send_sync::<ferrio::sources::ChildExit>();

@@ -9,18 +9,30 @@
 //! kqueue systems), so any number of them can share a `Poll`, the `Poll` keeps no state for
 //! them, and nothing is allocated per event.
 //!
-//! Requires the `os-sources` cargo feature (off by default; it turns on `os-poll`). Today the
-//! sources exist on Linux, Android and the kqueue systems (macOS, iOS, tvOS, visionOS,
-//! watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly), with every backend those systems build
-//! (including the forced poll(2) backend); [`ChildExit`] needs `waitid`, which OpenBSD lacks.
-//! The other Unix systems and Windows do not have them yet.
+//! Requires the `os-sources` cargo feature (off by default; it turns on `os-poll`). Where
+//! each source exists, with every backend the system builds (including the forced poll(2)
+//! backend):
+//!
+//! | source | systems |
+//! |--------|---------|
+//! | [`Timer`] | Linux, Android, illumos, Fuchsia (`timerfd`); the kqueue systems (macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly) |
+//! | [`Signals`] | Linux, Android, the kqueue systems, illumos, Solaris, Haiku, QNX Neutrino, GNU/Hurd, Cygwin, Redox, AIX |
+//! | [`ChildExit`] | those of [`Signals`] with `waitid`: all but OpenBSD, Cygwin and Redox |
+//!
+//! Not yet: timers where the OS has neither `timerfd` nor kqueue (Solaris, Haiku, QNX, Hurd,
+//! Cygwin, Redox, AIX), and every source on Windows. Fuchsia has no POSIX signals and its
+//! child processes are Zircon handles, not process IDs, so it has the timer only.
 
 #[cfg(ferrio_waitid)]
 mod child;
+#[cfg(ferrio_signals)]
 mod signals;
+#[cfg(any(ferrio_timerfd, ferrio_kevent))]
 mod timer;
 
 #[cfg(ferrio_waitid)]
 pub use self::child::ChildExit;
+#[cfg(ferrio_signals)]
 pub use self::signals::{SignalSet, Signals};
+#[cfg(any(ferrio_timerfd, ferrio_kevent))]
 pub use self::timer::Timer;

@@ -45,7 +45,10 @@ mod loom_kernel;
 // Hermit and WASI have no pipe (their notifier: see `notify.rs`).
 #[cfg(unix)]
 pub(crate) mod pipe;
-#[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+#[cfg(all(
+    feature = "os-sources",
+    any(ferrio_timerfd, ferrio_kevent, ferrio_signals)
+))]
 pub(crate) mod sources;
 #[cfg(feature = "net")]
 pub(crate) mod socket;

@@ -1,8 +1,9 @@
-//! Child exits on Linux and Android: a pidfd (`pidfd_open`, Linux 5.3), which becomes
-//! readable when the process exits, one descriptor per child and no signal involved. Where
-//! the kernel has no `pidfd_open` (ENOSYS, or EPERM from a seccomp filter that does not know
-//! it), that is remembered in one atomic flag and every later watch uses the `SIGCHLD`
-//! fallback (`child_sigchld.rs`).
+//! Child exits on the systems without kqueue: on Linux a pidfd (`pidfd_open`, Linux 5.3),
+//! which becomes readable when the process exits, one descriptor per child and no signal
+//! involved; elsewhere (Android, illumos, Solaris, Haiku, QNX, Hurd, AIX: no `ferrio_pidfd`)
+//! always the `SIGCHLD` watch of `child_sigchld.rs`. Where the Linux kernel has no
+//! `pidfd_open` (ENOSYS, or EPERM from a seccomp filter that does not know it), that is
+//! remembered in one atomic flag and every later watch uses that fallback too.
 //!
 //! Android is left to the fallback: its app sandbox kills a process that makes a system call
 //! missing from its list, as older versions would for this one.

@@ -1,6 +1,6 @@
-//! Signals as a readable descriptor, on every Unix that has the sources: a process-wide
+//! Signals as a readable descriptor, on every Unix with `ferrio_signals`: a process-wide
 //! handler records each signal in the sources that watch it and writes to their notifiers
-//! (an eventfd on Linux and Android, a pipe elsewhere), then chains to the handler that was
+//! (an eventfd on Linux, Android and illumos, a pipe elsewhere), then chains to the handler that was
 //! installed before it, as signal-hook does. No signal is blocked anywhere, and nothing is
 //! taken from other handlers.
 //!
@@ -97,6 +97,18 @@ fn errno_location() -> *mut libc::c_int {
     #[cfg(ferrio_errno_error)]
     // SAFETY: takes no arguments, returns this thread's errno address; async-signal-safe.
     return unsafe { libc::__error() };
+    #[cfg(ferrio_errno_solarish)]
+    // SAFETY: takes no arguments, returns this thread's errno address; async-signal-safe.
+    return unsafe { libc::___errno() };
+    #[cfg(ferrio_errno_haiku)]
+    // SAFETY: takes no arguments, returns this thread's errno address; async-signal-safe.
+    return unsafe { libc::_errnop() };
+    #[cfg(ferrio_errno_nto)]
+    // SAFETY: takes no arguments, returns this thread's errno address; async-signal-safe.
+    return unsafe { libc::__get_errno_ptr() };
+    #[cfg(ferrio_errno_aix)]
+    // SAFETY: takes no arguments, returns this thread's errno address; async-signal-safe.
+    return unsafe { libc::_Errno() };
 }
 
 /// Makes the notifier whose writing end is `fd` readable (async-signal-safe: one `write`).

@@ -1,4 +1,4 @@
-//! Timers on Linux and Android: a `timerfd` on `CLOCK_MONOTONIC`, non-blocking and
+//! Timers on Linux, Android, illumos and Fuchsia: a `timerfd` on `CLOCK_MONOTONIC`, non-blocking and
 //! close-on-exec. Arming and cancelling are one `timerfd_settime` each (which also discards
 //! the expirations not yet read); reading the expirations is one 8-byte `read`.
 
