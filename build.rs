@@ -106,6 +106,8 @@ const CFGS: &[&str] = &[
     "ferrio_errno_nto",
     "ferrio_errno_aix",
     "ferrio_signals",
+    "ferrio_timer",
+    "ferrio_child_exit",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
     "loom",
@@ -474,7 +476,8 @@ const UNIX_FACTS: &[Fact] = &[
 
 /// Checks the table's promises between facts (a mistake fails every build, not only the
 /// build for the system concerned): every `ferrio_signals` system names exactly one errno
-/// function, and every `ferrio_waitid` system has signals (its fallback watches SIGCHLD).
+/// function, and every `ferrio_waitid` or `ferrio_kevent` system has signals (the child-exit
+/// watches fall back to a SIGCHLD watch or a notifier of the signal code).
 fn check_facts() {
     let on = |cfg: &str| -> Vec<&'static str> {
         UNIX_FACTS
@@ -490,10 +493,16 @@ fn check_facts() {
             .filter(|f| f.cfg.starts_with("ferrio_errno_"))
             .filter(|f| systems(f).any(|(s, _)| s == *os))
             .count();
-        assert_eq!(errno, 1, "build.rs: {os} has ferrio_signals and {errno} errno facts");
+        assert_eq!(
+            errno, 1,
+            "build.rs: {os} has ferrio_signals and {errno} errno facts"
+        );
     }
-    for os in on("ferrio_waitid") {
-        assert!(signals.contains(&os), "build.rs: {os} has ferrio_waitid, not ferrio_signals");
+    for os in on("ferrio_waitid").into_iter().chain(on("ferrio_kevent")) {
+        assert!(
+            signals.contains(&os),
+            "build.rs: {os} has a child-exit watch, no signals"
+        );
     }
 }
 
@@ -658,10 +667,21 @@ fn main() {
     // Facts of some Unix systems (where libc defines the constant), named once here instead
     // of as long target lists at every use.
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let mut held = Vec::new();
     for fact in UNIX_FACTS {
         if posix && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
+            held.push(fact.cfg);
         }
+    }
+    // Which sources of `ferrio::sources` exist, from the facts above: a timer where there is
+    // timerfd or kqueue, a child-exit watch where there is waitid or kqueue (OpenBSD).
+    let holds = |cfg: &str| held.contains(&cfg);
+    if holds("ferrio_timerfd") || holds("ferrio_kevent") {
+        println!("cargo:rustc-cfg=ferrio_timer");
+    }
+    if holds("ferrio_waitid") || holds("ferrio_kevent") {
+        println!("cargo:rustc-cfg=ferrio_child_exit");
     }
     // epoll_pwait2 (sub-millisecond timeouts), called through syscall(2) where libc's
     // timespec is the kernel's 64-bit one: 64-bit Linux. Not Android: the seccomp filter of

@@ -19,7 +19,7 @@
 use std::process::ExitCode;
 
 // The cfgs are build.rs's: the systems where `ferrio::sources` has all three sources.
-#[cfg(all(ferrio_waitid, any(ferrio_timerfd, ferrio_kevent)))]
+#[cfg(all(ferrio_child_exit, ferrio_timer, ferrio_signals))]
 mod supervisor {
     use std::io;
     use std::os::unix::process::CommandExt;
@@ -182,12 +182,12 @@ mod supervisor {
     }
 }
 
-#[cfg(all(ferrio_waitid, any(ferrio_timerfd, ferrio_kevent)))]
+#[cfg(all(ferrio_child_exit, ferrio_timer, ferrio_signals))]
 fn main() -> ExitCode {
     supervisor::main()
 }
 
-#[cfg(not(all(ferrio_waitid, any(ferrio_timerfd, ferrio_kevent))))]
+#[cfg(not(all(ferrio_child_exit, ferrio_timer, ferrio_signals)))]
 fn main() -> ExitCode {
     eprintln!("supervisor: ferrio::sources has no timer or no child-exit source on this system");
     ExitCode::SUCCESS

@@ -279,7 +279,9 @@
         ferrio_errno_haiku,
         ferrio_errno_nto,
         ferrio_errno_aix,
-        ferrio_signals
+        ferrio_signals,
+        ferrio_timer,
+        ferrio_child_exit
     )))
 )]
 
@@ -361,7 +363,7 @@ with_backend! {
 
     #[cfg(all(
         feature = "os-sources",
-        any(ferrio_timerfd, ferrio_kevent, ferrio_signals)
+        any(ferrio_timer, ferrio_signals)
     ))]
     #[cfg_attr(docsrs, doc(cfg(feature = "os-sources")))]
     pub mod sources;

@@ -4,7 +4,7 @@
 //! children each report once. The children are `cat`s that end when their stdin closes, so
 //! the test decides when each one exits. Runs on epoll and on the forced poll(2) backend.
 // The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
-#![cfg(all(feature = "os-sources", ferrio_waitid))]
+#![cfg(all(feature = "os-sources", ferrio_child_exit))]
 
 mod util;
 

@@ -3,7 +3,7 @@
 //! on one `Poll`. Every event is waited for through the poller (no retry loops that would
 //! hide a lost event); runs on epoll and on the forced poll(2) backend.
 // The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
-#![cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+#![cfg(all(feature = "os-sources", ferrio_timer))]
 
 mod util;
 
@@ -245,6 +245,6 @@ fn sources_are_send_and_sync() {
     util::assert_send_sync::<ferrio::sources::Signals>();
     #[cfg(ferrio_signals)]
     util::assert_send_sync::<ferrio::sources::SignalSet>();
-    #[cfg(ferrio_waitid)]
+    #[cfg(ferrio_child_exit)]
     util::assert_send_sync::<ferrio::sources::ChildExit>();
 }

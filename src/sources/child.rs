@@ -7,9 +7,9 @@ use crate::sys::sources as sys;
 
 /// A source that becomes readable when a child process exits.
 ///
-/// Requires the `os-sources` cargo feature; Unix systems with `waitid` (Linux, Android,
-/// Apple's systems, FreeBSD, NetBSD, DragonFly, illumos, Solaris, Haiku, QNX Neutrino,
-/// GNU/Hurd, AIX).
+/// Requires the `os-sources` cargo feature; Linux, Android, the kqueue systems (Apple's,
+/// FreeBSD, NetBSD, OpenBSD, DragonFly), illumos, Solaris, Haiku, QNX Neutrino, GNU/Hurd and
+/// AIX.
 ///
 /// Register it for [`Interest::READABLE`](crate::Interest::READABLE); once the child has
 /// exited, [`exited`](ChildExit::exited) returns `Ok(())` (and keeps doing so).
@@ -24,6 +24,9 @@ use crate::sys::sources as sys;
 ///   and no work for other children. Older kernels (and sandboxes that refuse `pidfd_open`,
 ///   which is remembered after the first refusal) use the fallback below.
 /// * **kqueue systems:** a private kqueue per child with `EVFILT_PROC` and `NOTE_EXIT`.
+///   OpenBSD, which has no `waitid`, asks `sysctl` whether the process is a child of this
+///   one, and remembers the exit once reported: there [`exited`](ChildExit::exited) keeps
+///   returning `Ok(())` after the child is reaped, instead of `ECHILD`.
 /// * **Fallback** (older Linux, Android, the systems with neither pidfd nor kqueue, and a
 ///   child that had exited before the watch began on kqueue): a [`Signals`](crate::sources::Signals)-style watch on `SIGCHLD`, so
 ///   every child's exit wakes every such watch, each of which then checks its own child.

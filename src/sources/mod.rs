@@ -17,22 +17,22 @@
 //! |--------|---------|
 //! | [`Timer`] | Linux, Android, illumos, Fuchsia (`timerfd`); the kqueue systems (macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly) |
 //! | [`Signals`] | Linux, Android, the kqueue systems, illumos, Solaris, Haiku, QNX Neutrino, GNU/Hurd, Cygwin, Redox, AIX |
-//! | [`ChildExit`] | those of [`Signals`] with `waitid`: all but OpenBSD, Cygwin and Redox |
+//! | [`ChildExit`] | those of [`Signals`] but Cygwin and Redox (no `waitid` in libc) |
 //!
 //! Not yet: timers where the OS has neither `timerfd` nor kqueue (Solaris, Haiku, QNX, Hurd,
 //! Cygwin, Redox, AIX), and every source on Windows. Fuchsia has no POSIX signals and its
 //! child processes are Zircon handles, not process IDs, so it has the timer only.
 
-#[cfg(ferrio_waitid)]
+#[cfg(ferrio_child_exit)]
 mod child;
 #[cfg(ferrio_signals)]
 mod signals;
-#[cfg(any(ferrio_timerfd, ferrio_kevent))]
+#[cfg(ferrio_timer)]
 mod timer;
 
-#[cfg(ferrio_waitid)]
+#[cfg(ferrio_child_exit)]
 pub use self::child::ChildExit;
 #[cfg(ferrio_signals)]
 pub use self::signals::{SignalSet, Signals};
-#[cfg(any(ferrio_timerfd, ferrio_kevent))]
+#[cfg(ferrio_timer)]
 pub use self::timer::Timer;

@@ -47,7 +47,7 @@ mod loom_kernel;
 pub(crate) mod pipe;
 #[cfg(all(
     feature = "os-sources",
-    any(ferrio_timerfd, ferrio_kevent, ferrio_signals)
+    any(ferrio_timer, ferrio_signals)
 ))]
 pub(crate) mod sources;
 #[cfg(feature = "net")]

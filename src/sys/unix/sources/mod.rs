@@ -36,9 +36,9 @@ mod child_pidfd;
 pub(crate) use self::child_pidfd::ChildExit;
 #[cfg(all(ferrio_pidfd, ferrio_failpoints))]
 pub(crate) use self::child_pidfd::{forget_missing_pidfd, pidfd_available};
-#[cfg(all(ferrio_waitid, ferrio_kevent))]
+#[cfg(ferrio_kevent)]
 mod child_kqueue;
-#[cfg(all(ferrio_waitid, ferrio_kevent))]
+#[cfg(ferrio_kevent)]
 pub(crate) use self::child_kqueue::ChildExit;
 
 #[cfg(ferrio_timerfd)]
