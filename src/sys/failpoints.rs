@@ -87,6 +87,8 @@ pub const NAMES: &[&str] = &[
     "timer_read",
     "pidfd_open",
     "waitid",
+    // OpenBSD's child-exit watch asks whether a process is a child of this one.
+    "sysctl",
     // Sockets.
     "socket",
     "socketpair",
