@@ -32,6 +32,8 @@ const NO_WAIT: libc::timespec = libc::timespec {
 #[derive(Debug)]
 pub(crate) enum ChildExit {
     Kqueue {
+        /// The child (asked of `waitid`).
+        #[cfg(ferrio_waitid)]
         pid: libc::pid_t,
         kq: OwnedFd,
         /// Whether `check` has collected the exit event (OpenBSD: no `waitid` to ask again).
@@ -76,7 +78,6 @@ impl ChildExit {
             #[cfg(not(ferrio_waitid))]
             Ok(_) => match is_our_child(pid)? {
                 true => Ok(ChildExit::Kqueue {
-                    pid,
                     kq,
                     fired: AtomicBool::new(false),
                 }),
@@ -141,7 +142,7 @@ fn collect(kq: &OwnedFd) -> io::Result<bool> {
             libc::kevent(kq.as_raw_fd(), std::ptr::null(), 0, &mut kev, 1, &NO_WAIT)
         });
         match ret {
-            Ok(n) => return Ok(n > 0 && kev.fflags & libc::NOTE_EXIT as u32 != 0),
+            Ok(n) => return Ok(n > 0 && kev.fflags & libc::NOTE_EXIT != 0),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
