@@ -106,6 +106,7 @@ const CFGS: &[&str] = &[
     "ferrio_errno_nto",
     "ferrio_errno_aix",
     "ferrio_signals",
+    "ferrio_no_sa_restart",
     "ferrio_timer",
     "ferrio_child_exit",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
@@ -288,6 +289,13 @@ const UNIX_FACTS: &[Fact] = &[
         apple: true,
         systems: "linux android freebsd netbsd openbsd dragonfly illumos solaris haiku nto hurd \
                   cygwin redox aix",
+    },
+    // Neither SA_RESTART nor SA_ONSTACK for sigaction (QNX Neutrino 7: calls interrupted by a
+    // handler fail with EINTR, and there is no alternate signal stack).
+    Fact {
+        cfg: "ferrio_no_sa_restart",
+        apple: false,
+        systems: "nto",
     },
     // waitid(2) with P_PID and WNOWAIT: whether a child has exited, without reaping it (the
     // child-exit source of `ferrio::sources`). Each also has `ferrio_signals` (its fallback

@@ -280,6 +280,7 @@
         ferrio_errno_nto,
         ferrio_errno_aix,
         ferrio_signals,
+        ferrio_no_sa_restart,
         ferrio_timer,
         ferrio_child_exit
     )))

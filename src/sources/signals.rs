@@ -14,7 +14,8 @@ use crate::sys::sources::{self as sys, MAX_SIGNAL};
 /// arrives several times before the read is reported once.
 ///
 /// * **No blocking, no stealing.** The first source to watch a signal installs a
-///   process-wide handler for it (with `SA_RESTART`), which records the signal in every source
+///   process-wide handler for it (with `SA_RESTART`, which QNX Neutrino 7 lacks: there a call
+///   the handler interrupts fails with `Interrupted`), which records the signal in every source
 ///   watching it, wakes them, and then calls the handler that was installed before, if any
 ///   (as signal-hook does). No signal is blocked in any thread, so other threads and child
 ///   processes see no change to their signal masks. The handler stays installed for the life

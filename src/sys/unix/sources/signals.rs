@@ -221,7 +221,13 @@ fn install(sig: libc::c_int) -> io::Result<()> {
     let mut new: libc::sigaction = unsafe { std::mem::zeroed() };
     let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = handler;
     new.sa_sigaction = handler as libc::sighandler_t;
-    new.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART | libc::SA_ONSTACK;
+    // Calls that a handler interrupts are restarted, and the handler runs on the thread's
+    // alternate stack if it has one, where the system offers both.
+    #[cfg(not(ferrio_no_sa_restart))]
+    let flags = libc::SA_SIGINFO | libc::SA_RESTART | libc::SA_ONSTACK;
+    #[cfg(ferrio_no_sa_restart)]
+    let flags = libc::SA_SIGINFO;
+    new.sa_flags = flags;
     // SAFETY: `new.sa_mask` is a live sigset_t.
     unsafe { libc::sigemptyset(&mut new.sa_mask) };
     // SAFETY: as above.
