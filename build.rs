@@ -299,11 +299,13 @@ const UNIX_FACTS: &[Fact] = &[
     },
     // waitid(2) with P_PID and WNOWAIT: whether a child has exited, without reaping it (the
     // child-exit source of `ferrio::sources`). Each also has `ferrio_signals` (its fallback
-    // is a SIGCHLD watch). Not in libc for OpenBSD, Cygwin or Redox.
+    // is a SIGCHLD watch). Not in libc for OpenBSD, Cygwin or Redox. Not GNU/Hurd either:
+    // glibc builds its waitid on waitpid there, and the proc server's wait reaps a zombie
+    // whatever the flags, so a WNOWAIT check would take the caller's child away.
     Fact {
         cfg: "ferrio_waitid",
         apple: true,
-        systems: "linux android freebsd dragonfly netbsd illumos solaris haiku nto hurd aix",
+        systems: "linux android freebsd dragonfly netbsd illumos solaris haiku nto aix",
     },
     // pidfd_open(2) (Linux 5.3), tried for child exits. Not on Android, whose app sandbox
     // kills a process for a system call missing from its list.

@@ -8,8 +8,7 @@ use crate::sys::sources as sys;
 /// A source that becomes readable when a child process exits.
 ///
 /// Requires the `os-sources` cargo feature; Linux, Android, the kqueue systems (Apple's,
-/// FreeBSD, NetBSD, OpenBSD, DragonFly), illumos, Solaris, Haiku, QNX Neutrino, GNU/Hurd and
-/// AIX.
+/// FreeBSD, NetBSD, OpenBSD, DragonFly), illumos, Solaris, Haiku, QNX Neutrino and AIX.
 ///
 /// Register it for [`Interest::READABLE`](crate::Interest::READABLE); once the child has
 /// exited, [`exited`](ChildExit::exited) returns `Ok(())` (and keeps doing so).

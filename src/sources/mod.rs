@@ -17,7 +17,7 @@
 //! |--------|---------|
 //! | [`Timer`] | Linux, Android, illumos, Fuchsia (`timerfd`); the kqueue systems (macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly) |
 //! | [`Signals`] | Linux, Android, the kqueue systems, illumos, Solaris, Haiku, QNX Neutrino, GNU/Hurd, Cygwin, Redox, AIX |
-//! | [`ChildExit`] | those of [`Signals`] but Cygwin and Redox (no `waitid` in libc) |
+//! | [`ChildExit`] | those of [`Signals`] but Cygwin and Redox (no `waitid` in libc) and GNU/Hurd (whose `waitid`, built on `waitpid`, cannot leave a child unreaped) |
 //!
 //! Not yet: timers where the OS has neither `timerfd` nor kqueue (Solaris, Haiku, QNX, Hurd,
 //! Cygwin, Redox, AIX), and every source on Windows. Fuchsia has no POSIX signals and its

@@ -1,6 +1,6 @@
 //! Child exits on the systems without kqueue: on Linux a pidfd (`pidfd_open`, Linux 5.3),
 //! which becomes readable when the process exits, one descriptor per child and no signal
-//! involved; elsewhere (Android, illumos, Solaris, Haiku, QNX, Hurd, AIX: no `ferrio_pidfd`)
+//! involved; elsewhere (Android, illumos, Solaris, Haiku, QNX, AIX: no `ferrio_pidfd`)
 //! always the `SIGCHLD` watch of `child_sigchld.rs`. Where the Linux kernel has no
 //! `pidfd_open` (ENOSYS, or EPERM from a seccomp filter that does not know it), that is
 //! remembered in one atomic flag and every later watch uses that fallback too.

@@ -1,6 +1,6 @@
 //! Child exits without a per-process descriptor: the fallback for Linux before 5.3 (no
 //! `pidfd_open`), the only way on the systems with neither pidfd nor kqueue (Android,
-//! illumos, Solaris, Haiku, QNX, Hurd, AIX), and for a child that has already exited when a
+//! illumos, Solaris, Haiku, QNX, AIX), and for a child that has already exited when a
 //! kqueue watch is asked for.
 //!
 //! The watch is a [`Signals`] watch on `SIGCHLD` (the same handler and notifier as the
