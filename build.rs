@@ -108,6 +108,10 @@ const CFGS: &[&str] = &[
     "ferrio_signals",
     "ferrio_no_sa_restart",
     "ferrio_timer",
+    "ferrio_soft_timer",
+    // Set by hand: the timers of `ferrio::sources` use the clock thread even where the
+    // system has timerfd or kqueue (to test that path on Linux).
+    "ferrio_force_soft_timer",
     "ferrio_child_exit",
     // Set by hand, for the reliability checks (RELIABILITY.md): loom's models of the
     // cross-thread protocols, and the test-only failpoints in front of the system calls.
@@ -684,10 +688,17 @@ fn main() {
             held.push(fact.cfg);
         }
     }
-    // Which sources of `ferrio::sources` exist, from the facts above: a timer where there is
-    // timerfd or kqueue, a child-exit watch where there is waitid or kqueue (OpenBSD).
+    // Which sources of `ferrio::sources` exist, from the facts above: a timer on every Unix
+    // (timerfd or kqueue where there is one), a child-exit watch where there is waitid or kqueue (OpenBSD).
     let holds = |cfg: &str| held.contains(&cfg);
-    if holds("ferrio_timerfd") || holds("ferrio_kevent") {
+    // Elsewhere on Unix the timers are notifiers that a clock thread makes readable
+    // (`ferrio_soft_timer`), also where `--cfg ferrio_force_soft_timer` asks for them.
+    let force_soft = env::var_os("CARGO_CFG_FERRIO_FORCE_SOFT_TIMER").is_some();
+    let kernel_timer = holds("ferrio_timerfd") || holds("ferrio_kevent");
+    if unix && (force_soft || !kernel_timer) {
+        println!("cargo:rustc-cfg=ferrio_soft_timer");
+    }
+    if kernel_timer || unix {
         println!("cargo:rustc-cfg=ferrio_timer");
     }
     if holds("ferrio_waitid") || holds("ferrio_kevent") {

@@ -282,6 +282,7 @@
         ferrio_signals,
         ferrio_no_sa_restart,
         ferrio_timer,
+        ferrio_soft_timer,
         ferrio_child_exit
     )))
 )]

@@ -77,7 +77,7 @@ impl Notifier {
 
     /// How many bytes a wake-up writes: an eventfd takes an 8-byte count, a pipe one byte.
     #[cfg_attr(
-        not(all(feature = "os-sources", ferrio_signals)),
+        not(all(feature = "os-sources", any(ferrio_signals, ferrio_soft_timer))),
         allow(dead_code)
     )]
     pub(crate) const WRITE_LEN: usize = if cfg!(ferrio_eventfd) {
@@ -88,7 +88,7 @@ impl Notifier {
 
     /// The fd a wake-up writes to (for eventfd, the watched fd itself).
     #[cfg_attr(
-        not(all(feature = "os-sources", ferrio_signals)),
+        not(all(feature = "os-sources", any(ferrio_signals, ferrio_soft_timer))),
         allow(dead_code)
     )]
     pub(crate) fn write_fd(&self) -> RawFd {
@@ -100,7 +100,7 @@ impl Notifier {
 
     /// The fd to watch for readability, borrowed.
     #[cfg_attr(
-        not(all(feature = "os-sources", ferrio_signals)),
+        not(all(feature = "os-sources", any(ferrio_signals, ferrio_soft_timer))),
         allow(dead_code)
     )]
     pub(crate) fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {

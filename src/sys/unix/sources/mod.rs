@@ -13,15 +13,20 @@
 //! system has what is build.rs's: `ferrio_timerfd`, `ferrio_kevent`, `ferrio_signals`,
 //! `ferrio_waitid`, `ferrio_pidfd`.
 
-#[cfg(ferrio_timerfd)]
+#[cfg(all(ferrio_timerfd, not(ferrio_soft_timer)))]
 mod timerfd;
-#[cfg(ferrio_timerfd)]
+#[cfg(all(ferrio_timerfd, not(ferrio_soft_timer)))]
 pub(crate) use self::timerfd::Timer;
 
-#[cfg(all(ferrio_kevent, not(ferrio_timerfd)))]
+#[cfg(all(ferrio_kevent, not(ferrio_timerfd), not(ferrio_soft_timer)))]
 mod kqueue_timer;
-#[cfg(all(ferrio_kevent, not(ferrio_timerfd)))]
+#[cfg(all(ferrio_kevent, not(ferrio_timerfd), not(ferrio_soft_timer)))]
 pub(crate) use self::kqueue_timer::Timer;
+
+#[cfg(ferrio_soft_timer)]
+mod soft_timer;
+#[cfg(ferrio_soft_timer)]
+pub(crate) use self::soft_timer::Timer;
 
 #[cfg(ferrio_signals)]
 mod signals;
@@ -41,12 +46,12 @@ mod child_kqueue;
 #[cfg(ferrio_kevent)]
 pub(crate) use self::child_kqueue::ChildExit;
 
-#[cfg(ferrio_timerfd)]
+#[cfg(all(ferrio_timerfd, not(ferrio_soft_timer)))]
 use std::time::Duration;
 
 /// `d` as a `timespec`, clamped to 2^31 - 1 seconds (68 years, as good as forever), which
 /// fits every `time_t` (a type musl's libc asks not to name).
-#[cfg(ferrio_timerfd)]
+#[cfg(all(ferrio_timerfd, not(ferrio_soft_timer)))]
 pub(crate) fn timespec(d: Duration) -> libc::timespec {
     let max_secs = i32::MAX as u64;
     let (secs, nanos) = if d.as_secs() > max_secs {
