@@ -6,8 +6,8 @@
 //! when it has something to tell; a method then says what (`expirations`, `received`,
 //! `exited`), returning `WouldBlock` for an event with nothing behind it. Each one owns one
 //! file descriptor (a `timerfd`, pidfd or eventfd on Linux, a private kqueue or a pipe on the
-//! kqueue systems), so any number of them can share a `Poll`, the `Poll` keeps no state for
-//! them, and nothing is allocated per event.
+//! kqueue systems, an eventfd or a pipe elsewhere), so any number of them can share a `Poll`,
+//! the `Poll` keeps no state for them, and nothing is allocated per event.
 //!
 //! Requires the `os-sources` cargo feature (off by default; it turns on `os-poll`). Where
 //! each source exists, with every backend the system builds (including the forced poll(2)
@@ -15,13 +15,12 @@
 //!
 //! | source | systems |
 //! |--------|---------|
-//! | [`Timer`] | Linux, Android, illumos, Fuchsia (`timerfd`); the kqueue systems (macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly) |
+//! | [`Timer`] | every Unix: `timerfd` on Linux, Android, illumos and Fuchsia, kqueue on its systems (macOS, iOS, tvOS, visionOS, watchOS, FreeBSD, NetBSD, OpenBSD, DragonFly), elsewhere a clock thread (see [`Timer`]) |
 //! | [`Signals`] | Linux, Android, the kqueue systems, illumos, Solaris, Haiku, QNX Neutrino, GNU/Hurd, Cygwin, Redox, AIX |
 //! | [`ChildExit`] | those of [`Signals`] but Cygwin and Redox (no `waitid` in libc) and GNU/Hurd (whose `waitid`, built on `waitpid`, cannot leave a child unreaped) |
 //!
-//! Not yet: timers where the OS has neither `timerfd` nor kqueue (Solaris, Haiku, QNX, Hurd,
-//! Cygwin, Redox, AIX), and every source on Windows. Fuchsia has no POSIX signals and its
-//! child processes are Zircon handles, not process IDs, so it has the timer only.
+//! Not yet: every source on Windows, and WASI. Fuchsia has no POSIX signals and its child
+//! processes are Zircon handles, not process IDs, so it has the timer only.
 
 #[cfg(ferrio_child_exit)]
 mod child;

@@ -17,10 +17,16 @@ use crate::sys;
 /// since the last call. A periodic timer whose events are not read in time does not queue
 /// them up: the next read counts all the missed periods at once.
 ///
-/// * **Resolution:** nanoseconds (`timerfd` on Linux and Android; `EVFILT_TIMER` with
-///   `NOTE_NSECONDS` on Apple's systems, FreeBSD and NetBSD), milliseconds rounded up on
-///   OpenBSD and DragonFly. The clock is the monotonic one: changing the wall clock moves
-///   nothing.
+/// * **Resolution:** nanoseconds (`timerfd` on Linux, Android, illumos and Fuchsia;
+///   `EVFILT_TIMER` with `NOTE_NSECONDS` on Apple's systems, FreeBSD and NetBSD), milliseconds
+///   rounded up on OpenBSD and DragonFly. The clock is the monotonic one: changing the wall
+///   clock moves nothing.
+/// * **Other Unix systems** (Solaris, Haiku, QNX, GNU/Hurd, Cygwin, Redox, AIX, ...), which
+///   have neither: the timer is a notifier (an eventfd or a pipe) that one clock thread,
+///   started by the first timer of the process and kept for its life, makes readable when
+///   the timer expires. It sleeps on a condition variable to the earliest deadline of all
+///   timers (so with the resolution of that wait) and looks over every timer at each wake-up;
+///   the semantics below are the same.
 /// * **Re-arming:** setting an armed timer replaces its setting, counted from the call, and
 ///   drops the expirations not yet read. [`cancel`](Timer::cancel) disarms it and drops them
 ///   too. An event already on its way to a `poll` may still be reported after either; the
@@ -30,7 +36,8 @@ use crate::sys;
 /// * **Registration** is independent of arming: a timer may be set before or after it is
 ///   registered, and keeps counting while deregistered.
 ///
-/// Arming, cancelling and reading are one or two system calls each and allocate nothing.
+/// Arming, cancelling and reading are one or two system calls each (with the clock thread:
+/// a lock and a read of the notifier) and allocate nothing, nor does an expiry.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -64,11 +71,13 @@ pub struct Timer {
 }
 
 impl Timer {
-    /// A new, disarmed timer (one `timerfd_create`, or one `kqueue`).
+    /// A new, disarmed timer (one `timerfd_create`, one `kqueue`, or one notifier; the
+    /// first timer of a process without either also starts the clock thread).
     ///
     /// # Errors
     ///
-    /// The OS error of the call, such as `EMFILE` when the process has no descriptor left.
+    /// The OS error of the call, such as `EMFILE` when the process has no descriptor left
+    /// (or of the clock thread's creation).
     pub fn new() -> io::Result<Timer> {
         Ok(Timer {
             inner: IoSource::new(sys::sources::Timer::new()?),
@@ -154,7 +163,8 @@ impl_source!(Timer => inner);
 
 #[cfg(unix)]
 impl AsRawFd for Timer {
-    /// The timer's descriptor: a `timerfd`, or a kqueue holding the timer.
+    /// The timer's descriptor: a `timerfd`, a kqueue holding the timer, or the notifier the
+    /// clock thread makes readable.
     fn as_raw_fd(&self) -> RawFd {
         self.inner.as_fd().as_raw_fd()
     }

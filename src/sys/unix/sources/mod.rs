@@ -4,7 +4,7 @@
 //!
 //! | source | timerfd systems (Linux, Android, illumos, Fuchsia) | kqueue systems | other Unix with signals |
 //! |--------|------------------------|---------------------|---------------------------|
-//! | timer  | `timerfd` (`timerfd.rs`) | a private kqueue holding one `EVFILT_TIMER` (`kqueue_timer.rs`) | none yet |
+//! | timer  | `timerfd` (`timerfd.rs`) | a private kqueue holding one `EVFILT_TIMER` (`kqueue_timer.rs`) | a notifier and a clock thread (`soft_timer.rs`) |
 //! | signals | handler + eventfd or pipe (`signals.rs`) | handler + pipe (`signals.rs`) | handler + eventfd or pipe |
 //! | child exit | pidfd where `ferrio_pidfd` (`child_pidfd.rs`), else `SIGCHLD` (`child_sigchld.rs`) | a private kqueue with `EVFILT_PROC` (`child_kqueue.rs`) | `SIGCHLD` (`child_pidfd.rs` without pidfd) |
 //!
