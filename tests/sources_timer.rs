@@ -239,6 +239,24 @@ fn many_timers_on_one_poll_each_fire_once() {
 }
 
 #[test]
+fn a_nearer_deadline_set_from_another_thread_is_reported() {
+    let (mut poll, mut events, timer) = setup();
+    // The clock (the kernel's, or the clock thread) is left waiting for a far deadline...
+    timer.set_oneshot(Duration::from_secs(3600)).unwrap();
+    expect_no_events(&mut poll, &mut events, &[TIMER]);
+    // ... when another thread, while this one waits in `poll`, asks for a near one.
+    let timer = std::sync::Arc::new(timer);
+    let setter = {
+        let timer = std::sync::Arc::clone(&timer);
+        std::thread::spawn(move || timer.set_oneshot(Duration::from_millis(1)).unwrap())
+    };
+    expect_timer(&mut poll, &mut events);
+    setter.join().unwrap();
+    assert_eq!(timer.expirations().unwrap(), 1);
+    expect_no_events(&mut poll, &mut events, &[TIMER]);
+}
+
+#[test]
 fn sources_are_send_and_sync() {
     util::assert_send_sync::<Timer>();
     #[cfg(ferrio_signals)]
