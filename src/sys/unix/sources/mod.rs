@@ -33,10 +33,10 @@ mod signals;
 #[cfg(ferrio_signals)]
 pub(crate) use self::signals::{Signals, MAX_SIGNAL};
 
-#[cfg(ferrio_waitid)]
-mod child_sigchld;
 #[cfg(all(ferrio_waitid, not(ferrio_kevent)))]
 mod child_pidfd;
+#[cfg(ferrio_waitid)]
+mod child_sigchld;
 #[cfg(all(ferrio_waitid, not(ferrio_kevent)))]
 pub(crate) use self::child_pidfd::ChildExit;
 #[cfg(all(ferrio_pidfd, ferrio_failpoints))]

@@ -103,9 +103,7 @@ fn clock() {
             }
         }
         table = match next {
-            None => CHANGED
-                .wait(table)
-                .unwrap_or_else(PoisonError::into_inner),
+            None => CHANGED.wait(table).unwrap_or_else(PoisonError::into_inner),
             Some(deadline) => {
                 let wait = deadline.saturating_duration_since(Instant::now());
                 CHANGED
