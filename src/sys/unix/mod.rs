@@ -45,10 +45,10 @@ mod loom_kernel;
 // Hermit and WASI have no pipe (their notifier: see `notify.rs`).
 #[cfg(unix)]
 pub(crate) mod pipe;
-#[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
-pub(crate) mod sources;
 #[cfg(feature = "net")]
 pub(crate) mod socket;
+#[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+pub(crate) mod sources;
 
 #[cfg(ferrio_epoll)]
 use self::epoll as backend;

@@ -80,11 +80,7 @@ impl Notifier {
         not(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent))),
         allow(dead_code)
     )]
-    pub(crate) const WRITE_LEN: usize = if cfg!(ferrio_eventfd) {
-        8
-    } else {
-        1
-    };
+    pub(crate) const WRITE_LEN: usize = if cfg!(ferrio_eventfd) { 8 } else { 1 };
 
     /// The fd a wake-up writes to (for eventfd, the watched fd itself).
     #[cfg_attr(

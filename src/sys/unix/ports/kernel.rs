@@ -88,7 +88,13 @@ mod solaris {
         // SAFETY: `buf` has room for `max` events of `port_event`'s layout (checked above);
         // `nget` and the timespec (or null) are live for the duration of the call.
         syscall!("port_getn", unsafe {
-            libc::port_getn(port, buf.as_mut_ptr().cast::<libc::port_event>(), max, nget, ts)
+            libc::port_getn(
+                port,
+                buf.as_mut_ptr().cast::<libc::port_event>(),
+                max,
+                nget,
+                ts,
+            )
         })
         .map(drop)
     }

@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use libc::{c_int, c_void, sockaddr_storage, socklen_t};
 
 use super::addr::{family, inet_to_raw, FromStorage, RawInet};
-#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
-use super::opt::setsockopt;
 #[cfg(ferrio_udp_gso)]
 use super::opt::getsockopt;
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+use super::opt::setsockopt;
 #[cfg(ferrio_udp_cmsg)]
 use crate::net::EcnCodepoint;
 use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};

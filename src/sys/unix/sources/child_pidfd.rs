@@ -25,7 +25,10 @@ static PIDFD: AtomicBool = AtomicBool::new(true);
 pub(crate) enum ChildExit {
     // Never made on Android (see above).
     #[cfg_attr(not(ferrio_pidfd), allow(dead_code))]
-    Pidfd { pid: libc::pid_t, fd: OwnedFd },
+    Pidfd {
+        pid: libc::pid_t,
+        fd: OwnedFd,
+    },
     Sigchld(SigchldWatch),
 }
 

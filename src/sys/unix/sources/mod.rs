@@ -24,10 +24,10 @@ pub(crate) use self::kqueue_timer::Timer;
 mod signals;
 pub(crate) use self::signals::{Signals, MAX_SIGNAL};
 
-#[cfg(ferrio_waitid)]
-mod child_sigchld;
 #[cfg(all(ferrio_waitid, ferrio_timerfd))]
 mod child_pidfd;
+#[cfg(ferrio_waitid)]
+mod child_sigchld;
 #[cfg(all(ferrio_waitid, ferrio_timerfd))]
 pub(crate) use self::child_pidfd::ChildExit;
 #[cfg(all(ferrio_pidfd, ferrio_failpoints))]

@@ -18,7 +18,9 @@
 use std::io;
 use std::os::fd::RawFd;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicUsize, Ordering::SeqCst,
+};
 use std::sync::{Mutex, PoisonError};
 
 use crate::sys::unix::notify::Notifier;
@@ -187,8 +189,9 @@ unsafe fn chain(
         f(sig, info, context);
     } else {
         // SAFETY: without SA_SIGINFO, the previous installer stored a one-argument handler.
-        let f =
-            unsafe { std::mem::transmute::<libc::sighandler_t, extern "C" fn(libc::c_int)>(action) };
+        let f = unsafe {
+            std::mem::transmute::<libc::sighandler_t, extern "C" fn(libc::c_int)>(action)
+        };
         f(sig);
     }
 }
@@ -231,8 +234,7 @@ fn claim() -> &'static Node {
     while !node.is_null() {
         // SAFETY: nodes are never freed.
         let n: &'static Node = unsafe { &*node };
-        if n
-            .claimed
+        if n.claimed
             .compare_exchange(false, true, SeqCst, SeqCst)
             .is_ok()
         {
@@ -308,7 +310,6 @@ impl Signals {
             set => Ok(set),
         }
     }
-
 }
 
 impl std::os::fd::AsRawFd for Signals {
