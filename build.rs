@@ -604,7 +604,9 @@ fn main() {
     // its apps kills the process (SIGSYS) for a system call missing from its list, where
     // Linux's filters answer ENOSYS or EPERM.
     let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
-    if backend == "ferrio_epoll" && os == "linux" && width == "64" {
+    // Nor under Miri, which has no epoll_pwait2 (cargo miri sets CARGO_CFG_MIRI here).
+    let miri = env::var_os("CARGO_CFG_MIRI").is_some();
+    if backend == "ferrio_epoll" && os == "linux" && width == "64" && !miri {
         println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
     }
     // Batched UDP exists on Windows too (for now as the loop of one call per datagram).

@@ -11,7 +11,6 @@ use std::io;
 
 use crate::sys::failpoints::syscall;
 
-
 #[cfg(ferrio_epoll)]
 mod epoll;
 // Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
