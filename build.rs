@@ -36,12 +36,16 @@
 use std::env;
 use std::process::Command;
 
+/// The facts of batched UDP that `--cfg ferrio_udp_plain` turns off.
+const UDP_PLAIN_OFF: &[&str] = &["ferrio_mmsg", "ferrio_udp_gso", "ferrio_udp_cmsg"];
+
 /// Every cfg name the crate's code tests: set by this script, or by the user (`docsrs` by
-/// docs.rs, the two that force poll(2)).
+/// docs.rs, the two that force poll(2), `ferrio_udp_plain`).
 const CFGS: &[&str] = &[
     "docsrs",
     "ferrio_force_poll",
     "mio_unsupported_force_poll_poll",
+    "ferrio_udp_plain",
     "ferrio_epoll",
     "ferrio_kqueue",
     "ferrio_ports",
@@ -594,7 +598,13 @@ fn main() {
     // Facts of some Unix systems (where libc defines the constant), named once here instead
     // of as long target lists at every use.
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    // `--cfg ferrio_udp_plain` (tests, .ci/run) drops the batch calls, offloads and metadata
+    // of batched UDP, so that Linux builds and runs the loop other Unix systems take.
+    let udp_plain = env::var_os("CARGO_CFG_FERRIO_UDP_PLAIN").is_some();
     for fact in UNIX_FACTS {
+        if udp_plain && UDP_PLAIN_OFF.contains(&fact.cfg) {
+            continue;
+        }
         if posix && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
         }

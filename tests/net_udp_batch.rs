@@ -3,7 +3,9 @@
 //! Every test runs on both paths: the batch calls (`sendmmsg`/`recvmmsg` where the system has
 //! them) and the loop of one `sendmsg`/`recvmsg` per datagram that other systems take
 //! (forced with `disable_batch_calls`; on Windows the batch path is a loop of `WSASendMsg`/
-//! `WSARecvMsg`, the other a loop of `sendto`/`recvfrom`).
+//! `WSARecvMsg`, the other a loop of `sendto`/`recvfrom`). Built with `--cfg ferrio_udp_plain`
+//! (a step of .ci/run, on both backends), Linux takes the path of the other Unix systems: no
+//! batch calls, offloads or metadata.
 //! Loopback only.
 #![cfg(all(feature = "net", feature = "os-poll"))]
 #![cfg(not(miri))]
