@@ -10,8 +10,10 @@
 //! `BatchState::new` takes the message path when `WSARecvMsg` (fetched with `WSAIoctl`
 //! `SIO_GET_EXTENSION_FUNCTION_POINTER`) and packet info are available, and probes the
 //! offloads; the plain path is the fallback, and `disable_batch_calls` forces it (tests).
-//! Under Wine 8, `WSARecvMsg`, `WSASendMsg` and packet info work, ECN and the offloads are
-//! refused (see the guide's batched-UDP page).
+//! Under Wine 8, `WSARecvMsg`, `WSASendMsg`, packet info on receive and `IP_RECVTOS` work;
+//! `IP_RECVECN`, `UDP_SEND_MSG_SIZE` and `UDP_RECV_MAX_COALESCED_SIZE` are refused, and the
+//! control messages of sent datagrams (source address) are not applied. ECN marks are only
+//! attached where `IP_RECVECN` was accepted: a stack without it may refuse `IP_ECN`.
 //!
 //! After the first datagram, a receive is made only while `FIONREAD` reports data waiting, so
 //! that a blocking socket waits for the first datagram only (Windows has no `MSG_DONTWAIT`).
@@ -340,9 +342,10 @@ fn decode_one(level: i32, kind: i32, data: &[u8], m: &mut RecvMeta) {
     }
 }
 
-/// The control messages of a datagram of `t` to `to`: ECN, source address, and the segment
-/// size of a train the stack cuts (`uso`).
-fn encode(t: &Transmit<'_>, to: &SocketAddr, uso: bool) -> Encoder {
+/// The control messages of a datagram of `t` to `to`: ECN (where the stack has `IP_ECN`:
+/// `ecn`; a stack without it may refuse the message), source address, and the segment size of
+/// a train the stack cuts (`uso`).
+fn encode(t: &Transmit<'_>, to: &SocketAddr, ecn: bool, uso: bool) -> Encoder {
     let mut enc = Encoder {
         buf: Cmsg([0; CMSG_CAP]),
         len: 0,
@@ -351,8 +354,8 @@ fn encode(t: &Transmit<'_>, to: &SocketAddr, uso: bool) -> Encoder {
         IpAddr::V4(_) => true,
         IpAddr::V6(ip) => ip.to_ipv4_mapped().is_some(),
     };
-    if let Some(ecn) = t.ecn {
-        let bits = i32::from(ecn.bits());
+    if let Some(mark) = t.ecn.filter(|_| ecn) {
+        let bits = i32::from(mark.bits());
         if to_v4 {
             enc.push(ws::IPPROTO_IP, ws::IP_ECN, bits);
         } else {
@@ -411,13 +414,15 @@ fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
 /// One `WSASendMsg` of `chunk` to `to` with the control messages of `t`.
 fn send_msg(
     s: BorrowedSocket<'_>,
+    state: &BatchState,
     t: &Transmit<'_>,
     to: &SocketAddr,
     chunk: &[u8],
     uso: bool,
 ) -> io::Result<()> {
     let (mut name, name_len) = to_raw(to);
-    let mut ctrl = encode(t, to, uso);
+    let ecn = state.ecn.load(Ordering::Relaxed) == ECN_ECN;
+    let mut ctrl = encode(t, to, ecn, uso);
     let mut buf = WSABUF {
         // At most MAX_TRANSMIT_LEN (checked by the caller).
         len: chunk.len() as u32,
@@ -477,7 +482,7 @@ pub(crate) fn send_batch(
             if sent + 1 > MAX_BATCH {
                 return Ok(done);
             }
-            match send_msg(s, t, &to, t.contents, true) {
+            match send_msg(s, state, t, &to, t.contents, true) {
                 Ok(()) => {
                     sent += 1;
                     continue;
@@ -504,7 +509,7 @@ pub(crate) fn send_batch(
             let end = (start + size).min(t.contents.len());
             let chunk = &t.contents[start..end];
             let result = if messages {
-                send_msg(s, t, &to, chunk, false)
+                send_msg(s, state, t, &to, chunk, false)
             } else {
                 send_to(s, chunk, &to).map(drop)
             };
