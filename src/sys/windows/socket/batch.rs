@@ -36,6 +36,7 @@ use windows_sys::Win32::Networking::WinSock::{
 use super::opt::{getsockopt, setsockopt};
 use super::{clamp_len, from_raw, last_error, local_addr, raw, send_to, to_raw, zeroed_storage};
 use crate::net::{EcnCodepoint, RecvMeta, Transmit, MAX_GSO_SEGMENTS, MAX_TRANSMIT_LEN};
+use crate::sys::failpoints::failpoint;
 
 /// The most datagrams one call sends or receives, as on Linux.
 const MAX_BATCH: usize = 64;
@@ -97,6 +98,12 @@ fn turn_on_family(s: BorrowedSocket<'_>, v6: bool, v4_name: i32, v6_name: i32) -
 
 /// `WSARecvMsg` of the socket's provider, if it has one.
 fn fetch_recv_msg(s: BorrowedSocket<'_>) -> LPFN_WSARECVMSG {
+    lookup_recv_msg(s).ok().flatten()
+}
+
+/// The `WSAIoctl` that looks `WSARecvMsg` up (failpoint `WSAIoctl`).
+fn lookup_recv_msg(s: BorrowedSocket<'_>) -> io::Result<LPFN_WSARECVMSG> {
+    failpoint!("WSAIoctl");
     let guid = ws::WSAID_WSARECVMSG;
     let mut f: LPFN_WSARECVMSG = None;
     let mut bytes = 0u32;
@@ -117,9 +124,9 @@ fn fetch_recv_msg(s: BorrowedSocket<'_>) -> LPFN_WSARECVMSG {
         )
     };
     if ret == 0 {
-        f
+        Ok(f)
     } else {
-        None
+        Err(last_error())
     }
 }
 
@@ -420,6 +427,7 @@ fn send_msg(
     chunk: &[u8],
     uso: bool,
 ) -> io::Result<()> {
+    failpoint!("WSASendMsg");
     let (mut name, name_len) = to_raw(to);
     let ecn = state.ecn.load(Ordering::Relaxed) == ECN_ECN;
     let mut ctrl = encode(t, to, ecn, uso);
@@ -578,6 +586,7 @@ type RecvMsgFn = unsafe extern "system" fn(
 
 /// One `WSARecvMsg`, with packet info, ECN and the URO stride from its control messages.
 fn recv_one_msg(s: BorrowedSocket<'_>, f: RecvMsgFn, buf: &mut [u8]) -> io::Result<RecvMeta> {
+    failpoint!("WSARecvMsg");
     let mut storage: SOCKADDR_STORAGE = zeroed_storage();
     let mut ctrl = Cmsg([0; CMSG_CAP]);
     let mut data = WSABUF {
