@@ -211,7 +211,7 @@ const UNIX_FACTS: &[Fact] = &[
     },
     // Batched UDP (`net::UdpBatch`): `sendmsg`/`recvmsg` with ancillary data, which the
     // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet,
-    // except on Windows (set below, where the loop is `sendto`/`recvfrom`).
+    // except on Windows (set below: `WSASendMsg`/`WSARecvMsg`, or `sendto`/`recvfrom`).
     Fact {
         cfg: "ferrio_udp_batch",
         apple: true,
@@ -617,7 +617,7 @@ fn main() {
     if backend == "ferrio_epoll" && os == "linux" && width == "64" {
         println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
     }
-    // Batched UDP exists on Windows too (for now as the loop of one call per datagram).
+    // Batched UDP exists on Windows too (one `WSASendMsg`/`WSARecvMsg` per datagram).
     if family.split(',').any(|f| f == "windows") {
         println!("cargo:rustc-cfg=ferrio_udp_batch");
     }
