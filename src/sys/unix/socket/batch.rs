@@ -7,6 +7,9 @@
 //! | trains (GSO), GRO       | `UDP_SEGMENT`, `UDP_GRO` (`ferrio_udp_gso`) | datagram by datagram |
 //! | packet info, ECN        | `IP_PKTINFO`, `IP_TOS`, `IPV6_PKTINFO`, `IPV6_TCLASS` (`ferrio_udp_cmsg`) | not carried |
 //!
+//! `--cfg ferrio_udp_plain` (build.rs) turns the three Linux facts off, so that tests run the
+//! other systems' path on Linux.
+//!
 //! Nothing is allocated: one call holds up to [`MAX_BATCH`] message headers, addresses and
 //! control-message buffers in arrays on the stack, and only the entries it uses are
 //! initialised. The datagrams go straight from and into the caller's buffers.
