@@ -354,7 +354,7 @@ with_backend! {
         pub use crate::unix::SourceFd;
     }
 
-    #[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+    #[cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent, windows)))]
     #[cfg_attr(docsrs, doc(cfg(feature = "os-sources")))]
     pub mod sources;
 

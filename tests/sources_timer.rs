@@ -1,9 +1,9 @@
 //! `ferrio::sources::Timer` (feature `os-sources`): one-shot and periodic expiry, the
 //! expiration count, re-arming, cancelling, dropping while armed, bad input, and many timers
 //! on one `Poll`. Every event is waited for through the poller (no retry loops that would
-//! hide a lost event); runs on epoll and on the forced poll(2) backend.
+//! hide a lost event); runs on epoll and on the forced poll(2) backend, and under Wine.
 // The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
-#![cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent)))]
+#![cfg(all(feature = "os-sources", any(ferrio_timerfd, ferrio_kevent, windows)))]
 
 mod util;
 
@@ -241,8 +241,10 @@ fn many_timers_on_one_poll_each_fire_once() {
 #[test]
 fn sources_are_send_and_sync() {
     util::assert_send_sync::<Timer>();
+    #[cfg(unix)]
     util::assert_send_sync::<ferrio::sources::Signals>();
+    #[cfg(unix)]
     util::assert_send_sync::<ferrio::sources::SignalSet>();
-    #[cfg(ferrio_waitid)]
+    #[cfg(any(ferrio_waitid, windows))]
     util::assert_send_sync::<ferrio::sources::ChildExit>();
 }

@@ -3,7 +3,8 @@
 //! traits of `sys/api.rs` like the Unix backends.
 //!
 //! `socket/` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
-//! `ferrio::windows::NamedPipe`.
+//! `ferrio::windows::NamedPipe`; `sources/` has the timers and child-exit watches of
+//! `ferrio::sources`.
 
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ pub(crate) mod socket;
 
 #[cfg(feature = "os-ext")]
 pub(crate) mod named_pipe;
+
+#[cfg(feature = "os-sources")]
+pub(crate) mod sources;
 
 #[cfg(feature = "net")]
 pub(crate) use self::selector::IoSourceState;
