@@ -28,7 +28,8 @@ pub(crate) mod named_pipe;
 #[cfg(feature = "os-sources")]
 pub(crate) mod sources;
 
-#[cfg(feature = "net")]
+// `os-sources` alone builds `io_source` too (for its `Registration` trait), not its sockets.
+#[cfg(any(feature = "net", feature = "os-sources"))]
 pub(crate) use self::selector::IoSourceState;
 pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;

@@ -46,12 +46,12 @@ impl ChildExit {
     /// Watches `child`, through a handle of our own on it.
     pub(crate) fn from_child(child: &Child) -> io::Result<ChildExit> {
         let mut dup: HANDLE = ptr::null_mut();
-        // SAFETY: the source handle is the `Child`'s, open while it is borrowed; `dup` is
-        // valid for a write; the new handle is ours.
-        let ok = unsafe {
-            let me = GetCurrentProcess();
-            DuplicateHandle(me, child.as_raw_handle() as HANDLE, me, &mut dup, ACCESS, 0, 0)
-        };
+        // SAFETY: no arguments; the pseudo-handle of this process needs no closing.
+        let me = unsafe { GetCurrentProcess() };
+        let source = child.as_raw_handle() as HANDLE;
+        // SAFETY: `source` is the `Child`'s handle, open while the `Child` is borrowed; `dup`
+        // is valid for a write; the new handle is ours.
+        let ok = unsafe { DuplicateHandle(me, source, me, &mut dup, ACCESS, 0, 0) };
         if ok == 0 {
             return Err(io::Error::last_os_error());
         }
