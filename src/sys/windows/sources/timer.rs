@@ -4,9 +4,16 @@
 //! The count of expirations is computed from the monotonic clock (`Instant`) and the arming
 //! (its start, first delay and period), never from the number of callbacks: so missed periods
 //! are counted, however late or coalesced the callbacks are. The kernel timer is only the
-//! wake-up: it is always armed once (relative, in 100 ns units) for the next deadline, and
-//! the callback re-arms it for the one after (a periodic timer, or a wake-up that came before
-//! the deadline by our clock, which then costs one more short wait instead of an early event).
+//! wake-up, armed once at a time (relative, in 100 ns units) for the next deadline:
+//!
+//! - a callback that finds an unread expiration notifies the `Poll` and leaves the kernel
+//!   timer disarmed; the read that takes the expirations re-arms it for the next deadline
+//!   (so a fast periodic timer that nobody reads costs nothing, and one read costs at most
+//!   one more system call);
+//! - a callback that finds none (it came before the deadline by our clock, or its signal is
+//!   from an earlier arming, or a read took the expiration first) re-arms it for the next
+//!   deadline: one more short wait instead of an early event.
+//!
 //! Periods therefore have the clock's resolution, not the milliseconds of `SetWaitableTimer`'s
 //! own period, and never drift.
 
@@ -71,6 +78,10 @@ struct State {
     armed: Option<Arming>,
     /// Expirations of this arming already read.
     consumed: u64,
+    /// The callback found an unread expiration, notified, and left the kernel timer
+    /// disarmed: the next read re-arms it. (The read counts every expiration from the clock,
+    /// so waking up before it would only burn the wait thread on a fast periodic timer.)
+    paused: bool,
 }
 
 /// What the wait callback reads: kept alive by `Timer` until its wait is unregistered.
@@ -101,23 +112,38 @@ impl Shared {
         }
     }
 
-    /// The callback's work: re-arms the kernel timer for the next deadline, and notifies when
-    /// an expiration is unread.
+    /// Arms the kernel timer for the first expiry of `arming` after its `due` ones, if any.
+    fn arm_next(&self, arming: &Arming, due: u64, now: Instant) -> io::Result<()> {
+        match arming.next(due) {
+            Some(next) => {
+                let at = arming.start.checked_add(next);
+                self.arm_kernel(at.map_or(Duration::MAX, |at| at.saturating_duration_since(now)))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The callback's work: notifies when an expiration is unread (leaving the kernel timer to
+    /// the read), or else re-arms the kernel timer for the next deadline.
     fn fire(&self) {
         let ready = {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
             let Some(arming) = state.armed else {
                 // Cancelled; a late signal of an earlier arming.
                 return;
             };
             let now = Instant::now();
             let due = arming.due(now);
-            if let Some(next) = arming.next(due) {
-                let after = (arming.start + next).saturating_duration_since(now);
-                // Should it fail, the expirations are still counted by the next read.
-                let _ = self.arm_kernel(after);
+            let ready = due > state.consumed;
+            if ready {
+                state.paused = true;
+            } else {
+                // Early by our clock, a stale signal, or an expiration read already: wait
+                // for the next deadline. Should arming fail, the expirations are still
+                // counted by the next read.
+                let _ = self.arm_next(&arming, due, now);
             }
-            due > state.consumed
+            ready
         };
         if ready {
             self.notifier.notify();
@@ -171,6 +197,7 @@ impl Timer {
             state: Mutex::new(State {
                 armed: None,
                 consumed: 0,
+                paused: false,
             }),
         });
         // SAFETY: the timer handle and the context (`shared`) live in `shared`, which the
@@ -194,6 +221,7 @@ impl Timer {
     pub(crate) fn set(&self, delay: Duration, periodic: bool) -> io::Result<()> {
         let mut state = lock(&self.shared.state);
         state.consumed = 0;
+        state.paused = false;
         state.armed = Some(Arming {
             start: Instant::now(),
             delay,
@@ -210,6 +238,7 @@ impl Timer {
         let mut state = lock(&self.shared.state);
         state.armed = None;
         state.consumed = 0;
+        state.paused = false;
         // SAFETY: the handle is an open waitable timer. (A signal it already had stays; the
         // callback it leads to finds the timer disarmed.)
         if unsafe { CancelWaitableTimer(self.shared.raw()) } == 0 {
@@ -218,15 +247,24 @@ impl Timer {
         Ok(())
     }
 
-    /// The expirations since the last read, or `WouldBlock`.
+    /// The expirations since the last read, or `WouldBlock`. Re-arms the kernel timer if the
+    /// callback left it for this read.
     pub(crate) fn read(&self) -> io::Result<u64> {
         let mut state = lock(&self.shared.state);
-        let due = state.armed.map_or(0, |a| a.due(Instant::now()));
+        let Some(arming) = state.armed else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        let now = Instant::now();
+        let due = arming.due(now);
         if due <= state.consumed {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let n = due - state.consumed;
         state.consumed = due;
+        if state.paused {
+            // Should arming fail, the next read tries again; this one has its count.
+            state.paused = self.shared.arm_next(&arming, due, now).is_err();
+        }
         Ok(n)
     }
 }
