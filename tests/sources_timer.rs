@@ -329,6 +329,24 @@ fn registration_errors() {
 }
 
 #[test]
+fn a_timer_outlives_its_poll() {
+    let (poll, mut events, mut timer) = setup();
+    timer.set_oneshot(Duration::ZERO).unwrap();
+    // Whatever the timer left queued for it goes with the poller.
+    drop(poll);
+    let mut poll = Poll::new().unwrap();
+    poll.registry()
+        .register(&mut timer, TIMER, Interest::READABLE)
+        .unwrap();
+    expect_timer(&mut poll, &mut events);
+    assert_eq!(timer.expirations().unwrap(), 1);
+    // And the other way round: a registered, armed timer dropped after its `Poll`.
+    timer.set_periodic(Duration::from_micros(10)).unwrap();
+    drop(poll);
+    drop(timer);
+}
+
+#[test]
 fn sources_are_send_and_sync() {
     util::assert_send_sync::<Timer>();
     #[cfg(unix)]
