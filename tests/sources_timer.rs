@@ -346,6 +346,26 @@ fn a_timer_outlives_its_poll() {
     drop(timer);
 }
 
+/// Windows reports readability only to a registration that asks for it (as epoll does for a
+/// `timerfd`, which is never writable).
+#[cfg(windows)]
+#[test]
+fn a_writable_only_registration_reports_nothing() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut timer = Timer::new().unwrap();
+    poll.registry()
+        .register(&mut timer, TIMER, Interest::WRITABLE)
+        .unwrap();
+    timer.set_oneshot(Duration::ZERO).unwrap();
+    expect_no_events(&mut poll, &mut events, &[TIMER]);
+    poll.registry()
+        .reregister(&mut timer, TIMER, Interest::READABLE)
+        .unwrap();
+    expect_timer(&mut poll, &mut events);
+    assert_eq!(timer.expirations().unwrap(), 1);
+}
+
 #[test]
 fn sources_are_send_and_sync() {
     util::assert_send_sync::<Timer>();

@@ -53,6 +53,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Link {
     selector: Option<Arc<SelectorShared>>,
     token: Token,
+    /// Registered for readability (the only events these sources have): with any other
+    /// interest alone, the registration reports nothing.
+    readable: bool,
     /// A packet of this source is in the port of `selector` and not yet dequeued.
     queued: bool,
 }
@@ -76,6 +79,7 @@ impl Notifier {
             link: Mutex::new(Link {
                 selector: None,
                 token: Token(0),
+                readable: false,
                 queued: false,
             }),
         })
@@ -88,7 +92,7 @@ impl Notifier {
         if link.queued {
             return;
         }
-        let Some(selector) = &link.selector else {
+        let Some(selector) = link.selector.as_ref().filter(|_| link.readable) else {
             return;
         };
         let raw = self as *const Notifier;
@@ -126,7 +130,9 @@ pub(super) fn complete(selector: &SelectorShared, entry: &OVERLAPPED_ENTRY, even
     // A packet left in the port of a `Poll` the source no longer belongs to says nothing.
     if here {
         link.queued = false;
-        events.push(Event::new(link.token, afd::POLL_RECEIVE));
+        if link.readable {
+            events.push(Event::new(link.token, afd::POLL_RECEIVE));
+        }
     }
     drop(link);
 }
@@ -187,7 +193,7 @@ impl<T: Watched> PortSource<T> {
 impl<T: Watched> Registration for PortSource<T> {
     fn registration(&mut self, registry: &Registry, op: RegistryOp) -> io::Result<()> {
         let here = self.registered_here(registry)?;
-        let token = match op {
+        let (token, interests) = match op {
             RegistryOp::Register(..) if here => return Err(already_registered(None)),
             RegistryOp::Reregister(..) | RegistryOp::Deregister if !here => {
                 return Err(not_registered(None))
@@ -197,11 +203,14 @@ impl<T: Watched> Registration for PortSource<T> {
                 self.owner = None;
                 return Ok(());
             }
-            RegistryOp::Register(token, _) | RegistryOp::Reregister(token, _) => token,
+            RegistryOp::Register(token, interests) | RegistryOp::Reregister(token, interests) => {
+                (token, interests)
+            }
         };
         {
             let mut link = lock(&self.inner.notifier().link);
             link.token = token;
+            link.readable = interests.is_readable();
             if !here {
                 link.selector = Some(registry.selector().shared());
                 link.queued = false;

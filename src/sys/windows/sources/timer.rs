@@ -36,6 +36,9 @@ use super::{lock, Notifier, Wait, Watched};
 /// Set once `CREATE_WAITABLE_TIMER_HIGH_RESOLUTION` was refused (before Windows 10 1803).
 static NO_HIGH_RESOLUTION: AtomicBool = AtomicBool::new(false);
 
+/// The longest wait the kernel timer is armed for.
+const MAX_KERNEL_WAIT: Duration = Duration::from_secs(24 * 3600);
+
 /// One arming of the timer.
 #[derive(Debug, Clone, Copy)]
 struct Arming {
@@ -97,8 +100,11 @@ impl Shared {
         self.handle.as_raw_handle() as HANDLE
     }
 
-    /// Arms the kernel timer to fire once, `after` from now (at least 100 ns).
+    /// Arms the kernel timer to fire once, `after` from now (at least 100 ns, at most a day:
+    /// a farther deadline costs one early wake-up a day, which re-arms for the rest, and no
+    /// system's arithmetic on a huge relative time can overflow).
     fn arm_kernel(&self, after: Duration) -> io::Result<()> {
+        let after = after.min(MAX_KERNEL_WAIT);
         let ticks = ((after.as_nanos() + 99) / 100).max(1);
         // Negative: a relative time, in 100 ns units.
         let due = -i64::try_from(ticks).unwrap_or(i64::MAX);
