@@ -189,6 +189,7 @@ fn main() -> ExitCode {
 
 #[cfg(not(all(ferrio_waitid, any(ferrio_timerfd, ferrio_kevent))))]
 fn main() -> ExitCode {
-    eprintln!("supervisor: ferrio::sources has no child-exit source on this system");
+    // Windows has the timers and child exits, but no Unix signals to shut down on.
+    eprintln!("supervisor: ferrio::sources lacks child exits or Unix signals on this system");
     ExitCode::SUCCESS
 }
