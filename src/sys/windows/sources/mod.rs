@@ -27,7 +27,9 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
-use windows_sys::Win32::System::Threading::{RegisterWaitForSingleObject, UnregisterWaitEx, INFINITE};
+use windows_sys::Win32::System::Threading::{
+    RegisterWaitForSingleObject, UnregisterWaitEx, INFINITE,
+};
 use windows_sys::Win32::System::IO::{OVERLAPPED, OVERLAPPED_ENTRY};
 
 use super::afd;
@@ -118,7 +120,11 @@ impl Notifier {
 
 /// Turns a dequeued packet of a source into a readable event, if the source is still
 /// registered with `selector` (the selector that dequeued it).
-pub(super) fn complete(selector: &SelectorShared, entry: &OVERLAPPED_ENTRY, events: &mut Vec<Event>) {
+pub(super) fn complete(
+    selector: &SelectorShared,
+    entry: &OVERLAPPED_ENTRY,
+    events: &mut Vec<Event>,
+) {
     // SAFETY: packets with key KEY_SOURCE carry a strong reference made by `notify`, which
     // the dequeued packet returns to us exactly once.
     let notifier = unsafe { Arc::from_raw(entry.lpOverlapped as *const Notifier) };
@@ -268,7 +274,14 @@ impl Wait {
         // SAFETY: `handle` is valid for a write; the caller vouches for `object`, `context`
         // and `callback` as long as the wait exists.
         let ok = unsafe {
-            RegisterWaitForSingleObject(&mut handle, object, Some(callback), context, INFINITE, flags)
+            RegisterWaitForSingleObject(
+                &mut handle,
+                object,
+                Some(callback),
+                context,
+                INFINITE,
+                flags,
+            )
         };
         if ok == 0 {
             return Err(io::Error::last_os_error());

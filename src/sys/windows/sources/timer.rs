@@ -176,7 +176,8 @@ pub(crate) struct Timer {
 fn create_timer() -> io::Result<OwnedHandle> {
     let create = |flags: u32| {
         // SAFETY: no attributes, no name; returns a new handle or null.
-        let raw = unsafe { CreateWaitableTimerExW(ptr::null(), ptr::null(), flags, TIMER_ALL_ACCESS) };
+        let raw =
+            unsafe { CreateWaitableTimerExW(ptr::null(), ptr::null(), flags, TIMER_ALL_ACCESS) };
         if raw.is_null() {
             Err(io::Error::last_os_error())
         } else {
