@@ -36,12 +36,16 @@
 use std::env;
 use std::process::Command;
 
+/// The facts of batched UDP that `--cfg ferrio_udp_plain` turns off.
+const UDP_PLAIN_OFF: &[&str] = &["ferrio_mmsg", "ferrio_udp_gso", "ferrio_udp_cmsg"];
+
 /// Every cfg name the crate's code tests: set by this script, or by the user (`docsrs` by
-/// docs.rs, the two that force poll(2)).
+/// docs.rs, the two that force poll(2), `ferrio_udp_plain`).
 const CFGS: &[&str] = &[
     "docsrs",
     "ferrio_force_poll",
     "mio_unsupported_force_poll_poll",
+    "ferrio_udp_plain",
     "ferrio_epoll",
     "ferrio_kqueue",
     "ferrio_ports",
@@ -219,7 +223,7 @@ const UNIX_FACTS: &[Fact] = &[
     },
     // Batched UDP (`net::UdpBatch`): `sendmsg`/`recvmsg` with ancillary data, which the
     // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet,
-    // except on Windows (set below, where the loop is `sendto`/`recvfrom`).
+    // except on Windows (set below: `WSASendMsg`/`WSARecvMsg`, or `sendto`/`recvfrom`).
     Fact {
         cfg: "ferrio_udp_batch",
         apple: true,
@@ -682,7 +686,13 @@ fn main() {
     // of as long target lists at every use.
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let mut held = Vec::new();
+    // `--cfg ferrio_udp_plain` (tests, .ci/run) drops the batch calls, offloads and metadata
+    // of batched UDP, so that Linux builds and runs the loop other Unix systems take.
+    let udp_plain = env::var_os("CARGO_CFG_FERRIO_UDP_PLAIN").is_some();
     for fact in UNIX_FACTS {
+        if udp_plain && UDP_PLAIN_OFF.contains(&fact.cfg) {
+            continue;
+        }
         if posix && systems(fact).any(|(s, not_arch)| s == os && not_arch != Some(&arch)) {
             println!("cargo:rustc-cfg={}", fact.cfg);
             held.push(fact.cfg);
@@ -709,12 +719,17 @@ fn main() {
     // its apps kills the process (SIGSYS) for a system call missing from its list, where
     // Linux's filters answer ENOSYS or EPERM.
     let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
-    if backend == "ferrio_epoll" && os == "linux" && width == "64" {
+    // Nor under Miri, which has no epoll_pwait2 (cargo miri sets CARGO_CFG_MIRI here).
+    let miri = env::var_os("CARGO_CFG_MIRI").is_some();
+    if backend == "ferrio_epoll" && os == "linux" && width == "64" && !miri {
         println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
     }
-    // Batched UDP exists on Windows too (for now as the loop of one call per datagram).
+    // Batched UDP exists on Windows too (one `WSASendMsg`/`WSARecvMsg` per datagram).
     if family.split(',').any(|f| f == "windows") {
         println!("cargo:rustc-cfg=ferrio_udp_batch");
+        // Windows has timers and child-exit watches of its own (src/sys/windows).
+        println!("cargo:rustc-cfg=ferrio_timer");
+        println!("cargo:rustc-cfg=ferrio_child_exit");
     }
     check_facts();
     write_fact_macro();

@@ -129,10 +129,7 @@ impl fmt::Debug for Interest {
             (self.is_writable(), "WRITABLE"),
             (cfg!(ferrio_aio) && self.is_aio(), "AIO"),
             (cfg!(ferrio_lio) && self.is_lio(), "LIO"),
-            (
-                cfg!(ferrio_priority) && self.is_priority(),
-                "PRIORITY",
-            ),
+            (cfg!(ferrio_priority) && self.is_priority(), "PRIORITY"),
         ];
         let mut first = true;
         for (_, name) in names.iter().filter(|(set, _)| *set) {

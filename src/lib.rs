@@ -133,7 +133,7 @@
 //! | `os-poll` | yes     | [`Poll::new`], the only way to open the operating system's poller. Without it every type still exists, so a library can name them in its own API, but no `Poll` can be made and therefore nothing can be registered; nothing panics at run time. |
 //! | `os-ext`  | yes     | The [`unix`] module: [`unix::SourceFd`] (register any file descriptor) and [`unix::pipe`] (non-blocking pipes, also from a child process's stdin, stdout and stderr). Unix only. Turns on `os-poll`. |
 //! | `net`     | yes     | The [`net`] module: [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream), [`UdpSocket`](net::UdpSocket), and on Unix [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream), [`UnixDatagram`](net::UnixDatagram). Turns on `os-poll` (in mio it does not). |
-//! | `os-sources` | no   | The `ferrio::sources` module, which mio does not have: `Timer` (one-shot and periodic, monotonic, nanosecond resolution), `Signals` (which of a set of Unix signals arrived, chaining to handlers installed before) and `ChildExit` (a child process has exited; reaping stays with the caller), each an ordinary source. `Signals` and `ChildExit` on Linux, Android, the kqueue systems, illumos, Solaris, Haiku, QNX and AIX (`Signals` also on GNU/Hurd, Cygwin and Redox); `Timer` on every Unix (`timerfd`, kqueue, or elsewhere a clock thread); the `sources` module has the table. Not yet on Windows. Turns on `os-poll`. |
+//! | `os-sources` | no   | The `ferrio::sources` module, which mio does not have: `Timer` (one-shot and periodic, monotonic, nanosecond resolution), `Signals` (which of a set of Unix signals arrived, chaining to handlers installed before) and `ChildExit` (a child process has exited; reaping stays with the caller), each an ordinary source. `Timer` on every Unix (`timerfd`, kqueue, or elsewhere a clock thread) and on Windows; `ChildExit` on Linux, Android, the kqueue systems, illumos, Solaris, Haiku, QNX, AIX and Windows; `Signals` on those Unix systems and GNU/Hurd, Cygwin and Redox; the `sources` module has the table. Turns on `os-poll`. |
 //! | `log`     | no      | A `trace!` record through the [`log`](https://docs.rs/log) crate for each `register`, `reregister` and `deregister`. No public API. |
 //!
 //! The defaults are what the examples need. A library or runtime usually turns them off and
@@ -329,10 +329,13 @@ with_backend! {
         feature = "os-sources"
     ))]
     // `os-sources` alone registers timers but has no streams to read or write.
+    // On Windows, where the sources register through a wrapper of their own, `IoSource` itself
+    // is unused then.
     #[cfg_attr(
         not(any(feature = "net", all(ferrio_posix, feature = "os-ext"))),
         allow(unused_macros, unused_imports)
     )]
+    #[cfg_attr(all(windows, not(feature = "net")), allow(dead_code))]
     mod io_source;
 
     #[cfg(feature = "net")]
@@ -363,10 +366,7 @@ with_backend! {
         pub use crate::unix::SourceFd;
     }
 
-    #[cfg(all(
-        feature = "os-sources",
-        any(ferrio_timer, ferrio_signals)
-    ))]
+    #[cfg(all(feature = "os-sources", any(ferrio_timer, ferrio_signals)))]
     #[cfg_attr(docsrs, doc(cfg(feature = "os-sources")))]
     pub mod sources;
 

@@ -279,10 +279,15 @@ fn regions(trace: &str) -> BTreeMap<String, Vec<String>> {
 /// glibc's `send(fd, buf, len, flags)` and `recv` are the `sendto` and `recvfrom` system calls
 /// with no address on x86_64, but i386 kernels have `send` and `recv` calls of their own, which
 /// glibc uses there: either counts as one call of the same kind.
+/// What `udp_send_batch` (ten transmits) costs on 64-bit musl: see the comparison loop.
+const MUSL_SEND_BATCH: [&str; 10] = ["sendmsg"; 10];
+
 fn same_call(name: &str) -> &str {
     match name {
         "send" => "sendto",
         "recv" => "recvfrom",
+        // 32-bit glibc calls the 64-bit-time variant.
+        "recvmmsg_time64" => "recvmmsg",
         other => other,
     }
 }
@@ -386,9 +391,19 @@ fn syscall_counts_under_strace() {
     let found = regions(&text);
     let mut failures = Vec::new();
     for (name, expected) in EXPECTED {
+        // musl's sendmmsg on 64-bit systems is a loop of sendmsg in the C library (its msghdr
+        // and cmsghdr fields are narrower than the kernel's), so ferrio's one call becomes ten
+        // there: a known cost on musl, not ferrio's choice.
+        let expected: &[&str] = if cfg!(all(target_env = "musl", target_pointer_width = "64"))
+            && *name == "udp_send_batch"
+        {
+            &MUSL_SEND_BATCH
+        } else {
+            expected
+        };
         let got = found.get(*name).map(Vec::as_slice).unwrap_or(&[]);
         println!("{name:20} {}", got.join(", "));
-        if got != *expected {
+        if got != expected {
             failures.push(format!("{name}: expected {expected:?}, got {got:?}"));
         }
     }

@@ -1,7 +1,7 @@
 //! `ferrio::sources::Timer` (feature `os-sources`): one-shot and periodic expiry, the
 //! expiration count, re-arming, cancelling, dropping while armed, bad input, and many timers
 //! on one `Poll`. Every event is waited for through the poller (no retry loops that would
-//! hide a lost event); runs on epoll and on the forced poll(2) backend.
+//! hide a lost event); runs on epoll and on the forced poll(2) backend, and under Wine.
 // The cfgs are build.rs's: the systems where `ferrio::sources` has this source.
 #![cfg(all(feature = "os-sources", ferrio_timer))]
 
@@ -254,6 +254,134 @@ fn a_nearer_deadline_set_from_another_thread_is_reported() {
     setter.join().unwrap();
     assert_eq!(timer.expirations().unwrap(), 1);
     expect_no_events(&mut poll, &mut events, &[TIMER]);
+}
+
+#[test]
+fn an_unread_fast_periodic_timer_keeps_counting_and_resumes_after_a_read() {
+    let (mut poll, mut events, timer) = setup();
+    let period = Duration::from_micros(50);
+    let start = Instant::now();
+    timer.set_periodic(period).unwrap();
+    expect_timer(&mut poll, &mut events);
+    // Unread for a while: the count grows with the clock, whatever the events do meanwhile.
+    let quiet = Instant::now() + Duration::from_millis(20);
+    while Instant::now() < quiet {
+        util::poll_retrying(&mut poll, &mut events, Some(Duration::from_millis(5)));
+    }
+    let n = timer.expirations().unwrap();
+    let elapsed_periods = (start.elapsed().as_nanos() / period.as_nanos()) as u64;
+    assert!(
+        n >= 20_000 / 50,
+        "{n} expirations of a 50 µs period in 20 ms"
+    );
+    assert!(n <= elapsed_periods, "{n} in {elapsed_periods} periods");
+    // Reading took them all, and the timer goes on.
+    expect_timer(&mut poll, &mut events);
+    timer.cancel().unwrap();
+}
+
+#[test]
+fn dropping_armed_timers_in_a_loop_leaves_no_event() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(64);
+    for i in 0..200 {
+        let mut timer = Timer::new().unwrap();
+        poll.registry()
+            .register(&mut timer, Token(100 + i), Interest::READABLE)
+            .unwrap();
+        // Expiring now, while being dropped, or later: a callback may be running.
+        match i % 3 {
+            0 => timer.set_oneshot(Duration::ZERO).unwrap(),
+            1 => timer.set_periodic(Duration::from_micros(1)).unwrap(),
+            _ => timer
+                .set_oneshot(Duration::from_micros(20 * (i as u64 % 7)))
+                .unwrap(),
+        }
+        if i % 2 == 0 {
+            poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
+        }
+        drop(timer);
+    }
+    let tokens: Vec<Token> = (100..300).map(Token).collect();
+    expect_no_events(&mut poll, &mut events, &tokens);
+}
+
+#[test]
+fn registration_errors() {
+    let (poll, _events, mut timer) = setup();
+    let other = Poll::new().unwrap();
+    let kind = |r: io::Result<()>| r.unwrap_err().kind();
+    assert_eq!(
+        kind(
+            poll.registry()
+                .register(&mut timer, TIMER, Interest::READABLE)
+        ),
+        io::ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        kind(
+            other
+                .registry()
+                .register(&mut timer, TIMER, Interest::READABLE)
+        ),
+        io::ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        kind(other.registry().deregister(&mut timer)),
+        io::ErrorKind::AlreadyExists
+    );
+    poll.registry().deregister(&mut timer).unwrap();
+    assert_eq!(
+        kind(poll.registry().deregister(&mut timer)),
+        io::ErrorKind::NotFound
+    );
+    // Free to go elsewhere, and back once that `Poll` is gone.
+    other
+        .registry()
+        .register(&mut timer, TIMER, Interest::READABLE)
+        .unwrap();
+    drop(other);
+    poll.registry()
+        .register(&mut timer, TIMER, Interest::READABLE)
+        .unwrap();
+}
+
+#[test]
+fn a_timer_outlives_its_poll() {
+    let (poll, mut events, mut timer) = setup();
+    timer.set_oneshot(Duration::ZERO).unwrap();
+    // Whatever the timer left queued for it goes with the poller.
+    drop(poll);
+    let mut poll = Poll::new().unwrap();
+    poll.registry()
+        .register(&mut timer, TIMER, Interest::READABLE)
+        .unwrap();
+    expect_timer(&mut poll, &mut events);
+    assert_eq!(timer.expirations().unwrap(), 1);
+    // And the other way round: a registered, armed timer dropped after its `Poll`.
+    timer.set_periodic(Duration::from_micros(10)).unwrap();
+    drop(poll);
+    drop(timer);
+}
+
+/// Windows reports readability only to a registration that asks for it (as epoll does for a
+/// `timerfd`, which is never writable).
+#[cfg(windows)]
+#[test]
+fn a_writable_only_registration_reports_nothing() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut timer = Timer::new().unwrap();
+    poll.registry()
+        .register(&mut timer, TIMER, Interest::WRITABLE)
+        .unwrap();
+    timer.set_oneshot(Duration::ZERO).unwrap();
+    expect_no_events(&mut poll, &mut events, &[TIMER]);
+    poll.registry()
+        .reregister(&mut timer, TIMER, Interest::READABLE)
+        .unwrap();
+    expect_timer(&mut poll, &mut events);
+    assert_eq!(timer.expirations().unwrap(), 1);
 }
 
 #[test]

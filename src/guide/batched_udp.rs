@@ -29,6 +29,18 @@
 //! datagram: mix the two kinds of receive only after `set_gro(.., false)`.
 //!
 //! Linux and Android have all of it. The other Unix systems run the same calls as a loop of
-//! `sendmsg` and `recvmsg`, and Windows as a loop of `sendto` and `recvfrom`, with the same
-//! results and no saving; they carry no ECN or packet information yet
-//! ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata)).
+//! `sendmsg` and `recvmsg`, with the same results and no saving, and carry no ECN or packet
+//! information ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata)).
+//!
+//! Windows has no call for several messages, so a batch is a loop of `WSASendMsg` and
+//! `WSARecvMsg`, one call per message, carrying packet information (`IP_PKTINFO`,
+//! `IPV6_PKTINFO`) and, from Windows 10, ECN (`IP_ECN`, `IPV6_ECN`). Its offloads divide the
+//! per-datagram work as GSO and GRO do: a train goes down in one call where the stack
+//! accepts `UDP_SEND_MSG_SIZE` (USO, Windows 10 2004 and later), and with `set_gro(.., true)`
+//! the receiver gets trains in one buffer (`UDP_RECV_MAX_COALESCED_SIZE`, URO), the stride
+//! from a `UDP_COALESCED_INFO` control message. URO stays off until asked for. Where the
+//! socket's provider lacks `WSARecvMsg` or packet info, the calls fall back to `sendto` and
+//! `recvfrom`. Under Wine 8 (ferrio's Windows tests) `WSASendMsg`, `WSARecvMsg`, packet info
+//! on receive and `IP_RECVTOS` work; `IP_RECVECN`, USO and URO are refused and the control
+//! messages of sent datagrams are not applied, so `carries_metadata` is `false` there and
+//! trains go datagram by datagram.

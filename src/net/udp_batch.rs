@@ -160,8 +160,9 @@ impl Default for RecvMeta {
 /// Nothing is allocated per call: the message headers and control-message space live on the
 /// stack, and the datagrams go straight from and into the caller's buffers. One call makes
 /// one system call on Linux (`sendmmsg` or `recvmmsg`, up to 64 messages), and on other
-/// systems one `sendmsg` or `recvmsg` per message (on Windows, for now, one `sendto` or
-/// `recvfrom`). The calls take any UDP socket handle, so
+/// systems one `sendmsg` or `recvmsg` per message (on Windows `WSASendMsg` or `WSARecvMsg`,
+/// or where the socket's provider lacks them `sendto` or `recvfrom`). The calls take any UDP
+/// socket handle, so
 /// they work on sockets of other libraries too; a tokio user calls them inside
 /// `tokio::net::UdpSocket::try_io`:
 ///
@@ -204,7 +205,12 @@ impl UdpBatch {
     /// system supports. On Linux it turns on the reception of packet info and of the traffic
     /// class (`IP_PKTINFO`, `IP_RECVTOS`; `IPV6_RECVPKTINFO`, `IPV6_RECVTCLASS` on IPv6
     /// sockets, and the IPv4 ones too for dual-stack use), probes GSO (`UDP_SEGMENT`) and
-    /// turns on GRO (`UDP_GRO`) where the kernel has them.
+    /// turns on GRO (`UDP_GRO`) where the kernel has them. On Windows it fetches `WSARecvMsg`,
+    /// turns on packet info (`IP_PKTINFO`, `IPV6_PKTINFO`) and ECN reception (`IP_RECVECN`,
+    /// `IPV6_RECVECN`, or where the stack lacks them `IP_RECVTOS`, `IPV6_RECVTCLASS`), and
+    /// probes send offload (`UDP_SEND_MSG_SIZE`); receive coalescing (URO) stays off until
+    /// [`set_gro`](UdpBatch::set_gro) turns it on. Where any of that is refused, the calls
+    /// fall back to what remains, down to a loop of `sendto` and `recvfrom`.
     ///
     /// With GRO on, the kernel may hand the socket a train of datagrams in one receive: plain
     /// `recv_from` calls then see it as one long datagram. Receive with [`recv_batch`], whose
@@ -215,21 +221,23 @@ impl UdpBatch {
     }
 
     /// The most datagrams a [`Transmit`] train goes down as in one message, cut by the kernel
-    /// (GSO): [`MAX_GSO_SEGMENTS`] where the kernel has `UDP_SEGMENT`, 1 where it does not
+    /// (GSO): [`MAX_GSO_SEGMENTS`] where the kernel has `UDP_SEGMENT` (on Windows,
+    /// `UDP_SEND_MSG_SIZE`), 1 where it does not
     /// or after it refused a train (see [`send_batch`]). Longer trains (up to
     /// `MAX_GSO_SEGMENTS`) are still accepted, and sent datagram by datagram.
     pub fn max_gso_segments(&self) -> usize {
         self.state.max_gso_segments()
     }
 
-    /// The most datagrams one receive buffer may hold (GRO): [`MAX_GSO_SEGMENTS`] where GRO
-    /// is on, otherwise 1. Buffers of 64 KiB hold any train.
+    /// The most datagrams one receive buffer may hold (GRO; on Windows URO):
+    /// [`MAX_GSO_SEGMENTS`] where it is on, otherwise 1. Buffers of 64 KiB hold any train.
     pub fn gro_segments(&self) -> usize {
         self.state.gro_segments()
     }
 
     /// Whether calls go to the kernel as batches (`sendmmsg`/`recvmmsg`), rather than as one
-    /// `sendmsg` or `recvmsg` per message.
+    /// `sendmsg` or `recvmsg` per message. Always `false` on Windows, which has no such
+    /// calls.
     pub fn batch_calls(&self) -> bool {
         self.state.batch_calls()
     }
@@ -237,8 +245,14 @@ impl UdpBatch {
     /// Whether ECN marks, the source address to send from and the local address and
     /// interface of received datagrams are carried ([`Transmit::ecn`],
     /// [`Transmit::src_ip`], [`RecvMeta::ecn`], [`RecvMeta::dst_ip`],
-    /// [`RecvMeta::interface`]): on Linux and Android. Elsewhere, for now, they are ignored
-    /// on send and `None` on receive.
+    /// [`RecvMeta::interface`]): on Linux and Android, and on Windows 10 and later (through
+    /// `WSASendMsg` and `WSARecvMsg`, ECN with `IP_ECN`/`IPV6_ECN`). On other Unix systems
+    /// they are ignored on send and `None` on receive.
+    ///
+    /// Where Windows lacks ECN reception (`IP_RECVECN`) this is `false`, yet received
+    /// datagrams still report their local address and interface, and their ECN bits where
+    /// `IP_RECVTOS` gives them. That is the case under Wine 8, which also does not apply the
+    /// ECN marks or the source address of sent datagrams.
     pub fn carries_metadata(&self) -> bool {
         self.state.carries_metadata()
     }
@@ -252,14 +266,15 @@ impl UdpBatch {
 
     /// Stops using `sendmmsg` and `recvmmsg`: from now on every message is a `sendmsg` or
     /// `recvmsg` call of its own, with the same results (for comparisons, and to test the
-    /// path systems without them take).
+    /// path systems without them take). On Windows it switches to the fallback: `sendto`
+    /// and `recvfrom`, with no metadata and no offloads.
     pub fn disable_batch_calls(&self) {
         self.state.disable_batch_calls();
     }
 
-    /// Turns GRO on `socket` (the socket this state was made for) on or off; where the
-    /// system has no GRO, turning it off succeeds and turning it on fails with
-    /// `Unsupported`.
+    /// Turns GRO (on Windows URO, `UDP_RECV_MAX_COALESCED_SIZE`) on `socket` (the socket
+    /// this state was made for) on or off; where the system has no GRO, turning it off
+    /// succeeds and turning it on fails (`Unsupported`, or the OS error).
     pub fn set_gro(&self, socket: impl AsBatchHandle, on: bool) -> io::Result<()> {
         self.state.set_gro(socket.batch_handle(), on)
     }

@@ -3,8 +3,13 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
-use crate::io_source::{impl_source, IoSource};
+use crate::io_source::impl_source;
+#[cfg(not(windows))]
+use crate::io_source::IoSource;
 use crate::sys;
+// Windows: the sources are not sockets, and register through a wrapper of their own.
+#[cfg(windows)]
+use crate::sys::sources::PortSource as IoSource;
 
 /// A timer on the monotonic clock that reports a readable event when it expires, once
 /// ([`set_oneshot`](Timer::set_oneshot)) or periodically
@@ -19,20 +24,24 @@ use crate::sys;
 ///
 /// * **Resolution:** nanoseconds (`timerfd` on Linux, Android, illumos and Fuchsia;
 ///   `EVFILT_TIMER` with `NOTE_NSECONDS` on Apple's systems, FreeBSD and NetBSD), milliseconds
-///   rounded up on OpenBSD and DragonFly. The clock is the monotonic one: changing the wall
-///   clock moves nothing.
+///   rounded up on OpenBSD and DragonFly; on Windows, a waitable timer (high-resolution on
+///   Windows 10 1803 and later, about the system's timer tick before) that only wakes the
+///   source, while the expirations are counted from the monotonic clock (`Instant`), so even a
+///   sub-millisecond period is counted exactly. The clock is the monotonic one: changing the
+///   wall clock moves nothing.
 /// * **Other Unix systems** (Solaris, Haiku, QNX, GNU/Hurd, Cygwin, Redox, AIX, ...), which
-///   have neither: the timer is a notifier (an eventfd or a pipe) that one clock thread,
-///   started by the first timer of the process and kept for its life, makes readable when
-///   the timer expires. It sleeps on a condition variable to the earliest deadline of all
-///   timers (so with the resolution of that wait) and looks over every timer at each wake-up;
-///   the semantics below are the same.
+///   have neither `timerfd` nor kqueue: the timer is a notifier (an eventfd or a pipe) that
+///   one clock thread, started by the first timer of the process and kept for its life, makes
+///   readable when the timer expires. It sleeps on a condition variable to the earliest
+///   deadline of all timers (so with the resolution of that wait) and looks over every timer
+///   at each wake-up; the semantics below are the same.
 /// * **Re-arming:** setting an armed timer replaces its setting, counted from the call, and
 ///   drops the expirations not yet read. [`cancel`](Timer::cancel) disarms it and drops them
 ///   too. An event already on its way to a `poll` may still be reported after either; the
 ///   `expirations` it leads to then returns `WouldBlock`.
-/// * **Dropping** an armed timer (registered or not) disarms it and closes its descriptor;
-///   the poller then forgets it, and no event for it follows.
+/// * **Dropping** an armed timer (registered or not) disarms it and closes its descriptor
+///   (on Windows: its handle, once its callback can no longer run); the poller then forgets
+///   it, and no event for it follows.
 /// * **Registration** is independent of arming: a timer may be set before or after it is
 ///   registered, and keeps counting while deregistered.
 ///
@@ -71,8 +80,9 @@ pub struct Timer {
 }
 
 impl Timer {
-    /// A new, disarmed timer (one `timerfd_create`, one `kqueue`, or one notifier; the
-    /// first timer of a process without either also starts the clock thread).
+    /// A new, disarmed timer (one `timerfd_create`, one `kqueue`, or one notifier, the first
+    /// timer of a process without either also starting the clock thread; on Windows a
+    /// waitable timer and a registered wait).
     ///
     /// # Errors
     ///

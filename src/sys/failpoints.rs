@@ -116,6 +116,11 @@ pub const NAMES: &[&str] = &[
     "write",
     // Windows: an AFD poll submission, keyed by base socket.
     "afd_poll",
+    // Windows, batched UDP: the lookup of WSARecvMsg (its failure selects the sendto/recvfrom
+    // path), and the two calls.
+    "WSAIoctl",
+    "WSASendMsg",
+    "WSARecvMsg",
 ];
 
 #[cfg(any(test, ferrio_failpoints))]

@@ -30,7 +30,13 @@ mod timeout;
 
 #[cfg(not(ferrio_no_waker))]
 pub(crate) use self::api::WakerApi;
-pub(crate) use self::api::{EventApi, IoSourceApi, SelectorApi, Watch};
+pub(crate) use self::api::{EventApi, SelectorApi};
+// Only sources use these on WASI preview 1 (on Unix the poll(2) backend, always compiled, does).
+#[cfg_attr(
+    not(any(feature = "net", feature = "os-ext", feature = "os-sources")),
+    allow(unused_imports)
+)]
+pub(crate) use self::api::{IoSourceApi, Watch};
 pub(crate) use self::error::*;
 
 // Unix, Hermit and WASI preview 2 (`ferrio_posix`: fd-based like Unix; Hermit's libc is
@@ -39,6 +45,18 @@ pub(crate) use self::error::*;
 mod unix;
 #[cfg(ferrio_posix)]
 pub(crate) use self::unix::*;
+
+// The per-source state of epoll, kqueue and WASI preview 1: none. (Only sources use it.)
+#[cfg(all(
+    any(ferrio_epoll, ferrio_kqueue, ferrio_wasi),
+    any(feature = "net", feature = "os-ext", feature = "os-sources")
+))]
+mod direct;
+#[cfg(all(
+    any(ferrio_epoll, ferrio_kqueue, ferrio_wasi),
+    any(feature = "net", feature = "os-ext", feature = "os-sources")
+))]
+pub(crate) use self::direct::IoSourceState;
 
 // WASI preview 1: `poll_oneoff`, and sockets handed in by the runtime.
 #[cfg(ferrio_wasi)]

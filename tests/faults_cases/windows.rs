@@ -1,13 +1,14 @@
 //! The Windows cases of `tests/faults.rs`, for the failpoints Windows has: AFD poll
-//! submissions (`afd_poll`) and the `Read`/`Write` operations of streams. A failed submission
+//! submissions (`afd_poll`), the `Read`/`Write` operations of streams, and batched UDP
+//! (`WSAIoctl` looking `WSARecvMsg` up, `WSASendMsg`, `WSARecvMsg`). A failed submission
 //! is not an error of the call that caused it: it arrives as an error event on that socket,
 //! its OS code comes from `take_error`, and the submission is made again by the next poll.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener as StdListener, TcpStream as StdStream};
+use std::io::{IoSliceMut, Read, Write};
+use std::net::{TcpListener as StdListener, TcpStream as StdStream, UdpSocket as StdUdp};
 use std::time::{Duration, Instant};
 
-use ferrio::net::TcpStream;
+use ferrio::net::{recv_batch, send_batch, RecvMeta, TcpStream, Transmit, UdpBatch};
 use ferrio::{Events, Interest, Poll, Token};
 
 use crate::util::{expect_events, poll_retrying, Expect, TIMEOUT};
@@ -17,6 +18,7 @@ const BYSTANDER: Token = Token(1);
 const FRESH: Token = Token(2);
 const SUBJECT: Token = Token(3);
 
+const WSAEOPNOTSUPP: i32 = 10045;
 const WSAEMFILE: i32 = 10024;
 const WSAECONNRESET: i32 = 10054;
 const WSAENOBUFS: i32 = 10055;
@@ -194,6 +196,85 @@ fn transfer_fails(case: &Case) {
     world.check();
 }
 
+/// Two UDP sockets on loopback, the receiver blocking with a read timeout (so a receive waits,
+/// bounded, for the datagram), and the sender's batch state.
+fn udp_pair() -> (StdUdp, StdUdp, UdpBatch) {
+    let tx = StdUdp::bind("127.0.0.1:0").unwrap();
+    let rx = StdUdp::bind("127.0.0.1:0").unwrap();
+    rx.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let state = UdpBatch::new(&tx).unwrap();
+    (tx, rx, state)
+}
+
+/// Receives one datagram with `state` on `rx`; returns its metadata and bytes.
+fn recv_one(state: &UdpBatch, rx: &StdUdp) -> (RecvMeta, Vec<u8>) {
+    let mut buf = [0u8; 64];
+    let mut meta = [RecvMeta::default()];
+    let n = recv_batch(state, rx, &mut [IoSliceMut::new(&mut buf)], &mut meta).unwrap();
+    assert_eq!(n, 1);
+    (meta[0], buf[..meta[0].len].to_vec())
+}
+
+/// The provider has no `WSARecvMsg`: the state takes the `sendto`/`recvfrom` path, which
+/// carries no metadata, and both calls work.
+fn udp_lookup_fails(case: &Case) {
+    let (tx, rx, tx_state) = udp_pair();
+    case.arm();
+    let rx_state = UdpBatch::new(&rx).unwrap();
+    case.fired();
+    assert!(!rx_state.carries_metadata());
+    assert_eq!(rx_state.gro_segments(), 1);
+    let to = rx.local_addr().unwrap();
+    assert_eq!(
+        send_batch(&tx_state, &tx, &[Transmit::new(to, b"plain")]).unwrap(),
+        1
+    );
+    let (meta, bytes) = recv_one(&rx_state, &rx);
+    assert_eq!(bytes, b"plain");
+    assert_eq!(meta.addr, tx.local_addr().unwrap());
+    assert_eq!((meta.dst_ip, meta.interface), (None, None));
+}
+
+/// A failed `WSASendMsg` reaches the caller unchanged, nothing went out, and the next call
+/// works.
+fn udp_send_fails(case: &Case) {
+    let (tx, rx, tx_state) = udp_pair();
+    let to = rx.local_addr().unwrap();
+    case.arm();
+    case.check(send_batch(
+        &tx_state,
+        &tx,
+        &[Transmit::new(to, b"lost"), Transmit::new(to, b"x")],
+    ));
+    assert_eq!(
+        send_batch(&tx_state, &tx, &[Transmit::new(to, b"kept")]).unwrap(),
+        1
+    );
+    let rx_state = UdpBatch::new(&rx).unwrap();
+    assert_eq!(recv_one(&rx_state, &rx).1, b"kept");
+}
+
+/// A failed `WSARecvMsg` reaches the caller unchanged; the datagram stays queued for the next
+/// call.
+fn udp_recv_fails(case: &Case) {
+    let (tx, rx, tx_state) = udp_pair();
+    let rx_state = UdpBatch::new(&rx).unwrap();
+    let to = rx.local_addr().unwrap();
+    assert_eq!(
+        send_batch(&tx_state, &tx, &[Transmit::new(to, b"queued")]).unwrap(),
+        1
+    );
+    let mut buf = [0u8; 64];
+    case.arm();
+    case.check(recv_batch(
+        &rx_state,
+        &rx,
+        &mut [IoSliceMut::new(&mut buf)],
+        &mut [RecvMeta::default()],
+    ));
+    assert_eq!(recv_one(&rx_state, &rx).1, b"queued");
+}
+
 macro_rules! case {
     ($name:literal, $point:literal, $errno:expr, $run:path) => {
         Case {
@@ -213,6 +294,9 @@ const CASES: &[Case] = &[
     case!("register, afd_poll ERROR_NO_SYSTEM_RESOURCES", "afd_poll", ERROR_NO_SYSTEM_RESOURCES, submission_fails),
     case!("TcpStream read, read (operation) WSAECONNRESET", "read", WSAECONNRESET, transfer_fails),
     case!("TcpStream write, write (operation) WSAENOBUFS", "write", WSAENOBUFS, transfer_fails),
+    case!("UdpBatch::new, WSAIoctl WSAEOPNOTSUPP (no WSARecvMsg: sendto/recvfrom)", "WSAIoctl", WSAEOPNOTSUPP, udp_lookup_fails),
+    case!("send_batch, WSASendMsg WSAENOBUFS", "WSASendMsg", WSAENOBUFS, udp_send_fails),
+    case!("recv_batch, WSARecvMsg WSAENOBUFS", "WSARecvMsg", WSAENOBUFS, udp_recv_fails),
 ];
 
 /// Every case.

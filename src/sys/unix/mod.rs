@@ -11,9 +11,6 @@ use std::io;
 
 use crate::sys::failpoints::syscall;
 
-#[cfg(any(ferrio_epoll, ferrio_kqueue))]
-use crate::sys::{IoSourceApi, SelectorApi, Watch};
-
 #[cfg(ferrio_epoll)]
 mod epoll;
 // Also compiled in the unit tests of every Unix build, for the part that needs no kernel.
@@ -69,37 +66,6 @@ pub(crate) use self::backend::IoSourceState;
 #[cfg(not(ferrio_no_waker))]
 pub(crate) use self::backend::Waker;
 pub(crate) use self::backend::{Event, Selector};
-
-/// epoll and kqueue need no per-source state: the kernel keeps each registration and re-arms
-/// it by itself, so every call goes straight to the selector. (poll(2) has its own.)
-#[cfg(any(ferrio_epoll, ferrio_kqueue))]
-#[derive(Debug)]
-pub(crate) struct IoSourceState;
-
-#[cfg(any(ferrio_epoll, ferrio_kqueue))]
-impl IoSourceApi for IoSourceState {
-    type Selector = Selector;
-
-    fn new() -> Self {
-        IoSourceState
-    }
-    fn register(&mut self, selector: &Selector, fd: RawIo, watch: Watch) -> io::Result<()> {
-        selector.register(fd, watch.token, watch.interests)
-    }
-    fn reregister(&mut self, selector: &Selector, fd: RawIo, watch: Watch) -> io::Result<()> {
-        selector.reregister(fd, watch.token, watch.interests)
-    }
-    fn deregister(&mut self, selector: &Selector, fd: RawIo) -> io::Result<()> {
-        selector.deregister(fd)
-    }
-    #[inline]
-    fn do_io<T, F>(&self, _fd: RawIo, _blocked: crate::Interest, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
-    }
-}
 
 /// The raw handle the selectors watch: a file descriptor.
 // Only sources (`net`, `os-ext`) name it outside the selector interface; without them older

@@ -29,7 +29,7 @@ use std::os::fd::RawFd;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::sys::{already_registered, not_registered, EventApi, IoSourceApi, SelectorApi, Watch};
+use crate::sys::{already_registered, not_registered, EventApi, SelectorApi};
 use crate::{Interest, Token};
 
 /// The raw handle the selector watches: a file descriptor.
@@ -264,35 +264,6 @@ impl SelectorApi for Selector {
             return Err(not_registered(None));
         }
         Ok(())
-    }
-}
-
-/// No per-source state: every registration is complete in the selector, and nothing needs
-/// re-arming (readiness is level-triggered).
-#[derive(Debug)]
-pub(crate) struct IoSourceState;
-
-impl IoSourceApi for IoSourceState {
-    type Selector = Selector;
-
-    fn new() -> Self {
-        IoSourceState
-    }
-    fn register(&mut self, selector: &Selector, fd: RawIo, watch: Watch) -> io::Result<()> {
-        selector.register(fd, watch.token, watch.interests)
-    }
-    fn reregister(&mut self, selector: &Selector, fd: RawIo, watch: Watch) -> io::Result<()> {
-        selector.reregister(fd, watch.token, watch.interests)
-    }
-    fn deregister(&mut self, selector: &Selector, fd: RawIo) -> io::Result<()> {
-        selector.deregister(fd)
-    }
-    #[inline]
-    fn do_io<T, F>(&self, _fd: RawIo, _blocked: Interest, f: F) -> io::Result<T>
-    where
-        F: FnOnce() -> io::Result<T>,
-    {
-        f()
     }
 }
 

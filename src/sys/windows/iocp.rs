@@ -6,7 +6,9 @@
 //! - a null pointer: a [`Waker`](super::Waker) posted it, and the key is the Waker's token;
 //! - [`WAKE_SENTINEL`]: an internal wake-up of the polling thread (no event of its own);
 //! - anything else, with key [`KEY_AFD`]: an AFD poll finished, and the pointer is the
-//!   registration state that submitted it.
+//!   registration state that submitted it;
+//! - with key [`KEY_PIPE`] or [`KEY_SOURCE`]: a named pipe's operation, or a notification of a
+//!   timer or child-exit source (`sources/`).
 
 use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
@@ -23,6 +25,9 @@ pub(crate) const KEY_AFD: usize = 1;
 /// The completion key of named pipes (their `OVERLAPPED` pointer is an operation of
 /// `named_pipe.rs`).
 pub(crate) const KEY_PIPE: usize = 2;
+/// The completion key of the packets the sources of `sources/` post (their `OVERLAPPED`
+/// pointer is a reference on the source's notifier).
+pub(crate) const KEY_SOURCE: usize = 3;
 
 /// The target of the `OVERLAPPED` pointer of an internal wake-up packet. Only its address is
 /// used; the system never reads through it.

@@ -3,7 +3,8 @@
 //! traits of `sys/api.rs` like the Unix backends.
 //!
 //! `socket/` is the Winsock layer of `ferrio::net`; `named_pipe.rs` is
-//! `ferrio::windows::NamedPipe`.
+//! `ferrio::windows::NamedPipe`; `sources/` has the timers and child-exit watches of
+//! `ferrio::sources`.
 
 use std::time::Duration;
 
@@ -24,7 +25,11 @@ pub(crate) mod socket;
 #[cfg(feature = "os-ext")]
 pub(crate) mod named_pipe;
 
-#[cfg(feature = "net")]
+#[cfg(feature = "os-sources")]
+pub(crate) mod sources;
+
+// `os-sources` alone builds `io_source` too (for its `Registration` trait), not its sockets.
+#[cfg(any(feature = "net", feature = "os-sources"))]
 pub(crate) use self::selector::IoSourceState;
 pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;

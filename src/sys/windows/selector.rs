@@ -35,10 +35,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use windows_sys::Win32::System::IO::OVERLAPPED_ENTRY;
+use windows_sys::Win32::System::IO::{OVERLAPPED, OVERLAPPED_ENTRY};
 
 use super::afd::{self, Afd};
-use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE};
+use super::iocp::{wake_sentinel, CompletionPort, KEY_AFD, KEY_PIPE, KEY_SOURCE};
 use super::sock_state::{lock, Queue, SockState};
 use super::{timeout_ms, Event, EventFlags};
 use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi, Watch};
@@ -64,7 +64,9 @@ fn afd_flags(interests: Interest) -> u32 {
 /// A registration's state, shared with the requests in flight.
 type StateRef = super::sock_state::StateRef<Afd>;
 
-struct Inner {
+/// The selector's shared state; the sources of `sources/` hold it while registered (as the
+/// socket registrations do), so it outlives every packet they post.
+pub(super) struct Inner {
     port: Arc<CompletionPort>,
     /// States whose request must be (re)submitted, or whose last submission failed; and
     /// whether a thread waits in `select`.
@@ -75,7 +77,17 @@ struct Inner {
     handles: AtomicUsize,
 }
 
+/// The name the sources of `sources/` know the selector's state by.
+#[cfg_attr(not(feature = "os-sources"), allow(dead_code))]
+pub(super) type SelectorShared = Inner;
+
 impl Inner {
+    /// Queues a packet on the port (for a source of `sources/`).
+    #[cfg_attr(not(feature = "os-sources"), allow(dead_code))]
+    pub(super) fn post(&self, key: usize, overlapped: *mut OVERLAPPED) -> io::Result<()> {
+        self.port.post(key, overlapped)
+    }
+
     /// An AFD helper handle with room for one more socket.
     fn afd(&self) -> io::Result<Arc<Afd>> {
         let mut afds = lock(&self.afds);
@@ -143,6 +155,9 @@ impl Inner {
             } else if entry.lpCompletionKey == KEY_PIPE {
                 #[cfg(feature = "os-ext")]
                 super::named_pipe::complete(entry, events);
+            } else if entry.lpCompletionKey == KEY_SOURCE {
+                #[cfg(feature = "os-sources")]
+                super::sources::complete(self, entry, events);
             } else if entry.lpCompletionKey != KEY_AFD {
                 // A packet of no registration of ours.
             } else {
@@ -200,6 +215,12 @@ impl Drop for Inner {
                 {
                     #[cfg(feature = "os-ext")]
                     super::named_pipe::release(entry);
+                } else if !overlapped.is_null()
+                    && overlapped != wake_sentinel()
+                    && entry.lpCompletionKey == KEY_SOURCE
+                {
+                    #[cfg(feature = "os-sources")]
+                    super::sources::release(entry);
                 }
             }
         }
@@ -243,6 +264,12 @@ impl Selector {
     /// The port, for a Waker or a named pipe (which keep it open as long as they live).
     pub(super) fn shared_port(&self) -> Arc<CompletionPort> {
         Arc::clone(&self.inner.port)
+    }
+
+    /// The selector's state, for a source of `sources/` while it is registered.
+    #[cfg_attr(not(feature = "os-sources"), allow(dead_code))]
+    pub(super) fn shared(&self) -> Arc<Inner> {
+        Arc::clone(&self.inner)
     }
 }
 

@@ -220,10 +220,7 @@ mod tests {
         assert!(is_write_closed(libc::POLLOUT | libc::POLLERR));
         assert!(!is_priority(libc::POLLIN));
         // The shut-down reading half reads as readable and read-closed, where it exists.
-        assert_eq!(
-            is_read_closed(reported(POLLRDHUP)),
-            cfg!(ferrio_pollrdhup)
-        );
+        assert_eq!(is_read_closed(reported(POLLRDHUP)), cfg!(ferrio_pollrdhup));
         assert_eq!(reported(libc::POLLOUT), libc::POLLOUT);
     }
 

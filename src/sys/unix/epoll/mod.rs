@@ -114,7 +114,8 @@ impl Selector {
         #[cfg(ferrio_epoll_pwait2)]
         if let Some(precise) = pwait2::precise(timeout) {
             // SAFETY: the vector's spare capacity has room for `max` events.
-            let n = unsafe { pwait2::wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, precise)? };
+            let n =
+                unsafe { pwait2::wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, precise)? };
             if let Some(n) = n {
                 return Ok(n);
             }

@@ -110,7 +110,7 @@ mod tests {
     use std::time::Duration;
 
     use crate::sys::failpoints::Plan;
-    use crate::sys::{SelectorApi, Selector};
+    use crate::sys::{Selector, SelectorApi};
 
     #[test]
     fn whole_milliseconds_and_none_never_try_the_call() {

@@ -47,7 +47,9 @@ fn err(errno: c_int) -> io::Error {
 fn port(fd: RawFd) -> io::Result<Arc<Port>> {
     let ports = PORTS.lock().unwrap_or_else(PoisonError::into_inner);
     let found = ports.iter().find(|(p, _)| *p == fd);
-    found.map(|(_, p)| Arc::clone(p)).ok_or_else(|| err(libc::EBADF))
+    found
+        .map(|(_, p)| Arc::clone(p))
+        .ok_or_else(|| err(libc::EBADF))
 }
 
 impl Port {
@@ -116,8 +118,8 @@ pub(crate) fn getn(
     timeout: Option<&mut libc::timespec>,
 ) -> io::Result<()> {
     let port = port(port_fd)?;
-    let deadline = timeout
-        .map(|ts| Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+    let deadline =
+        timeout.map(|ts| Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
     let max = buf.len();
     loop {
         let mut out = Vec::new();

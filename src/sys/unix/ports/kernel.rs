@@ -4,6 +4,8 @@
 //! Waker run on Linux too.
 
 #[cfg(not(ferrio_ports))]
+// (Under Miri the Waker, `send`'s user, is not built: see `mod.rs`.)
+#[cfg_attr(miri, allow(unused_imports))]
 pub(super) use super::fake::{associate, create, dissociate, getn, send, ETIME};
 
 #[cfg(ferrio_ports)]
@@ -88,7 +90,13 @@ mod solaris {
         // SAFETY: `buf` has room for `max` events of `port_event`'s layout (checked above);
         // `nget` and the timespec (or null) are live for the duration of the call.
         syscall!("port_getn", unsafe {
-            libc::port_getn(port, buf.as_mut_ptr().cast::<libc::port_event>(), max, nget, ts)
+            libc::port_getn(
+                port,
+                buf.as_mut_ptr().cast::<libc::port_event>(),
+                max,
+                nget,
+                ts,
+            )
         })
         .map(drop)
     }

@@ -40,12 +40,13 @@ mod kernel;
 #[cfg(any(ferrio_ports, all(test, not(loom))))]
 #[cfg_attr(not(ferrio_ports), allow(dead_code))]
 mod selector;
-#[cfg(any(ferrio_ports, all(test, not(loom))))]
+#[cfg(any(ferrio_ports, all(test, not(loom), not(miri))))]
 mod waker;
 
 #[cfg(all(test, not(ferrio_ports), not(loom)))]
 mod fake;
-#[cfg(all(test, not(loom)))]
+// Not under Miri, which has no poll(2) for the emulated port (nor fcntl's F_GETFD).
+#[cfg(all(test, not(loom), not(miri)))]
 mod selector_tests;
 
 #[cfg(all(ferrio_ports, any(feature = "net", feature = "os-ext")))]

@@ -27,7 +27,11 @@ fn select(selector: &Selector, timeout: Duration) -> Vec<(usize, bool, bool)> {
         .collect()
 }
 
-fn pair(selector: &Selector, token: usize, interests: Interest) -> (UnixStream, UnixStream, IoSourceState) {
+fn pair(
+    selector: &Selector,
+    token: usize,
+    interests: Interest,
+) -> (UnixStream, UnixStream, IoSourceState) {
     let (local, peer) = UnixStream::pair().unwrap();
     local.set_nonblocking(true).unwrap();
     let mut state = IoSourceState::new();
@@ -183,7 +187,11 @@ fn a_wake_from_another_thread_ends_a_wait() {
 fn registry_clones_share_the_port() {
     let selector = Selector::new().unwrap();
     let clone = selector.try_clone().unwrap();
-    assert_ne!(selector.as_raw_fd(), clone.as_raw_fd(), "each has its own fd");
+    assert_ne!(
+        selector.as_raw_fd(),
+        clone.as_raw_fd(),
+        "each has its own fd"
+    );
     let (_local, _peer, _state) = pair(&clone, 8, Interest::WRITABLE);
     assert_eq!(select(&selector, TIMEOUT), [(8, false, true)]);
     // A zero timeout returns at once.

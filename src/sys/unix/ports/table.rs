@@ -378,7 +378,13 @@ impl Table {
         entry.armed = armed;
         if armed != 0 {
             let key = entry.key;
-            if associate(Assoc { fd, bits: armed, key }).is_err() {
+            if associate(Assoc {
+                fd,
+                bits: armed,
+                key,
+            })
+            .is_err()
+            {
                 report |= armed & (libc::POLLIN | libc::POLLPRI | libc::POLLOUT);
                 entry.armed = 0;
                 found.disarmed = true;

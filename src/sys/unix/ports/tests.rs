@@ -50,7 +50,8 @@ fn reports(events: &[Event]) -> Vec<(usize, bool, bool)> {
 /// A table with `fd` registered for `interests` under `token`; returns its key.
 fn with(t: &mut Table, fd: RawFd, token: usize, interests: PollBits) -> usize {
     let mut k = Kernel::default();
-    t.add(fd, file(fd), Token(token), interests, k.associate()).unwrap();
+    t.add(fd, file(fd), Token(token), interests, k.associate())
+        .unwrap();
     let made = k.take();
     assert_eq!(made.len(), 1);
     assert_eq!((made[0].fd, made[0].bits), (fd, interests));
@@ -65,7 +66,9 @@ fn register_reregister_deregister() {
     assert_eq!(t.get(5), Some((1, R, R, key)));
     // Twice: refused before any system call.
     let e = t
-        .add(5, file(5), Token(2), W, |_| unreachable!("associated twice"))
+        .add(5, file(5), Token(2), W, |_| {
+            unreachable!("associated twice")
+        })
         .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
     assert_eq!(
@@ -84,13 +87,22 @@ fn register_reregister_deregister() {
     // Reregister keeps the key and associates everything it asks for.
     let mut k = Kernel::default();
     t.reregister(5, Token(9), RW, k.associate()).unwrap();
-    assert_eq!(k.take(), [Assoc { fd: 5, bits: RW, key }]);
+    assert_eq!(
+        k.take(),
+        [Assoc {
+            fd: 5,
+            bits: RW,
+            key
+        }]
+    );
     assert_eq!(t.get(5), Some((9, RW, RW, key)));
     // A failed one changes nothing.
-    t.reregister(5, Token(3), W, refuse(libc::ENOMEM)).unwrap_err();
+    t.reregister(5, Token(3), W, refuse(libc::ENOMEM))
+        .unwrap_err();
     assert_eq!(t.get(5), Some((9, RW, RW, key)));
     for e in [
-        t.reregister(7, Token(1), R, |_| unreachable!()).unwrap_err(),
+        t.reregister(7, Token(1), R, |_| unreachable!())
+            .unwrap_err(),
         t.remove(7, |_| unreachable!()).unwrap_err(),
     ] {
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
@@ -117,7 +129,8 @@ fn register_reregister_deregister() {
     with(&mut t, 5, 1, W);
     let mut events = vec![fd_event(5, libc::POLLOUT, t.get(5).unwrap().3)];
     t.translate(&mut events, |_| unreachable!("nothing left to associate"));
-    t.remove(5, |_| unreachable!("nothing is associated")).unwrap();
+    t.remove(5, |_| unreachable!("nothing is associated"))
+        .unwrap();
     with(&mut t, 5, 1, W);
     assert!(t.forget(5) && !t.forget(5));
 }
@@ -133,7 +146,14 @@ fn a_report_disarms_and_associates_the_rest_again() {
     assert_eq!(found, Translated { disarmed: true });
     assert_eq!(reports(&events), [(7, false, true)]);
     // The port dropped the association when it fired: the reading half goes back at once.
-    assert_eq!(k.take(), [Assoc { fd: 4, bits: R, key }]);
+    assert_eq!(
+        k.take(),
+        [Assoc {
+            fd: 4,
+            bits: R,
+            key
+        }]
+    );
     assert_eq!(t.get(4).unwrap().2, R);
 
     // Then data: POLLRDHUP (where it exists) stays associated, as on poll(2).
@@ -146,14 +166,25 @@ fn a_report_disarms_and_associates_the_rest_again() {
     let expected: Vec<Assoc> = if rest == 0 {
         Vec::new()
     } else {
-        vec![Assoc { fd: 4, bits: rest, key }]
+        vec![Assoc {
+            fd: 4,
+            bits: rest,
+            key,
+        }]
     };
     assert_eq!(k.take(), expected);
 
     // `do_io` re-arms what blocked: one association with everything armed now.
     let wanted = blocked_bits(Interest::READABLE);
     assert_eq!(t.rearm(4, wanted, k.associate()).unwrap(), Some(R));
-    assert_eq!(k.take(), [Assoc { fd: 4, bits: R, key }]);
+    assert_eq!(
+        k.take(),
+        [Assoc {
+            fd: 4,
+            bits: R,
+            key
+        }]
+    );
     // Still armed: no system call.
     assert_eq!(t.rearm(4, wanted, |_| unreachable!()).unwrap(), Some(R));
     // A direction not registered for changes nothing... (POLLPRI is not in R)
@@ -199,7 +230,14 @@ fn hang_ups_and_errors_disarm_everything() {
         // Re-armed by the next `WouldBlock`, as after any report.
         let mut k = Kernel::default();
         assert_eq!(t.rearm(3, W, k.associate()).unwrap(), Some(W));
-        assert_eq!(k.take(), [Assoc { fd: 3, bits: W, key }]);
+        assert_eq!(
+            k.take(),
+            [Assoc {
+                fd: 3,
+                bits: W,
+                key
+            }]
+        );
     }
 }
 
@@ -216,7 +254,14 @@ fn stale_and_unknown_events_report_nothing() {
     let found = t.translate(&mut events, k.associate());
     assert!(events.is_empty());
     assert!(!found.disarmed);
-    assert_eq!(k.take(), [Assoc { fd: 8, bits: R, key }]);
+    assert_eq!(
+        k.take(),
+        [Assoc {
+            fd: 8,
+            bits: R,
+            key
+        }]
+    );
     // An event of a direction the registration no longer asks for (reregistered meanwhile):
     // the same.
     t.reregister(8, Token(2), W, k.associate()).unwrap();
@@ -224,7 +269,14 @@ fn stale_and_unknown_events_report_nothing() {
     events.push(fd_event(8, libc::POLLIN, key));
     t.translate(&mut events, k.associate());
     assert!(events.is_empty());
-    assert_eq!(k.take(), [Assoc { fd: 8, bits: W, key }]);
+    assert_eq!(
+        k.take(),
+        [Assoc {
+            fd: 8,
+            bits: W,
+            key
+        }]
+    );
     // Unknown fds, other sources, a Waker that is gone, and the empty slot: dropped.
     let (id, _) = t.add_waker(Token(5));
     t.remove_waker(id);
@@ -273,7 +325,11 @@ fn wakers_report_their_token_and_clear_their_flag() {
     // In the order fetched; tokens bit-exact; the buffer did not grow.
     assert_eq!(
         reports(&events),
-        [(usize::MAX, true, false), (1, true, false), (1, true, false)]
+        [
+            (usize::MAX, true, false),
+            (1, true, false),
+            (1, true, false)
+        ]
     );
     assert_eq!(events.capacity(), 3);
     assert!(!*pending_a.lock().unwrap() && !*pending_b.lock().unwrap());
@@ -349,6 +405,8 @@ fn a_closed_fd_number_reused_by_another_file_registers() {
     t.translate(&mut events, |_| Ok(()));
     assert_eq!(reports(&events), [(2, false, true)]);
     // The same file twice is refused.
-    let e = t.add(5, (1, 99), Token(3), R, |_| unreachable!()).unwrap_err();
+    let e = t
+        .add(5, (1, 99), Token(3), R, |_| unreachable!())
+        .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
 }

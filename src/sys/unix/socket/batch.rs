@@ -7,6 +7,9 @@
 //! | trains (GSO), GRO       | `UDP_SEGMENT`, `UDP_GRO` (`ferrio_udp_gso`) | datagram by datagram |
 //! | packet info, ECN        | `IP_PKTINFO`, `IP_TOS`, `IPV6_PKTINFO`, `IPV6_TCLASS` (`ferrio_udp_cmsg`) | not carried |
 //!
+//! `--cfg ferrio_udp_plain` (build.rs) turns the three Linux facts off, so that tests run the
+//! other systems' path on Linux.
+//!
 //! Nothing is allocated: one call holds up to [`MAX_BATCH`] message headers, addresses and
 //! control-message buffers in arrays on the stack, and only the entries it uses are
 //! initialised. The datagrams go straight from and into the caller's buffers.
@@ -20,10 +23,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use libc::{c_int, c_void, sockaddr_storage, socklen_t};
 
 use super::addr::{family, inet_to_raw, FromStorage, RawInet};
-#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
-use super::opt::setsockopt;
 #[cfg(ferrio_udp_gso)]
 use super::opt::getsockopt;
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+use super::opt::setsockopt;
 #[cfg(ferrio_udp_cmsg)]
 use crate::net::EcnCodepoint;
 use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};

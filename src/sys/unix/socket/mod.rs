@@ -50,9 +50,9 @@ mod batch;
 mod opt;
 
 pub(crate) use self::addr::{local_addr, peer_addr};
+use self::addr::{FromStorage, ToRaw};
 #[cfg(ferrio_udp_batch)]
 pub(crate) use self::batch::{recv_batch, send_batch, BatchState};
-use self::addr::{FromStorage, ToRaw};
 #[cfg(ferrio_so_nosigpipe)]
 use self::opt::set_flag;
 pub(crate) use self::opt::*;

@@ -33,7 +33,12 @@ type Int = i32;
 crate::sys::socket_api::plain_options!(socket);
 
 /// `setsockopt` with a value of type `T` (plain data: integers or C structs of them).
-fn setsockopt<T: Copy>(s: BorrowedSocket<'_>, level: i32, name: i32, value: T) -> io::Result<()> {
+pub(super) fn setsockopt<T: Copy>(
+    s: BorrowedSocket<'_>,
+    level: i32,
+    name: i32,
+    value: T,
+) -> io::Result<()> {
     let ptr = &value as *const T as *const u8;
     let len = mem::size_of::<T>() as i32;
     // SAFETY: `ptr` points to `value`, a live `T` of `len` bytes that outlives the call; the
@@ -43,7 +48,11 @@ fn setsockopt<T: Copy>(s: BorrowedSocket<'_>, level: i32, name: i32, value: T) -
 
 /// Reads an option of type `T` (plain data: integers or C structs of them). The value starts
 /// zeroed, so an option the system writes with fewer bytes (a one-byte BOOL) reads correctly.
-fn getsockopt<T: Copy + Default>(s: BorrowedSocket<'_>, level: i32, name: i32) -> io::Result<T> {
+pub(super) fn getsockopt<T: Copy + Default>(
+    s: BorrowedSocket<'_>,
+    level: i32,
+    name: i32,
+) -> io::Result<T> {
     let mut value = T::default();
     let mut len = mem::size_of::<T>() as i32;
     let ptr = &mut value as *mut T as *mut u8;
