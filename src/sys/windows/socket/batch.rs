@@ -34,7 +34,9 @@ use windows_sys::Win32::Networking::WinSock::{
 };
 
 use super::opt::{getsockopt, setsockopt};
-use super::{clamp_len, from_raw, last_error, local_addr, raw, send_to, to_raw, zeroed_storage};
+use super::{
+    clamp_len, from_raw, last_error, local_addr, raw, recvfrom_raw, send_to, to_raw, zeroed_storage,
+};
 use crate::net::{EcnCodepoint, RecvMeta, Transmit, MAX_GSO_SEGMENTS, MAX_TRANSMIT_LEN};
 use crate::sys::failpoints::failpoint;
 
@@ -643,21 +645,7 @@ fn recv_one_msg(s: BorrowedSocket<'_>, f: RecvMsgFn, buf: &mut [u8]) -> io::Resu
 /// One `recvfrom`; a datagram longer than the buffer (`WSAEMSGSIZE`: the buffer holds its
 /// first part, the rest is gone) is reported as truncated.
 fn recv_one(s: BorrowedSocket<'_>, buf: &mut [u8]) -> io::Result<RecvMeta> {
-    let mut storage: SOCKADDR_STORAGE = zeroed_storage();
-    let mut addr_len = mem::size_of::<SOCKADDR_STORAGE>() as i32;
-    let len = clamp_len(buf.len());
-    // SAFETY: `buf` is writable for `len` bytes, `storage` for `addr_len`, both live for the
-    // call.
-    let ret = unsafe {
-        ws::recvfrom(
-            raw(s),
-            buf.as_mut_ptr(),
-            len,
-            0,
-            &mut storage as *mut SOCKADDR_STORAGE as *mut SOCKADDR,
-            &mut addr_len,
-        )
-    };
+    let (ret, storage) = recvfrom_raw(s, buf, 0);
     let (len, truncated) = if ret == ws::SOCKET_ERROR {
         let e = last_error();
         if e.raw_os_error() != Some(ws::WSAEMSGSIZE) {

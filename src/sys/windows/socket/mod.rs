@@ -369,11 +369,9 @@ pub(crate) fn send_vectored(s: BorrowedSocket<'_>, bufs: &[IoSlice<'_>]) -> io::
     cvt(ret).map(|_| sent as usize)
 }
 
-fn recv_from_flags(
-    s: BorrowedSocket<'_>,
-    buf: &mut [u8],
-    flags: i32,
-) -> io::Result<(usize, SocketAddr)> {
+/// One `recvfrom` into `buf`: its return value, and the sender's address as the system wrote
+/// it (also when the datagram was longer than `buf`, which batched receives report).
+fn recvfrom_raw(s: BorrowedSocket<'_>, buf: &mut [u8], flags: i32) -> (i32, SOCKADDR_STORAGE) {
     let mut storage = zeroed_storage();
     let mut addr_len = mem::size_of::<SOCKADDR_STORAGE>() as i32;
     let len = clamp_len(buf.len());
@@ -388,6 +386,15 @@ fn recv_from_flags(
             &mut addr_len,
         )
     };
+    (ret, storage)
+}
+
+fn recv_from_flags(
+    s: BorrowedSocket<'_>,
+    buf: &mut [u8],
+    flags: i32,
+) -> io::Result<(usize, SocketAddr)> {
+    let (ret, storage) = recvfrom_raw(s, buf, flags);
     let n = recv_result(ret)?;
     Ok((n, from_raw(&storage)?))
 }
