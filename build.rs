@@ -221,14 +221,6 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "espidf",
     },
-    // Batched UDP (`net::UdpBatch`): `sendmsg`/`recvmsg` with ancillary data, which the
-    // one-datagram-per-call fallback loops over. Elsewhere the batch API does not exist yet,
-    // except on Windows (set below: `WSASendMsg`/`WSARecvMsg`, or `sendto`/`recvfrom`).
-    Fact {
-        cfg: "ferrio_udp_batch",
-        apple: true,
-        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris",
-    },
     // `sendmmsg` and `recvmmsg`: many datagrams per system call. (FreeBSD, NetBSD and
     // OpenBSD have them too; not yet used there.)
     Fact {
@@ -671,8 +663,13 @@ fn main() {
     println!("cargo:rustc-cfg={backend}");
     // The Unix code (src/sys/unix: libc, poll(2), sockets) also serves WASI preview 2, which is
     // not of the `unix` family; file descriptors are the sources' handles on every WASI.
+    // Batched UDP (`net::UdpBatch`) exists wherever `net::UdpSocket` does: with the Unix code,
+    // one `sendmsg`/`recvmsg` per datagram unless the facts below give more (`sendmmsg`, GSO,
+    // control messages), one `sendto`/`recvfrom` where there is no `msghdr`; on Windows (set
+    // below) `WSASendMsg`/`WSARecvMsg`, or `sendto`/`recvfrom`.
     if posix {
         println!("cargo:rustc-cfg=ferrio_posix");
+        println!("cargo:rustc-cfg=ferrio_udp_batch");
     }
     if posix || wasi {
         println!("cargo:rustc-cfg=ferrio_fd");

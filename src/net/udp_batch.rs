@@ -132,7 +132,10 @@ pub struct RecvMeta {
     /// [`UdpBatch::carries_metadata`].
     pub interface: Option<u32>,
     /// The datagram (or train) was longer than the buffer: `len` bytes were kept, the rest is
-    /// lost.
+    /// lost. Where the system has no `recvmsg` (Horizon, Hermit, WASI preview 2) truncation
+    /// cannot be seen and this stays `false`: give buffers one byte longer than the longest
+    /// datagram expected, and a full buffer (`len` equal to its length) means one that may have
+    /// been cut.
     pub truncated: bool,
 }
 
@@ -296,14 +299,14 @@ impl fmt::Debug for UdpBatch {
 /// (`AsSocket`).
 pub trait AsBatchHandle {
     /// The socket's fd (on Windows, its socket), borrowed.
-    #[cfg(unix)]
+    #[cfg(not(windows))]
     fn batch_handle(&self) -> std::os::fd::BorrowedFd<'_>;
     /// The socket's fd (on Windows, its socket), borrowed.
     #[cfg(windows)]
     fn batch_handle(&self) -> std::os::windows::io::BorrowedSocket<'_>;
 }
 
-#[cfg(unix)]
+#[cfg(not(windows))]
 impl<T: std::os::fd::AsFd> AsBatchHandle for T {
     fn batch_handle(&self) -> std::os::fd::BorrowedFd<'_> {
         self.as_io()

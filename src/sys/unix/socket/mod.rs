@@ -46,6 +46,7 @@ use crate::sys::failpoints::syscall;
 
 mod addr;
 #[cfg(ferrio_udp_batch)]
+#[cfg_attr(ferrio_no_msghdr, path = "batch_plain.rs")]
 mod batch;
 mod opt;
 

@@ -1,0 +1,141 @@
+//! Batched UDP (`crate::net::UdpBatch`) where the system has no `sendmsg`/`recvmsg`
+//! (`ferrio_no_msghdr`: Horizon, Hermit, WASI preview 2): the loop of single calls.
+//!
+//! | what                    | here                                                      |
+//! |-------------------------|-----------------------------------------------------------|
+//! | send                    | one `sendto` per datagram, a train cut into its datagrams |
+//! | receive                 | one `recvfrom` per call: one datagram                     |
+//! | packet info, ECN        | not carried (no control messages without `msghdr`)        |
+//! | truncation              | not seen: `recvfrom` gives no `MSG_TRUNC` flag            |
+//!
+//! A receive stops after one datagram because these systems' `recvfrom` cannot be told not to
+//! wait on a blocking socket (no `MSG_DONTWAIT` on Hermit and WASI); callers call again until
+//! `WouldBlock`, as they do after a short batch anywhere. No unsafe code: the socket layer's
+//! `send_to` and `recv_from` do the calls.
+
+use std::io::{self, IoSliceMut};
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::BorrowedFd;
+
+use super::addr::family;
+use crate::net::{RecvMeta, Transmit};
+
+/// The most datagrams one `send_batch` call sends, as on the other systems.
+const MAX_BATCH: usize = 64;
+
+/// The state `UdpBatch` keeps for one socket: only its family.
+#[derive(Debug)]
+pub(crate) struct BatchState {
+    /// The socket is IPv6 (IPv4 destinations are then sent to as mapped addresses).
+    v6: bool,
+}
+
+impl BatchState {
+    /// Checks that `fd` is an IP socket (see `UdpBatch::new`); nothing to set up.
+    pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<BatchState> {
+        let v6 = match family(fd)? {
+            libc::AF_INET => false,
+            libc::AF_INET6 => true,
+            _ => return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT)),
+        };
+        Ok(BatchState { v6 })
+    }
+
+    pub(crate) fn max_gso_segments(&self) -> usize {
+        1
+    }
+
+    pub(crate) fn gro_segments(&self) -> usize {
+        1
+    }
+
+    pub(crate) fn batch_calls(&self) -> bool {
+        false
+    }
+
+    pub(crate) fn carries_metadata(&self) -> bool {
+        false
+    }
+
+    pub(crate) fn disable_gso(&self) {}
+
+    pub(crate) fn disable_batch_calls(&self) {}
+
+    /// No GRO here: turning it off succeeds, turning it on does not.
+    pub(crate) fn set_gro(&self, fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+        let _ = fd;
+        if on {
+            Err(crate::sys::socket_api::unsupported(
+                "set_gro: this system has no UDP GRO",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The address a datagram goes to: on an IPv6 socket, IPv4 destinations as mapped
+/// addresses.
+fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(a) if v6 => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
+        _ => *addr,
+    }
+}
+
+/// Sends `transmits` (checked by the caller) with one `sendto` per datagram, up to
+/// `MAX_BATCH` datagrams; returns how many transmits went out. An error on the first datagram
+/// is returned; a later one ends the call, with the transmits before it reported sent (a
+/// train cut short counts as sent, as on the other systems) and the error left for the next
+/// call.
+pub(crate) fn send_batch(
+    fd: BorrowedFd<'_>,
+    state: &BatchState,
+    transmits: &[Transmit<'_>],
+) -> io::Result<usize> {
+    let mut datagrams = 0;
+    for (i, t) in transmits.iter().enumerate() {
+        let size = match t.segment_size {
+            Some(size) if t.segments() > 1 => size,
+            _ => t.contents.len().max(1),
+        };
+        let count = t.segments().max(1);
+        if i > 0 && datagrams + count > MAX_BATCH {
+            return Ok(i);
+        }
+        let to = destination(state.v6, &t.destination);
+        for k in 0..count {
+            let start = (k * size).min(t.contents.len());
+            let end = (start + size).min(t.contents.len());
+            match super::send_to(fd, &t.contents[start..end], &to) {
+                Ok(_) => datagrams += 1,
+                Err(e) if i == 0 && k == 0 => return Err(e),
+                // The transmit counts as sent once its first datagram went out.
+                Err(_) => return Ok(if k == 0 { i } else { i + 1 }),
+            }
+        }
+    }
+    Ok(transmits.len())
+}
+
+/// Receives one datagram into `bufs[0]` (the caller checked that `bufs` and `meta` are
+/// equally long and not empty) with one `recvfrom`; returns 1, or the error.
+pub(crate) fn recv_batch(
+    fd: BorrowedFd<'_>,
+    state: &BatchState,
+    bufs: &mut [IoSliceMut<'_>],
+    meta: &mut [RecvMeta],
+) -> io::Result<usize> {
+    let _ = state;
+    let (len, addr) = super::recv_from::<SocketAddr>(fd, &mut bufs[0][..])?;
+    meta[0] = RecvMeta {
+        addr,
+        len,
+        stride: len,
+        ecn: None,
+        dst_ip: None,
+        interface: None,
+        truncated: false,
+    };
+    Ok(1)
+}
