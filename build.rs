@@ -86,6 +86,7 @@ const CFGS: &[&str] = &[
     "ferrio_poll_int_events",
     "ferrio_no_libc_pollnval",
     "ferrio_udp_batch",
+    "ferrio_getrusage",
     "ferrio_mmsg",
     "ferrio_udp_gso",
     "ferrio_udp_cmsg",
@@ -220,6 +221,14 @@ const UNIX_FACTS: &[Fact] = &[
         cfg: "ferrio_no_libc_pollnval",
         apple: false,
         systems: "espidf",
+    },
+    // `getrusage(RUSAGE_SELF)` in libc: the CPU times the batched-UDP example prints
+    // (examples/udp_batch.rs; the library does not call it).
+    Fact {
+        cfg: "ferrio_getrusage",
+        apple: true,
+        systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris haiku hurd nto \
+                  aix cygwin redox emscripten",
     },
     // `sendmmsg` and `recvmmsg`: many datagrams per system call. (FreeBSD, NetBSD and
     // OpenBSD have them too; not yet used there.)
