@@ -2,7 +2,8 @@
 //!
 //! The types follow quinn-udp's shape (`Transmit`, `RecvMeta`, `EcnCodepoint`, and a state
 //! kept per socket), since that is what QUIC stacks already speak. The system calls are in
-//! `sys/unix/socket/batch.rs`; this file holds the public types and the checks of the
+//! `sys/unix/socket/batch.rs` (`batch_plain.rs` where there is no `msghdr`) and
+//! `sys/windows/socket/batch.rs`; this file holds the public types and the checks of the
 //! caller's input, which are the same on every system.
 
 use std::fmt;
@@ -164,8 +165,10 @@ impl Default for RecvMeta {
 /// stack, and the datagrams go straight from and into the caller's buffers. One call makes
 /// one system call on Linux (`sendmmsg` or `recvmmsg`, up to 64 messages), and on other
 /// systems one `sendmsg` or `recvmsg` per message (on Windows `WSASendMsg` or `WSARecvMsg`,
-/// or where the socket's provider lacks them `sendto` or `recvfrom`). The calls take any UDP
-/// socket handle, so
+/// or where the socket's provider lacks them `sendto` or `recvfrom`). Where the system has no
+/// `sendmsg`/`recvmsg` at all (Horizon, Hermit, WASI preview 2), a send is one `sendto` per
+/// datagram and a receive is one `recvfrom`, which fills one buffer per call, without
+/// metadata or truncation flag. The calls take any UDP socket handle, so
 /// they work on sockets of other libraries too; a tokio user calls them inside
 /// `tokio::net::UdpSocket::try_io`:
 ///
@@ -379,6 +382,10 @@ pub fn send_batch(
 ///
 /// A datagram longer than its buffer fills it and is marked [`RecvMeta::truncated`]; with
 /// GRO on, give buffers of 64 KiB so that trains fit.
+///
+/// Where the system has no `recvmsg` (Horizon, Hermit, WASI preview 2) one call receives one
+/// datagram (`recvfrom`, which cannot be told not to wait on a blocking socket there), and
+/// truncation is not flagged (see [`RecvMeta::truncated`]).
 ///
 /// Registered ferrio sockets should use [`UdpSocket::recv_batch`](crate::net::UdpSocket::recv_batch)
 /// (see [`send_batch`]).

@@ -8,7 +8,8 @@
 //! | packet info, ECN        | `IP_PKTINFO`, `IP_TOS`, `IPV6_PKTINFO`, `IPV6_TCLASS` (`ferrio_udp_cmsg`) | not carried |
 //!
 //! `--cfg ferrio_udp_plain` (build.rs) turns the three Linux facts off, so that tests run the
-//! other systems' path on Linux.
+//! other systems' path on Linux. Systems without `msghdr` (`ferrio_no_msghdr`) use
+//! `batch_plain.rs` instead of this file.
 //!
 //! Nothing is allocated: one call holds up to [`MAX_BATCH`] message headers, addresses and
 //! control-message buffers in arrays on the stack, and only the entries it uses are
