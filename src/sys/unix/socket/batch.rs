@@ -21,7 +21,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use libc::{c_int, c_void, sockaddr_storage, socklen_t};
+#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
+use libc::c_int;
+use libc::{c_void, sockaddr_storage, socklen_t};
 
 use super::addr::{family, inet_to_raw, FromStorage, RawInet};
 #[cfg(ferrio_udp_gso)]
@@ -194,14 +196,16 @@ fn msghdr(
 // ---------------------------------------------------------------------------------------------
 
 /// Writes control messages one after another into a [`Cmsg`].
+#[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(dead_code))]
 struct Encoder<'a> {
     buf: &'a mut Cmsg,
     len: usize,
 }
 
 impl Encoder<'_> {
-    /// Appends a message of `level` and `kind` carrying `value`.
-    #[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(dead_code))]
+    /// Appends a message of `level` and `kind` carrying `value`. (Only where control messages
+    /// are written: some systems' libc, ESP-IDF's and the Vita's, has no `CMSG_*` macros.)
+    #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
     fn push<T: Copy>(&mut self, level: c_int, kind: c_int, value: T) {
         let size = mem::size_of::<T>() as libc::c_uint;
         // SAFETY: CMSG_SPACE only computes a size.
