@@ -31,6 +31,9 @@
 //! Linux and Android have all of it. The other Unix systems run the same calls as a loop of
 //! `sendmsg` and `recvmsg`, with the same results and no saving, and carry no ECN or packet
 //! information ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata)).
+//! Where there is no `sendmsg` or `recvmsg` (Horizon, Hermit, WASI preview 2), a send is one
+//! `sendto` per datagram and a receive one `recvfrom` per call, and a truncated datagram is not
+//! flagged there.
 //!
 //! Windows has no call for several messages, so a batch is a loop of `WSASendMsg` and
 //! `WSARecvMsg`, one call per message, carrying packet information (`IP_PKTINFO`,
