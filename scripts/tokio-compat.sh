@@ -119,6 +119,14 @@ run() { # label, extra nextest args...
   local log="$DIR/$label.log"
   if cargo nextest run --no-fail-fast "$@" 2>&1 | tee "$log" | grep -E '^\s+(FAIL|TIMEOUT|SIGSEGV|SIGABRT)|Summary'; then :; fi
   grep -E 'Summary' "$log" | tail -n 1 > "$DIR/$label.summary" || true
+  # No summary: nextest never ran the tests (a build failure, a full disk, ...). That is a
+  # failure, not a pass with nothing to report.
+  if [ ! -s "$DIR/$label.summary" ]; then
+    echo "$label: nextest printed no summary (the build failed?); the end of $log:"
+    tail -n 20 "$log"
+    echo "no summary: the tests did not run" > "$DIR/$label.summary"
+    return 1
+  fi
 }
 
 # The build keeps line tables (file:line in panics and backtraces) but no other debug info, and
@@ -152,5 +160,5 @@ for f in "$DIR"/*.summary; do
 done
 grep -hE '^\s+(FAIL|TIMEOUT)' "$DIR"/*.log | sort -u || true
 # nextest exits non-zero on any failure; report it
-for f in "$DIR"/*.summary; do grep -qE '[1-9][0-9]* failed|timed out' "$f" && status=1; done
+for f in "$DIR"/*.summary; do grep -qE '[1-9][0-9]* failed|timed out|no summary' "$f" && status=1; done
 exit $status
