@@ -297,6 +297,11 @@ fn decode_cmsgs(ctrl: &[u8], m: &mut RecvMeta) {
             &ctrl[at + DATA_OFFSET..end],
             m,
         );
+        // A length reaching the end (or, from a broken stack, past it) makes this the last
+        // message; checked first so that rounding it up cannot overflow.
+        if header.cmsg_len >= ctrl.len() - at {
+            return;
+        }
         at += align(header.cmsg_len);
     }
 }
@@ -663,3 +668,7 @@ fn recv_one(s: BorrowedSocket<'_>, buf: &mut [u8]) -> io::Result<RecvMeta> {
         ..RecvMeta::default()
     })
 }
+
+#[cfg(test)]
+#[path = "batch_tests.rs"]
+mod tests;
