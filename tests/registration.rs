@@ -266,6 +266,65 @@ fn reregister_replaces_the_token() {
     assert_eq!(rx.read(&mut buf).unwrap(), 1);
 }
 
+/// Re-registering replaces the interests and the token: `source` is registered readable
+/// (idle: nothing reported), then writable under a new token (a byte `peer` writes is not
+/// reported as readable, even over a quiet period), then readable again under a third token
+/// (the pending byte is reported, and `read` takes it).
+fn reregister_replaces_the_interests_of<S: ferrio::event::Source>(
+    source: &mut S,
+    peer: &mut impl Write,
+    read: impl FnOnce(&mut S, &mut [u8]) -> io::Result<usize>,
+) {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+
+    poll.registry()
+        .register(source, Token(1), Interest::READABLE)
+        .unwrap();
+    expect_no_events(&mut poll, &mut events, &[Token(1)]);
+
+    poll.registry()
+        .reregister(source, Token(2), Interest::WRITABLE)
+        .unwrap();
+    peer.write_all(b"x").unwrap();
+    let seen = expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(2), Interest::WRITABLE)],
+    );
+    for s in &seen {
+        assert_ne!(s.token, Token(1), "old token reported: {seen:?}");
+        assert!(
+            !(s.token == Token(2) && s.readable),
+            "readability reported without interest: {seen:?}"
+        );
+    }
+    let deadline = Instant::now() + util::QUIET;
+    while Instant::now() < deadline {
+        util::poll_retrying(&mut poll, &mut events, Some(util::QUIET));
+        for e in &events {
+            assert_ne!(e.token(), Token(1), "old token reported: {e:?}");
+            assert!(
+                !e.is_readable(),
+                "readability reported without interest: {e:?}"
+            );
+        }
+    }
+
+    poll.registry()
+        .reregister(source, Token(3), Interest::READABLE)
+        .unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::new(Token(3), Interest::READABLE)],
+    );
+    let mut buf = [0u8; 4];
+    assert_eq!(read(source, &mut buf).unwrap(), 1);
+    poll.registry().deregister(source).unwrap();
+}
+
+/// With a Unix socket's fd, through `SourceFd`.
 #[cfg(unix)]
 #[test]
 #[cfg_attr(
@@ -273,114 +332,20 @@ fn reregister_replaces_the_token() {
     ignore = "Miri's socketpair has no send(2), which UnixStream writes with"
 )]
 fn reregister_replaces_the_interests() {
-    let mut poll = Poll::new().unwrap();
-    let mut events = Events::with_capacity(8);
     let (local, mut peer) = UnixStream::pair().unwrap();
     util::set_nonblocking(&local);
     let fd = local.as_raw_fd();
-
-    // Readable only: an idle socket reports nothing (writability is not asked for).
-    poll.registry()
-        .register(&mut SourceFd(&fd), Token(1), Interest::READABLE)
-        .unwrap();
-    expect_no_events(&mut poll, &mut events, &[Token(1)]);
-
-    // Writable only, new token: writability is reported, readability is not, even with data.
-    poll.registry()
-        .reregister(&mut SourceFd(&fd), Token(2), Interest::WRITABLE)
-        .unwrap();
-    peer.write_all(b"x").unwrap();
-    let seen = expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::new(Token(2), Interest::WRITABLE)],
-    );
-    for s in &seen {
-        assert_ne!(s.token, Token(1), "old token reported: {seen:?}");
-        assert!(
-            !(s.token == Token(2) && s.readable),
-            "readability reported without interest: {seen:?}"
-        );
-    }
-    // A quiet period: still no readable event for the writable-only registration.
-    let deadline = Instant::now() + util::QUIET;
-    while Instant::now() < deadline {
-        util::poll_retrying(&mut poll, &mut events, Some(util::QUIET));
-        for e in &events {
-            assert_ne!(e.token(), Token(1), "old token reported: {e:?}");
-            assert!(
-                !e.is_readable(),
-                "readability reported without interest: {e:?}"
-            );
-        }
-    }
-
-    // Back to readable, third token: the pending byte is reported now.
-    poll.registry()
-        .reregister(&mut SourceFd(&fd), Token(3), Interest::READABLE)
-        .unwrap();
-    expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::new(Token(3), Interest::READABLE)],
-    );
-    let mut buf = [0u8; 4];
-    assert_eq!((&local).read(&mut buf).unwrap(), 1);
-    poll.registry().deregister(&mut SourceFd(&fd)).unwrap();
+    reregister_replaces_the_interests_of(&mut SourceFd(&fd), &mut peer, |_, buf| {
+        (&local).read(buf)
+    });
 }
 
-/// The same with a TCP connection registered directly (Windows has no `SourceFd`).
+/// With a TCP connection registered directly (Windows has no `SourceFd`).
 #[cfg(windows)]
 #[test]
 fn reregister_replaces_the_interests() {
-    let mut poll = Poll::new().unwrap();
-    let mut events = Events::with_capacity(8);
     let (mut peer, mut local) = channel();
-
-    poll.registry()
-        .register(&mut local, Token(1), Interest::READABLE)
-        .unwrap();
-    expect_no_events(&mut poll, &mut events, &[Token(1)]);
-
-    poll.registry()
-        .reregister(&mut local, Token(2), Interest::WRITABLE)
-        .unwrap();
-    peer.write_all(b"x").unwrap();
-    let seen = expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::new(Token(2), Interest::WRITABLE)],
-    );
-    for s in &seen {
-        assert_ne!(s.token, Token(1), "old token reported: {seen:?}");
-        assert!(
-            !(s.token == Token(2) && s.readable),
-            "readability reported without interest: {seen:?}"
-        );
-    }
-    let deadline = Instant::now() + util::QUIET;
-    while Instant::now() < deadline {
-        util::poll_retrying(&mut poll, &mut events, Some(util::QUIET));
-        for e in &events {
-            assert_ne!(e.token(), Token(1), "old token reported: {e:?}");
-            assert!(
-                !e.is_readable(),
-                "readability reported without interest: {e:?}"
-            );
-        }
-    }
-
-    poll.registry()
-        .reregister(&mut local, Token(3), Interest::READABLE)
-        .unwrap();
-    expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::new(Token(3), Interest::READABLE)],
-    );
-    let mut buf = [0u8; 4];
-    assert_eq!(local.read(&mut buf).unwrap(), 1);
-    poll.registry().deregister(&mut local).unwrap();
+    reregister_replaces_the_interests_of(&mut local, &mut peer, |s, buf| s.read(buf));
 }
 
 #[test]
