@@ -1,6 +1,6 @@
 //! The metadata of a received datagram, read from its control messages (see the table in
 //! `batch.rs`). The systems differ in which messages they write, not in how one message is
-//! read, so the reading is one function driven by a [`Layout`]: the level and type of each
+//! read, so the reading is one function driven by a `Layout`: the level and type of each
 //! message on this system. The unit tests below feed it the messages of other systems, which
 //! this way are tested on Linux too.
 
