@@ -41,7 +41,16 @@ use std::env;
 use std::process::Command;
 
 /// The facts of batched UDP that `--cfg ferrio_udp_plain` turns off.
-const UDP_PLAIN_OFF: &[&str] = &["ferrio_mmsg", "ferrio_udp_gso", "ferrio_udp_cmsg"];
+const UDP_PLAIN_OFF: &[&str] = &[
+    "ferrio_mmsg",
+    "ferrio_udp_gso",
+    "ferrio_udp_cmsg_v6",
+    "ferrio_udp_pktinfo_v4",
+    "ferrio_udp_dstaddr_v4",
+    "ferrio_udp_srcaddr_v4",
+    "ferrio_udp_ecn_v4",
+    "ferrio_udp_tos_byte",
+];
 
 /// Every cfg name the crate's code tests: set by this script, or by the user (`docsrs` by
 /// docs.rs, the two that force poll(2), `ferrio_udp_plain`).
@@ -94,6 +103,13 @@ const CFGS: &[&str] = &[
     "ferrio_mmsg",
     "ferrio_udp_gso",
     "ferrio_udp_cmsg",
+    "ferrio_udp_cmsg_v6",
+    "ferrio_udp_pktinfo_v4",
+    "ferrio_udp_dstaddr_v4",
+    "ferrio_udp_srcaddr_v4",
+    "ferrio_udp_ecn_v4",
+    "ferrio_udp_tos_byte",
+    "ferrio_udp_meta_v4",
     "ferrio_wasi",
     "ferrio_posix",
     "ferrio_fd",
@@ -247,13 +263,56 @@ const UNIX_FACTS: &[Fact] = &[
         apple: false,
         systems: "linux android",
     },
-    // Per-datagram metadata as Linux carries it: `IP_PKTINFO` and `IPV6_RECVPKTINFO`
-    // (destination address and interface, and the source to send from), `IP_RECVTOS` and
-    // `IPV6_RECVTCLASS` (ECN received; `IP_TOS`/`IPV6_TCLASS` messages set it on send).
+    // Per-datagram metadata of batched UDP, in control messages (src/sys/unix/socket/batch.rs;
+    // the facts below `ferrio_udp_cmsg_v6` are about IPv4 datagrams). For IPv6, RFC 3542's
+    // messages: `IPV6_RECVPKTINFO` (destination address and interface received),
+    // `IPV6_PKTINFO` (the source to send from), `IPV6_RECVTCLASS` and `IPV6_TCLASS` (ECN both
+    // ways).
     Fact {
-        cfg: "ferrio_udp_cmsg",
-        apple: false,
+        cfg: "ferrio_udp_cmsg_v6",
+        apple: true,
+        systems: "linux android freebsd dragonfly netbsd openbsd",
+    },
+    // `IP_PKTINFO` both ways: `in_pktinfo` with the destination address and interface received,
+    // the source to send from in `ipi_spec_dst` (Apple's `IP_RECVPKTINFO` is the same number).
+    // NetBSD's `in_pktinfo` has no `ipi_spec_dst`: NetBSD takes the next two facts, as the
+    // other BSDs do.
+    Fact {
+        cfg: "ferrio_udp_pktinfo_v4",
+        apple: true,
         systems: "linux android",
+    },
+    // `IP_RECVDSTADDR` (the destination address, an `in_addr`) and `IP_RECVIF` (the
+    // interface, a `sockaddr_dl`) received.
+    Fact {
+        cfg: "ferrio_udp_dstaddr_v4",
+        apple: false,
+        systems: "freebsd dragonfly netbsd openbsd",
+    },
+    // `IP_SENDSRCADDR` (an `in_addr`): the source to send from. Not DragonFly, whose
+    // `udp_output` ignores control messages. (FreeBSD refuses it on a socket bound to one
+    // address, as ip(4) says: it is for sockets bound to the wildcard address.)
+    Fact {
+        cfg: "ferrio_udp_srcaddr_v4",
+        apple: false,
+        systems: "freebsd netbsd openbsd",
+    },
+    // ECN of IPv4 datagrams both ways: `IP_RECVTOS` (the TOS byte received, as a message of
+    // type `IP_TOS` on Linux, `IP_RECVTOS` elsewhere) and an `IP_TOS` message on send. libc
+    // has no `IP_RECVTOS` for NetBSD, OpenBSD or DragonFly, and their `udp_output` does not
+    // apply an `IP_TOS` message (OpenBSD's and DragonFly's ignore it; quinn-udp leaves it
+    // out on NetBSD).
+    Fact {
+        cfg: "ferrio_udp_ecn_v4",
+        apple: true,
+        systems: "linux android freebsd",
+    },
+    // The `IP_TOS` message of a sent datagram holds one byte (FreeBSD's `udp_output` refuses
+    // any other length); elsewhere an int.
+    Fact {
+        cfg: "ferrio_udp_tos_byte",
+        apple: false,
+        systems: "freebsd",
     },
     // No POLLPRI (nor priority data) for poll(2).
     Fact {
@@ -723,6 +782,17 @@ fn main() {
     }
     if holds("ferrio_waitid") || holds("ferrio_kevent") {
         println!("cargo:rustc-cfg=ferrio_child_exit");
+    }
+    // Batched UDP reads and writes control messages where one of the metadata facts holds
+    // (`ferrio_udp_cmsg`), and carries all of it for IPv4 datagrams (ECN both ways, the
+    // destination and interface received, the source sent) where `ferrio_udp_meta_v4` holds.
+    let v4_dst = holds("ferrio_udp_pktinfo_v4") || holds("ferrio_udp_dstaddr_v4");
+    let v4_src = holds("ferrio_udp_pktinfo_v4") || holds("ferrio_udp_srcaddr_v4");
+    if v4_dst || v4_src || holds("ferrio_udp_cmsg_v6") || holds("ferrio_udp_ecn_v4") {
+        println!("cargo:rustc-cfg=ferrio_udp_cmsg");
+    }
+    if v4_dst && v4_src && holds("ferrio_udp_ecn_v4") {
+        println!("cargo:rustc-cfg=ferrio_udp_meta_v4");
     }
     // epoll_pwait2 (sub-millisecond timeouts), called through syscall(2) where libc's
     // timespec is the kernel's 64-bit one: 64-bit Linux. Not Android: the seccomp filter of

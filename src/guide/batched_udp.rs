@@ -29,8 +29,12 @@
 //! datagram: mix the two kinds of receive only after `set_gro(.., false)`.
 //!
 //! Linux and Android have all of it. The other Unix systems run the same calls as a loop of
-//! `sendmsg` and `recvmsg`, with the same results and no saving, and carry no ECN or packet
-//! information ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata)).
+//! `sendmsg` and `recvmsg`, with the same results and no saving. The metadata QUIC needs
+//! (ECN marks both ways, the source address to send from, the local address and interface a
+//! datagram arrived on) travels in their control messages on Apple's systems, FreeBSD, and
+//! for IPv6 on NetBSD, OpenBSD and DragonFly, whose IPv4 sockets carry no ECN
+//! ([`UdpBatch::carries_metadata`](crate::net::UdpBatch::carries_metadata) says what a socket
+//! carries); the other Unix systems carry none.
 //! Where there is no `sendmsg` or `recvmsg` (Horizon, Hermit, WASI preview 2), a send is one
 //! `sendto` per datagram and a receive one `recvfrom` per call, and a truncated datagram is not
 //! flagged there.

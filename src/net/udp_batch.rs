@@ -73,7 +73,9 @@ pub struct Transmit<'a> {
     pub segment_size: Option<usize>,
     /// The local address to send from (`None`: the one the system picks), for sockets bound
     /// to a wildcard address on a host with several. Needs
-    /// [`UdpBatch::carries_metadata`].
+    /// [`UdpBatch::carries_metadata`]. FreeBSD, NetBSD and OpenBSD take an IPv4 source only on
+    /// a socket bound to the wildcard address (elsewhere the send may fail with the system's
+    /// error); DragonFly ignores it.
     pub src_ip: Option<IpAddr>,
 }
 
@@ -251,9 +253,20 @@ impl UdpBatch {
     /// Whether ECN marks, the source address to send from and the local address and
     /// interface of received datagrams are carried ([`Transmit::ecn`],
     /// [`Transmit::src_ip`], [`RecvMeta::ecn`], [`RecvMeta::dst_ip`],
-    /// [`RecvMeta::interface`]): on Linux and Android, and on Windows 10 and later (through
-    /// `WSASendMsg` and `WSARecvMsg`, ECN with `IP_ECN`/`IPV6_ECN`). On other Unix systems
-    /// they are ignored on send and `None` on receive.
+    /// [`RecvMeta::interface`]), all of them both ways, for the socket this state was made
+    /// for: on Linux and Android, macOS, iOS and Apple's other systems, and FreeBSD
+    /// (through control messages of `sendmsg` and `recvmsg`; an IPv4 socket needs a kernel
+    /// with `IP_RECVTOS`, which older macOS and FreeBSD lack), and on Windows 10 and later
+    /// (through `WSASendMsg` and `WSARecvMsg`, ECN with `IP_ECN`/`IPV6_ECN`). On NetBSD,
+    /// OpenBSD and DragonFly it is `true` for IPv6 sockets; their IPv4 sockets carry no ECN
+    /// (and on DragonFly no source), but still report the local address and interface of
+    /// received datagrams. On other Unix systems the metadata is ignored on send and `None`
+    /// on receive.
+    ///
+    /// An IPv6 socket's answer is about IPv6 datagrams. The IPv4 datagrams of a dual-stack
+    /// socket (as mapped addresses) carry their metadata on Linux and Android; other systems
+    /// may report less of it (Apple's systems, for one, no ECN), so use an IPv4 socket for
+    /// IPv4 where it matters.
     ///
     /// Where Windows lacks ECN reception (`IP_RECVECN`) this is `false`, yet received
     /// datagrams still report their local address and interface, and their ECN bits where

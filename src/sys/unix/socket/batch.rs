@@ -5,11 +5,25 @@
 //! |-------------------------|-----------------------------------------|------------------------|
 //! | many messages per call  | `sendmmsg`, `recvmmsg` (`ferrio_mmsg`)  | one `sendmsg`/`recvmsg` each |
 //! | trains (GSO), GRO       | `UDP_SEGMENT`, `UDP_GRO` (`ferrio_udp_gso`) | datagram by datagram |
-//! | packet info, ECN        | `IP_PKTINFO`, `IP_TOS`, `IPV6_PKTINFO`, `IPV6_TCLASS` (`ferrio_udp_cmsg`) | not carried |
+//! | packet info, ECN        | control messages (`ferrio_udp_cmsg`)    | the same on Apple's systems and the BSDs (below), elsewhere not carried |
 //!
-//! `--cfg ferrio_udp_plain` (build.rs) turns the three Linux facts off, so that tests run the
-//! other systems' path on Linux. Systems without `msghdr` (`ferrio_no_msghdr`) use
-//! `batch_plain.rs` instead of this file.
+//! The metadata of each datagram, by system (`-`: not carried; `batch/meta.rs` reads it):
+//!
+//! | metadata               | Linux, Android | Apple's systems | FreeBSD | NetBSD, OpenBSD | DragonFly |
+//! |------------------------|----------------|-----------------|---------|-----------------|-----------|
+//! | IPv6: all (`ferrio_udp_cmsg_v6`) | received with `IPV6_RECVPKTINFO`, `IPV6_RECVTCLASS`; sent with `IPV6_PKTINFO`, `IPV6_TCLASS` (an int) | same | same | same | same |
+//! | IPv4 destination, interface | `IP_PKTINFO` (`ferrio_udp_pktinfo_v4`) | `IP_PKTINFO` | `IP_RECVDSTADDR`, `IP_RECVIF` (`ferrio_udp_dstaddr_v4`) | same | same |
+//! | IPv4 source, sent      | `IP_PKTINFO`   | `IP_PKTINFO`    | `IP_SENDSRCADDR` (`ferrio_udp_srcaddr_v4`) | same | - |
+//! | IPv4 ECN, received     | `IP_RECVTOS` (`ferrio_udp_ecn_v4`) | `IP_RECVTOS` | `IP_RECVTOS` | - | - |
+//! | IPv4 ECN, sent         | `IP_TOS`, an int | `IP_TOS`, an int | `IP_TOS`, a byte (`ferrio_udp_tos_byte`) | - | - |
+//!
+//! `carries_metadata` is true where a socket carries all of it: IPv6 sockets wherever
+//! `ferrio_udp_cmsg_v6` holds, IPv4 sockets where `ferrio_udp_meta_v4` does (build.rs) and the
+//! kernel takes `IP_RECVTOS` (older macOS and FreeBSD do not).
+//!
+//! `--cfg ferrio_udp_plain` (build.rs) turns these facts and the Linux ones above off, so that
+//! tests run the path of systems without them on Linux. Systems without `msghdr`
+//! (`ferrio_no_msghdr`) use `batch_plain.rs` instead of this file.
 //!
 //! Nothing is allocated: one call holds up to [`MAX_BATCH`] message headers, addresses and
 //! control-message buffers in arrays on the stack, and only the entries it uses are
@@ -30,8 +44,6 @@ use super::addr::{family, inet_to_raw, FromStorage, RawInet};
 use super::opt::getsockopt;
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
 use super::opt::setsockopt;
-#[cfg(ferrio_udp_cmsg)]
-use crate::net::EcnCodepoint;
 use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};
 use crate::sys::failpoints::syscall;
 
@@ -40,9 +52,14 @@ use crate::sys::failpoints::syscall;
 const MAX_BATCH: usize = 64;
 const _: () = assert!(MAX_BATCH >= MAX_GSO_SEGMENTS);
 
-/// Room for the control messages of one datagram: at most packet info (20 bytes of data for
-/// IPv6), a traffic class or TOS, and a segment size, each with its header (16 bytes on
-/// 64-bit Linux) and padding: 88 bytes on 64-bit Linux, with room to spare.
+/// Room for the control messages of one datagram, each with its header (16 bytes on 64-bit
+/// Linux and the 64-bit BSDs, 12 on Apple's systems) and padding to the next. Sent: at most a
+/// TOS or traffic class, a source (20 bytes of data for IPv6) and a segment size, 88 bytes on
+/// 64-bit Linux. Received: packet info, a TOS or traffic class and a segment size, 88 bytes
+/// on 64-bit Linux (120 for an IPv4 datagram on a dual-stack socket, which gets both packet
+/// infos); on FreeBSD an IPv4 socket's destination (4 bytes of data), interface
+/// (`sockaddr_dl`, 56: the kernel pads it to at least libc's 54-byte struct) and TOS byte,
+/// 120 bytes; less elsewhere.
 const CMSG_CAP: usize = 128;
 
 /// A control-message buffer, aligned for `cmsghdr`.
@@ -54,6 +71,8 @@ struct Cmsg([u8; CMSG_CAP]);
 pub(crate) struct BatchState {
     /// The socket is IPv6 (IPv4 destinations are then sent to as mapped addresses).
     v6: bool,
+    /// All the metadata is carried (`carries_metadata`).
+    metadata: bool,
     /// How many datagrams a train may hold when the kernel cuts it; 1: no GSO.
     gso: AtomicUsize,
     /// How many datagrams one receive buffer may hold; 1: no GRO.
@@ -71,20 +90,9 @@ impl BatchState {
             _ => return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT)),
         };
         #[cfg(ferrio_udp_cmsg)]
-        {
-            let on: c_int = 1;
-            if v6 {
-                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, on)?;
-                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS, on)?;
-                // IPv4 datagrams on a dual-stack socket come with the IPv4 messages; an
-                // IPv6-only socket may refuse to ask for them, which changes nothing.
-                let _ = setsockopt(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, on);
-                let _ = setsockopt(fd, libc::IPPROTO_IP, libc::IP_RECVTOS, on);
-            } else {
-                setsockopt(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, on)?;
-                setsockopt(fd, libc::IPPROTO_IP, libc::IP_RECVTOS, on)?;
-            }
-        }
+        let metadata = BatchState::ask_for_metadata(fd, v6)?;
+        #[cfg(not(ferrio_udp_cmsg))]
+        let metadata = false;
         #[cfg(ferrio_udp_gso)]
         let (gso, gro) = {
             // Kernels before 4.18 know no UDP_SEGMENT, before 5.0 no UDP_GRO.
@@ -96,10 +104,46 @@ impl BatchState {
         let (gso, gro) = (false, false);
         Ok(BatchState {
             v6,
+            metadata,
             gso: AtomicUsize::new(if gso { MAX_GSO_SEGMENTS } else { 1 }),
             gro: AtomicUsize::new(if gro { MAX_GSO_SEGMENTS } else { 1 }),
             mmsg: AtomicBool::new(cfg!(ferrio_mmsg)),
         })
+    }
+
+    /// Asks the kernel for the control messages of received datagrams; returns whether the
+    /// socket carries all the metadata. An IPv6 socket needs its IPv6 messages, and asks for
+    /// the IPv4 ones too, for the IPv4 datagrams of a dual-stack socket; an IPv6-only socket
+    /// (and Apple's systems, for `IP_RECVTOS`) may refuse those, which changes nothing.
+    #[cfg(ferrio_udp_cmsg)]
+    fn ask_for_metadata(fd: BorrowedFd<'_>, v6: bool) -> io::Result<bool> {
+        let on: c_int = 1;
+        let ask_v4 = |name: c_int| match setsockopt(fd, libc::IPPROTO_IP, name, on) {
+            Err(e) if !v6 => Err(e),
+            _ => Ok(()),
+        };
+        #[cfg(ferrio_udp_pktinfo_v4)]
+        ask_v4(libc::IP_PKTINFO)?;
+        #[cfg(ferrio_udp_dstaddr_v4)]
+        {
+            ask_v4(libc::IP_RECVDSTADDR)?;
+            ask_v4(libc::IP_RECVIF)?;
+        }
+        // Older macOS (as quinn-udp found) and FreeBSD kernels lack IP_RECVTOS: the socket then
+        // works without ECN, and says so.
+        #[cfg(ferrio_udp_ecn_v4)]
+        let ecn_v4 = setsockopt(fd, libc::IPPROTO_IP, libc::IP_RECVTOS, on).is_ok();
+        #[cfg(not(ferrio_udp_ecn_v4))]
+        let ecn_v4 = false;
+        if v6 {
+            #[cfg(ferrio_udp_cmsg_v6)]
+            {
+                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, on)?;
+                setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS, on)?;
+            }
+            return Ok(cfg!(ferrio_udp_cmsg_v6));
+        }
+        Ok(cfg!(ferrio_udp_meta_v4) && ecn_v4)
     }
 
     pub(crate) fn max_gso_segments(&self) -> usize {
@@ -115,7 +159,7 @@ impl BatchState {
     }
 
     pub(crate) fn carries_metadata(&self) -> bool {
-        cfg!(ferrio_udp_cmsg)
+        self.metadata
     }
 
     pub(crate) fn disable_gso(&self) {
@@ -253,7 +297,7 @@ fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
 
 /// The control messages of a datagram of `t`: ECN, source address, and the segment size of
 /// a train the kernel cuts (`gso`).
-#[cfg_attr(not(any(ferrio_udp_cmsg, ferrio_udp_gso)), allow(unused_variables))]
+#[cfg_attr(not(all(ferrio_udp_cmsg, ferrio_udp_gso)), allow(unused_variables))]
 fn encode(enc: &mut Encoder<'_>, t: &Transmit<'_>, to: &SocketAddr, gso: bool) {
     #[cfg(ferrio_udp_cmsg)]
     {
@@ -261,19 +305,31 @@ fn encode(enc: &mut Encoder<'_>, t: &Transmit<'_>, to: &SocketAddr, gso: bool) {
             IpAddr::V4(_) => true,
             IpAddr::V6(ip) => ip.to_ipv4_mapped().is_some(),
         };
-        if let Some(ecn) = t.ecn {
-            let bits = c_int::from(ecn.bits());
-            if to_v4 {
-                enc.push(libc::IPPROTO_IP, libc::IP_TOS, bits);
-            } else {
-                enc.push(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, bits);
+        // Where a system has no message for a piece of metadata, it is left out (see the table
+        // above).
+        match t.ecn {
+            #[cfg(all(ferrio_udp_ecn_v4, ferrio_udp_tos_byte))]
+            Some(ecn) if to_v4 => enc.push(libc::IPPROTO_IP, libc::IP_TOS, ecn.bits()),
+            #[cfg(all(ferrio_udp_ecn_v4, not(ferrio_udp_tos_byte)))]
+            Some(ecn) if to_v4 => {
+                enc.push(libc::IPPROTO_IP, libc::IP_TOS, c_int::from(ecn.bits()));
             }
+            #[cfg(ferrio_udp_cmsg_v6)]
+            Some(ecn) if !to_v4 => {
+                enc.push(
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_TCLASS,
+                    c_int::from(ecn.bits()),
+                );
+            }
+            _ => {}
         }
         let src = t.src_ip.map(|ip| match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             v4 => v4,
         });
         match src {
+            #[cfg(ferrio_udp_pktinfo_v4)]
             Some(IpAddr::V4(ip)) => {
                 // SAFETY: an all-zero in_pktinfo is valid.
                 let mut info: libc::in_pktinfo = unsafe { mem::zeroed() };
@@ -282,6 +338,14 @@ fn encode(enc: &mut Encoder<'_>, t: &Transmit<'_>, to: &SocketAddr, gso: bool) {
                 };
                 enc.push(libc::IPPROTO_IP, libc::IP_PKTINFO, info);
             }
+            #[cfg(ferrio_udp_srcaddr_v4)]
+            Some(IpAddr::V4(ip)) => {
+                let addr = libc::in_addr {
+                    s_addr: u32::from_ne_bytes(ip.octets()),
+                };
+                enc.push(libc::IPPROTO_IP, libc::IP_SENDSRCADDR, addr);
+            }
+            #[cfg(ferrio_udp_cmsg_v6)]
             Some(IpAddr::V6(ip)) => {
                 // SAFETY: an all-zero in6_pktinfo is valid.
                 let mut info: libc::in6_pktinfo = unsafe { mem::zeroed() };
@@ -290,7 +354,7 @@ fn encode(enc: &mut Encoder<'_>, t: &Transmit<'_>, to: &SocketAddr, gso: bool) {
                 };
                 enc.push(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info);
             }
-            None => {}
+            _ => {}
         }
     }
     #[cfg(ferrio_udp_gso)]
@@ -553,6 +617,14 @@ fn decode_cmsgs(hdr: &libc::msghdr, meta: &mut RecvMeta) {
     while !c.is_null() {
         // SAFETY: `c` is a header inside the buffer (see above and below).
         let header = unsafe { c.read_unaligned() };
+        // A length shorter than the header is no message, and the BSDs' and Apple's
+        // CMSG_NXTHDR would return the same header again for a length of 0 (glibc's and
+        // musl's stop): end there rather than loop.
+        // (`cmsg_len` is a `size_t` on glibc, a `socklen_t` elsewhere.)
+        #[allow(clippy::unnecessary_cast)]
+        if (header.cmsg_len as usize) < mem::size_of::<libc::cmsghdr>() {
+            break;
+        }
         // SAFETY: CMSG_DATA only computes the address of the data following `c`.
         let data = unsafe { libc::CMSG_DATA(c) };
         let data_len = (header.cmsg_len as usize).saturating_sub(data as usize - c as usize);
@@ -580,67 +652,8 @@ unsafe fn assume_init<T>(entries: &mut [MaybeUninit<T>]) -> &mut [T] {
     unsafe { &mut *(entries as *mut [MaybeUninit<T>] as *mut [T]) }
 }
 
-/// C types read from control messages: plain integers and structs of them, valid for any
-/// bits.
+/// Reading one control message (`decode_one`): what each system writes, and how it reads.
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
-trait Plain: Copy {}
+mod meta;
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
-impl Plain for c_int {}
-#[cfg(ferrio_udp_cmsg)]
-impl Plain for u8 {}
-#[cfg(ferrio_udp_cmsg)]
-impl Plain for libc::in_pktinfo {}
-#[cfg(ferrio_udp_cmsg)]
-impl Plain for libc::in6_pktinfo {}
-
-/// A `T` from the start of `data`, if it holds one.
-#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
-fn read<T: Plain>(data: &[u8]) -> Option<T> {
-    // SAFETY: `data` holds at least a `T`'s bytes, read unaligned, and `T: Plain` is valid
-    // for any bits.
-    (data.len() >= mem::size_of::<T>())
-        .then(|| unsafe { data.as_ptr().cast::<T>().read_unaligned() })
-}
-
-/// One control message: its level, type and data.
-#[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
-fn decode_one(level: c_int, kind: c_int, data: &[u8], m: &mut RecvMeta) {
-    match (level, kind) {
-        #[cfg(ferrio_udp_cmsg)]
-        (libc::IPPROTO_IP, libc::IP_TOS) => {
-            // One byte on Linux.
-            m.ecn = read::<u8>(data).and_then(EcnCodepoint::from_bits);
-        }
-        #[cfg(ferrio_udp_cmsg)]
-        (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) => {
-            m.ecn = read::<c_int>(data).and_then(|class| EcnCodepoint::from_bits(class as u8));
-        }
-        #[cfg(ferrio_udp_cmsg)]
-        (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
-            if let Some(info) = read::<libc::in_pktinfo>(data) {
-                let addr = info.ipi_addr.s_addr.to_ne_bytes();
-                m.dst_ip = Some(IpAddr::V4(Ipv4Addr::from(addr)));
-                m.interface = u32::try_from(info.ipi_ifindex).ok();
-            }
-        }
-        #[cfg(ferrio_udp_cmsg)]
-        (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
-            if let Some(info) = read::<libc::in6_pktinfo>(data) {
-                m.dst_ip = Some(IpAddr::V6(info.ipi6_addr.s6_addr.into()));
-                // (Unsigned on glibc, signed in Android's declaration.)
-                #[allow(clippy::unnecessary_cast)]
-                let index = info.ipi6_ifindex as u32;
-                m.interface = Some(index);
-            }
-        }
-        #[cfg(ferrio_udp_gso)]
-        (libc::SOL_UDP, libc::UDP_GRO) => {
-            if let Some(size) = read::<c_int>(data) {
-                if size > 0 {
-                    m.stride = size as usize;
-                }
-            }
-        }
-        _ => {}
-    }
-}
+use self::meta::decode_one;
