@@ -22,35 +22,23 @@ use ferrio::{Events, Interest, Poll, Token};
 
 use util::{expect_events, Expect, TIMEOUT};
 
-const TIMER: Token = Token(9);
-
-/// What the child does: a new timer, and one inherited from the parent, each fire once.
-fn child(inherited: &mut Timer) {
-    let mut poll = Poll::new().unwrap();
+/// Registers `timer` with `poll` under `token`, sets it, and checks that it fires once.
+fn fires_once(poll: &mut Poll, timer: &mut Timer, token: Token) {
     let mut events = Events::with_capacity(8);
-    let mut timer = Timer::new().unwrap();
     poll.registry()
-        .register(&mut timer, TIMER, Interest::READABLE)
+        .register(timer, token, Interest::READABLE)
         .unwrap();
     timer.set_oneshot(Duration::from_millis(1)).unwrap();
-    expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::new(TIMER, Interest::READABLE)],
-    );
+    expect_events(poll, &mut events, &[Expect::new(token, Interest::READABLE)]);
     assert_eq!(timer.expirations().unwrap(), 1);
+}
 
-    // The parent never sets its copy, so the notifier they share sees only the child's.
-    poll.registry()
-        .register(inherited, Token(10), Interest::READABLE)
-        .unwrap();
-    inherited.set_oneshot(Duration::from_millis(1)).unwrap();
-    expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::new(Token(10), Interest::READABLE)],
-    );
-    assert_eq!(inherited.expirations().unwrap(), 1);
+/// What the child does: a new timer, and one inherited from the parent, each fire once. (The
+/// parent never sets its copy, so the notifier they share sees only the child's expiry.)
+fn child(inherited: &mut Timer) {
+    let mut poll = Poll::new().unwrap();
+    fires_once(&mut poll, &mut Timer::new().unwrap(), Token(1));
+    fires_once(&mut poll, inherited, Token(2));
 }
 
 #[test]
