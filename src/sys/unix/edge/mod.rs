@@ -17,7 +17,8 @@
 //! report it, so the caller hears from the source again either way.
 //!
 //! - `bits.rs`: the poll(2) bits: interests, disarming, re-arming, readiness.
-//! - this file: the per-source state ([`IoSourceState`]) over a backend's [`Rearm`].
+//! - this file: the per-source state ([`IoSourceState`]) over a backend's [`Rearm`], and the
+//!   epoch and selector-handle count that both backends keep ([`PollerState`]).
 
 mod bits;
 
