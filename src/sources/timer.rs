@@ -34,7 +34,12 @@ use crate::sys::sources::PortSource as IoSource;
 ///   one clock thread, started by the first timer of the process and kept for its life, makes
 ///   readable when the timer expires. It sleeps on a condition variable to the earliest
 ///   deadline of all timers (so with the resolution of that wait) and looks over every timer
-///   at each wake-up; the semantics below are the same.
+///   at each wake-up; the semantics below are the same. A child made by `fork` without `exec`
+///   starts its own clock thread with the first timer it makes or sets. But a fork made while
+///   another thread holds the timers' lock (inside a timer call, or the clock thread for a
+///   moment at each expiry) leaves that lock held for good in the child, whose timer calls
+///   then block: there, fork without `exec` only while no other thread uses a timer and none
+///   is armed. (A fork followed by `exec`, as `std::process::Command` does, is not affected.)
 /// * **Re-arming:** setting an armed timer replaces its setting, counted from the call, and
 ///   drops the expirations not yet read. [`cancel`](Timer::cancel) disarms it and drops them
 ///   too. An event already on its way to a `poll` may still be reported after either; the
@@ -46,7 +51,8 @@ use crate::sys::sources::PortSource as IoSource;
 ///   registered, and keeps counting while deregistered.
 ///
 /// Arming, cancelling and reading are one or two system calls each (with the clock thread:
-/// a lock and a read of the notifier) and allocate nothing, nor does an expiry.
+/// a lock and a read of the notifier, and `getpid` when arming) and allocate nothing, nor does
+/// an expiry.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {

@@ -485,17 +485,34 @@ const POLLER_CASES: &[Case] = &[
     case!("deregister, epoll_ctl ENOMEM", "epoll_ctl", ENOMEM, Epoll, deregister_fails),
 ];
 
-/// The cases of `ferrio::sources`.
+/// The other cases of `ferrio::sources`.
 #[rustfmt::skip]
 const SOURCE_CASES: &[Case] = &[
-    case!("Timer::new, timerfd_create EMFILE", "timerfd_create", EMFILE, Both, sources::timer_new),
-    case!("Timer::set_oneshot, timerfd_settime EINVAL", "timerfd_settime", EINVAL, Both, sources::timer_set),
-    case!("Timer::expirations, read EIO", "timer_read", EIO, Both, sources::timer_read),
     case!("Signals::new, eventfd EMFILE", "eventfd", EMFILE, Both, sources::signals_new),
     case!("ChildExit::new, pidfd_open ENOSYS", "pidfd_open", ENOSYS, Both, sources::pidfd_fallback),
     case!("ChildExit::new, pidfd_open EPERM (seccomp)", "pidfd_open", EPERM, Both, sources::pidfd_fallback),
     case!("ChildExit::new, pidfd_open EMFILE", "pidfd_open", EMFILE, Both, sources::pidfd_fails),
     case!("ChildExit::exited, waitid EINTR", "waitid", EINTR, Both, sources::waitid_retried),
+];
+
+/// The cases of `ferrio::sources::Timer` over timerfd (Linux's timers).
+#[cfg(not(ferrio_force_soft_timer))]
+#[rustfmt::skip]
+const TIMER_CASES: &[Case] = &[
+    case!("Timer::new, timerfd_create EMFILE", "timerfd_create", EMFILE, Both, sources::timer_new),
+    case!("Timer::set_oneshot, timerfd_settime EINVAL", "timerfd_settime", EINVAL, Both, sources::timer_set),
+    case!("Timer::expirations, read EIO", "timer_read", EIO, Both, sources::timer_read),
+];
+
+/// The same cases over the clock-thread timers (`--cfg ferrio_force_soft_timer`), whose
+/// timer is an eventfd notifier: made by `eventfd`, drained (`notify_read`) when it is set
+/// and when it is read.
+#[cfg(ferrio_force_soft_timer)]
+#[rustfmt::skip]
+const TIMER_CASES: &[Case] = &[
+    case!("Timer::new (clock thread), eventfd EMFILE", "eventfd", EMFILE, Both, sources::timer_new),
+    case!("Timer::set_oneshot (clock thread), notifier read EIO", "notify_read", EIO, Both, sources::timer_set),
+    case!("Timer::expirations (clock thread), notifier read EIO", "notify_read", EIO, Both, sources::timer_read),
 ];
 
 /// Every case.
@@ -504,5 +521,6 @@ pub fn cases() -> impl Iterator<Item = &'static Case> {
         .iter()
         .chain(SOCKET_CASES)
         .chain(UDP_BATCH_CASES)
+        .chain(TIMER_CASES)
         .chain(SOURCE_CASES)
 }

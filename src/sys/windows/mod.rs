@@ -95,5 +95,6 @@ pub(crate) fn timeout_ms(timeout: Option<Duration>) -> u32 {
     crate::sys::timeout::timeout_ms(timeout, INFINITE - 1)
 }
 
-#[cfg(test)]
+// They poll (`Poll` and `Waker` exist with `os-poll`); the socket tests also need `net`.
+#[cfg(all(test, feature = "os-poll"))]
 mod tests;

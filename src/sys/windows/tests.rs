@@ -1,15 +1,12 @@
 //! Unit tests of the Windows backend that need its internals (failure injection, the
 //! re-arm rules of the `IoSource` adapter). Run under Wine by `.ci/windows.sh`.
 
-use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::windows::io::AsRawSocket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::timeout_ms;
 use crate::event::Event;
-use crate::{Events, Interest, Poll, Token, Waker};
+use crate::{Events, Poll, Token, Waker};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const QUIET: Duration = Duration::from_millis(150);
@@ -37,20 +34,9 @@ fn no_event(poll: &mut Poll, events: &mut Events, token: Token) {
     }
 }
 
-fn connected_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    client.set_nonblocking(true).unwrap();
-    server.set_nonblocking(true).unwrap();
-    (client, server)
-}
-
-#[cfg(feature = "net")]
-type Source = crate::io_source::IoSource<TcpStream>;
-
 /// A global allocator that counts the allocations each thread makes, so that a test can check
-/// that a path allocates nothing.
+/// that a path allocates nothing (a socket test).
+#[cfg(feature = "net")]
 mod counting {
     use std::alloc::{GlobalAlloc, Layout, System};
     use std::cell::Cell;
@@ -177,8 +163,24 @@ fn waker_from_another_thread_ends_a_blocking_poll() {
 
 #[cfg(feature = "net")]
 mod sockets {
+    use std::io::{self, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::windows::io::AsRawSocket;
+
     use super::*;
     use crate::event::Source as _;
+    use crate::Interest;
+
+    type Source = crate::io_source::IoSource<TcpStream>;
+
+    fn connected_pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        client.set_nonblocking(true).unwrap();
+        server.set_nonblocking(true).unwrap();
+        (client, server)
+    }
 
     /// A new poller, a connected socket registered with it under `token` for `interests`, and
     /// the socket's peer.

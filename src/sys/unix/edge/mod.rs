@@ -17,7 +17,8 @@
 //! report it, so the caller hears from the source again either way.
 //!
 //! - `bits.rs`: the poll(2) bits: interests, disarming, re-arming, readiness.
-//! - this file: the per-source state ([`IoSourceState`]) over a backend's [`Rearm`].
+//! - this file: the per-source state ([`IoSourceState`]) over a backend's [`Rearm`], and the
+//!   epoch and selector-handle count that both backends keep ([`PollerState`]).
 
 mod bits;
 
@@ -29,8 +30,68 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 
 use super::atomic64::AtomicU64;
+use crate::sys::sync::AtomicUsize;
 use crate::sys::{already_registered, not_registered, IoSourceApi, SelectorApi, Watch};
 use crate::{Interest, Token};
+
+/// What the per-source state reads of its poller without the table's lock, and what the
+/// selector handles count: the same on both emulating backends, held once here.
+#[derive(Debug)]
+pub(crate) struct PollerState {
+    /// Advanced under the table's lock whenever the poller disarms a source (see the epoch in
+    /// this module's docs).
+    epoch: AtomicU64,
+    /// Live selector handles (the `Poll` and its `Registry` clones). At zero the poller is
+    /// gone, and a source still registered with it may be registered elsewhere.
+    handles: AtomicUsize,
+}
+
+impl PollerState {
+    /// The state of a new poller: epoch 0, one selector handle.
+    pub(crate) fn new() -> PollerState {
+        PollerState {
+            epoch: AtomicU64::new(0),
+            handles: AtomicUsize::new(1),
+        }
+    }
+
+    /// The epoch now.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(SeqCst)
+    }
+
+    /// The poller disarmed a source: moves the epoch. Called under the table's lock.
+    pub(crate) fn disarmed(&self) {
+        self.epoch.fetch_add(1, SeqCst);
+    }
+
+    /// The record ([`armed_record`]) of `bits` armed now. Called under the table's lock.
+    pub(crate) fn record(&self, bits: PollBits) -> u64 {
+        armed_record(self.epoch(), bits)
+    }
+
+    /// A selector handle was cloned.
+    pub(crate) fn handle_added(&self) {
+        self.handles.fetch_add(1, SeqCst);
+    }
+
+    /// A selector handle was dropped.
+    pub(crate) fn handle_dropped(&self) {
+        self.handles.fetch_sub(1, SeqCst);
+    }
+
+    /// Whether every selector handle is gone.
+    fn gone(&self) -> bool {
+        self.handles.load(SeqCst) == 0
+    }
+
+    /// Stores the epoch's initial value again as a `SeqCst` store, for the loom models (see
+    /// `poll/loom_model.rs`).
+    #[cfg(all(loom, test))]
+    pub(crate) fn seqcst_init(&self) {
+        self.epoch.store(0, SeqCst);
+    }
+}
 
 /// What an emulating backend's shared state (one per poller, shared by its selector handles
 /// and its sources) offers the per-source state.
@@ -39,11 +100,8 @@ pub(crate) trait Rearm: Sized + Send + Sync + std::fmt::Debug {
     type Selector: SelectorApi;
     /// The shared state behind `selector`.
     fn of(selector: &Self::Selector) -> &Arc<Self>;
-    /// Whether every selector handle of this poller is gone (a source registered with it may
-    /// then be registered elsewhere, as on epoll, where closing the epoll fd ends everything).
-    fn poller_gone(&self) -> bool;
-    /// The epoch: advanced (under the table's lock) whenever the poller disarms a source.
-    fn epoch(&self) -> u64;
+    /// The epoch and the handle count.
+    fn poller(&self) -> &PollerState;
     /// Adds `fd`, fully armed; returns the epoch at that moment.
     fn register(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64>;
     /// Replaces token and interests of `fd` and arms it fully; returns the epoch then.
@@ -54,6 +112,28 @@ pub(crate) trait Rearm: Sized + Send + Sync + std::fmt::Debug {
     fn rearm(&self, fd: RawFd, wanted: PollBits) -> io::Result<u64>;
     /// Removes the registration of a source being dropped, whose fd is closed right after.
     fn forget(&self, fd: RawFd);
+
+    /// Whether every selector handle of this poller is gone (a source registered with it may
+    /// then be registered elsewhere, as on epoll, where closing the epoll fd ends everything).
+    fn poller_gone(&self) -> bool {
+        self.poller().gone()
+    }
+
+    /// The epoch: advanced (under the table's lock) whenever the poller disarms a source.
+    fn epoch(&self) -> u64 {
+        self.poller().epoch()
+    }
+
+    /// `SelectorApi::register`: [`Rearm::register`] with `interests`.
+    fn register_interests(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        self.register(fd, token, interest_bits(interests)).map(drop)
+    }
+
+    /// `SelectorApi::reregister`: [`Rearm::reregister`] with `interests`.
+    fn reregister_interests(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        self.reregister(fd, token, interest_bits(interests))
+            .map(drop)
+    }
 }
 
 /// Where a source is registered: its poller's shared state and its fd.

@@ -40,7 +40,7 @@ fn selector() -> Arc<Selector> {
     let shared = &selector.shared;
     shared.polling.store(false, SeqCst);
     shared.waiting.store(0, SeqCst);
-    shared.epoch.store(0, SeqCst);
+    shared.poller.seqcst_init();
     Arc::new(selector)
 }
 

@@ -40,8 +40,7 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use self::table::{SlotKind, Table};
-use super::atomic64::AtomicU64;
-use super::edge::{armed_record, readiness, PollBits, Rearm};
+use super::edge::{readiness, PollBits, PollerState, Rearm};
 // The seams of the loom models (`loom_model.rs`): their kernel's eventfd and poll(2).
 #[cfg(all(loom, test))]
 use super::loom_kernel::{self as notify, Notifier};
@@ -112,14 +111,10 @@ pub(crate) struct Shared {
     polling: AtomicBool,
     /// Threads that want the table's lock to change it.
     waiting: AtomicUsize,
-    /// Live `Selector` handles (the `Poll` and its `Registry` clones). At zero the poller is
-    /// gone, and a source still registered with it may be registered elsewhere.
-    handles: AtomicUsize,
     /// Watched in slot 0 of the table: wakes the poller for modifiers.
     notifier: Notifier,
-    /// Advanced under the table's lock whenever the poller disarms a source (the epoch of
-    /// `edge/`).
-    epoch: AtomicU64,
+    /// The epoch of `edge/` and the handle count.
+    poller: PollerState,
     /// Slots of sources and Wakers dropped while the poller sat in poll(2) and could not be
     /// woken (see [`Shared::forget_slot`]): removed by the next thread to take the table's lock.
     orphans: Mutex<Vec<(RawFd, SlotKind)>>,
@@ -281,25 +276,21 @@ impl Rearm for Shared {
         &selector.shared
     }
 
-    fn poller_gone(&self) -> bool {
-        self.handles.load(SeqCst) == 0
-    }
-
-    fn epoch(&self) -> u64 {
-        self.epoch.load(SeqCst)
+    fn poller(&self) -> &PollerState {
+        &self.poller
     }
 
     fn register(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
         self.wake_and_lock(|t| {
             t.add(fd, token, bits, SlotKind::Source)?;
-            Ok(self.epoch.load(SeqCst))
+            Ok(self.poller.epoch())
         })?
     }
 
     fn reregister(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
         self.wake_and_lock(|t| {
             t.reregister(fd, token, bits)?;
-            Ok(self.epoch.load(SeqCst))
+            Ok(self.poller.epoch())
         })?
     }
 
@@ -311,7 +302,7 @@ impl Rearm for Shared {
         self.wake_and_lock(|t| {
             // Unknown (removed behind our back through `SourceFd`): nothing to arm, ever.
             let now = t.rearm(fd, wanted).unwrap_or(wanted);
-            armed_record(self.epoch.load(SeqCst), now)
+            self.poller.record(now)
         })
     }
 
@@ -335,7 +326,7 @@ impl std::fmt::Debug for Selector {
 
 impl Drop for Selector {
     fn drop(&mut self) {
-        self.shared.handles.fetch_sub(1, SeqCst);
+        self.shared.poller.handle_dropped();
     }
 }
 
@@ -366,9 +357,8 @@ impl SelectorApi for Selector {
                 modifiers_done: Condvar::new(),
                 polling: AtomicBool::new(false),
                 waiting: AtomicUsize::new(0),
-                handles: AtomicUsize::new(1),
                 notifier,
-                epoch: AtomicU64::new(0),
+                poller: PollerState::new(),
                 orphans: Mutex::new(Vec::new()),
                 has_orphans: AtomicBool::new(false),
                 #[cfg(test)]
@@ -378,7 +368,7 @@ impl SelectorApi for Selector {
     }
 
     fn try_clone(&self) -> io::Result<Selector> {
-        self.shared.handles.fetch_add(1, SeqCst);
+        self.shared.poller.handle_added();
         Ok(Selector {
             shared: Arc::clone(&self.shared),
         })
@@ -420,7 +410,7 @@ impl SelectorApi for Selector {
                     });
                     if found.disarmed {
                         // Still under the lock: see the epoch of `edge/`.
-                        shared.epoch.fetch_add(1, SeqCst);
+                        shared.poller.disarmed();
                     }
                     if found.woken {
                         let _ = shared.notifier.drain();
@@ -440,13 +430,11 @@ impl SelectorApi for Selector {
     }
 
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let bits = super::edge::interest_bits(interests);
-        self.shared.register(fd, token, bits).map(drop)
+        self.shared.register_interests(fd, token, interests)
     }
 
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let bits = super::edge::interest_bits(interests);
-        self.shared.reregister(fd, token, bits).map(drop)
+        self.shared.reregister_interests(fd, token, interests)
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {

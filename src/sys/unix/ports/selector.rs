@@ -3,7 +3,6 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
@@ -12,9 +11,8 @@ use libc::{c_int, c_uint};
 use super::kernel;
 use super::table::{wait_for, Assoc, Event, FileId, Table, MAX_GETN};
 use crate::sys::failpoints::syscall;
-use crate::sys::sync::{Arc, AtomicUsize, Mutex, MutexGuard};
-use crate::sys::unix::atomic64::AtomicU64;
-use crate::sys::unix::edge::{self, armed_record, PollBits, Rearm};
+use crate::sys::sync::{Arc, Mutex, MutexGuard};
+use crate::sys::unix::edge::{self, PollBits, PollerState, Rearm};
 use crate::sys::SelectorApi;
 use crate::{Interest, Token};
 
@@ -23,12 +21,8 @@ use crate::{Interest, Token};
 pub(crate) struct Shared {
     port: OwnedFd,
     table: Mutex<Table>,
-    /// Advanced under the table's lock whenever the poller disarms a source (the epoch of
-    /// `edge/`).
-    epoch: AtomicU64,
-    /// Live `Selector` handles (the `Poll` and its `Registry` clones). At zero the poller is
-    /// gone, and a source still registered with it may be registered elsewhere.
-    handles: AtomicUsize,
+    /// The epoch of `edge/` and the handle count.
+    poller: PollerState,
 }
 
 impl Shared {
@@ -72,25 +66,21 @@ impl Rearm for Shared {
         &selector.shared
     }
 
-    fn poller_gone(&self) -> bool {
-        self.handles.load(SeqCst) == 0
-    }
-
-    fn epoch(&self) -> u64 {
-        self.epoch.load(SeqCst)
+    fn poller(&self) -> &PollerState {
+        &self.poller
     }
 
     fn register(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
         let file = Shared::file(fd)?;
         let mut table = self.lock();
         table.add(fd, file, token, bits, |a| self.associate(a))?;
-        Ok(self.epoch.load(SeqCst))
+        Ok(self.poller.epoch())
     }
 
     fn reregister(&self, fd: RawFd, token: Token, bits: PollBits) -> io::Result<u64> {
         let mut table = self.lock();
         table.reregister(fd, token, bits, |a| self.associate(a))?;
-        Ok(self.epoch.load(SeqCst))
+        Ok(self.poller.epoch())
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {
@@ -102,7 +92,7 @@ impl Rearm for Shared {
         let now = table
             .rearm(fd, wanted, |a| self.associate(a))?
             .unwrap_or(wanted);
-        Ok(armed_record(self.epoch.load(SeqCst), now))
+        Ok(self.poller.record(now))
     }
 
     fn forget(&self, fd: RawFd) {
@@ -137,7 +127,7 @@ impl Selector {
 
 impl Drop for Selector {
     fn drop(&mut self) {
-        self.shared.handles.fetch_sub(1, SeqCst);
+        self.shared.poller.handle_dropped();
     }
 }
 
@@ -191,8 +181,7 @@ impl SelectorApi for Selector {
             shared: Arc::new(Shared {
                 port,
                 table: Mutex::new(Table::new()),
-                epoch: AtomicU64::new(0),
-                handles: AtomicUsize::new(1),
+                poller: PollerState::new(),
             }),
             dup: None,
         })
@@ -201,7 +190,7 @@ impl SelectorApi for Selector {
     fn try_clone(&self) -> io::Result<Selector> {
         // OwnedFd::try_clone duplicates with F_DUPFD_CLOEXEC.
         let dup = self.shared.port.try_clone()?;
-        self.shared.handles.fetch_add(1, SeqCst);
+        self.shared.poller.handle_added();
         Ok(Selector {
             shared: Arc::clone(&self.shared),
             dup: Some(dup),
@@ -226,7 +215,7 @@ impl SelectorApi for Selector {
             let found = table.translate(events, |a| shared.associate(a));
             if found.disarmed {
                 // Still under the lock: see the epoch of `edge/`.
-                shared.epoch.fetch_add(1, SeqCst);
+                shared.poller.disarmed();
             }
             drop(table);
             if !events.is_empty() {
@@ -240,13 +229,11 @@ impl SelectorApi for Selector {
     }
 
     fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let bits = edge::interest_bits(interests);
-        Rearm::register(&*self.shared, fd, token, bits).map(drop)
+        self.shared.register_interests(fd, token, interests)
     }
 
     fn reregister(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
-        let bits = edge::interest_bits(interests);
-        Rearm::reregister(&*self.shared, fd, token, bits).map(drop)
+        self.shared.reregister_interests(fd, token, interests)
     }
 
     fn deregister(&self, fd: RawFd) -> io::Result<()> {

@@ -19,6 +19,12 @@
 //!   which writes only under the lock, never writes to a closed (or reused) descriptor.
 //! * The clock runs whether the timer is registered or not: a deregistered timer keeps
 //!   counting, as the kernel timers do.
+//! * A child made by `fork` (without `exec`) inherits the table but not the clock thread: the
+//!   first timer it makes or sets starts its own, found by the process id that the table
+//!   keeps. (Timers inherited from the parent share their notifiers with it, as an inherited
+//!   timerfd would be shared. A fork while another thread holds the table's lock, the clock
+//!   thread firing or a timer call, leaves it held for good in the child, like any lock; the
+//!   `Timer` docs say so.)
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -41,16 +47,19 @@ struct Slot {
     count: u64,
 }
 
-/// The table of every timer's slot, and whether the clock thread runs.
+/// The table of every timer's slot, and which process runs the clock thread.
 struct Table {
     slots: Vec<Slot>,
-    /// Whether the clock thread has been started (it then runs for the life of the process).
-    clock: bool,
+    /// The id of the process that started the clock thread (which then runs for the life of
+    /// that process), `None` before the first timer. A child made by `fork` without `exec`
+    /// inherits the table but not the thread: there the id differs, and the next timer made
+    /// or set starts the child's own clock thread.
+    clock: Option<u32>,
 }
 
 static TABLE: Mutex<Table> = Mutex::new(Table {
     slots: Vec::new(),
-    clock: false,
+    clock: None,
 });
 /// Signalled when a timer is set, so that the clock thread sleeps to the right deadline.
 static CHANGED: Condvar = Condvar::new();
@@ -67,6 +76,19 @@ fn wake(fd: RawFd) {
     // SAFETY: `one` is 8 live bytes, at least `WRITE_LEN`; `fd` is open (the caller holds the
     // table's lock, and a slot's fd is closed only after its slot is freed under it).
     let _ = unsafe { libc::write(fd, (&one as *const u64).cast(), Notifier::WRITE_LEN) };
+}
+
+/// Starts the clock thread unless this process runs one already (see [`Table::clock`]).
+/// Called with the table locked, which the new thread takes first: it waits for the caller.
+fn start_clock(table: &mut Table) -> io::Result<()> {
+    let pid = std::process::id();
+    if table.clock != Some(pid) {
+        std::thread::Builder::new()
+            .name("ferrio-timers".into())
+            .spawn(clock)?;
+        table.clock = Some(pid);
+    }
+    Ok(())
 }
 
 /// The clock thread: fires what has expired, then sleeps until the next deadline.
@@ -127,13 +149,7 @@ impl Timer {
     pub(crate) fn new() -> io::Result<Timer> {
         let notifier = Notifier::new()?;
         let mut table = table();
-        if !table.clock {
-            // Started under the lock, which it takes first: it waits for this call to end.
-            std::thread::Builder::new()
-                .name("ferrio-timers".into())
-                .spawn(clock)?;
-            table.clock = true;
-        }
+        start_clock(&mut table)?;
         let fresh = Slot {
             used: true,
             fd: notifier.write_fd(),
@@ -158,6 +174,8 @@ impl Timer {
     /// `periodic`. Replaces any earlier setting and drops unread expirations.
     pub(crate) fn set(&self, delay: Duration, periodic: bool) -> io::Result<()> {
         let mut table = table();
+        // A timer made before a `fork` and set in the child.
+        start_clock(&mut table)?;
         self.notifier.drain()?;
         let slot = &mut table.slots[self.slot];
         // A deadline beyond what `Instant` can hold is as good as never.
