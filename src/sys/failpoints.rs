@@ -6,7 +6,7 @@
 //! the plain `cvt(call)` and [`failpoint!`] to nothing, and `hit` does not exist: a build
 //! without them holds no trace of them.
 //!
-//! Each call site names its call; the names, and what each covers, are in [`NAMES`]. A plan
+//! Each call site names its call; the names, and what each covers, are in `NAMES`. A plan
 //! is armed for one thread (the integration tests' `fail`, so that tests running in parallel
 //! do not trip over each other's faults), or for any thread and one fd or socket (the unit
 //! tests that fail a call on a thread they spawn).
