@@ -250,12 +250,14 @@ const UNIX_FACTS: &[Fact] = &[
         systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris haiku hurd nto \
                   aix cygwin redox emscripten",
     },
-    // `sendmmsg` and `recvmmsg`: many datagrams per system call. (FreeBSD, NetBSD and
-    // OpenBSD have them too; not yet used there.)
+    // `sendmmsg` and `recvmmsg` (with `MSG_WAITFORONE`): many datagrams per call. System
+    // calls on Linux, Android, NetBSD (since 7.0) and OpenBSD (since 7.2); on FreeBSD (since
+    // 11.0) a loop of sendmsg/recvmsg in its C library, which keeps the rules of ferrio's own
+    // loop. libc declares them for all five.
     Fact {
         cfg: "ferrio_mmsg",
         apple: false,
-        systems: "linux android",
+        systems: "linux android freebsd netbsd openbsd",
     },
     // UDP segmentation offload both ways: `UDP_SEGMENT` (send) and `UDP_GRO` (receive).
     Fact {

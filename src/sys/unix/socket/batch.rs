@@ -3,7 +3,7 @@
 //!
 //! | what                    | Linux, Android                          | other systems          |
 //! |-------------------------|-----------------------------------------|------------------------|
-//! | many messages per call  | `sendmmsg`, `recvmmsg` (`ferrio_mmsg`)  | one `sendmsg`/`recvmsg` each |
+//! | many messages per call  | `sendmmsg`, `recvmmsg` (`ferrio_mmsg`; also FreeBSD, NetBSD, OpenBSD) | one `sendmsg`/`recvmsg` each |
 //! | trains (GSO), GRO       | `UDP_SEGMENT`, `UDP_GRO` (`ferrio_udp_gso`) | datagram by datagram |
 //! | packet info, ECN        | control messages (`ferrio_udp_cmsg`)    | the same on Apple's systems and the BSDs (below), elsewhere not carried |
 //!
@@ -427,6 +427,7 @@ fn send_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
             libc::sendmmsg(
                 fd.as_raw_fd(),
                 msgs.as_mut_ptr(),
+                // (A `size_t` on FreeBSD, an unsigned int elsewhere.)
                 msgs.len() as _,
                 // (An unsigned int in musl's declaration.)
                 flags as _,
@@ -501,14 +502,15 @@ fn recv_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
     if state.batch_calls() {
         // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers point to writable
         // addresses, buffers (one iovec each, the caller's) and control space of the sizes
-        // given, all alive for this call. No timeout.
+        // given, all alive for this call. No timeout (a null pointer: `*const` on FreeBSD,
+        // `*mut` elsewhere).
         let n = syscall!("recvmmsg", unsafe {
             libc::recvmmsg(
                 fd.as_raw_fd(),
                 msgs.as_mut_ptr(),
                 msgs.len() as _,
                 libc::MSG_WAITFORONE as _,
-                std::ptr::null_mut(),
+                std::ptr::null_mut::<libc::timespec>(),
             )
         })?;
         return Ok(n as usize);
