@@ -101,6 +101,7 @@ const CFGS: &[&str] = &[
     "ferrio_udp_batch",
     "ferrio_getrusage",
     "ferrio_mmsg",
+    "ferrio_sendmmsg_syscall",
     "ferrio_udp_gso",
     "ferrio_udp_cmsg",
     "ferrio_udp_cmsg_v6",
@@ -805,6 +806,14 @@ fn main() {
     let miri = env::var_os("CARGO_CFG_MIRI").is_some();
     if backend == "ferrio_epoll" && os == "linux" && width == "64" && !miri {
         println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
+    }
+    // musl's `sendmmsg` on 64-bit systems is a loop of `sendmsg` in the C library (its
+    // `msghdr` and `cmsghdr` pad the kernel's `size_t` lengths to int-sized fields, and it
+    // zeroes the padding of each header in a copy): there batched UDP, whose headers have
+    // their padding zeroed, makes the `sendmmsg` system call itself (`syscall(2)`).
+    let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if holds("ferrio_mmsg") && target_env == "musl" && width == "64" {
+        println!("cargo:rustc-cfg=ferrio_sendmmsg_syscall");
     }
     // Batched UDP exists on Windows too (one `WSASendMsg`/`WSARecvMsg` per datagram).
     if family.split(',').any(|f| f == "windows") {

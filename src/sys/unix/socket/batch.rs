@@ -218,7 +218,8 @@ fn msghdr(
     controllen: usize,
 ) -> libc::msghdr {
     // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths); some systems have
-    // padding fields, so it cannot be written as a literal.
+    // padding fields, so it cannot be written as a literal. (The padding stays zero, which
+    // the `sendmmsg` system call on 64-bit musl relies on.)
     let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
     hdr.msg_name = name;
     hdr.msg_namelen = namelen;
@@ -256,7 +257,8 @@ impl Encoder<'_> {
         assert!(self.len + space <= CMSG_CAP, "control-message space");
         // SAFETY: `self.len + space <= CMSG_CAP`: the offset stays inside `buf`.
         let hdr = unsafe { self.buf.0.as_mut_ptr().add(self.len) }.cast::<libc::cmsghdr>();
-        // SAFETY: an all-zero cmsghdr is valid (some systems pad it, so no literal).
+        // SAFETY: an all-zero cmsghdr is valid (some systems pad it, so no literal; the
+        // padding stays zero, which the `sendmmsg` system call on 64-bit musl relies on).
         let mut header: libc::cmsghdr = unsafe { mem::zeroed() };
         header.cmsg_len = len as _;
         header.cmsg_level = level;
@@ -419,21 +421,7 @@ fn send_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
     let flags = super::NOSIGNAL;
     #[cfg(ferrio_mmsg)]
     if state.batch_calls() {
-        // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers (addresses, one iovec
-        // each, control messages) point into the caller's arrays and the transmits'
-        // buffers, all alive for this call; the kernel only reads through them and writes
-        // `msg_len`.
-        let n = syscall!("sendmmsg", unsafe {
-            libc::sendmmsg(
-                fd.as_raw_fd(),
-                msgs.as_mut_ptr(),
-                // (A `size_t` on FreeBSD, an unsigned int elsewhere.)
-                msgs.len() as _,
-                // (An unsigned int in musl's declaration.)
-                flags as _,
-            )
-        })?;
-        return Ok(n as usize);
+        return sendmmsg(fd, msgs, flags);
     }
     let _ = state;
     one_by_one(msgs.len(), |i| {
@@ -444,6 +432,56 @@ fn send_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
         })
         .map(drop)
     })
+}
+
+/// `sendmmsg` of the C library.
+#[cfg(all(ferrio_mmsg, not(ferrio_sendmmsg_syscall)))]
+fn sendmmsg(fd: BorrowedFd<'_>, msgs: &mut [Msg], flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers (addresses, one iovec
+    // each, control messages) point into the caller's arrays and the transmits' buffers, all
+    // alive for this call; the kernel only reads through them and writes `msg_len`.
+    let n = syscall!("sendmmsg", unsafe {
+        libc::sendmmsg(
+            fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            // (A `size_t` on FreeBSD, an unsigned int elsewhere.)
+            msgs.len() as _,
+            // (An unsigned int in musl's declaration.)
+            flags as _,
+        )
+    })?;
+    Ok(n as usize)
+}
+
+/// `sendmmsg` as a system call of ferrio's own, on 64-bit musl (`ferrio_sendmmsg_syscall`),
+/// whose C library makes its `sendmmsg` a loop of `sendmsg`: musl's `msghdr` and `cmsghdr`
+/// hold the kernel's `size_t` lengths as an `int` or `socklen_t` beside a padding field, which
+/// its `sendmsg` zeroes in a copy of the caller's headers, and its `sendmmsg` will not hand
+/// the caller's headers to the kernel unchecked. Ours have every padding field zeroed.
+#[cfg(ferrio_sendmmsg_syscall)]
+fn sendmmsg(fd: BorrowedFd<'_>, msgs: &mut [Msg], flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: the pointers are valid as for libc's `sendmmsg` (`msgs.len()` `mmsghdr`s
+    // pointing into the caller's arrays and the transmits' buffers, all alive for this call;
+    // the kernel only reads through them and writes `msg_len`), and the headers are laid out
+    // as the kernel reads them. musl's `msghdr` and `cmsghdr` are the kernel's `user_msghdr`
+    // and `cmsghdr` with each `size_t` length (`msg_iovlen`, `msg_controllen`, `cmsg_len`)
+    // split into a 32-bit field and a 32-bit padding field, the padding always in the high
+    // half: after the field on little-endian systems, before it on big-endian ones. With the
+    // padding zero, each pair reads as the length, on either byte order. It is zero here:
+    // `msghdr()` starts from an all-zero header, and `Encoder::push` writes headers made from
+    // an all-zero `cmsghdr` into a zeroed buffer; the padding fields are fields (libc's
+    // `Padding`, a `MaybeUninit`, or a plain `c_int`), so their zero bytes survive every copy.
+    // Every argument is passed as a full register-sized value.
+    let n = syscall!("sendmmsg", unsafe {
+        libc::syscall(
+            libc::SYS_sendmmsg,
+            libc::c_long::from(fd.as_raw_fd()),
+            msgs.as_mut_ptr(),
+            msgs.len() as libc::c_long,
+            libc::c_long::from(flags),
+        )
+    })?;
+    Ok(n as usize)
 }
 
 // ---------------------------------------------------------------------------------------------
