@@ -101,6 +101,7 @@ const CFGS: &[&str] = &[
     "ferrio_udp_batch",
     "ferrio_getrusage",
     "ferrio_mmsg",
+    "ferrio_sendmmsg_syscall",
     "ferrio_udp_gso",
     "ferrio_udp_cmsg",
     "ferrio_udp_cmsg_v6",
@@ -250,12 +251,14 @@ const UNIX_FACTS: &[Fact] = &[
         systems: "linux android freebsd dragonfly netbsd openbsd illumos solaris haiku hurd nto \
                   aix cygwin redox emscripten",
     },
-    // `sendmmsg` and `recvmmsg`: many datagrams per system call. (FreeBSD, NetBSD and
-    // OpenBSD have them too; not yet used there.)
+    // `sendmmsg` and `recvmmsg` (with `MSG_WAITFORONE`): many datagrams per call. System
+    // calls on Linux, Android, NetBSD (since 7.0) and OpenBSD (since 7.2); on FreeBSD (since
+    // 11.0) a loop of sendmsg/recvmsg in its C library, which keeps the rules of ferrio's own
+    // loop. libc declares them for all five.
     Fact {
         cfg: "ferrio_mmsg",
         apple: false,
-        systems: "linux android",
+        systems: "linux android freebsd netbsd openbsd",
     },
     // UDP segmentation offload both ways: `UDP_SEGMENT` (send) and `UDP_GRO` (receive).
     Fact {
@@ -803,6 +806,14 @@ fn main() {
     let miri = env::var_os("CARGO_CFG_MIRI").is_some();
     if backend == "ferrio_epoll" && os == "linux" && width == "64" && !miri {
         println!("cargo:rustc-cfg=ferrio_epoll_pwait2");
+    }
+    // musl's `sendmmsg` on 64-bit systems is a loop of `sendmsg` in the C library (its
+    // `msghdr` and `cmsghdr` pad the kernel's `size_t` lengths to int-sized fields, and it
+    // zeroes the padding of each header in a copy): there batched UDP, whose headers have
+    // their padding zeroed, makes the `sendmmsg` system call itself (`syscall(2)`).
+    let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if holds("ferrio_mmsg") && target_env == "musl" && width == "64" {
+        println!("cargo:rustc-cfg=ferrio_sendmmsg_syscall");
     }
     // Batched UDP exists on Windows too (one `WSASendMsg`/`WSARecvMsg` per datagram).
     if family.split(',').any(|f| f == "windows") {

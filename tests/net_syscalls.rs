@@ -23,7 +23,7 @@
 //! | `UdpSocket::bind`              | socket, bind                                   |
 //! | `UdpSocket::send_to`/`recv_from` | sendto / recvfrom                            |
 //! | `UdpBatch::new` (IPv4)         | getsockname, setsockopt ×2 (packet info, TOS), getsockopt (GSO), setsockopt (GRO) |
-//! | `send_batch` (10 transmits, a train among them) | sendmmsg                      |
+//! | `send_batch` (10 transmits, a train among them) | sendmmsg (64-bit musl too\*) |
 //! | `recv_batch` (the 10 waiting, 16 buffers) | recvmmsg                            |
 //! | `UnixStream::pair`             | socketpair                                     |
 //! | `UnixListener::bind`           | socket, bind, listen                           |
@@ -32,6 +32,9 @@
 //! | `local_addr`, `set_nodelay`    | getsockname, setsockopt                        |
 //! | `TcpStream::bind_connect`      | socket, setsockopt(IP_BIND_ADDRESS_NO_PORT) if port 0, bind, connect |
 //! | `TcpSocket::new_v4`, `listen`  | socket; listen                                 |
+//!
+//! \* musl's own `sendmmsg` is a loop of `sendmsg` on 64-bit systems; ferrio makes the system
+//! call itself there (`ferrio_sendmmsg_syscall`), and this test holds it to one call.
 //!
 //! The same trace checks that `TcpListener::bind` and `UnixListener::bind` pass `listen` the
 //! backlog that std's listeners pass.
@@ -279,9 +282,6 @@ fn regions(trace: &str) -> BTreeMap<String, Vec<String>> {
 /// glibc's `send(fd, buf, len, flags)` and `recv` are the `sendto` and `recvfrom` system calls
 /// with no address on x86_64, but i386 kernels have `send` and `recv` calls of their own, which
 /// glibc uses there: either counts as one call of the same kind.
-/// What `udp_send_batch` (ten transmits) costs on 64-bit musl: see the comparison loop.
-const MUSL_SEND_BATCH: [&str; 10] = ["sendmsg"; 10];
-
 fn same_call(name: &str) -> &str {
     match name {
         "send" => "sendto",
@@ -391,19 +391,9 @@ fn syscall_counts_under_strace() {
     let found = regions(&text);
     let mut failures = Vec::new();
     for (name, expected) in EXPECTED {
-        // musl's sendmmsg on 64-bit systems is a loop of sendmsg in the C library (its msghdr
-        // and cmsghdr fields are narrower than the kernel's), so ferrio's one call becomes ten
-        // there: a known cost on musl, not ferrio's choice.
-        let expected: &[&str] = if cfg!(all(target_env = "musl", target_pointer_width = "64"))
-            && *name == "udp_send_batch"
-        {
-            &MUSL_SEND_BATCH
-        } else {
-            expected
-        };
         let got = found.get(*name).map(Vec::as_slice).unwrap_or(&[]);
         println!("{name:20} {}", got.join(", "));
-        if got != expected {
+        if got != *expected {
             failures.push(format!("{name}: expected {expected:?}, got {got:?}"));
         }
     }

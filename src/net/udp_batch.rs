@@ -165,7 +165,8 @@ impl Default for RecvMeta {
 ///
 /// Nothing is allocated per call: the message headers and control-message space live on the
 /// stack, and the datagrams go straight from and into the caller's buffers. One call makes
-/// one system call on Linux (`sendmmsg` or `recvmmsg`, up to 64 messages), and on other
+/// one system call on Linux, Android, NetBSD and OpenBSD (`sendmmsg` or `recvmmsg`, up to 64
+/// messages; FreeBSD has them too, as loops in its C library), and on other
 /// systems one `sendmsg` or `recvmsg` per message (on Windows `WSASendMsg` or `WSARecvMsg`,
 /// or where the socket's provider lacks them `sendto` or `recvfrom`). Where the system has no
 /// `sendmsg`/`recvmsg` at all (Horizon, Hermit, WASI preview 2), a send is one `sendto` per

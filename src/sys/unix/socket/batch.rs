@@ -3,7 +3,7 @@
 //!
 //! | what                    | Linux, Android                          | other systems          |
 //! |-------------------------|-----------------------------------------|------------------------|
-//! | many messages per call  | `sendmmsg`, `recvmmsg` (`ferrio_mmsg`)  | one `sendmsg`/`recvmsg` each |
+//! | many messages per call  | `sendmmsg`, `recvmmsg` (`ferrio_mmsg`; also FreeBSD, NetBSD, OpenBSD) | one `sendmsg`/`recvmsg` each |
 //! | trains (GSO), GRO       | `UDP_SEGMENT`, `UDP_GRO` (`ferrio_udp_gso`) | datagram by datagram |
 //! | packet info, ECN        | control messages (`ferrio_udp_cmsg`)    | the same on Apple's systems and the BSDs (below), elsewhere not carried |
 //!
@@ -40,17 +40,13 @@ use libc::c_int;
 use libc::{c_void, sockaddr_storage, socklen_t};
 
 use super::addr::{family, inet_to_raw, FromStorage, RawInet};
+use super::batch_plan::{destination, one_by_one, Plan, MAX_BATCH};
 #[cfg(ferrio_udp_gso)]
 use super::opt::getsockopt;
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
 use super::opt::setsockopt;
 use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};
 use crate::sys::failpoints::syscall;
-
-/// The most messages one call hands to the kernel. A train sent datagram by datagram
-/// (at most `MAX_GSO_SEGMENTS`) always fits in one call.
-const MAX_BATCH: usize = 64;
-const _: () = assert!(MAX_BATCH >= MAX_GSO_SEGMENTS);
 
 /// Room for the control messages of one datagram, each with its header (16 bytes on 64-bit
 /// Linux and the 64-bit BSDs, 12 on Apple's systems) and padding to the next. Sent: at most a
@@ -222,7 +218,8 @@ fn msghdr(
     controllen: usize,
 ) -> libc::msghdr {
     // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths); some systems have
-    // padding fields, so it cannot be written as a literal.
+    // padding fields, so it cannot be written as a literal. (The padding stays zero, which
+    // the `sendmmsg` system call on 64-bit musl relies on.)
     let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
     hdr.msg_name = name;
     hdr.msg_namelen = namelen;
@@ -260,7 +257,8 @@ impl Encoder<'_> {
         assert!(self.len + space <= CMSG_CAP, "control-message space");
         // SAFETY: `self.len + space <= CMSG_CAP`: the offset stays inside `buf`.
         let hdr = unsafe { self.buf.0.as_mut_ptr().add(self.len) }.cast::<libc::cmsghdr>();
-        // SAFETY: an all-zero cmsghdr is valid (some systems pad it, so no literal).
+        // SAFETY: an all-zero cmsghdr is valid (some systems pad it, so no literal; the
+        // padding stays zero, which the `sendmmsg` system call on 64-bit musl relies on).
         let mut header: libc::cmsghdr = unsafe { mem::zeroed() };
         header.cmsg_len = len as _;
         header.cmsg_level = level;
@@ -276,22 +274,6 @@ impl Encoder<'_> {
         // written unaligned, as the C macros do not promise `T`'s alignment.
         unsafe { data.write_unaligned(value) };
         self.len += space;
-    }
-}
-
-/// Where each transmit's messages start, and how many messages there are.
-struct Plan {
-    starts: [u8; MAX_BATCH],
-    transmits: usize,
-    messages: usize,
-}
-
-/// The address a datagram goes to: on an IPv6 socket, IPv4 destinations as mapped
-/// addresses.
-fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V4(a) if v6 => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
-        _ => *addr,
     }
 }
 
@@ -401,66 +383,37 @@ fn send_once(
     let mut names = uninit_array::<RawInet, MAX_BATCH>();
     let mut iovs = uninit_array::<libc::iovec, MAX_BATCH>();
     let mut ctrls = uninit_array::<Cmsg, MAX_BATCH>();
-    let mut plan = Plan {
-        starts: [0; MAX_BATCH],
-        transmits: 0,
-        messages: 0,
-    };
-    for t in transmits {
-        let size = match t.segment_size {
-            Some(size) if !gso && t.segments() > 1 => size,
-            // One message: a datagram, or a train the kernel cuts.
-            _ => t.contents.len().max(1),
-        };
-        let count = if t.contents.is_empty() {
-            1
-        } else {
-            (t.contents.len() + size - 1) / size
-        };
-        if plan.messages + count > MAX_BATCH {
-            break;
-        }
-        plan.starts[plan.transmits] = plan.messages as u8;
-        plan.transmits += 1;
+    let plan = Plan::new(transmits, gso);
+    for i in 0..plan.len() {
+        let (t, chunk) = plan.message(i);
         let to = destination(state.v6, &t.destination);
         let (raw, raw_len) = inet_to_raw(&to);
-        for k in 0..count {
-            let i = plan.messages;
-            let start = (k * size).min(t.contents.len());
-            let end = (start + size).min(t.contents.len());
-            let chunk = &t.contents[start..end];
-            let ctrl = ctrls[i].write(Cmsg([0; CMSG_CAP]));
-            let mut enc = Encoder { buf: ctrl, len: 0 };
-            encode(&mut enc, t, &to, gso && t.segments() > 1);
-            let ctrl_len = enc.len;
-            let name = names[i].write(raw);
-            let iov = iovs[i].write(libc::iovec {
-                // sendmmsg and sendmsg only read the buffer.
-                iov_base: chunk.as_ptr() as *mut c_void,
-                iov_len: chunk.len(),
-            });
-            let ctrl_ptr = ctrls[i].as_mut_ptr().cast::<c_void>();
-            msgs[i].write(Msg {
-                msg_hdr: msghdr(
-                    (name as *mut RawInet).cast(),
-                    raw_len,
-                    iov,
-                    ctrl_ptr,
-                    ctrl_len,
-                ),
-                msg_len: 0,
-            });
-            plan.messages += 1;
-        }
+        let ctrl = ctrls[i].write(Cmsg([0; CMSG_CAP]));
+        let mut enc = Encoder { buf: ctrl, len: 0 };
+        encode(&mut enc, t, &to, gso && t.segments() > 1);
+        let ctrl_len = enc.len;
+        let name = names[i].write(raw);
+        let iov = iovs[i].write(libc::iovec {
+            // sendmmsg and sendmsg only read the buffer.
+            iov_base: chunk.as_ptr() as *mut c_void,
+            iov_len: chunk.len(),
+        });
+        let ctrl_ptr = ctrls[i].as_mut_ptr().cast::<c_void>();
+        msgs[i].write(Msg {
+            msg_hdr: msghdr(
+                (name as *mut RawInet).cast(),
+                raw_len,
+                iov,
+                ctrl_ptr,
+                ctrl_len,
+            ),
+            msg_len: 0,
+        });
     }
-    // SAFETY: the first `plan.messages` entries were initialised in the loop above.
-    let msgs = unsafe { assume_init(&mut msgs[..plan.messages]) };
+    // SAFETY: the first `plan.len()` entries were initialised in the loop above.
+    let msgs = unsafe { assume_init(&mut msgs[..plan.len()]) };
     let sent = send_messages(fd, state, msgs)?;
-    // Every transmit whose first message went out counts as sent (see `send_batch`).
-    Ok(plan.starts[..plan.transmits]
-        .iter()
-        .filter(|&&start| usize::from(start) < sent)
-        .count())
+    Ok(plan.transmits_sent(sent))
 }
 
 /// Sends `msgs`, whose pointers are valid for reading; returns how many went out.
@@ -468,36 +421,67 @@ fn send_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
     let flags = super::NOSIGNAL;
     #[cfg(ferrio_mmsg)]
     if state.batch_calls() {
-        // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers (addresses, one iovec
-        // each, control messages) point into the caller's arrays and the transmits'
-        // buffers, all alive for this call; the kernel only reads through them and writes
-        // `msg_len`.
-        let n = syscall!("sendmmsg", unsafe {
-            libc::sendmmsg(
-                fd.as_raw_fd(),
-                msgs.as_mut_ptr(),
-                msgs.len() as _,
-                // (An unsigned int in musl's declaration.)
-                flags as _,
-            )
-        })?;
-        return Ok(n as usize);
+        return sendmmsg(fd, msgs, flags);
     }
     let _ = state;
-    for (i, msg) in msgs.iter_mut().enumerate() {
+    one_by_one(msgs.len(), |i| {
         // SAFETY: the message's pointers are valid for the call; sendmsg only reads through
         // them.
-        let result = syscall!("sendmsg", unsafe {
-            libc::sendmsg(fd.as_raw_fd(), &msg.msg_hdr, flags)
-        });
-        match result {
-            Ok(_) => {}
-            Err(e) if i == 0 => return Err(e),
-            // As sendmmsg does: what went out is reported, the error comes with the next call.
-            Err(_) => return Ok(i),
-        }
-    }
-    Ok(msgs.len())
+        syscall!("sendmsg", unsafe {
+            libc::sendmsg(fd.as_raw_fd(), &msgs[i].msg_hdr, flags)
+        })
+        .map(drop)
+    })
+}
+
+/// `sendmmsg` of the C library.
+#[cfg(all(ferrio_mmsg, not(ferrio_sendmmsg_syscall)))]
+fn sendmmsg(fd: BorrowedFd<'_>, msgs: &mut [Msg], flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers (addresses, one iovec
+    // each, control messages) point into the caller's arrays and the transmits' buffers, all
+    // alive for this call; the kernel only reads through them and writes `msg_len`.
+    let n = syscall!("sendmmsg", unsafe {
+        libc::sendmmsg(
+            fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            // (A `size_t` on FreeBSD, an unsigned int elsewhere.)
+            msgs.len() as _,
+            // (An unsigned int in musl's declaration.)
+            flags as _,
+        )
+    })?;
+    Ok(n as usize)
+}
+
+/// `sendmmsg` as a system call of ferrio's own, on 64-bit musl (`ferrio_sendmmsg_syscall`),
+/// whose C library makes its `sendmmsg` a loop of `sendmsg`: musl's `msghdr` and `cmsghdr`
+/// hold the kernel's `size_t` lengths as an `int` or `socklen_t` beside a padding field, which
+/// its `sendmsg` zeroes in a copy of the caller's headers, and its `sendmmsg` will not hand
+/// the caller's headers to the kernel unchecked. Ours have every padding field zeroed.
+#[cfg(ferrio_sendmmsg_syscall)]
+fn sendmmsg(fd: BorrowedFd<'_>, msgs: &mut [Msg], flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: the pointers are valid as for libc's `sendmmsg` (`msgs.len()` `mmsghdr`s
+    // pointing into the caller's arrays and the transmits' buffers, all alive for this call;
+    // the kernel only reads through them and writes `msg_len`), and the headers are laid out
+    // as the kernel reads them. musl's `msghdr` and `cmsghdr` are the kernel's `user_msghdr`
+    // and `cmsghdr` with each `size_t` length (`msg_iovlen`, `msg_controllen`, `cmsg_len`)
+    // split into a 32-bit field and a 32-bit padding field, the padding always in the high
+    // half: after the field on little-endian systems, before it on big-endian ones. With the
+    // padding zero, each pair reads as the length, on either byte order. It is zero here:
+    // `msghdr()` starts from an all-zero header, and `Encoder::push` writes headers made from
+    // an all-zero `cmsghdr` into a zeroed buffer; the padding fields are fields (libc's
+    // `Padding`, a `MaybeUninit`, or a plain `c_int`), so their zero bytes survive every copy.
+    // Every argument is passed as a full register-sized value.
+    let n = syscall!("sendmmsg", unsafe {
+        libc::syscall(
+            libc::SYS_sendmmsg,
+            libc::c_long::from(fd.as_raw_fd()),
+            msgs.as_mut_ptr(),
+            msgs.len() as libc::c_long,
+            libc::c_long::from(flags),
+        )
+    })?;
+    Ok(n as usize)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -556,35 +540,34 @@ fn recv_messages(fd: BorrowedFd<'_>, state: &BatchState, msgs: &mut [Msg]) -> io
     if state.batch_calls() {
         // SAFETY: `msgs` holds `msgs.len()` `mmsghdr`s whose pointers point to writable
         // addresses, buffers (one iovec each, the caller's) and control space of the sizes
-        // given, all alive for this call. No timeout.
+        // given, all alive for this call. No timeout (a null pointer: `*const` on FreeBSD,
+        // `*mut` elsewhere).
         let n = syscall!("recvmmsg", unsafe {
             libc::recvmmsg(
                 fd.as_raw_fd(),
                 msgs.as_mut_ptr(),
                 msgs.len() as _,
                 libc::MSG_WAITFORONE as _,
-                std::ptr::null_mut(),
+                std::ptr::null_mut::<libc::timespec>(),
             )
         })?;
         return Ok(n as usize);
     }
     let _ = state;
-    for (i, msg) in msgs.iter_mut().enumerate() {
+    // A receive after the first that fails ends the batch: nothing more is waiting (or an
+    // error, which the next call meets).
+    one_by_one(msgs.len(), |i| {
         // The first receive waits if the socket is blocking; the others never do.
         let flags = if i == 0 { 0 } else { libc::MSG_DONTWAIT };
+        let msg = &mut msgs[i];
         // SAFETY: the message's pointers are valid, writable for the sizes given, for the
         // call.
-        let result = syscall!("recvmsg", unsafe {
+        let len = syscall!("recvmsg", unsafe {
             libc::recvmsg(fd.as_raw_fd(), &mut msg.msg_hdr, flags)
-        });
-        match result {
-            Ok(len) => msg.msg_len = len as _,
-            Err(e) if i == 0 => return Err(e),
-            // Nothing more waiting (or an error, which the next call reports).
-            Err(_) => return Ok(i),
-        }
-    }
-    Ok(msgs.len())
+        })?;
+        msg.msg_len = len as _;
+        Ok(())
+    })
 }
 
 /// The metadata of one received message.

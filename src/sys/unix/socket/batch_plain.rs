@@ -14,14 +14,12 @@
 //! `send_to` and `recv_from` do the calls.
 
 use std::io::{self, IoSliceMut};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
 
 use super::addr::family;
+use super::batch_plan::{destination, one_by_one, Plan};
 use crate::net::{RecvMeta, Transmit};
-
-/// The most datagrams one `send_batch` call sends, as on the other systems.
-const MAX_BATCH: usize = 64;
 
 /// The state `UdpBatch` keeps for one socket: only its family.
 #[derive(Debug)]
@@ -74,48 +72,20 @@ impl BatchState {
     }
 }
 
-/// The address a datagram goes to: on an IPv6 socket, IPv4 destinations as mapped
-/// addresses.
-fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V4(a) if v6 => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
-        _ => *addr,
-    }
-}
-
 /// Sends `transmits` (checked by the caller) with one `sendto` per datagram, up to
-/// `MAX_BATCH` datagrams; returns how many transmits went out. An error on the first datagram
-/// is returned; a later one ends the call, with the transmits before it reported sent (a
-/// train cut short counts as sent, as on the other systems) and the error left for the next
-/// call.
+/// `MAX_BATCH` datagrams; returns how many transmits went out, by the rules of a batch made
+/// one call per datagram (`batch_plan.rs`).
 pub(crate) fn send_batch(
     fd: BorrowedFd<'_>,
     state: &BatchState,
     transmits: &[Transmit<'_>],
 ) -> io::Result<usize> {
-    let mut datagrams = 0;
-    for (i, t) in transmits.iter().enumerate() {
-        let size = match t.segment_size {
-            Some(size) if t.segments() > 1 => size,
-            _ => t.contents.len().max(1),
-        };
-        let count = t.segments().max(1);
-        if i > 0 && datagrams + count > MAX_BATCH {
-            return Ok(i);
-        }
-        let to = destination(state.v6, &t.destination);
-        for k in 0..count {
-            let start = (k * size).min(t.contents.len());
-            let end = (start + size).min(t.contents.len());
-            match super::send_to(fd, &t.contents[start..end], &to) {
-                Ok(_) => datagrams += 1,
-                Err(e) if i == 0 && k == 0 => return Err(e),
-                // The transmit counts as sent once its first datagram went out.
-                Err(_) => return Ok(if k == 0 { i } else { i + 1 }),
-            }
-        }
-    }
-    Ok(transmits.len())
+    let plan = Plan::new(transmits, false);
+    let sent = one_by_one(plan.len(), |i| {
+        let (t, bytes) = plan.message(i);
+        super::send_to(fd, bytes, &destination(state.v6, &t.destination)).map(drop)
+    })?;
+    Ok(plan.transmits_sent(sent))
 }
 
 /// Receives one datagram into `bufs[0]` (the caller checked that `bufs` and `meta` are
