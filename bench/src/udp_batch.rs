@@ -1,5 +1,7 @@
 //! The batched-UDP workloads (issue 15): a flood of small datagrams received with one call per
-//! batch, and a bulk transfer of 1200-byte datagrams sent as GSO trains and received with GRO.
+//! batch (`flood`), the same flood from a sender fast enough to keep every receiver saturated
+//! (`flood_saturated`), and a bulk transfer of 1200-byte datagrams sent as GSO trains and
+//! received with GRO (`bulk`).
 //! Variants: ferrio's batch calls (`UdpBatch`, `send_batch`, `recv_batch`); mio with one
 //! call per datagram, as mio users write it; quinn-udp (crates.io) on a std socket, with mio
 //! for readiness, as a QUIC stack on tokio does.
@@ -9,8 +11,9 @@
 //! of 20 ms counts the missing ones as lost. The receiving socket gets a 4 MiB buffer (capped
 //! by `net.core.rmem_max`) so that a window in flight fits.
 //!
-//! In the flood, the sender is the same for every variant (ferrio's `send_batch` on a std
-//! socket, 64 datagrams per call) and is not measured. In the bulk transfer each variant sends
+//! In the floods, the sender is the same for every variant (ferrio's `send_batch` on a std
+//! socket, 64 datagrams per call; in `flood_saturated` trains of 32, cut by the kernel on
+//! arrival since no receiver has GRO there) and is not measured. In the bulk transfer each variant sends
 //! its own way (ferrio: `send_batch` with trains of 32; mio: one `send` per datagram; quinn:
 //! one train of 32 per `send`) and the sender thread is measured too (the "all-thread" CPU).
 
@@ -267,13 +270,14 @@ macro_rules! readiness {
 readiness!(ferrio);
 readiness!(mio);
 
-/// A run apart from its server: how many datagrams, the flow control, the sender, and
-/// whether the sender is measured.
+/// A run apart from its server: how many datagrams, the flow control, the sender, whether
+/// the sender is measured, and whether the receiving socket has GRO (where the variant can).
 struct Run {
     ops: u64,
     flow: Flow,
     send: SendFn,
     measured: bool,
+    gro: bool,
 }
 
 impl Run {
@@ -355,6 +359,9 @@ fn run_ferrio(run: Run, buf_len: usize) -> io::Result<Sample> {
     poll.registry()
         .register(&mut socket, ferrio::Token(0), ferrio::Interest::READABLE)?;
     let state = UdpBatch::new(&socket)?;
+    if !run.gro {
+        state.set_gro(&socket, false)?;
+    }
     let ready = (poll, ferrio::Events::with_capacity(64));
     run.serve_batched(
         socket.local_addr()?,
@@ -392,6 +399,24 @@ fn run_quinn(run: Run, buf_len: usize) -> io::Result<Sample> {
     let state = quinn_udp::UdpSocketState::new((&socket).into())?;
     state.set_recv_buffer_size((&socket).into(), RCVBUF)?;
     let fd = socket.as_raw_fd();
+    if !run.gro {
+        // quinn-udp turns GRO on where it can and has no call to turn it off.
+        let off: libc::c_int = 0;
+        // SAFETY: `fd` is the live socket above; the option value is a live c_int of the
+        // length given.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_UDP,
+                libc::UDP_GRO,
+                (&off as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r != 0 && io::Error::last_os_error().raw_os_error() != Some(libc::ENOPROTOOPT) {
+            return Err(io::Error::last_os_error());
+        }
+    }
     poll.registry().register(
         &mut mio::unix::SourceFd(&fd),
         mio::Token(0),
@@ -422,6 +447,37 @@ pub mod flood {
             flow: FLOOD,
             send: ferrio_sender(FLOOD_MSG, false),
             measured: false,
+            gro: true,
+        }
+    }
+
+    pub fn ferrio(p: &Params) -> io::Result<Sample> {
+        run_ferrio(run(p), 2048)
+    }
+
+    pub fn mio(p: &Params) -> io::Result<Sample> {
+        run_mio(run(p))
+    }
+
+    pub fn quinn(p: &Params) -> io::Result<Sample> {
+        run_quinn(run(p), 2048)
+    }
+}
+
+/// The flood of `flood` with a sender that outpaces every receiver: it sends trains of 32
+/// datagrams (GSO), and no receiving socket has GRO, so the kernel cuts each train on arrival
+/// and every datagram is queued and received on its own, as in `flood`. The receivers never
+/// run out of datagrams: no wake-ups, every batch call fills its buffers.
+pub mod flood_saturated {
+    use super::*;
+
+    fn run(p: &Params) -> Run {
+        Run {
+            ops: p.ops,
+            flow: FLOOD,
+            send: ferrio_sender(FLOOD_MSG, true),
+            measured: false,
+            gro: false,
         }
     }
 
@@ -449,6 +505,7 @@ pub mod bulk {
             flow: BULK,
             send,
             measured: true,
+            gro: true,
         }
     }
 
