@@ -436,6 +436,24 @@ fn run_quinn(run: Run, buf_len: usize) -> io::Result<Sample> {
 // The workloads
 // ---------------------------------------------------------------------------------------------
 
+/// The three variants of a flood, whose module's `run(p)` gives the run (the same sender for
+/// every variant); buffers of 2 KiB.
+macro_rules! shared_sender_variants {
+    () => {
+        pub fn ferrio(p: &Params) -> io::Result<Sample> {
+            run_ferrio(run(p), 2048)
+        }
+
+        pub fn mio(p: &Params) -> io::Result<Sample> {
+            run_mio(run(p))
+        }
+
+        pub fn quinn(p: &Params) -> io::Result<Sample> {
+            run_quinn(run(p), 2048)
+        }
+    };
+}
+
 /// Flood of 32-byte datagrams, the sender batching 64 per call; one op = one datagram
 /// received.
 pub mod flood {
@@ -451,17 +469,7 @@ pub mod flood {
         }
     }
 
-    pub fn ferrio(p: &Params) -> io::Result<Sample> {
-        run_ferrio(run(p), 2048)
-    }
-
-    pub fn mio(p: &Params) -> io::Result<Sample> {
-        run_mio(run(p))
-    }
-
-    pub fn quinn(p: &Params) -> io::Result<Sample> {
-        run_quinn(run(p), 2048)
-    }
+    shared_sender_variants!();
 }
 
 /// The flood of `flood` with a sender that outpaces every receiver: it sends trains of 32
@@ -481,17 +489,7 @@ pub mod flood_saturated {
         }
     }
 
-    pub fn ferrio(p: &Params) -> io::Result<Sample> {
-        run_ferrio(run(p), 2048)
-    }
-
-    pub fn mio(p: &Params) -> io::Result<Sample> {
-        run_mio(run(p))
-    }
-
-    pub fn quinn(p: &Params) -> io::Result<Sample> {
-        run_quinn(run(p), 2048)
-    }
+    shared_sender_variants!();
 }
 
 /// Bulk 1200-byte datagrams, GSO trains to GRO where the variant can; one op = one datagram
