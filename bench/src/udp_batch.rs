@@ -1,5 +1,7 @@
 //! The batched-UDP workloads (issue 15): a flood of small datagrams received with one call per
-//! batch, and a bulk transfer of 1200-byte datagrams sent as GSO trains and received with GRO.
+//! batch (`flood`), the same flood from a sender fast enough to keep every receiver saturated
+//! (`flood_saturated`), and a bulk transfer of 1200-byte datagrams sent as GSO trains and
+//! received with GRO (`bulk`).
 //! Variants: ferrio's batch calls (`UdpBatch`, `send_batch`, `recv_batch`); mio with one
 //! call per datagram, as mio users write it; quinn-udp (crates.io) on a std socket, with mio
 //! for readiness, as a QUIC stack on tokio does.
@@ -9,8 +11,9 @@
 //! of 20 ms counts the missing ones as lost. The receiving socket gets a 4 MiB buffer (capped
 //! by `net.core.rmem_max`) so that a window in flight fits.
 //!
-//! In the flood, the sender is the same for every variant (ferrio's `send_batch` on a std
-//! socket, 64 datagrams per call) and is not measured. In the bulk transfer each variant sends
+//! In the floods, the sender is the same for every variant (ferrio's `send_batch` on a std
+//! socket, 64 datagrams per call; in `flood_saturated` trains of 32, cut by the kernel on
+//! arrival since no receiver has GRO there) and is not measured. In the bulk transfer each variant sends
 //! its own way (ferrio: `send_batch` with trains of 32; mio: one `send` per datagram; quinn:
 //! one train of 32 per `send`) and the sender thread is measured too (the "all-thread" CPU).
 
@@ -215,205 +218,278 @@ fn datagrams(len: usize, stride: usize) -> u64 {
     }
 }
 
-/// The receive loop shared by every variant: `wait` blocks until readable, `recv` returns
-/// the datagrams of one call and their sender (or `WouldBlock`), `ack` sends a total back.
-fn serve(
-    ops: u64,
-    flow: Flow,
-    mut wait: impl FnMut() -> io::Result<()>,
-    mut recv: impl FnMut() -> io::Result<(u64, SocketAddr)>,
-    mut ack: impl FnMut(&[u8], SocketAddr) -> io::Result<()>,
-) -> io::Result<u64> {
-    let mut received = 0u64;
-    while received < ops {
-        wait()?;
-        loop {
-            match recv() {
-                Ok((n, from)) => {
-                    let before = received / flow.ack_every;
-                    received += n;
-                    if received / flow.ack_every > before {
-                        match ack(&received.to_ne_bytes(), from) {
-                            Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
-                            _ => {}
-                        }
+/// The metadata of a batched receive (ferrio's and quinn-udp's `RecvMeta`), as far as the
+/// receive loop reads it.
+trait BatchMeta: Copy + Default {
+    /// How many datagrams the buffer holds (more than one with GRO).
+    fn datagrams(&self) -> u64;
+    fn source(&self) -> SocketAddr;
+}
+
+impl BatchMeta for ferrio::net::RecvMeta {
+    fn datagrams(&self) -> u64 {
+        datagrams(self.len, self.stride)
+    }
+    fn source(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl BatchMeta for quinn_udp::RecvMeta {
+    fn datagrams(&self) -> u64 {
+        datagrams(self.len, self.stride)
+    }
+    fn source(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+/// Waits until the measured socket is readable (or fails after [`TIMEOUT`]).
+trait Readiness {
+    fn wait(&mut self) -> io::Result<()>;
+}
+
+/// `Readiness` for a `Poll` and its `Events`, of ferrio or of mio (the same API).
+macro_rules! readiness {
+    ($lib:ident) => {
+        impl Readiness for ($lib::Poll, $lib::Events) {
+            fn wait(&mut self) -> io::Result<()> {
+                let (poll, events) = self;
+                loop {
+                    match poll.poll(events, Some(TIMEOUT)) {
+                        Ok(()) if events.is_empty() => return Err(timed_out("poll")),
+                        Ok(()) => return Ok(()),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
             }
         }
-    }
-    Ok(received)
+    };
 }
+readiness!(ferrio);
+readiness!(mio);
 
-fn poll_ferrio(poll: &mut ferrio::Poll, events: &mut ferrio::Events) -> io::Result<()> {
-    loop {
-        match poll.poll(events, Some(TIMEOUT)) {
-            Ok(()) if events.is_empty() => return Err(timed_out("poll")),
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-fn poll_mio(poll: &mut mio::Poll, events: &mut mio::Events) -> io::Result<()> {
-    loop {
-        match poll.poll(events, Some(TIMEOUT)) {
-            Ok(()) if events.is_empty() => return Err(timed_out("poll")),
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Finishes a run: the receiver's window, and the sender's when it is measured.
-fn sample(
-    received: u64,
-    server: ThreadStats,
-    sender: Sender,
+/// A run apart from its server: how many datagrams, the flow control, the sender, whether
+/// the sender is measured, and whether the receiving socket has GRO (where the variant can).
+struct Run {
+    ops: u64,
+    flow: Flow,
+    send: SendFn,
     measured: bool,
-) -> io::Result<Sample> {
-    let sender = sender.finish()?;
-    let sample = Sample::new(received, server);
-    Ok(if measured {
-        sample.with_others(vec![sender])
-    } else {
-        sample
-    })
+    gro: bool,
+}
+
+impl Run {
+    /// Starts the sender towards `server`, then measures the receive loop shared by every
+    /// variant: `ready` waits until readable; `recv` returns the datagrams of one call and
+    /// their sender (or `WouldBlock`); `ack` sends a total back. Returns the sample of the
+    /// receiver's window, with the sender's when it is measured.
+    fn serve(
+        self,
+        server: SocketAddr,
+        mut ready: impl Readiness,
+        mut recv: impl FnMut() -> io::Result<(u64, SocketAddr)>,
+        mut ack: impl FnMut(&[u8], SocketAddr) -> io::Result<()>,
+    ) -> io::Result<Sample> {
+        let go = Arc::new(Barrier::new(2));
+        let sender = Sender::spawn(server, self.flow, Arc::clone(&go), self.measured, self.send)?;
+        let mut meter = ThreadMeter::new()?;
+        go.wait();
+        meter.start();
+        let every = self.flow.ack_every;
+        let mut received = 0u64;
+        while received < self.ops {
+            ready.wait()?;
+            loop {
+                match recv() {
+                    Ok((n, from)) => {
+                        let before = received / every;
+                        received += n;
+                        if received / every > before {
+                            match ack(&received.to_ne_bytes(), from) {
+                                Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+                                _ => {}
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let stats = meter.stop();
+        let sender = sender.finish()?;
+        let sample = Sample::new(received, stats);
+        Ok(if self.measured {
+            sample.with_others(vec![sender])
+        } else {
+            sample
+        })
+    }
+
+    /// [`Run::serve`] with a batch call: `call` fills `BATCH` buffers of `buf_len` bytes and
+    /// their metadata, and returns how many it filled.
+    fn serve_batched<M: BatchMeta>(
+        self,
+        server: SocketAddr,
+        ready: impl Readiness,
+        buf_len: usize,
+        mut call: impl FnMut(&mut [IoSliceMut<'_>], &mut [M]) -> io::Result<usize>,
+        ack: impl FnMut(&[u8], SocketAddr) -> io::Result<()>,
+    ) -> io::Result<Sample> {
+        let mut bufs = vec![vec![0u8; buf_len]; BATCH];
+        let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let mut meta = [M::default(); BATCH];
+        let recv = || {
+            let n = call(&mut slices, &mut meta)?;
+            let count = meta[..n].iter().map(BatchMeta::datagrams).sum();
+            Ok((count, meta[0].source()))
+        };
+        self.serve(server, ready, recv, ack)
+    }
 }
 
 /// ferrio: `recv_batch` into `BATCH` buffers of `buf_len` bytes.
-fn run_ferrio(
-    p: &Params,
-    flow: Flow,
-    buf_len: usize,
-    send: SendFn,
-    measured: bool,
-) -> io::Result<Sample> {
-    use ferrio::net::{RecvMeta, UdpBatch, UdpSocket};
-    let mut poll = ferrio::Poll::new()?;
+fn run_ferrio(run: Run, buf_len: usize) -> io::Result<Sample> {
+    use ferrio::net::{UdpBatch, UdpSocket};
+    let poll = ferrio::Poll::new()?;
     let mut socket = UdpSocket::bind(loopback())?;
     socket.set_recv_buffer_size(RCVBUF as u32)?;
     poll.registry()
         .register(&mut socket, ferrio::Token(0), ferrio::Interest::READABLE)?;
     let state = UdpBatch::new(&socket)?;
-    let go = Arc::new(Barrier::new(2));
-    let sender = Sender::spawn(socket.local_addr()?, flow, Arc::clone(&go), measured, send)?;
-    let mut events = ferrio::Events::with_capacity(64);
-    let mut bufs = vec![vec![0u8; buf_len]; BATCH];
-    let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
-    let mut meta = [RecvMeta::default(); BATCH];
-    let mut meter = ThreadMeter::new()?;
-    go.wait();
-    meter.start();
-    let received = serve(
-        p.ops,
-        flow,
-        || poll_ferrio(&mut poll, &mut events),
-        || {
-            let n = socket.recv_batch(&state, &mut slices, &mut meta)?;
-            let count = meta[..n].iter().map(|m| datagrams(m.len, m.stride)).sum();
-            Ok((count, meta[0].addr))
-        },
+    if !run.gro {
+        state.set_gro(&socket, false)?;
+    }
+    let ready = (poll, ferrio::Events::with_capacity(64));
+    run.serve_batched(
+        socket.local_addr()?,
+        ready,
+        buf_len,
+        |bufs, meta| socket.recv_batch(&state, bufs, meta),
         |total, to| socket.send_to(total, to).map(drop),
-    )?;
-    let stats = meter.stop();
-    sample(received, stats, sender, measured)
+    )
 }
 
 /// mio: one `recv_from` per datagram.
-fn run_mio(p: &Params, flow: Flow, send: SendFn, measured: bool) -> io::Result<Sample> {
-    let mut poll = mio::Poll::new()?;
+fn run_mio(run: Run) -> io::Result<Sample> {
+    let poll = mio::Poll::new()?;
     let std_socket = StdUdp::bind(loopback())?;
     std_socket.set_nonblocking(true)?;
     socket2::SockRef::from(&std_socket).set_recv_buffer_size(RCVBUF)?;
     let mut socket = mio::net::UdpSocket::from_std(std_socket);
     poll.registry()
         .register(&mut socket, mio::Token(0), mio::Interest::READABLE)?;
-    let go = Arc::new(Barrier::new(2));
-    let sender = Sender::spawn(socket.local_addr()?, flow, Arc::clone(&go), measured, send)?;
-    let mut events = mio::Events::with_capacity(64);
+    let ready = (poll, mio::Events::with_capacity(64));
     let mut buf = [0u8; 2048];
-    let mut meter = ThreadMeter::new()?;
-    go.wait();
-    meter.start();
-    let received = serve(
-        p.ops,
-        flow,
-        || poll_mio(&mut poll, &mut events),
+    run.serve(
+        socket.local_addr()?,
+        ready,
         || socket.recv_from(&mut buf).map(|(_, from)| (1, from)),
         |total, to| socket.send_to(total, to).map(drop),
-    )?;
-    let stats = meter.stop();
-    sample(received, stats, sender, measured)
+    )
 }
 
 /// quinn-udp on a std socket, with mio (`SourceFd`) for readiness.
-fn run_quinn(
-    p: &Params,
-    flow: Flow,
-    buf_len: usize,
-    send: SendFn,
-    measured: bool,
-) -> io::Result<Sample> {
-    let mut poll = mio::Poll::new()?;
+fn run_quinn(run: Run, buf_len: usize) -> io::Result<Sample> {
+    let poll = mio::Poll::new()?;
     let socket = StdUdp::bind(loopback())?;
     socket.set_nonblocking(true)?;
     let state = quinn_udp::UdpSocketState::new((&socket).into())?;
     state.set_recv_buffer_size((&socket).into(), RCVBUF)?;
     let fd = socket.as_raw_fd();
+    if !run.gro {
+        // quinn-udp turns GRO on where it can and has no call to turn it off.
+        let off: libc::c_int = 0;
+        // SAFETY: `fd` is the live socket above; the option value is a live c_int of the
+        // length given.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_UDP,
+                libc::UDP_GRO,
+                (&off as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r != 0 && io::Error::last_os_error().raw_os_error() != Some(libc::ENOPROTOOPT) {
+            return Err(io::Error::last_os_error());
+        }
+    }
     poll.registry().register(
         &mut mio::unix::SourceFd(&fd),
         mio::Token(0),
         mio::Interest::READABLE,
     )?;
-    let go = Arc::new(Barrier::new(2));
-    let sender = Sender::spawn(socket.local_addr()?, flow, Arc::clone(&go), measured, send)?;
-    let mut events = mio::Events::with_capacity(64);
-    let mut bufs = vec![vec![0u8; buf_len]; BATCH];
-    let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
-    let mut meta = [quinn_udp::RecvMeta::default(); BATCH];
-    let mut meter = ThreadMeter::new()?;
-    go.wait();
-    meter.start();
-    let received = serve(
-        p.ops,
-        flow,
-        || poll_mio(&mut poll, &mut events),
-        || {
-            let n = state.recv((&socket).into(), &mut slices, &mut meta)?;
-            let count = meta[..n].iter().map(|m| datagrams(m.len, m.stride)).sum();
-            Ok((count, meta[0].addr))
-        },
+    let ready = (poll, mio::Events::with_capacity(64));
+    run.serve_batched(
+        socket.local_addr()?,
+        ready,
+        buf_len,
+        |bufs, meta| state.recv((&socket).into(), bufs, meta),
         |total, to| socket.send_to(total, to).map(drop),
-    )?;
-    let stats = meter.stop();
-    sample(received, stats, sender, measured)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
 // The workloads
 // ---------------------------------------------------------------------------------------------
 
+/// The three variants of a flood, whose module's `run(p)` gives the run (the same sender for
+/// every variant); buffers of 2 KiB.
+macro_rules! shared_sender_variants {
+    () => {
+        pub fn ferrio(p: &Params) -> io::Result<Sample> {
+            run_ferrio(run(p), 2048)
+        }
+
+        pub fn mio(p: &Params) -> io::Result<Sample> {
+            run_mio(run(p))
+        }
+
+        pub fn quinn(p: &Params) -> io::Result<Sample> {
+            run_quinn(run(p), 2048)
+        }
+    };
+}
+
 /// Flood of 32-byte datagrams, the sender batching 64 per call; one op = one datagram
 /// received.
 pub mod flood {
     use super::*;
 
-    pub fn ferrio(p: &Params) -> io::Result<Sample> {
-        run_ferrio(p, FLOOD, 2048, ferrio_sender(FLOOD_MSG, false), false)
+    fn run(p: &Params) -> Run {
+        Run {
+            ops: p.ops,
+            flow: FLOOD,
+            send: ferrio_sender(FLOOD_MSG, false),
+            measured: false,
+            gro: true,
+        }
     }
 
-    pub fn mio(p: &Params) -> io::Result<Sample> {
-        run_mio(p, FLOOD, ferrio_sender(FLOOD_MSG, false), false)
+    shared_sender_variants!();
+}
+
+/// The flood of `flood` with a sender that outpaces every receiver: it sends trains of 32
+/// datagrams (GSO), and no receiving socket has GRO, so the kernel cuts each train on arrival
+/// and every datagram is queued and received on its own, as in `flood`. The receivers never
+/// run out of datagrams: no wake-ups, every batch call fills its buffers.
+pub mod flood_saturated {
+    use super::*;
+
+    fn run(p: &Params) -> Run {
+        Run {
+            ops: p.ops,
+            flow: FLOOD,
+            send: ferrio_sender(FLOOD_MSG, true),
+            measured: false,
+            gro: false,
+        }
     }
 
-    pub fn quinn(p: &Params) -> io::Result<Sample> {
-        run_quinn(p, FLOOD, 2048, ferrio_sender(FLOOD_MSG, false), false)
-    }
+    shared_sender_variants!();
 }
 
 /// Bulk 1200-byte datagrams, GSO trains to GRO where the variant can; one op = one datagram
@@ -421,15 +497,25 @@ pub mod flood {
 pub mod bulk {
     use super::*;
 
+    fn run(p: &Params, send: SendFn) -> Run {
+        Run {
+            ops: p.ops,
+            flow: BULK,
+            send,
+            measured: true,
+            gro: true,
+        }
+    }
+
     pub fn ferrio(p: &Params) -> io::Result<Sample> {
-        run_ferrio(p, BULK, 65536, ferrio_sender(BULK_MSG, true), true)
+        run_ferrio(run(p, ferrio_sender(BULK_MSG, true)), 65536)
     }
 
     pub fn mio(p: &Params) -> io::Result<Sample> {
-        run_mio(p, BULK, plain_sender(BULK_MSG), true)
+        run_mio(run(p, plain_sender(BULK_MSG)))
     }
 
     pub fn quinn(p: &Params) -> io::Result<Sample> {
-        run_quinn(p, BULK, 65536, quinn_sender(BULK_MSG), true)
+        run_quinn(run(p, quinn_sender(BULK_MSG)), 65536)
     }
 }

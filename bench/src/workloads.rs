@@ -145,6 +145,13 @@ pub fn all() -> Vec<Workload> {
             runs: batch_runs!(flood),
         },
         Workload {
+            name: "udp_flood_saturated",
+            op: "datagram received, receiver saturated",
+            quick_ops: 200_000,
+            full_ops: 1_000_000,
+            runs: batch_runs!(flood_saturated),
+        },
+        Workload {
             name: "udp_gso_bulk",
             op: "1200-byte datagram received",
             quick_ops: 200_000,
