@@ -23,6 +23,7 @@
 //! | `UdpSocket::bind`              | socket, bind                                   |
 //! | `UdpSocket::send_to`/`recv_from` | sendto / recvfrom                            |
 //! | `UdpBatch::new` (IPv4)         | getsockname, setsockopt ×2 (packet info, TOS), getsockopt (GSO), setsockopt (GRO) |
+//! | `UdpBatch::without_metadata` (IPv4) | getsockname, getsockopt (GSO), setsockopt (GRO) |
 //! | `send_batch` (10 transmits, a train among them) | sendmmsg (64-bit musl too\*) |
 //! | `recv_batch` (the 10 waiting, 16 buffers) | recvmmsg                            |
 //! | `UnixStream::pair`             | socketpair                                     |
@@ -91,6 +92,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "getsockopt",
             "setsockopt",
         ],
+    ),
+    (
+        "udp_batch_without_metadata",
+        &["getsockname", "getsockopt", "setsockopt"],
     ),
     ("udp_send_batch", &["sendmmsg"]),
     ("udp_recv_batch", &["recvmmsg"]),
@@ -205,6 +210,10 @@ fn strace_child_mode() {
     let drained = udp_rx.recv_from(&mut buf).unwrap_err();
     assert!(net_common::would_block(&drained), "{drained:?}");
     let tx_state = measured("udp_batch_new", || UdpBatch::new(&udp).unwrap());
+    let bare = measured("udp_batch_without_metadata", || {
+        UdpBatch::without_metadata(&udp).unwrap()
+    });
+    assert!(!bare.carries_metadata());
     let rx_state = UdpBatch::new(&udp_rx).unwrap();
     let train = [7u8; 3000];
     let mut transmits = vec![Transmit::new(to, b"b"); 9];

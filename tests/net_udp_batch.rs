@@ -17,6 +17,9 @@
 #![cfg(ferrio_udp_batch)]
 
 mod net_common;
+/// Received metadata on Windows, and `UdpBatch::without_metadata`.
+#[path = "net_udp_batch/receive_metadata.rs"]
+mod receive_metadata;
 mod util;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -49,7 +52,11 @@ enum Path {
 const PATHS: [Path; 2] = [Path::Batch, Path::Loop];
 
 fn state(socket: &UdpSocket, path: Path) -> UdpBatch {
-    let state = UdpBatch::new(socket).unwrap();
+    on_path(UdpBatch::new(socket).unwrap(), path)
+}
+
+/// `state`, made to take `path`.
+fn on_path(state: UdpBatch, path: Path) -> UdpBatch {
     if path == Path::Loop {
         state.disable_batch_calls();
         assert!(!state.batch_calls());
@@ -69,13 +76,22 @@ struct Pair {
 
 impl Pair {
     fn new(addr: SocketAddr, path: Path) -> Pair {
+        Pair::with(addr, path, true)
+    }
+
+    /// With the receiver's state made by `without_metadata` unless `rx_metadata`.
+    fn with(addr: SocketAddr, path: Path, rx_metadata: bool) -> Pair {
         let poll = Poll::new().unwrap();
         let tx = UdpSocket::bind(addr).unwrap();
         let mut rx = UdpSocket::bind(addr).unwrap();
         poll.registry()
             .register(&mut rx, RX, Interest::READABLE)
             .unwrap();
-        let (tx_state, rx_state) = (state(&tx, path), state(&rx, path));
+        let rx_state = match rx_metadata {
+            true => state(&rx, path),
+            false => on_path(UdpBatch::without_metadata(&rx).unwrap(), path),
+        };
+        let tx_state = state(&tx, path);
         Pair {
             poll,
             events: Events::with_capacity(16),
@@ -401,30 +417,6 @@ fn gso_train_arrives_coalesced() {
     );
     assert_eq!(got[0].0.stride, 1200);
     assert_eq!(got[0].0.len, 24000);
-}
-
-/// On Windows the batch path receives with `WSARecvMsg` and packet info (Windows and Wine 8
-/// both have them): every datagram reports the address it was sent to and the interface,
-/// whether or not ECN marks are carried too; the plain path reports neither.
-#[cfg(windows)]
-#[test]
-fn windows_packet_info_on_receive() {
-    for (path, addr) in PATHS
-        .into_iter()
-        .flat_map(|p| loopbacks().into_iter().map(move |a| (p, a)))
-    {
-        let mut p = Pair::new(addr, path);
-        let to = p.to();
-        p.send_all(&[Transmit::new(to, b"one"), Transmit::new(to, b"two")]);
-        for (m, _) in p.recv(2, 64) {
-            if path == Path::Batch {
-                assert_eq!(m.dst_ip, Some(to.ip()), "{path:?} {m:?}");
-                assert!(m.interface.is_some_and(|i| i > 0), "{path:?} {m:?}");
-            } else {
-                assert_eq!((m.dst_ip, m.interface), (None, None), "{path:?}");
-            }
-        }
-    }
 }
 
 #[test]

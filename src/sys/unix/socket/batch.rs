@@ -58,6 +58,13 @@ use crate::sys::failpoints::syscall;
 /// 120 bytes; less elsewhere.
 const CMSG_CAP: usize = 128;
 
+/// Room for the one control message a socket that asked for no metadata receives: GRO's
+/// segment size (an int; 24 bytes with its header on 64-bit Linux, 16 on 32-bit). Linux
+/// writes it before any other message, so it fits even on a socket that another state asked
+/// metadata for.
+#[cfg(ferrio_udp_gso)]
+const GRO_CAP: usize = 32;
+
 /// A control-message buffer, aligned for `cmsghdr`.
 #[repr(C, align(8))]
 struct Cmsg([u8; CMSG_CAP]);
@@ -69,6 +76,8 @@ pub(crate) struct BatchState {
     v6: bool,
     /// All the metadata is carried (`carries_metadata`).
     metadata: bool,
+    /// The receive options were turned on (`UdpBatch::new`, not `without_metadata`).
+    recv_meta: bool,
     /// How many datagrams a train may hold when the kernel cuts it; 1: no GSO.
     gso: AtomicUsize,
     /// How many datagrams one receive buffer may hold; 1: no GRO.
@@ -78,15 +87,16 @@ pub(crate) struct BatchState {
 }
 
 impl BatchState {
-    /// Probes and sets up `fd` (see `UdpBatch::new`).
-    pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<BatchState> {
+    /// Probes and sets up `fd` (see `UdpBatch::new`); with `recv_meta` false, without
+    /// turning on the receive options of the metadata (`UdpBatch::without_metadata`).
+    pub(crate) fn new(fd: BorrowedFd<'_>, recv_meta: bool) -> io::Result<BatchState> {
         let v6 = match family(fd)? {
             libc::AF_INET => false,
             libc::AF_INET6 => true,
             _ => return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT)),
         };
         #[cfg(ferrio_udp_cmsg)]
-        let metadata = BatchState::ask_for_metadata(fd, v6)?;
+        let metadata = recv_meta && BatchState::ask_for_metadata(fd, v6)?;
         #[cfg(not(ferrio_udp_cmsg))]
         let metadata = false;
         #[cfg(ferrio_udp_gso)]
@@ -101,6 +111,7 @@ impl BatchState {
         Ok(BatchState {
             v6,
             metadata,
+            recv_meta,
             gso: AtomicUsize::new(if gso { MAX_GSO_SEGMENTS } else { 1 }),
             gro: AtomicUsize::new(if gro { MAX_GSO_SEGMENTS } else { 1 }),
             mmsg: AtomicBool::new(cfg!(ferrio_mmsg)),
@@ -156,6 +167,18 @@ impl BatchState {
 
     pub(crate) fn carries_metadata(&self) -> bool {
         self.metadata
+    }
+
+    /// The control-message space each received datagram gets: room for all the metadata,
+    /// for GRO's segment size only (no metadata asked for), or none (no control messages).
+    fn recv_cap(&self) -> usize {
+        if self.recv_meta && cfg!(any(ferrio_udp_cmsg, ferrio_udp_gso)) {
+            return CMSG_CAP;
+        }
+        #[cfg(ferrio_udp_gso)]
+        return GRO_CAP;
+        #[cfg(not(ferrio_udp_gso))]
+        0
     }
 
     pub(crate) fn disable_gso(&self) {
@@ -501,22 +524,23 @@ pub(crate) fn recv_batch(
     let mut names = uninit_array::<sockaddr_storage, MAX_BATCH>();
     let mut ctrls = uninit_array::<Cmsg, MAX_BATCH>();
     let iovs = bufs.as_mut_ptr();
+    let cap = state.recv_cap();
     for i in 0..n {
         // SAFETY: all-zero is a valid sockaddr_storage.
         let name = names[i].write(unsafe { mem::zeroed() });
-        ctrls[i].write(Cmsg([0; CMSG_CAP]));
+        let ctrl = ctrls[i].as_mut_ptr().cast::<u8>();
+        // SAFETY: `cap <= CMSG_CAP`: the first `cap` bytes of the entry are zeroed (only
+        // they are handed to the kernel, and only they are read back); a byte array has no
+        // invalid values.
+        unsafe { ctrl.write_bytes(0, cap) };
         msgs[i].write(Msg {
             msg_hdr: msghdr(
                 (name as *mut sockaddr_storage).cast(),
                 mem::size_of::<sockaddr_storage>() as socklen_t,
                 // `IoSliceMut` is ABI-compatible with `iovec` on Unix; `i < bufs.len()`.
                 iovs.wrapping_add(i).cast::<libc::iovec>(),
-                ctrls[i].as_mut_ptr().cast(),
-                if cfg!(any(ferrio_udp_cmsg, ferrio_udp_gso)) {
-                    CMSG_CAP
-                } else {
-                    0
-                },
+                ctrl.cast(),
+                cap,
             ),
             msg_len: 0,
         });
@@ -595,7 +619,8 @@ fn decode(msg: &Msg, name: &sockaddr_storage) -> RecvMeta {
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
 fn decode_cmsgs(hdr: &libc::msghdr, meta: &mut RecvMeta) {
     // SAFETY: `hdr` describes a control buffer of `msg_controllen` bytes (zeroed, then
-    // written by the kernel); CMSG_FIRSTHDR returns null or a header inside it.
+    // written by the kernel, which only shrinks the length it was given); CMSG_FIRSTHDR
+    // returns null or a header inside it.
     let mut c = unsafe { libc::CMSG_FIRSTHDR(hdr) };
     while !c.is_null() {
         // SAFETY: `c` is a header inside the buffer (see above and below).

@@ -29,8 +29,10 @@ pub(crate) struct BatchState {
 }
 
 impl BatchState {
-    /// Checks that `fd` is an IP socket (see `UdpBatch::new`); nothing to set up.
-    pub(crate) fn new(fd: BorrowedFd<'_>) -> io::Result<BatchState> {
+    /// Checks that `fd` is an IP socket (see `UdpBatch::new`); nothing to set up, with or
+    /// without metadata (`recv_meta`), which is never carried here.
+    pub(crate) fn new(fd: BorrowedFd<'_>, recv_meta: bool) -> io::Result<BatchState> {
+        let _ = recv_meta;
         let v6 = match family(fd)? {
             libc::AF_INET => false,
             libc::AF_INET6 => true,

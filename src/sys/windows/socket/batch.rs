@@ -8,8 +8,8 @@
 //! | plain     | `sendto`, `recvfrom`               | address, length, truncation (`WSAEMSGSIZE`)  |
 //!
 //! `BatchState::new` takes the message path when `WSARecvMsg` (fetched with `WSAIoctl`
-//! `SIO_GET_EXTENSION_FUNCTION_POINTER`) and packet info are available, and probes the
-//! offloads; the plain path is the fallback, and `disable_batch_calls` forces it (tests).
+//! `SIO_GET_EXTENSION_FUNCTION_POINTER`) and packet info (unless asked for no metadata) are
+//! available, and probes the offloads; the plain path is the fallback, and `disable_batch_calls` forces it (tests).
 //! Under Wine 8, `WSARecvMsg`, `WSASendMsg`, packet info on receive and `IP_RECVTOS` work;
 //! `IP_RECVECN`, `UDP_SEND_MSG_SIZE` and `UDP_RECV_MAX_COALESCED_SIZE` are refused, and the
 //! control messages of sent datagrams (source address) are not applied. ECN marks are only
@@ -67,11 +67,14 @@ struct Cmsg([u8; CMSG_CAP]);
 pub(crate) struct BatchState {
     /// The socket is IPv6 (IPv4 destinations are then sent to as mapped addresses).
     v6: bool,
+    /// Packet info and ECN reception were turned on (`UdpBatch::new`).
+    recv_meta: bool,
     /// `WSARecvMsg`, fetched from the socket's provider.
     recv_msg: LPFN_WSARECVMSG,
     /// The message path is in use (`WSARecvMsg` found, packet info on).
     msg: AtomicBool,
-    /// How ECN bits are received (`ECN_*`).
+    /// How ECN bits are received (`ECN_*`); without metadata, `ECN_ECN` only says that the
+    /// stack knows `IP_RECVECN`, and so `IP_ECN` for sent marks.
     ecn: AtomicU8,
     /// How many datagrams a train may hold when the stack cuts it (USO); 1: none.
     gso: AtomicUsize,
@@ -133,14 +136,29 @@ fn lookup_recv_msg(s: BorrowedSocket<'_>) -> io::Result<LPFN_WSARECVMSG> {
 }
 
 impl BatchState {
-    pub(crate) fn new(s: BorrowedSocket<'_>) -> io::Result<BatchState> {
+    /// Probes and sets up `s` (see `UdpBatch::new`); with `recv_meta` false, without turning
+    /// on packet info and ECN reception (`UdpBatch::without_metadata`): whether the stack has
+    /// `IP_ECN` for sent marks is then asked with `getsockopt(IP_RECVECN)`.
+    pub(crate) fn new(s: BorrowedSocket<'_>, recv_meta: bool) -> io::Result<BatchState> {
         let v6 = local_addr(s)?.is_ipv6();
         let recv_msg = fetch_recv_msg(s);
-        let msg = recv_msg.is_some() && turn_on_family(s, v6, ws::IP_PKTINFO, ws::IPV6_PKTINFO);
+        let msg = recv_msg.is_some()
+            && (!recv_meta || turn_on_family(s, v6, ws::IP_PKTINFO, ws::IPV6_PKTINFO));
         let mut ecn = ECN_NONE;
         let mut gso = 1;
         if msg {
-            ecn = if turn_on_family(s, v6, ws::IP_RECVECN, ws::IPV6_RECVECN) {
+            let (level, name) = if v6 {
+                (ws::IPPROTO_IPV6, ws::IPV6_RECVECN)
+            } else {
+                (ws::IPPROTO_IP, ws::IP_RECVECN)
+            };
+            ecn = if !recv_meta {
+                if getsockopt::<u32>(s, level, name).is_ok() {
+                    ECN_ECN
+                } else {
+                    ECN_NONE
+                }
+            } else if turn_on_family(s, v6, ws::IP_RECVECN, ws::IPV6_RECVECN) {
                 ECN_ECN
             } else if turn_on_family(s, v6, ws::IP_RECVTOS, ws::IPV6_RECVTCLASS) {
                 ECN_TOS
@@ -154,6 +172,7 @@ impl BatchState {
         }
         Ok(BatchState {
             v6,
+            recv_meta,
             recv_msg,
             msg: AtomicBool::new(msg),
             ecn: AtomicU8::new(ecn),
@@ -183,7 +202,7 @@ impl BatchState {
     /// only (Wine 8, which also drops the control messages of `WSASendMsg`), received
     /// datagrams still get packet info and the ECN bits, but sent ones are not marked.
     pub(crate) fn carries_metadata(&self) -> bool {
-        self.messages() && self.ecn.load(Ordering::Relaxed) == ECN_ECN
+        self.recv_meta && self.messages() && self.ecn.load(Ordering::Relaxed) == ECN_ECN
     }
 
     pub(crate) fn disable_gso(&self) {
