@@ -44,7 +44,7 @@ OPTIONS:
   --quick               short run: fewer ops per sample, 3 rounds
   --rounds N            rounds (each runs every variant once, in rotating order); default 5
   --only a,b,...        only these workloads (names as in the table)
-  --variants a,b,...    among ferrio, mio, raw, quinn (default: all)
+  --variants a,b,...    among ferrio, mio, raw, quinn, ferrio-bare (default: all)
   --syscalls MODE       auto (default), perf, strace or off
                         perf: per-thread perf counters (root or perf_event_paranoid <= -1)
                         strace: each sample in a child under strace (per-syscall breakdown;

@@ -2,7 +2,8 @@
 //! batch (`flood`), the same flood from a sender fast enough to keep every receiver saturated
 //! (`flood_saturated`), and a bulk transfer of 1200-byte datagrams sent as GSO trains and
 //! received with GRO (`bulk`).
-//! Variants: ferrio's batch calls (`UdpBatch`, `send_batch`, `recv_batch`); mio with one
+//! Variants: ferrio's batch calls (`UdpBatch`, `send_batch`, `recv_batch`; in
+//! `flood_saturated` also with a state made by `UdpBatch::without_metadata`); mio with one
 //! call per datagram, as mio users write it; quinn-udp (crates.io) on a std socket, with mio
 //! for readiness, as a QUIC stack on tokio does.
 //!
@@ -350,15 +351,20 @@ impl Run {
     }
 }
 
-/// ferrio: `recv_batch` into `BATCH` buffers of `buf_len` bytes.
-fn run_ferrio(run: Run, buf_len: usize) -> io::Result<Sample> {
+/// ferrio: `recv_batch` into `BATCH` buffers of `buf_len` bytes; with `metadata` false, on a
+/// state made by `UdpBatch::without_metadata`.
+fn run_ferrio(run: Run, buf_len: usize, metadata: bool) -> io::Result<Sample> {
     use ferrio::net::{UdpBatch, UdpSocket};
     let poll = ferrio::Poll::new()?;
     let mut socket = UdpSocket::bind(loopback())?;
     socket.set_recv_buffer_size(RCVBUF as u32)?;
     poll.registry()
         .register(&mut socket, ferrio::Token(0), ferrio::Interest::READABLE)?;
-    let state = UdpBatch::new(&socket)?;
+    let state = if metadata {
+        UdpBatch::new(&socket)?
+    } else {
+        UdpBatch::without_metadata(&socket)?
+    };
     if !run.gro {
         state.set_gro(&socket, false)?;
     }
@@ -441,7 +447,7 @@ fn run_quinn(run: Run, buf_len: usize) -> io::Result<Sample> {
 macro_rules! shared_sender_variants {
     () => {
         pub fn ferrio(p: &Params) -> io::Result<Sample> {
-            run_ferrio(run(p), 2048)
+            run_ferrio(run(p), 2048, true)
         }
 
         pub fn mio(p: &Params) -> io::Result<Sample> {
@@ -490,6 +496,11 @@ pub mod flood_saturated {
     }
 
     shared_sender_variants!();
+
+    /// ferrio without asking for received packet info and TOS (`UdpBatch::without_metadata`).
+    pub fn ferrio_bare(p: &Params) -> io::Result<Sample> {
+        run_ferrio(run(p), 2048, false)
+    }
 }
 
 /// Bulk 1200-byte datagrams, GSO trains to GRO where the variant can; one op = one datagram
@@ -508,7 +519,7 @@ pub mod bulk {
     }
 
     pub fn ferrio(p: &Params) -> io::Result<Sample> {
-        run_ferrio(run(p, ferrio_sender(BULK_MSG, true)), 65536)
+        run_ferrio(run(p, ferrio_sender(BULK_MSG, true)), 65536, true)
     }
 
     pub fn mio(p: &Params) -> io::Result<Sample> {

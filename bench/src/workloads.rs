@@ -14,10 +14,18 @@ pub enum Variant {
     Raw,
     /// quinn-udp on a std socket (the batched-UDP workloads only).
     Quinn,
+    /// ferrio's batch calls with `UdpBatch::without_metadata` (the saturated flood only).
+    FerrioBare,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 4] = [Variant::Ferrio, Variant::Mio, Variant::Raw, Variant::Quinn];
+    pub const ALL: [Variant; 5] = [
+        Variant::Ferrio,
+        Variant::Mio,
+        Variant::Raw,
+        Variant::Quinn,
+        Variant::FerrioBare,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -25,6 +33,7 @@ impl Variant {
             Variant::Mio => "mio",
             Variant::Raw => "raw epoll",
             Variant::Quinn => "quinn-udp",
+            Variant::FerrioBare => "ferrio, no metadata",
         }
     }
 
@@ -34,6 +43,7 @@ impl Variant {
             Variant::Mio => "mio",
             Variant::Raw => "raw",
             Variant::Quinn => "quinn",
+            Variant::FerrioBare => "ferrio-bare",
         }
     }
 
@@ -50,8 +60,9 @@ pub struct Workload {
     pub op: &'static str,
     pub quick_ops: u64,
     pub full_ops: u64,
-    /// ferrio, mio, raw, quinn (None: not available in this build, or not written).
-    pub runs: [Option<RunFn>; 4],
+    /// ferrio, mio, raw, quinn, ferrio-bare (None: not available in this build, or not
+    /// written).
+    pub runs: [Option<RunFn>; 5],
 }
 
 impl Workload {
@@ -66,6 +77,7 @@ macro_rules! core_runs {
             Some(on_ferrio::core::$f as RunFn),
             Some(on_mio::core::$f as RunFn),
             Some(raw::core::$f as RunFn),
+            None,
             None,
         ]
     };
@@ -84,11 +96,13 @@ macro_rules! net_runs {
             Some(on_mio::net::$f as RunFn),
             Some(raw::net::$f as RunFn),
             None,
+            None,
         ]
     };
 }
 
-/// The batched-UDP workloads: ferrio's batch calls, mio one call per datagram, quinn-udp.
+/// The batched-UDP workloads: ferrio's batch calls, mio one call per datagram, quinn-udp;
+/// with `bare`, ferrio without received metadata too.
 macro_rules! batch_runs {
     ($m:ident) => {
         [
@@ -96,6 +110,16 @@ macro_rules! batch_runs {
             Some(udp_batch::$m::mio as RunFn),
             None,
             Some(udp_batch::$m::quinn as RunFn),
+            None,
+        ]
+    };
+    ($m:ident, bare) => {
+        [
+            Some(udp_batch::$m::ferrio as RunFn),
+            Some(udp_batch::$m::mio as RunFn),
+            None,
+            Some(udp_batch::$m::quinn as RunFn),
+            Some(udp_batch::$m::ferrio_bare as RunFn),
         ]
     };
 }
@@ -149,7 +173,7 @@ pub fn all() -> Vec<Workload> {
             op: "datagram received, receiver saturated",
             quick_ops: 200_000,
             full_ops: 1_000_000,
-            runs: batch_runs!(flood_saturated),
+            runs: batch_runs!(flood_saturated, bare),
         },
         Workload {
             name: "udp_gso_bulk",
