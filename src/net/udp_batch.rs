@@ -224,6 +224,7 @@ impl UdpBatch {
     /// probes send offload (`UDP_SEND_MSG_SIZE`); receive coalescing (URO) stays off until
     /// [`set_gro`](UdpBatch::set_gro) turns it on. Where any of that is refused, the calls
     /// fall back to what remains, down to a loop of `sendto` and `recvfrom`.
+    /// [`without_metadata`](UdpBatch::without_metadata) leaves the receive options off.
     ///
     /// With GRO on, the kernel may hand the socket a train of datagrams in one receive: plain
     /// `recv_from` calls then see it as one long datagram. Receive with [`recv_batch`], whose

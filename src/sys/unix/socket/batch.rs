@@ -17,7 +17,8 @@
 //! | IPv4 ECN, received     | `IP_RECVTOS` (`ferrio_udp_ecn_v4`) | `IP_RECVTOS` | `IP_RECVTOS` | - | - |
 //! | IPv4 ECN, sent         | `IP_TOS`, an int | `IP_TOS`, an int | `IP_TOS`, a byte (`ferrio_udp_tos_byte`) | - | - |
 //!
-//! `carries_metadata` is true where a socket carries all of it: IPv6 sockets wherever
+//! `carries_metadata` is true where a socket carries all of it (and was asked to: not for
+//! `without_metadata`, which leaves the receive options off): IPv6 sockets wherever
 //! `ferrio_udp_cmsg_v6` holds, IPv4 sockets where `ferrio_udp_meta_v4` does (build.rs) and the
 //! kernel takes `IP_RECVTOS` (older macOS and FreeBSD do not).
 //!
