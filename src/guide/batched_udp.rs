@@ -30,15 +30,15 @@
 //!
 //! Ask for received metadata only if you use it. `UdpBatch::new` has the kernel write packet
 //! info and the TOS byte beside every datagram received, which in a flood of small datagrams
-//! is about a seventh of the receiver's CPU (some 70 ns per datagram on the machine of
-//! `BENCHMARKS.md`). A server that needs neither the local address a datagram was sent to
+//! costs some 55–90 ns per datagram on the machine of `BENCHMARKS.md` (15 % of the receiver's
+//! CPU in its profile). A server that needs neither the local address a datagram was sent to
 //! (one bound to a single address, or that answers from the socket's own) nor ECN feedback
 //! (no congestion control reading it, as in plain UDP services; QUIC stacks do read it)
 //! makes its state with
 //! [`UdpBatch::without_metadata`](crate::net::UdpBatch::without_metadata): GSO, GRO and
 //! truncation work as before, and sending keeps its ECN marks and source addresses. In the
-//! saturated flood of the benchmarks that brings ferrio's receiver to about three quarters of
-//! mio's CPU per datagram, from about the same with the metadata.
+//! saturated flood of the benchmarks that brings ferrio's receiver from about mio's CPU per
+//! datagram to 0.73–0.98× of it, depending on what the rest costs at the time.
 //!
 //! Linux and Android have all of it. The other Unix systems run the same calls as a loop of
 //! `sendmsg` and `recvmsg`, with the same results and no saving. The metadata QUIC needs
