@@ -40,12 +40,12 @@ use libc::c_int;
 use libc::{c_void, sockaddr_storage, socklen_t};
 
 use super::addr::{family, inet_to_raw, FromStorage, RawInet};
-use super::batch_plan::{destination, one_by_one, Plan, MAX_BATCH};
 #[cfg(ferrio_udp_gso)]
 use super::opt::getsockopt;
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
 use super::opt::setsockopt;
 use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};
+use crate::sys::batch_plan::{destination, one_by_one, Plan, MAX_BATCH};
 use crate::sys::failpoints::syscall;
 
 /// Room for the control messages of one datagram, each with its header (16 bytes on 64-bit

@@ -18,8 +18,8 @@ use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
 
 use super::addr::family;
-use super::batch_plan::{destination, one_by_one, Plan};
 use crate::net::{RecvMeta, Transmit};
+use crate::sys::batch_plan::{destination, one_by_one, Plan};
 
 /// The state `UdpBatch` keeps for one socket: only its family.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ impl BatchState {
 
 /// Sends `transmits` (checked by the caller) with one `sendto` per datagram, up to
 /// `MAX_BATCH` datagrams; returns how many transmits went out, by the rules of a batch made
-/// one call per datagram (`batch_plan.rs`).
+/// one call per datagram (`sys/batch_plan.rs`).
 pub(crate) fn send_batch(
     fd: BorrowedFd<'_>,
     state: &BatchState,
