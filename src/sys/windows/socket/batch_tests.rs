@@ -13,7 +13,11 @@ fn messages(ctrl: &[u8]) -> Vec<(i32, i32, Vec<u8>)> {
     let mut at = 0;
     while let Some(h) = ctrl.get(at..).and_then(read_header) {
         assert!(h.cmsg_len >= DATA_OFFSET, "length {}", h.cmsg_len);
-        assert!(at + h.cmsg_len <= ctrl.len(), "length {} at {at}", h.cmsg_len);
+        assert!(
+            at + h.cmsg_len <= ctrl.len(),
+            "length {} at {at}",
+            h.cmsg_len
+        );
         out.push((
             h.cmsg_level,
             h.cmsg_type,
