@@ -112,6 +112,23 @@ pub(crate) fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
     }
 }
 
+/// Whether every transmit goes to `peer`, the address a connected socket is connected to
+/// (`Err`: not connected). Apple's systems, the BSDs and WASI refuse any destination on a
+/// connected UDP socket (`EISCONN`), where Linux and Windows take the peer's own address; a
+/// batch refused so is sent again without addresses when it goes to the peer alone.
+pub(crate) fn all_to_peer(
+    v6: bool,
+    transmits: &[Transmit<'_>],
+    peer: io::Result<SocketAddr>,
+) -> bool {
+    match peer {
+        Ok(peer) => transmits
+            .iter()
+            .all(|t| destination(v6, &t.destination) == destination(v6, &peer)),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +214,23 @@ mod tests {
             2
         );
         assert_eq!(calls, 3, "no call after the failing one");
+    }
+
+    #[test]
+    fn a_connected_socket_s_batch_goes_without_addresses_only_to_its_peer() {
+        let other: SocketAddr = "127.0.0.2:9".parse().unwrap();
+        let to_peer = [Transmit::new(to(), b"a"), Transmit::new(to(), b"b")];
+        assert!(all_to_peer(false, &to_peer, Ok(to())));
+        let mixed = [Transmit::new(to(), b"a"), Transmit::new(other, b"b")];
+        assert!(!all_to_peer(false, &mixed, Ok(to())));
+        let not_connected = io::Error::from(io::ErrorKind::NotConnected);
+        assert!(!all_to_peer(false, &to_peer, Err(not_connected)));
+        // An IPv6 socket reports an IPv4 peer as a mapped address; a transmit may name it
+        // either way.
+        let mapped = SocketAddr::new(
+            IpAddr::V6(std::net::Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped()),
+            9,
+        );
+        assert!(all_to_peer(true, &to_peer, Ok(mapped)));
     }
 }
