@@ -17,10 +17,11 @@
 #![cfg(ferrio_udp_batch)]
 
 mod net_common;
-/// Received metadata on Windows, and `UdpBatch::without_metadata`.
-#[path = "net_udp_batch/receive_metadata.rs"]
-mod receive_metadata;
+mod udp_batch_pair;
 mod util;
+/// `UdpBatch::without_metadata`.
+#[path = "net_udp_batch/without_metadata.rs"]
+mod without_metadata;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -34,157 +35,21 @@ use ferrio::net::{
     recv_batch, send_batch, EcnCodepoint, RecvMeta, Transmit, UdpBatch, UdpSocket,
     MAX_GSO_SEGMENTS, MAX_TRANSMIT_LEN,
 };
-use ferrio::{Events, Interest, Poll, Token};
+use ferrio::Interest;
 use net_common::{any_local, pattern, would_block};
-use util::{expect_events, until_ready, Expect};
-
-const RX: Token = Token(1);
-
-/// Which path the calls take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path {
-    /// `sendmmsg`/`recvmmsg` where the system has them.
-    Batch,
-    /// One `sendmsg`/`recvmsg` per datagram.
-    Loop,
-}
-
-const PATHS: [Path; 2] = [Path::Batch, Path::Loop];
-
-fn state(socket: &UdpSocket, path: Path) -> UdpBatch {
-    on_path(UdpBatch::new(socket).unwrap(), path)
-}
-
-/// `state`, made to take `path`.
-fn on_path(state: UdpBatch, path: Path) -> UdpBatch {
-    if path == Path::Loop {
-        state.disable_batch_calls();
-        assert!(!state.batch_calls());
-    }
-    state
-}
-
-/// A sender and a registered receiver on `addr` (port 0), with their states.
-struct Pair {
-    poll: Poll,
-    events: Events,
-    tx: UdpSocket,
-    rx: UdpSocket,
-    tx_state: UdpBatch,
-    rx_state: UdpBatch,
-}
-
-impl Pair {
-    fn new(addr: SocketAddr, path: Path) -> Pair {
-        Pair::with(addr, path, true)
-    }
-
-    /// With the receiver's state made by `without_metadata` unless `rx_metadata`.
-    fn with(addr: SocketAddr, path: Path, rx_metadata: bool) -> Pair {
-        let poll = Poll::new().unwrap();
-        let tx = UdpSocket::bind(addr).unwrap();
-        let mut rx = UdpSocket::bind(addr).unwrap();
-        poll.registry()
-            .register(&mut rx, RX, Interest::READABLE)
-            .unwrap();
-        let rx_state = match rx_metadata {
-            true => state(&rx, path),
-            false => on_path(UdpBatch::without_metadata(&rx).unwrap(), path),
-        };
-        let tx_state = state(&tx, path);
-        Pair {
-            poll,
-            events: Events::with_capacity(16),
-            tx,
-            rx,
-            tx_state,
-            rx_state,
-        }
-    }
-
-    fn to(&self) -> SocketAddr {
-        self.rx.local_addr().unwrap()
-    }
-
-    /// Sends all of `transmits`, call after call.
-    fn send_all(&mut self, transmits: &[Transmit<'_>]) {
-        let mut done = 0;
-        while done < transmits.len() {
-            let (tx, state) = (&self.tx, &self.tx_state);
-            let n = until_ready(&mut self.poll, &mut self.events, || {
-                tx.send_batch(state, &transmits[done..])
-            })
-            .unwrap();
-            assert!(n > 0 && n <= transmits.len() - done, "{n}");
-            done += n;
-        }
-    }
-
-    /// Receives until `datagrams` datagrams (trains counted by their stride) have arrived;
-    /// returns each buffer's metadata and bytes.
-    fn recv(&mut self, datagrams: usize, buf_len: usize) -> Vec<(RecvMeta, Vec<u8>)> {
-        let mut bufs = vec![vec![0u8; buf_len]; 8];
-        let mut meta = [RecvMeta::default(); 8];
-        let mut got = Vec::new();
-        let mut count = 0;
-        while count < datagrams {
-            let mut slices: Vec<IoSliceMut<'_>> =
-                bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
-            let (rx, state) = (&self.rx, &self.rx_state);
-            let n = until_ready(&mut self.poll, &mut self.events, || {
-                rx.recv_batch(state, &mut slices, &mut meta)
-            })
-            .unwrap();
-            assert!((1..=8).contains(&n));
-            drop(slices);
-            for (m, b) in meta[..n].iter().zip(&bufs) {
-                count += segments(m);
-                got.push((*m, b[..m.len].to_vec()));
-            }
-        }
-        assert_eq!(count, datagrams);
-        got
-    }
-
-    /// Nothing more is waiting at the receiver.
-    fn assert_empty(&self) {
-        let mut buf = [0u8; 64];
-        let mut meta = [RecvMeta::default()];
-        let err = self
-            .rx
-            .recv_batch(&self.rx_state, &mut [IoSliceMut::new(&mut buf)], &mut meta)
-            .unwrap_err();
-        assert!(would_block(&err), "{err:?}");
-    }
-}
-
-/// How many datagrams a filled buffer holds.
-fn segments(m: &RecvMeta) -> usize {
-    if m.len == 0 {
-        1
-    } else {
-        (m.len + m.stride - 1) / m.stride
-    }
-}
-
-fn loopback_v6() -> Option<SocketAddr> {
-    let addr: SocketAddr = "[::1]:0".parse().unwrap();
-    std::net::UdpSocket::bind(addr).ok().map(|_| addr)
-}
-
-/// `127.0.0.1:0`, and `[::1]:0` where the host has IPv6.
-fn loopbacks() -> Vec<SocketAddr> {
-    let mut addrs = vec![any_local()];
-    addrs.extend(loopback_v6());
-    addrs
-}
+// (`state`, `loopback_v6` and `util::until_ready` are named by path where used: only tests
+// of some systems use them.)
+use udp_batch_pair::{loopbacks, paths_and_loopbacks, segments, Pair, Path, PATHS, RX};
+use util::{expect_events, Expect};
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "under wasmtime 48 a socket that has made about 128 calls without the program \
+              blocking refuses sends (EWOULDBLOCK) and is never reported writable again"
+)]
 fn many_datagrams_each_way_with_addresses() {
-    for (path, addr) in PATHS
-        .into_iter()
-        .flat_map(|p| loopbacks().into_iter().map(move |a| (p, a)))
-    {
+    for (path, addr) in paths_and_loopbacks() {
         let mut p = Pair::new(addr, path);
         let to = p.to();
         let payloads: Vec<Vec<u8>> = (0..100u64)
@@ -221,8 +86,14 @@ fn one_call_sends_up_to_a_batch() {
         let transmits = vec![Transmit::new(p.to(), &data); 200];
         let n = p.tx.send_batch(&p.tx_state, &transmits).unwrap();
         // One call takes up to 64 messages (on every path: the loop stops at the same
-        // point, so both report alike).
-        assert_eq!(n, 64, "{path:?}");
+        // point, so both report alike). Under wasmtime 48 the loop may stop earlier, at a
+        // refused send (a short count, as after a full buffer; see
+        // `many_datagrams_each_way_with_addresses`).
+        if cfg!(target_os = "wasi") {
+            assert!((1..=64).contains(&n), "{path:?} {n}");
+        } else {
+            assert_eq!(n, 64, "{path:?}");
+        }
     }
 }
 
@@ -235,6 +106,37 @@ fn empty_datagrams() {
         let got = p.recv(2, 64);
         assert_eq!(got[0].0.len, 0);
         assert_eq!(got[1].1, b"x");
+    }
+}
+
+/// Two sockets `connect`ed to each other send to the peer (named as the destination) and
+/// receive from it, both ways; a third socket's datagram is not delivered to them. (Where the
+/// system refuses a destination on a connected socket, WASI here, send_batch sends without.)
+#[test]
+fn connected_sockets_both_ways() {
+    for (path, addr) in paths_and_loopbacks() {
+        let mut p = Pair::new(addr, path);
+        p.tx.connect(p.to()).unwrap();
+        p.rx.connect(p.from()).unwrap();
+        for _direction in 0..2 {
+            let (from, to) = (p.from(), p.to());
+            assert_eq!(p.tx.peer_addr().unwrap(), to);
+            // Sent first: if the connection let it through, it would be received first.
+            let stranger = std::net::UdpSocket::bind(addr).unwrap();
+            assert_eq!(stranger.send_to(b"stranger", to).unwrap(), 8);
+            let payloads: Vec<[u8; 3]> = (0..10u8).map(|i| [i; 3]).collect();
+            let transmits: Vec<Transmit<'_>> =
+                payloads.iter().map(|d| Transmit::new(to, d)).collect();
+            p.send_all(&transmits);
+            let got = p.recv(10, 64);
+            assert_eq!(got.len(), 10, "{path:?} {addr}");
+            for ((m, bytes), sent) in got.iter().zip(&payloads) {
+                assert_eq!(bytes, sent, "{path:?} {addr}");
+                assert_eq!(m.addr, from, "{path:?} {addr}");
+            }
+            p.assert_empty();
+            p.reverse();
+        }
     }
 }
 
@@ -279,7 +181,10 @@ fn source_and_destination_addresses() {
         let Ok(rx) = UdpSocket::bind("127.0.0.3:0".parse().unwrap()) else {
             return;
         };
-        let (tx_state, rx_state) = (UdpBatch::new(&poll_free_tx).unwrap(), state(&rx, path));
+        let (tx_state, rx_state) = (
+            UdpBatch::new(&poll_free_tx).unwrap(),
+            udp_batch_pair::state(&rx, path),
+        );
         if path == Path::Loop {
             tx_state.disable_batch_calls();
         }
@@ -290,11 +195,11 @@ fn source_and_destination_addresses() {
             ..Transmit::new(to, b"from .2")
         };
         assert_eq!(send_batch(&tx_state, &poll_free_tx, &[t]).unwrap(), 1);
-        let mut poll = Poll::new().unwrap();
-        let mut events = Events::with_capacity(4);
+        let mut poll = ferrio::Poll::new().unwrap();
+        let mut events = ferrio::Events::with_capacity(4);
         let mut buf = [0u8; 64];
         let mut meta = [RecvMeta::default()];
-        let n = until_ready(&mut poll, &mut events, || {
+        let n = util::until_ready(&mut poll, &mut events, || {
             recv_batch(&rx_state, &rx, &mut [IoSliceMut::new(&mut buf)], &mut meta)
         })
         .unwrap();
@@ -309,14 +214,16 @@ fn source_and_destination_addresses() {
 #[cfg(ferrio_udp_ecn_v4)]
 #[test]
 fn ipv4_destination_from_a_dual_stack_socket() {
-    let Some(_) = loopback_v6() else { return };
+    let Some(_) = udp_batch_pair::loopback_v6() else {
+        return;
+    };
     for path in PATHS {
         // FreeBSD's IPv6 sockets are IPv6-only unless told otherwise.
         let Ok(tx) = UdpSocket::bind("[::ffff:127.0.0.1]:0".parse().unwrap()) else {
             return;
         };
         let mut p = Pair::new(any_local(), path);
-        let tx_state = state(&tx, path);
+        let tx_state = udp_batch_pair::state(&tx, path);
         let to = p.to();
         let t = Transmit {
             ecn: Some(EcnCodepoint::Ect0),
@@ -383,6 +290,12 @@ fn train_arrives(addr: SocketAddr, path: Path, gso: bool, gro: bool) {
 }
 
 #[test]
+#[cfg_attr(
+    target_os = "wasi",
+    ignore = "its 16 rounds send 176 datagrams: under wasmtime 48 a socket that has made about \
+              128 calls without the program blocking refuses sends (EWOULDBLOCK) and is never \
+              reported writable again"
+)]
 fn trains_with_and_without_offloads() {
     for addr in loopbacks() {
         for path in PATHS {
@@ -394,7 +307,7 @@ fn trains_with_and_without_offloads() {
 }
 
 /// Where the kernel has GSO and GRO, a train over loopback arrives as one buffer.
-#[cfg(ferrio_udp_cmsg)]
+#[cfg(ferrio_udp_gso)]
 #[test]
 fn gso_train_arrives_coalesced() {
     let mut p = Pair::new(any_local(), Path::Batch);
@@ -417,6 +330,27 @@ fn gso_train_arrives_coalesced() {
     );
     assert_eq!(got[0].0.stride, 1200);
     assert_eq!(got[0].0.len, 24000);
+}
+
+/// On Windows the batch path receives with `WSARecvMsg` and packet info (Windows and Wine 8
+/// both have them): every datagram reports the address it was sent to and the interface,
+/// whether or not ECN marks are carried too; the plain path reports neither.
+#[cfg(windows)]
+#[test]
+fn windows_packet_info_on_receive() {
+    for (path, addr) in paths_and_loopbacks() {
+        let mut p = Pair::new(addr, path);
+        let to = p.to();
+        p.send_all(&[Transmit::new(to, b"one"), Transmit::new(to, b"two")]);
+        for (m, _) in p.recv(2, 64) {
+            if path == Path::Batch {
+                assert_eq!(m.dst_ip, Some(to.ip()), "{path:?} {m:?}");
+                assert!(m.interface.is_some_and(|i| i > 0), "{path:?} {m:?}");
+            } else {
+                assert_eq!((m.dst_ip, m.interface), (None, None), "{path:?}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -571,7 +505,7 @@ fn capabilities_are_reported() {
     // An IPv6 socket carries its IPv6 datagrams' metadata wherever the system has RFC 3542's
     // messages.
     #[cfg(not(windows))]
-    if let Some(addr) = loopback_v6() {
+    if let Some(addr) = udp_batch_pair::loopback_v6() {
         let s6 = UdpSocket::bind(addr).unwrap();
         let state6 = UdpBatch::new(&s6).unwrap();
         assert_eq!(state6.carries_metadata(), cfg!(ferrio_udp_cmsg_v6));

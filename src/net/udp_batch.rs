@@ -436,6 +436,12 @@ fn check_transmits(transmits: &[Transmit<'_>]) -> io::Result<()> {
 /// size of 0, a train of more than [`MAX_GSO_SEGMENTS`] datagrams, a transmit longer than
 /// [`MAX_TRANSMIT_LEN`].
 ///
+/// On a connected socket, name the peer as each transmit's destination. Linux and Windows take
+/// it as it is; Apple's systems, the BSDs and WASI refuse any destination on a connected socket
+/// (`EISCONN`), so there a batch refused so, whose every transmit goes to the peer, is sent
+/// again without addresses (at the cost of the refused call and a `getpeername`, each call). A
+/// batch for another address than the peer fails with the system's error, as `send_to` does.
+///
 /// Registered ferrio sockets should use [`UdpSocket::send_batch`](crate::net::UdpSocket::send_batch),
 /// which re-arms the socket on `WouldBlock` where the backend needs it (poll(2) and Windows);
 /// other libraries' sockets call this inside their own readiness wrapper (tokio's `try_io`).

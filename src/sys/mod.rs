@@ -18,6 +18,10 @@
 //! `--cfg mio_unsupported_force_poll_poll`.
 
 mod api;
+// (What the batched-UDP paths of every system share: which datagrams a send takes, and the
+// rules of a batch made one call per datagram.)
+#[cfg(all(feature = "net", ferrio_udp_batch))]
+pub(crate) mod batch_plan;
 mod error;
 pub(crate) mod failpoints;
 // (WASI preview 1 has a handful of socket calls of its own: `wasi/socket.rs`.)

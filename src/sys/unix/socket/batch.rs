@@ -41,12 +41,12 @@ use libc::c_int;
 use libc::{c_void, sockaddr_storage, socklen_t};
 
 use super::addr::{family, inet_to_raw, FromStorage, RawInet};
-use super::batch_plan::{destination, one_by_one, Plan, MAX_BATCH};
 #[cfg(ferrio_udp_gso)]
 use super::opt::getsockopt;
 #[cfg(any(ferrio_udp_cmsg, ferrio_udp_gso))]
 use super::opt::setsockopt;
 use crate::net::{RecvMeta, Transmit, MAX_GSO_SEGMENTS};
+use crate::sys::batch_plan::{all_to_peer, destination, one_by_one, Plan, MAX_BATCH};
 use crate::sys::failpoints::syscall;
 
 /// Room for the control messages of one datagram, each with its header (16 bytes on 64-bit
@@ -380,11 +380,19 @@ pub(crate) fn send_batch(
     state: &BatchState,
     transmits: &[Transmit<'_>],
 ) -> io::Result<usize> {
+    let mut named = true;
     loop {
         let gso = state.max_gso_segments() > 1;
-        match send_once(fd, state, transmits, gso) {
+        match send_once(fd, state, transmits, gso, named) {
             Err(e) if gso && transmits[0].segments() > 1 && refuses_gso(&e) => {
                 state.disable_gso();
+            }
+            Err(e)
+                if named
+                    && e.raw_os_error() == Some(libc::EISCONN)
+                    && all_to_peer(state.v6, transmits, super::peer_addr(fd)) =>
+            {
+                named = false;
             }
             other => return other,
         }
@@ -397,11 +405,14 @@ fn refuses_gso(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EIO) | Some(libc::EINVAL))
 }
 
+/// One call's worth of `transmits`: trains as one message each if `gso`; each message with
+/// its destination if `named` (else to the connected peer).
 fn send_once(
     fd: BorrowedFd<'_>,
     state: &BatchState,
     transmits: &[Transmit<'_>],
     gso: bool,
+    named: bool,
 ) -> io::Result<usize> {
     let mut msgs = uninit_array::<Msg, MAX_BATCH>();
     let mut names = uninit_array::<RawInet, MAX_BATCH>();
@@ -425,8 +436,12 @@ fn send_once(
         let ctrl_ptr = ctrls[i].as_mut_ptr().cast::<c_void>();
         msgs[i].write(Msg {
             msg_hdr: msghdr(
-                (name as *mut RawInet).cast(),
-                raw_len,
+                if named {
+                    (name as *mut RawInet).cast()
+                } else {
+                    std::ptr::null_mut()
+                },
+                if named { raw_len } else { 0 },
                 iov,
                 ctrl_ptr,
                 ctrl_len,

@@ -18,8 +18,8 @@ use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
 
 use super::addr::family;
-use super::batch_plan::{destination, one_by_one, Plan};
 use crate::net::{RecvMeta, Transmit};
+use crate::sys::batch_plan::{all_to_peer, destination, one_by_one, Plan};
 
 /// The state `UdpBatch` keeps for one socket: only its family.
 #[derive(Debug)]
@@ -76,16 +76,38 @@ impl BatchState {
 
 /// Sends `transmits` (checked by the caller) with one `sendto` per datagram, up to
 /// `MAX_BATCH` datagrams; returns how many transmits went out, by the rules of a batch made
-/// one call per datagram (`batch_plan.rs`).
+/// one call per datagram (`sys/batch_plan.rs`).
 pub(crate) fn send_batch(
     fd: BorrowedFd<'_>,
     state: &BatchState,
     transmits: &[Transmit<'_>],
 ) -> io::Result<usize> {
+    match send_once(fd, state, transmits, true) {
+        Err(e)
+            if e.raw_os_error() == Some(libc::EISCONN)
+                && all_to_peer(state.v6, transmits, super::peer_addr(fd)) =>
+        {
+            send_once(fd, state, transmits, false)
+        }
+        other => other,
+    }
+}
+
+/// One `sendto` per datagram, or if not `named` one `send` (to the connected peer).
+fn send_once(
+    fd: BorrowedFd<'_>,
+    state: &BatchState,
+    transmits: &[Transmit<'_>],
+    named: bool,
+) -> io::Result<usize> {
     let plan = Plan::new(transmits, false);
     let sent = one_by_one(plan.len(), |i| {
         let (t, bytes) = plan.message(i);
-        super::send_to(fd, bytes, &destination(state.v6, &t.destination)).map(drop)
+        if named {
+            super::send_to(fd, bytes, &destination(state.v6, &t.destination)).map(drop)
+        } else {
+            super::send(fd, bytes).map(drop)
+        }
     })?;
     Ok(plan.transmits_sent(sent))
 }

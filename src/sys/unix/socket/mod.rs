@@ -48,8 +48,6 @@ mod addr;
 #[cfg(ferrio_udp_batch)]
 #[cfg_attr(ferrio_no_msghdr, path = "batch_plain.rs")]
 mod batch;
-#[cfg(ferrio_udp_batch)]
-mod batch_plan;
 mod opt;
 
 pub(crate) use self::addr::{local_addr, peer_addr};

@@ -9,11 +9,13 @@
 //!
 //! `BatchState::new` takes the message path when `WSARecvMsg` (fetched with `WSAIoctl`
 //! `SIO_GET_EXTENSION_FUNCTION_POINTER`) and packet info (unless asked for no metadata) are
-//! available, and probes the offloads; the plain path is the fallback, and `disable_batch_calls` forces it (tests).
+//! available, and probes the offloads; the plain path is the fallback, and
+//! `disable_batch_calls` forces it (tests).
 //! Under Wine 8, `WSARecvMsg`, `WSASendMsg`, packet info on receive and `IP_RECVTOS` work;
 //! `IP_RECVECN`, `UDP_SEND_MSG_SIZE` and `UDP_RECV_MAX_COALESCED_SIZE` are refused, and the
 //! control messages of sent datagrams (source address) are not applied. ECN marks are only
-//! attached where `IP_RECVECN` was accepted: a stack without it may refuse `IP_ECN`.
+//! attached where `IP_RECVECN` was accepted (without metadata: where `getsockopt` knows it): a
+//! stack without it may refuse `IP_ECN`.
 //!
 //! After the first datagram, a receive is made only while `FIONREAD` reports data waiting, so
 //! that a blocking socket waits for the first datagram only (Windows has no `MSG_DONTWAIT`).
@@ -38,11 +40,8 @@ use super::{
     clamp_len, from_raw, last_error, local_addr, raw, recvfrom_raw, send_to, to_raw, zeroed_storage,
 };
 use crate::net::{EcnCodepoint, RecvMeta, Transmit, MAX_GSO_SEGMENTS, MAX_TRANSMIT_LEN};
+use crate::sys::batch_plan::{destination, one_by_one, Plan, MAX_BATCH};
 use crate::sys::failpoints::failpoint;
-
-/// The most datagrams one call sends or receives, as on Linux.
-const MAX_BATCH: usize = 64;
-const _: () = assert!(MAX_BATCH >= MAX_GSO_SEGMENTS);
 
 /// Room for the control messages of one datagram: packet info (20 bytes for IPv6), ECN or
 /// traffic class, and a segment size or stride, each with a 16-byte header and padding.
@@ -435,15 +434,6 @@ fn encode(t: &Transmit<'_>, to: &SocketAddr, ecn: bool, uso: bool) -> Encoder {
 // Sending
 // ---------------------------------------------------------------------------------------------
 
-/// The address a datagram goes to: on an IPv6 socket, IPv4 destinations as mapped
-/// addresses.
-fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V4(a) if v6 => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
-        _ => *addr,
-    }
-}
-
 /// One `WSASendMsg` of `chunk` to `to` with the control messages of `t`.
 fn send_msg(
     s: BorrowedSocket<'_>,
@@ -499,64 +489,44 @@ fn refuses_uso(e: &io::Error) -> bool {
 }
 
 /// Sends as many of `transmits` (checked by the caller) as `MAX_BATCH` messages allow, one
-/// call each; returns how many transmits went out (a train whose first datagram went counts,
-/// as on Linux). A train the stack refuses to cut turns USO off and goes datagram by
+/// call each; returns how many transmits went out (by the rules of `sys/batch_plan.rs`, as on
+/// Unix). A train the stack refuses to cut turns USO off and is sent again datagram by
 /// datagram.
 pub(crate) fn send_batch(
     s: BorrowedSocket<'_>,
     state: &BatchState,
     transmits: &[Transmit<'_>],
 ) -> io::Result<usize> {
-    let messages = state.messages();
-    let mut sent = 0;
-    for (done, t) in transmits.iter().enumerate() {
-        let to = destination(state.v6, &t.destination);
-        let mut uso = messages && state.max_gso_segments() > 1 && t.segments() > 1;
-        if uso {
-            if sent + 1 > MAX_BATCH {
-                return Ok(done);
+    loop {
+        let uso = state.messages() && state.max_gso_segments() > 1;
+        match send_once(s, state, transmits, uso) {
+            Err(e) if uso && transmits[0].segments() > 1 && refuses_uso(&e) => {
+                state.disable_gso();
             }
-            match send_msg(s, state, t, &to, t.contents, true) {
-                Ok(()) => {
-                    sent += 1;
-                    continue;
-                }
-                Err(e) if refuses_uso(&e) => {
-                    state.disable_gso();
-                    uso = false;
-                }
-                Err(e) if sent == 0 => return Err(e),
-                Err(_) => return Ok(done),
-            }
-        }
-        debug_assert!(!uso);
-        let segments = t.segments();
-        if sent + segments > MAX_BATCH {
-            return Ok(done);
-        }
-        let size = match t.segment_size {
-            Some(size) if segments > 1 => size,
-            _ => t.contents.len().max(1),
-        };
-        for k in 0..segments {
-            let start = (k * size).min(t.contents.len());
-            let end = (start + size).min(t.contents.len());
-            let chunk = &t.contents[start..end];
-            let result = if messages {
-                send_msg(s, state, t, &to, chunk, false)
-            } else {
-                send_to(s, chunk, &to).map(drop)
-            };
-            match result {
-                Ok(()) => sent += 1,
-                Err(e) if sent == 0 => return Err(e),
-                // What went out is reported; the error comes with the next call.
-                Err(_) if k == 0 => return Ok(done),
-                Err(_) => return Ok(done + 1),
-            }
+            other => return other,
         }
     }
-    Ok(transmits.len())
+}
+
+/// One message per call: trains as one message each if `uso`, else datagram by datagram.
+fn send_once(
+    s: BorrowedSocket<'_>,
+    state: &BatchState,
+    transmits: &[Transmit<'_>],
+    uso: bool,
+) -> io::Result<usize> {
+    let messages = state.messages();
+    let plan = Plan::new(transmits, uso);
+    let sent = one_by_one(plan.len(), |i| {
+        let (t, bytes) = plan.message(i);
+        let to = destination(state.v6, &t.destination);
+        if messages {
+            send_msg(s, state, t, &to, bytes, uso && t.segments() > 1)
+        } else {
+            send_to(s, bytes, &to).map(drop)
+        }
+    })?;
+    Ok(plan.transmits_sent(sent))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,32 +1,8 @@
-//! Received metadata: packet info on Windows, and states made by `UdpBatch::without_metadata`,
-//! whose received datagrams report none of it. A module of `net_udp_batch`, so that it runs
-//! on every path that file runs on.
+//! States made by `UdpBatch::without_metadata`, whose received datagrams report no metadata.
+//! A module of `net_udp_batch`, so that it runs on every path that file runs on.
 
 use super::*;
-
-/// On Windows the batch path receives with `WSARecvMsg` and packet info (Windows and Wine 8
-/// both have them): every datagram reports the address it was sent to and the interface,
-/// whether or not ECN marks are carried too; the plain path reports neither.
-#[cfg(windows)]
-#[test]
-fn windows_packet_info_on_receive() {
-    for (path, addr) in PATHS
-        .into_iter()
-        .flat_map(|p| loopbacks().into_iter().map(move |a| (p, a)))
-    {
-        let mut p = Pair::new(addr, path);
-        let to = p.to();
-        p.send_all(&[Transmit::new(to, b"one"), Transmit::new(to, b"two")]);
-        for (m, _) in p.recv(2, 64) {
-            if path == Path::Batch {
-                assert_eq!(m.dst_ip, Some(to.ip()), "{path:?} {m:?}");
-                assert!(m.interface.is_some_and(|i| i > 0), "{path:?} {m:?}");
-            } else {
-                assert_eq!((m.dst_ip, m.interface), (None, None), "{path:?}");
-            }
-        }
-    }
-}
+use crate::udp_batch_pair::on_path;
 
 /// ECN marks of every kind, and none.
 const MARKS: [Option<EcnCodepoint>; 4] = [
@@ -57,7 +33,7 @@ fn marked(to: SocketAddr) -> Vec<Transmit<'static>> {
 fn without_metadata_reports_none() {
     for addr in loopbacks() {
         for path in PATHS {
-            let mut p = Pair::with(addr, path, false);
+            let mut p = Pair::with_metadata(addr, path, true, false);
             assert!(!p.rx_state.carries_metadata(), "{addr} {path:?}");
             // The sender's state, made by `new` for a socket of the same family.
             assert_eq!(p.rx_state.gro_segments(), p.tx_state.gro_segments());
@@ -106,13 +82,11 @@ fn without_metadata_on_a_prepared_socket() {
 fn without_metadata_still_marks_what_it_sends() {
     for addr in loopbacks() {
         for path in PATHS {
-            let mut p = Pair::new(addr, path);
+            // The receiver's state made by `new`, the sender's by `without_metadata`.
+            let mut p = Pair::with_metadata(addr, path, false, true);
             if !p.rx_state.carries_metadata() {
                 continue;
             }
-            // A fresh sender, whose receive options were never turned on.
-            p.tx = UdpSocket::bind(addr).unwrap();
-            p.tx_state = on_path(UdpBatch::without_metadata(&p.tx).unwrap(), path);
             let transmits = marked(p.to());
             p.send_all(&transmits);
             let got: Vec<_> = p.recv(4, 64).iter().map(|(m, _)| m.ecn).collect();
@@ -127,7 +101,7 @@ fn without_metadata_still_marks_what_it_sends() {
 fn without_metadata_keeps_stride_and_truncation() {
     for addr in loopbacks() {
         for path in PATHS {
-            let mut p = Pair::with(addr, path, false);
+            let mut p = Pair::with_metadata(addr, path, true, false);
             // Windows leaves URO off until asked for; Wine 8 refuses it.
             #[cfg(windows)]
             let _ = p.rx_state.set_gro(&p.rx, true);

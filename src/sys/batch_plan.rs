@@ -1,6 +1,6 @@
-//! What the two batched-UDP paths (`batch.rs`, and `batch_plain.rs` where there is no
-//! `msghdr`) share: which datagrams one `send_batch` call sends, and the rules of a batch made
-//! one system call per datagram.
+//! What the batched-UDP paths share (Unix `socket/batch.rs`, `socket/batch_plain.rs` where
+//! there is no `msghdr`, and Windows `socket/batch.rs`): which datagrams one `send_batch` call
+//! sends, and the rules of a batch made one system call per datagram.
 //!
 //! Those rules, the ones `sendmmsg` and `recvmmsg` follow: an error on the first datagram is
 //! returned; an error on a later one ends the call, with what went through reported and the
@@ -15,13 +15,13 @@ use crate::net::{Transmit, MAX_GSO_SEGMENTS};
 
 /// The most messages (datagrams, or trains the kernel cuts) one call sends or receives. A
 /// train sent datagram by datagram (at most `MAX_GSO_SEGMENTS`) always fits in one call.
-pub(super) const MAX_BATCH: usize = 64;
+pub(crate) const MAX_BATCH: usize = 64;
 const _: () = assert!(MAX_BATCH >= MAX_GSO_SEGMENTS && MAX_BATCH <= u8::MAX as usize);
 
 /// The messages of one send: whole transmits from the start of the list, as many as
 /// [`MAX_BATCH`] messages hold. A transmit is one message (a datagram, or a train the kernel
 /// cuts: `gso`) or, a train without GSO, one message per datagram.
-pub(super) struct Plan<'a, 'b> {
+pub(crate) struct Plan<'a, 'b> {
     transmits: &'a [Transmit<'b>],
     gso: bool,
     /// For each message: the index of its transmit, and which of the transmit's datagrams it
@@ -33,7 +33,7 @@ pub(super) struct Plan<'a, 'b> {
 impl<'a, 'b> Plan<'a, 'b> {
     /// The messages of `transmits` (checked by the caller: no train longer than
     /// `MAX_GSO_SEGMENTS`), trains as one message each if `gso`.
-    pub(super) fn new(transmits: &'a [Transmit<'b>], gso: bool) -> Self {
+    pub(crate) fn new(transmits: &'a [Transmit<'b>], gso: bool) -> Self {
         let mut plan = Plan {
             transmits,
             gso,
@@ -56,12 +56,12 @@ impl<'a, 'b> Plan<'a, 'b> {
     }
 
     /// How many messages.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// Message `i` (below [`len`](Self::len)): its transmit, and the bytes it carries.
-    pub(super) fn message(&self, i: usize) -> (&'a Transmit<'b>, &'b [u8]) {
+    pub(crate) fn message(&self, i: usize) -> (&'a Transmit<'b>, &'b [u8]) {
         let (index, k) = self.messages[i];
         let t = &self.transmits[usize::from(index)];
         let bytes = match t.segment_size {
@@ -77,7 +77,7 @@ impl<'a, 'b> Plan<'a, 'b> {
 
     /// How many transmits went out when the first `sent` messages did: those whose first
     /// message did.
-    pub(super) fn transmits_sent(&self, sent: usize) -> usize {
+    pub(crate) fn transmits_sent(&self, sent: usize) -> usize {
         match sent.min(self.len) {
             0 => 0,
             n => usize::from(self.messages[n - 1].0) + 1,
@@ -87,7 +87,7 @@ impl<'a, 'b> Plan<'a, 'b> {
 
 /// A batch of `count` messages made one system call each, `call(i)` for message `i`; returns
 /// how many went through, by the rules in this module's documentation.
-pub(super) fn one_by_one(
+pub(crate) fn one_by_one(
     count: usize,
     mut call: impl FnMut(usize) -> io::Result<()>,
 ) -> io::Result<usize> {
@@ -105,10 +105,27 @@ pub(super) fn one_by_one(
 
 /// The address a datagram goes to: on an IPv6 socket, IPv4 destinations as mapped
 /// addresses.
-pub(super) fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
+pub(crate) fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
     match addr {
         SocketAddr::V4(a) if v6 => SocketAddr::new(IpAddr::V6(a.ip().to_ipv6_mapped()), a.port()),
         _ => *addr,
+    }
+}
+
+/// Whether every transmit goes to `peer`, the address a connected socket is connected to
+/// (`Err`: not connected). Apple's systems, the BSDs and WASI refuse any destination on a
+/// connected UDP socket (`EISCONN`), where Linux and Windows take the peer's own address; a
+/// batch refused so is sent again without addresses when it goes to the peer alone.
+pub(crate) fn all_to_peer(
+    v6: bool,
+    transmits: &[Transmit<'_>],
+    peer: io::Result<SocketAddr>,
+) -> bool {
+    match peer {
+        Ok(peer) => transmits
+            .iter()
+            .all(|t| destination(v6, &t.destination) == destination(v6, &peer)),
+        Err(_) => false,
     }
 }
 
@@ -197,5 +214,23 @@ mod tests {
             2
         );
         assert_eq!(calls, 3, "no call after the failing one");
+    }
+
+    #[test]
+    fn a_connected_socket_s_batch_goes_without_addresses_only_to_its_peer() {
+        let other: SocketAddr = "127.0.0.2:9".parse().unwrap();
+        let to_peer = [Transmit::new(to(), b"a"), Transmit::new(to(), b"b")];
+        assert!(all_to_peer(false, &to_peer, Ok(to())));
+        let mixed = [Transmit::new(to(), b"a"), Transmit::new(other, b"b")];
+        assert!(!all_to_peer(false, &mixed, Ok(to())));
+        let not_connected = io::Error::from(io::ErrorKind::NotConnected);
+        assert!(!all_to_peer(false, &to_peer, Err(not_connected)));
+        // An IPv6 socket reports an IPv4 peer as a mapped address; a transmit may name it
+        // either way.
+        let mapped = SocketAddr::new(
+            IpAddr::V6(std::net::Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped()),
+            9,
+        );
+        assert!(all_to_peer(true, &to_peer, Ok(mapped)));
     }
 }
