@@ -115,7 +115,9 @@ pub(crate) fn destination(v6: bool, addr: &SocketAddr) -> SocketAddr {
 /// Whether every transmit goes to `peer`, the address a connected socket is connected to
 /// (`Err`: not connected). Apple's systems, the BSDs and WASI refuse any destination on a
 /// connected UDP socket (`EISCONN`), where Linux and Windows take the peer's own address; a
-/// batch refused so is sent again without addresses when it goes to the peer alone.
+/// batch refused so is sent again without addresses when it goes to the peer alone. (Not
+/// needed on Windows.)
+#[cfg(ferrio_posix)]
 pub(crate) fn all_to_peer(
     v6: bool,
     transmits: &[Transmit<'_>],
@@ -216,6 +218,7 @@ mod tests {
         assert_eq!(calls, 3, "no call after the failing one");
     }
 
+    #[cfg(ferrio_posix)]
     #[test]
     fn a_connected_socket_s_batch_goes_without_addresses_only_to_its_peer() {
         let other: SocketAddr = "127.0.0.2:9".parse().unwrap();
