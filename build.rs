@@ -52,8 +52,9 @@ const UDP_PLAIN_OFF: &[&str] = &[
     "ferrio_udp_tos_byte",
 ];
 
-/// Every cfg name the crate's code tests: set by this script, or by the user (`docsrs` by
-/// docs.rs, the two that force poll(2), `ferrio_udp_plain`).
+/// Every cfg name the crate's code tests, besides the facts of `UNIX_FACTS` (declared from
+/// that table): set by this script, or by the user (`docsrs` by docs.rs, the two that force
+/// poll(2), `ferrio_udp_plain`).
 const CFGS: &[&str] = &[
     "docsrs",
     "ferrio_force_poll",
@@ -65,74 +66,15 @@ const CFGS: &[&str] = &[
     "ferrio_poll",
     "ferrio_windows",
     "ferrio_unsupported",
-    "ferrio_reuseport",
-    "ferrio_tclass_v6",
-    "ferrio_sock_flags",
-    "ferrio_msg_nosignal",
-    "ferrio_keepalive_params",
-    "ferrio_aio",
-    "ferrio_lio",
-    "ferrio_no_pipe2",
-    "ferrio_listen_max",
-    "ferrio_listen_128",
-    "ferrio_eventfd",
-    "ferrio_pollrdhup",
-    "ferrio_priority",
-    "ferrio_accept4",
-    "ferrio_abstract_uds",
-    "ferrio_no_uds_dgram",
-    "ferrio_no_msghdr",
-    "ferrio_so_nosigpipe",
-    "ferrio_linger_sec",
-    "ferrio_linger_u16",
-    "ferrio_keepalive_opt",
-    "ferrio_multicast_v4_byte",
-    "ferrio_ipv6_add_membership",
-    "ferrio_bindtodevice",
-    "ferrio_bind_no_port",
-    "ferrio_backlog_20",
-    "ferrio_backlog_32",
-    "ferrio_epoll_pad",
-    "ferrio_no_linger",
-    "ferrio_no_mreq",
-    "ferrio_wake_from_empty",
-    "ferrio_poll_int_events",
-    "ferrio_no_libc_pollnval",
     "ferrio_udp_batch",
-    "ferrio_getrusage",
-    "ferrio_mmsg",
     "ferrio_sendmmsg_syscall",
-    "ferrio_udp_gso",
     "ferrio_udp_cmsg",
-    "ferrio_udp_cmsg_v6",
-    "ferrio_udp_pktinfo_v4",
-    "ferrio_udp_dstaddr_v4",
-    "ferrio_udp_srcaddr_v4",
-    "ferrio_udp_ecn_v4",
-    "ferrio_udp_tos_byte",
     "ferrio_udp_meta_v4",
     "ferrio_wasi",
     "ferrio_posix",
     "ferrio_fd",
     "ferrio_no_waker",
-    "ferrio_no_pollpri",
-    "ferrio_no_ip_tos",
-    "ferrio_no_cloexec",
     "ferrio_epoll_pwait2",
-    "ferrio_timerfd",
-    "ferrio_kevent",
-    "ferrio_note_nseconds",
-    "ferrio_waitid",
-    "ferrio_pidfd",
-    "ferrio_errno_location",
-    "ferrio_errno_dunder",
-    "ferrio_errno_error",
-    "ferrio_errno_solarish",
-    "ferrio_errno_haiku",
-    "ferrio_errno_nto",
-    "ferrio_errno_aix",
-    "ferrio_signals",
-    "ferrio_no_sa_restart",
     "ferrio_timer",
     "ferrio_soft_timer",
     // Set by hand: the timers of `ferrio::sources` use the clock thread even where the
@@ -695,7 +637,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     // A cargo that cannot be told is taken to be a recent one.
     if cargo_minor_version().map_or(true, |minor| minor >= 80) {
-        for cfg in CFGS {
+        for cfg in CFGS.iter().chain(UNIX_FACTS.iter().map(|fact| &fact.cfg)) {
             println!("cargo:rustc-check-cfg=cfg({cfg})");
         }
     }
